@@ -1,0 +1,3 @@
+from kafka_graphql.server import main
+
+main()

@@ -1,0 +1,36 @@
+"""The typed request context every resolver receives (never a dict)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from strawberry.types import Info as StrawberryInfo
+
+from kafka_graphql.kafka import KafkaGateway
+from kafka_graphql.settings import Settings
+from kafka_graphql.topics import TopicRegistry
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling. Filled by authentication (transport layer) once it exists."""
+
+    subject: str
+    claims: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Context:
+    request: web.Request
+    settings: Settings
+    kafka: KafkaGateway
+    topics: TopicRegistry
+    principal: Principal | None = None
+    # The HTTP response, when there is one (queries and mutations over HTTP).
+    response: web.StreamResponse | None = None
+
+
+Info = StrawberryInfo[Context, None]

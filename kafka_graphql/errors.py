@@ -1,0 +1,50 @@
+"""The project's one error vocabulary. `code` becomes `extensions.code` in GraphQL responses.
+
+Only these errors reach clients with their message; anything else is masked as
+INTERNAL_SERVER_ERROR (and logged), so no stack trace or internal name ever leaks.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class GatewayError(Exception):
+    code: ClassVar[str] = "INTERNAL_SERVER_ERROR"
+
+    def __init__(self, message: str, **extensions: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extensions = extensions
+
+
+class BadUserInput(GatewayError):
+    code = "BAD_USER_INPUT"
+
+
+class NotFound(GatewayError):
+    """Unknown topic or partition. Unexposed topics answer exactly like missing ones."""
+
+    code = "NOT_FOUND"
+
+
+class KafkaUnavailable(GatewayError):
+    """Kafka did not answer in time or refused the connection; the client may retry."""
+
+    code = "KAFKA_UNAVAILABLE"
+
+
+class Unauthenticated(GatewayError):
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(GatewayError):
+    code = "FORBIDDEN"
+
+
+class LimitExceeded(GatewayError):
+    code = "LIMIT_EXCEEDED"
+
+
+class ShuttingDown(GatewayError):
+    code = "SHUTTING_DOWN"

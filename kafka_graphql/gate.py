@@ -1,0 +1,88 @@
+"""The operation gate: every GraphQL operation, over any transport, passes through here.
+
+It is the one place that (1) runs the checks an operation must pass before it executes and
+(2) turns every error into the public shape: a message that is safe to show and
+`extensions.code`. Errors the gateway did not raise on purpose are logged and masked, so no
+stack trace or internal name leaks.
+
+Authentication-aware checks (permissions, query cost, rate limits) plug into `checks`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from graphql import GraphQLError, GraphQLSyntaxError
+from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
+
+from kafka_graphql.errors import GatewayError
+
+log = logging.getLogger(__name__)
+
+OperationCheck = Callable[[ExecutionContext], None]
+
+INTERNAL_MESSAGE = "Internal server error"
+
+
+class OperationGate(SchemaExtension):
+    def __init__(self, *, checks: Sequence[OperationCheck] = ()) -> None:
+        self._checks = tuple(checks)
+        self._validation_errors: set[int] = set()
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        self._validation_errors = {id(e) for e in self.execution_context.pre_execution_errors or ()}
+
+    def on_execute(self) -> Iterator[None]:
+        for check in self._checks:
+            check(self.execution_context)  # raises a GatewayError to refuse the operation
+        yield
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = [self.public_error(e) for e in errors]  # type: ignore[union-attr]
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:  # type: ignore[override]
+        if getattr(result, "errors", None):
+            result.errors = [self.public_error(e) for e in result.errors]
+        yield
+
+    def public_error(self, error: GraphQLError) -> GraphQLError:
+        if (error.extensions or {}).get("code"):
+            return error  # already public (a stream result seen twice)
+        original = error.original_error
+        while isinstance(original, GraphQLError) and original.original_error is not None:
+            original = original.original_error
+        if isinstance(original, GatewayError):
+            return _with_code(error, error.message, original.code, original.extensions)
+        if original is not None:
+            log.error("unexpected error in %s", error.path or "operation", exc_info=original)
+            return _with_code(error, INTERNAL_MESSAGE, "INTERNAL_SERVER_ERROR", {})
+        if isinstance(error, GraphQLSyntaxError):
+            return _with_code(error, error.message, "GRAPHQL_PARSE_FAILED", {})
+        if id(error) in self._validation_errors:
+            return _with_code(error, error.message, "GRAPHQL_VALIDATION_FAILED", {})
+        if error.path is None:
+            # Outside validation and without a field: the variables did not fit the operation.
+            return _with_code(error, error.message, "BAD_USER_INPUT", {})
+        log.error("unexpected GraphQL error at %s: %s", error.path, error.message)
+        return _with_code(error, INTERNAL_MESSAGE, "INTERNAL_SERVER_ERROR", {})
+
+
+def _with_code(
+    error: GraphQLError, message: str, code: str, extensions: dict[str, Any]
+) -> GraphQLError:
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={**extensions, "code": code},
+    )

@@ -1,0 +1,21 @@
+"""The Kafka layer: the only package that imports aiokafka."""
+
+from kafka_graphql.kafka.gateway import KafkaGateway
+from kafka_graphql.kafka.records import (
+    Header,
+    OutgoingRecord,
+    Page,
+    PartitionOffsets,
+    ProduceAck,
+    Record,
+)
+
+__all__ = [
+    "Header",
+    "KafkaGateway",
+    "OutgoingRecord",
+    "Page",
+    "PartitionOffsets",
+    "ProduceAck",
+    "Record",
+]

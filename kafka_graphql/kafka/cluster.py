@@ -1,0 +1,119 @@
+"""Cluster metadata (topics, partitions) and offset look-ups, with a short-lived metadata cache."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable, Mapping
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from kafka_graphql.errors import NotFound
+from kafka_graphql.kafka.errors import kafka_call
+from kafka_graphql.kafka.records import PartitionOffsets
+from kafka_graphql.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+
+class Cluster:
+    def __init__(self, settings: KafkaSettings) -> None:
+        self._settings = settings
+        self._admin = AIOKafkaAdminClient(
+            bootstrap_servers=settings.bootstrap_servers,
+            client_id=f"{settings.client_id}-admin",
+            request_timeout_ms=int(settings.request_timeout_s * 1000),
+        )
+        # A group-less consumer used only to ask for offsets; it is never assigned partitions.
+        self._offsets = AIOKafkaConsumer(
+            bootstrap_servers=settings.bootstrap_servers,
+            client_id=f"{settings.client_id}-offsets",
+            group_id=None,
+            enable_auto_commit=False,
+            request_timeout_ms=int(settings.request_timeout_s * 1000),
+        )
+        self._topics: dict[str, tuple[int, ...]] = {}
+        self._fetched_at = float("-inf")
+        self._refresh_lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        timeout = self._settings.request_timeout_s
+        async with kafka_call("connecting", timeout):
+            await self._admin.start()
+        try:
+            async with kafka_call("connecting", timeout):
+                await self._offsets.start()
+        except BaseException:
+            await self._admin.close()
+            raise
+
+    async def close(self) -> None:
+        await self._offsets.stop()
+        await self._admin.close()
+
+    async def topics(self, *, fresh: bool = False) -> Mapping[str, tuple[int, ...]]:
+        """Topic name -> sorted partition ids, cached for `metadata_max_age_s`."""
+        if fresh or time.monotonic() - self._fetched_at > self._settings.metadata_max_age_s:
+            await self._refresh()
+        return self._topics
+
+    async def partitions(self, topic: str) -> tuple[int, ...]:
+        partitions = (await self.topics()).get(topic)
+        if partitions is None:
+            # Maybe created since the last look: ask once more before saying it does not exist.
+            partitions = (await self.topics(fresh=True)).get(topic)
+        if partitions is None:
+            raise NotFound(f"topic {topic!r} not found")
+        return partitions
+
+    async def _refresh(self) -> None:
+        started = time.monotonic()
+        async with self._refresh_lock:
+            if self._fetched_at >= started:
+                return  # another caller refreshed while we waited
+            async with kafka_call("reading cluster metadata", self._settings.request_timeout_s):
+                described = await self._admin.describe_topics()
+            self._topics = {
+                t["topic"]: tuple(sorted(p["partition"] for p in t["partitions"]))
+                for t in described
+                if t["error_code"] == 0 and not t["is_internal"]
+            }
+            self._fetched_at = time.monotonic()
+
+    async def offsets(self, topic: str, partitions: Iterable[int]) -> dict[int, PartitionOffsets]:
+        tps = [TopicPartition(topic, p) for p in partitions]
+        async with kafka_call("reading offsets", self._settings.request_timeout_s):
+            earliest = await self._offsets.beginning_offsets(tps)
+            latest = await self._offsets.end_offsets(tps)
+        return {
+            tp.partition: PartitionOffsets(tp.partition, earliest[tp], latest[tp]) for tp in tps
+        }
+
+    async def offsets_for_time(
+        self, topic: str, partitions: Iterable[int], timestamp_ms: int
+    ) -> dict[int, int | None]:
+        """First offset at or after `timestamp_ms` per partition; None when there is none yet."""
+        query = {TopicPartition(topic, p): timestamp_ms for p in partitions}
+        async with kafka_call("looking up offsets by time", self._settings.request_timeout_s):
+            found = await self._offsets.offsets_for_times(query)
+        return {tp.partition: (o.offset if o is not None else None) for tp, o in found.items()}
+
+    async def ensure_topics(self, wanted: Mapping[str, int]) -> None:
+        existing = await self.topics(fresh=True)
+        missing = [NewTopic(name, n, 1) for name, n in wanted.items() if name not in existing]
+        if not missing:
+            return
+        log.info("creating topics %s", ", ".join(t.name for t in missing))
+        async with kafka_call("creating topics", self._settings.request_timeout_s):
+            try:
+                await self._admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass  # another gateway instance created it first
+        await self.topics(fresh=True)
+
+    async def ping(self) -> None:
+        """Raise KafkaUnavailable unless the cluster answers a metadata request in time."""
+        await self.topics(fresh=True)

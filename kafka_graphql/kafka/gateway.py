@@ -1,0 +1,89 @@
+"""The Kafka layer's front door: the only object the rest of the gateway talks to about Kafka.
+
+It owns every aiokafka object (admin client, offsets consumer, producer, live feeds, readers);
+`start()` and `close()` bound their lives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+
+from kafka_graphql.kafka.cluster import Cluster
+from kafka_graphql.kafka.history import read_page
+from kafka_graphql.kafka.live import LiveHub
+from kafka_graphql.kafka.producer import Producer
+from kafka_graphql.kafka.records import OutgoingRecord, Page, PartitionOffsets, ProduceAck, Record
+from kafka_graphql.kafka.stream import Positioned, stream_records
+from kafka_graphql.settings import KafkaSettings
+
+
+class KafkaGateway:
+    def __init__(self, settings: KafkaSettings) -> None:
+        self.settings = settings
+        self._cluster = Cluster(settings)
+        self._producer = Producer(settings)
+        self.live = LiveHub(settings, self._cluster)
+
+    async def start(self) -> None:
+        await self._cluster.start()
+        try:
+            await self._producer.start()
+        except BaseException:
+            await self._cluster.close()
+            raise
+
+    async def close_streams(self, grace_s: float) -> None:
+        """Complete every live subscription and wait up to `grace_s` for them to finish."""
+        await self.live.close(grace_s)
+
+    async def close(self) -> None:
+        await self.live.close()
+        await self._producer.close()
+        await self._cluster.close()
+
+    async def topic_names(self) -> list[str]:
+        return sorted(await self._cluster.topics())
+
+    async def partitions(self, topic: str) -> tuple[int, ...]:
+        """Partition ids of `topic`; NotFound if it does not exist."""
+        return await self._cluster.partitions(topic)
+
+    async def offsets(self, topic: str, partitions: Iterable[int]) -> dict[int, PartitionOffsets]:
+        return await self._cluster.offsets(topic, partitions)
+
+    async def offsets_for_time(
+        self, topic: str, partitions: Iterable[int], timestamp_ms: int
+    ) -> dict[int, int | None]:
+        return await self._cluster.offsets_for_time(topic, partitions, timestamp_ms)
+
+    async def ensure_topics(self, wanted: Mapping[str, int]) -> None:
+        await self._cluster.ensure_topics(wanted)
+
+    async def ping(self) -> None:
+        await self._cluster.ping()
+
+    async def produce(self, topic: str, records: Sequence[OutgoingRecord]) -> list[ProduceAck]:
+        return await self._producer.send_many(topic, records)
+
+    async def read_page(
+        self,
+        topic: str,
+        start: Mapping[int, int],
+        end: Mapping[int, int],
+        limit: int,
+        predicate: Callable[[Record], bool],
+        max_scan: int,
+    ) -> Page:
+        return await read_page(self.settings, topic, start, end, limit, predicate, max_scan)
+
+    def stream(
+        self,
+        topic: str,
+        start: Mapping[int, int] | None,
+        partitions: frozenset[int] | None,
+        predicate: Callable[[Record], bool],
+        max_batches: int,
+    ) -> AsyncIterator[Positioned]:
+        return stream_records(
+            self.settings, self.live, topic, start, partitions, predicate, max_batches
+        )

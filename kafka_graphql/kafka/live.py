@@ -1,0 +1,269 @@
+"""Live fan-out: one Kafka consumer per topic per process, shared by every live subscriber.
+
+The feed reads each record once and offers it to each subscriber synchronously (no await between
+records), so "the feed's position" and "what a subscriber has been offered" are always consistent
+at any await point. That is what makes the catch-up hand-off exact (see stream.py).
+
+Each subscriber has a bounded inbox. A subscriber that falls behind is not allowed to slow the
+others down: it overflows, is detached, and catches up from its own position with its own reader.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from aiokafka import TopicPartition
+
+from kafka_graphql.errors import ShuttingDown
+from kafka_graphql.kafka.cluster import Cluster
+from kafka_graphql.kafka.errors import kafka_call
+from kafka_graphql.kafka.reader import FETCH_MAX_RECORDS, new_consumer, to_record
+from kafka_graphql.kafka.records import Record
+from kafka_graphql.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+# (partition, matching records, position after the whole batch the feed read)
+Delivery = tuple[int, list[Record], int]
+
+FEED_POLL_S = 0.5
+RETRY_BACKOFF_S = 1.0
+
+
+class LiveSubscriber:
+    """One subscription's inbox on a feed. Filled by the feed, drained by the subscription."""
+
+    def __init__(
+        self,
+        partitions: frozenset[int] | None,
+        predicate: Callable[[Record], bool],
+        max_batches: int,
+    ) -> None:
+        self.partitions = partitions
+        self._predicate = predicate
+        self._max_batches = max_batches
+        self._items: deque[Delivery] = deque()
+        self._wake = asyncio.Event()
+        # Per partition, the first offset this subscriber has not yet got from elsewhere.
+        self._accept_from: dict[int, int] = {}
+        self.overflowed = False
+        self.closed = False
+
+    def wants(self, partition: int) -> bool:
+        return self.partitions is None or partition in self.partitions
+
+    def accept_from(self, positions: dict[int, int]) -> None:
+        self._accept_from = dict(positions)
+        self._items.clear()
+        self.overflowed = False
+
+    def offer(self, partition: int, records: list[Record], next_position: int) -> None:
+        if self.overflowed or self.closed or not self.wants(partition):
+            return
+        start = self._accept_from.get(partition, 0)
+        if next_position <= start:
+            return  # already delivered by the catch-up reader
+        if records[0].offset < start:
+            records = [r for r in records if r.offset >= start]
+        matching = [r for r in records if self._predicate(r)]
+        if not matching:
+            return
+        if len(self._items) >= self._max_batches:
+            self.overflowed = True
+        else:
+            self._items.append((partition, matching, next_position))
+        self._wake.set()
+
+    def close(self) -> None:
+        self.closed = True
+        self._wake.set()
+
+    async def next(self) -> Delivery | None:
+        """The next delivery; None once the subscriber overflowed (and is drained) or closed."""
+        while not self._items:
+            if self.overflowed or self.closed:
+                return None
+            self._wake.clear()
+            await self._wake.wait()
+        return self._items.popleft()
+
+
+class TopicFeed:
+    """The shared consumer of one topic."""
+
+    def __init__(self, settings: KafkaSettings, cluster: Cluster, topic: str) -> None:
+        self.topic = topic
+        self._settings = settings
+        self._cluster = cluster
+        self._consumer: Any = None
+        self._task: asyncio.Task[None] | None = None
+        # Per partition, the next offset the feed will offer. Subscribers compare against it.
+        self.positions: dict[int, int] = {}
+        # Subscribers receiving records now, and all subscribers (also those catching up).
+        self.subscribers: set[LiveSubscriber] = set()
+        self.members: set[LiveSubscriber] = set()
+        self.users = 0
+
+    async def start(self) -> None:
+        partitions = await self._cluster.partitions(self.topic)
+        ends = await self._cluster.offsets(self.topic, partitions)
+        consumer = new_consumer(self._settings, "live")
+        try:
+            async with kafka_call("starting a live consumer", self._settings.request_timeout_s):
+                await consumer.start()
+        except BaseException:
+            await consumer.stop()
+            raise
+        self._consumer = consumer
+        self._assign({p: o.latest for p, o in ends.items()})
+        self._task = asyncio.create_task(self._run(), name=f"live-feed:{self.topic}")
+
+    async def close(self) -> None:
+        for subscriber in self.members:
+            subscriber.close()
+        self.subscribers.clear()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._consumer is not None:
+            await self._consumer.stop()
+
+    def register(self, subscriber: LiveSubscriber) -> None:
+        self.members.add(subscriber)
+
+    def join(self, subscriber: LiveSubscriber, positions: dict[int, int]) -> None:
+        """Attach `subscriber`, which has seen everything below `positions`. Call with no await
+        between checking the positions and joining."""
+        subscriber.accept_from(positions)
+        self.subscribers.add(subscriber)
+
+    def leave(self, subscriber: LiveSubscriber) -> None:
+        self.subscribers.discard(subscriber)
+        self.members.discard(subscriber)
+
+    def _assign(self, positions: dict[int, int]) -> None:
+        tps = {p: TopicPartition(self.topic, p) for p in positions}
+        self._consumer.assign(list(tps.values()))
+        for partition, offset in positions.items():
+            self._consumer.seek(tps[partition], offset)
+        self.positions = dict(positions)
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        checked_partitions_at = loop.time()
+        while True:
+            try:
+                batch = await self._consumer.getmany(
+                    timeout_ms=int(FEED_POLL_S * 1000), max_records=FETCH_MAX_RECORDS
+                )
+                for tp, raw in batch.items():
+                    if raw:
+                        self._dispatch(tp.partition, [to_record(r) for r in raw])
+                if loop.time() - checked_partitions_at > self._settings.metadata_max_age_s:
+                    checked_partitions_at = loop.time()
+                    await self._follow_new_partitions()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001
+                # The feed outlives broker trouble: aiokafka reconnects, subscribers keep waiting.
+                log.exception("live feed for %s failed; retrying", self.topic)
+                await asyncio.sleep(RETRY_BACKOFF_S)
+
+    def _dispatch(self, partition: int, records: list[Record]) -> None:
+        next_position = records[-1].offset + 1
+        for subscriber in list(self.subscribers):
+            subscriber.offer(partition, records, next_position)
+            if subscriber.overflowed:
+                self.subscribers.discard(subscriber)
+        self.positions[partition] = next_position
+
+    async def _follow_new_partitions(self) -> None:
+        partitions = await self._cluster.partitions(self.topic)
+        new = [p for p in partitions if p not in self.positions]
+        if not new:
+            return
+        # A partition added to the topic is read from its beginning: all of it is new.
+        log.info("topic %s grew partitions %s", self.topic, new)
+        positions = dict(self.positions)
+        offsets = await self._cluster.offsets(self.topic, new)
+        positions.update({p: o.earliest for p, o in offsets.items()})
+        self._assign(positions)
+
+
+class LiveHub:
+    """The feeds of this process, started on first use and closed when their last user leaves."""
+
+    def __init__(self, settings: KafkaSettings, cluster: Cluster) -> None:
+        self._settings = settings
+        self._cluster = cluster
+        self._feeds: dict[str, TopicFeed] = {}
+        self._starting: dict[str, asyncio.Task[TopicFeed]] = {}
+        self._closing = False
+        self._users = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def feed_count(self, topic: str | None = None) -> int:
+        """Live Kafka consumers currently open (for one topic, or in all)."""
+        if topic is None:
+            return len(self._feeds)
+        return int(topic in self._feeds)
+
+    def subscriber_count(self, topic: str) -> int:
+        feed = self._feeds.get(topic)
+        return len(feed.subscribers) if feed else 0
+
+    @contextlib.asynccontextmanager
+    async def use(self, topic: str) -> AsyncIterator[TopicFeed]:
+        if self._closing:
+            raise ShuttingDown("the gateway is shutting down; reconnect to another instance")
+        feed = self._feeds.get(topic)
+        if feed is None:
+            starting = self._starting.get(topic)
+            if starting is None:
+                starting = asyncio.create_task(self._start(topic))
+                self._starting[topic] = starting
+            # shield: a subscriber that gives up must not cancel a start others are waiting for.
+            feed = await asyncio.shield(starting)
+        feed.users += 1
+        self._users += 1
+        self._idle.clear()
+        try:
+            yield feed
+        finally:
+            feed.users -= 1
+            if feed.users == 0 and self._feeds.get(topic) is feed:
+                del self._feeds[topic]
+                await feed.close()
+            self._users -= 1
+            if self._users == 0:
+                self._idle.set()
+
+    async def _start(self, topic: str) -> TopicFeed:
+        try:
+            feed = TopicFeed(self._settings, self._cluster, topic)
+            await feed.start()
+            self._feeds[topic] = feed
+            return feed
+        finally:
+            del self._starting[topic]
+
+    async def close(self, grace_s: float = 0) -> None:
+        """Complete every subscription, close every feed, and wait up to `grace_s` for the
+        subscriptions to finish."""
+        self._closing = True
+        for task in list(self._starting.values()):
+            with contextlib.suppress(Exception):
+                await task
+        feeds, self._feeds = list(self._feeds.values()), {}
+        for feed in feeds:
+            await feed.close()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(grace_s):
+                await self._idle.wait()

@@ -1,0 +1,67 @@
+"""The gateway's one producer: idempotent, acks=all, every send bounded by a timeout."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from aiokafka import AIOKafkaProducer
+
+from kafka_graphql.kafka.errors import kafka_call, translate
+from kafka_graphql.kafka.records import OutgoingRecord, ProduceAck
+from kafka_graphql.settings import KafkaSettings
+
+
+class Producer:
+    def __init__(self, settings: KafkaSettings) -> None:
+        self._settings = settings
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=settings.bootstrap_servers,
+            client_id=f"{settings.client_id}-producer",
+            # A result is returned only once every in-sync replica has the record, and the
+            # producer's own retries can never write it twice.
+            enable_idempotence=True,
+            acks="all",
+            request_timeout_ms=int(settings.request_timeout_s * 1000),
+            linger_ms=1,
+        )
+
+    async def start(self) -> None:
+        async with kafka_call("connecting the producer", self._settings.request_timeout_s):
+            await self._producer.start()
+
+    async def close(self) -> None:
+        # stop() flushes what is still buffered before closing the connections.
+        await self._producer.stop()
+
+    async def send(self, topic: str, record: OutgoingRecord) -> ProduceAck:
+        return (await self.send_many(topic, [record]))[0]
+
+    async def send_many(self, topic: str, records: Sequence[OutgoingRecord]) -> list[ProduceAck]:
+        """Send all records, then wait for every acknowledgement.
+
+        If any record fails, the raised GatewayError lists in `extensions.written` the indices
+        that were written, so that the client can retry exactly the others.
+        """
+        async with kafka_call("producing", self._settings.request_timeout_s):
+            futures = [
+                await self._producer.send(
+                    topic, r.value, key=r.key, headers=list(r.headers), partition=r.partition
+                )
+                for r in records
+            ]
+            results = await asyncio.gather(*futures, return_exceptions=True)
+        failures = [r for r in results if isinstance(r, BaseException)]
+        if failures:
+            if not isinstance(failures[0], Exception):
+                raise failures[0]
+            error = translate(failures[0], "producing")
+            error.extensions["written"] = [
+                i for i, r in enumerate(results) if not isinstance(r, BaseException)
+            ]
+            raise error
+        return [
+            ProduceAck(r.topic, r.partition, r.offset, r.timestamp)
+            for r in results
+            if not isinstance(r, BaseException)
+        ]

@@ -1,0 +1,56 @@
+"""Plain values the Kafka layer hands out. Nothing outside kafka/ ever sees an aiokafka object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    key: str
+    value: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    topic: str
+    partition: int
+    offset: int
+    timestamp_ms: int
+    key: str | None
+    # Decoded once when the record is read (JSON, else text, else marked base64), then shared by
+    # every subscriber and filter that looks at it.
+    value: Any
+    headers: tuple[Header, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionOffsets:
+    partition: int
+    earliest: int
+    latest: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingRecord:
+    value: bytes | None
+    key: bytes | None = None
+    headers: tuple[tuple[str, bytes | None], ...] = ()
+    partition: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProduceAck:
+    topic: str
+    partition: int
+    offset: int
+    timestamp_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    records: list[Record]
+    # Next offset to read per partition: where the following page (or a live stream) continues.
+    positions: dict[int, int]
+    has_more: bool

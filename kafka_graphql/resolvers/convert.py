@@ -1,0 +1,80 @@
+"""Translations between GraphQL inputs/outputs and the gateway's own values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import strawberry
+
+from kafka_graphql.cursor import encode_cursor
+from kafka_graphql.errors import BadUserInput
+from kafka_graphql.filters import ABSENT, FilterSpec, ValueCondition
+from kafka_graphql.kafka import OutgoingRecord, ProduceAck, Record
+from kafka_graphql.schema.inputs import HeaderInput, MessageFilter, ValuePredicate
+from kafka_graphql.schema.scalars import Cursor, DateTime, Long
+from kafka_graphql.schema.types import Header, Message, ProduceResult, as_datetime
+from kafka_graphql.values import encode_value
+
+
+def to_message(record: Record, positions: Mapping[int, int]) -> Message:
+    return Message(
+        topic=record.topic,
+        partition=record.partition,
+        offset=Long(record.offset),
+        timestamp=DateTime(as_datetime(record.timestamp_ms)),
+        key=record.key,
+        value=record.value,
+        headers=[Header(key=h.key, value=h.value) for h in record.headers],
+        cursor=Cursor(encode_cursor(record.topic, positions)),
+    )
+
+
+def to_produce_result(ack: ProduceAck) -> ProduceResult:
+    return ProduceResult(
+        topic=ack.topic,
+        partition=ack.partition,
+        offset=Long(ack.offset),
+        timestamp=DateTime(as_datetime(ack.timestamp_ms)),
+    )
+
+
+def to_outgoing(
+    value: Any, key: str | None, headers: Sequence[HeaderInput] | None, partition: int | None
+) -> OutgoingRecord:
+    if partition is not None and partition < 0:
+        raise BadUserInput(f"partition must not be negative, got {partition}")
+    return OutgoingRecord(
+        value=encode_value(value),
+        key=key.encode() if key is not None else None,
+        headers=tuple(
+            (h.key, h.value.encode() if h.value is not None else None) for h in headers or ()
+        ),
+        partition=partition,
+    )
+
+
+def to_filter_spec(f: MessageFilter | None) -> FilterSpec | None:
+    if f is None:
+        return None
+    return FilterSpec(
+        key=f.key,
+        key_prefix=f.key_prefix,
+        headers=tuple((h.key, h.value) for h in f.headers or ()),
+        value=tuple(_to_condition(v) for v in f.value or ()),
+    )
+
+
+def _to_condition(v: ValuePredicate) -> ValueCondition:
+    return ValueCondition(
+        path=v.path,
+        eq=ABSENT if v.eq is strawberry.UNSET else v.eq,
+        ne=ABSENT if v.ne is strawberry.UNSET else v.ne,
+        one_of=v.in_,
+        gt=v.gt,
+        gte=v.gte,
+        lt=v.lt,
+        lte=v.lte,
+        contains=v.contains,
+        exists=v.exists,
+    )

@@ -1,0 +1,50 @@
+"""Mutation resolvers: writes to Kafka, answered once Kafka acknowledged them (acks=all)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kafka_graphql.context import Context, Info
+from kafka_graphql.errors import BadUserInput
+from kafka_graphql.kafka import OutgoingRecord
+from kafka_graphql.resolvers.access import exposed_topic
+from kafka_graphql.resolvers.convert import to_outgoing, to_produce_result
+from kafka_graphql.schema.inputs import HeaderInput, MessageInput
+from kafka_graphql.schema.scalars import JSON
+from kafka_graphql.schema.types import ProduceResult
+
+
+async def resolve_produce(
+    info: Info,
+    topic: str,
+    value: JSON,
+    key: str | None = None,
+    headers: list[HeaderInput] | None = None,
+    partition: int | None = None,
+) -> ProduceResult:
+    record = to_outgoing(value, key, headers, partition)
+    return (await _produce(info.context, topic, [record]))[0]
+
+
+async def resolve_produce_batch(
+    info: Info, topic: str, messages: list[MessageInput]
+) -> list[ProduceResult]:
+    limit = info.context.settings.limits.max_batch_size
+    if not 1 <= len(messages) <= limit:
+        raise BadUserInput(f"messages must hold 1 to {limit} messages")
+    records = [to_outgoing(m.value, m.key, m.headers, m.partition) for m in messages]
+    return await _produce(info.context, topic, records)
+
+
+async def _produce(
+    context: Context, topic: str, records: Sequence[OutgoingRecord]
+) -> list[ProduceResult]:
+    topic = exposed_topic(context, topic)
+    partitions = await context.kafka.partitions(topic)
+    for record in records:
+        if record.partition is not None and record.partition not in partitions:
+            raise BadUserInput(
+                f"topic {topic!r} has no partition {record.partition} (it has {len(partitions)})"
+            )
+    acks = await context.kafka.produce(topic, records)
+    return [to_produce_result(ack) for ack in acks]

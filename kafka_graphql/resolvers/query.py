@@ -1,0 +1,55 @@
+"""Query resolvers: topics and bounded history reads."""
+
+from __future__ import annotations
+
+from kafka_graphql.cursor import encode_cursor
+from kafka_graphql.errors import BadUserInput
+from kafka_graphql.filters import compile_filter
+from kafka_graphql.resolvers.access import exposed_topic
+from kafka_graphql.resolvers.convert import to_filter_spec, to_message
+from kafka_graphql.resolvers.positions import select_partitions, start_positions
+from kafka_graphql.schema.inputs import MessageFilter
+from kafka_graphql.schema.scalars import Cursor, DateTime, Long
+from kafka_graphql.schema.types import MessagePage
+from kafka_graphql.context import Info
+
+
+async def resolve_messages(
+    info: Info,
+    topic: str,
+    partitions: list[int] | None = None,
+    after: Cursor | None = None,
+    from_offset: Long | None = None,
+    from_timestamp: DateTime | None = None,
+    limit: int | None = 20,
+    filter: MessageFilter | None = None,  # noqa: A002 - the public argument name
+) -> MessagePage:
+    context = info.context
+    max_page = context.settings.limits.max_page_size
+    limit = 20 if limit is None else limit
+    if not 1 <= limit <= max_page:
+        raise BadUserInput(f"limit must be between 1 and {max_page}")
+    topic = exposed_topic(context, topic)
+    predicate = compile_filter(to_filter_spec(filter))
+    kafka = context.kafka
+    selected, _ = await select_partitions(kafka, topic, partitions)
+    offsets = await kafka.offsets(topic, selected)
+    start = await start_positions(
+        kafka, topic, selected, offsets, after=after, from_offset=from_offset,
+        from_timestamp=from_timestamp, default="earliest",
+    )
+    end = {p: o.latest for p, o in offsets.items()}
+    page = await kafka.read_page(
+        topic, start, end, limit, predicate, context.settings.limits.max_scan_records
+    )
+    # Each message's cursor: the page's positions up to and including that message.
+    positions = dict(start)
+    messages = []
+    for record in page.records:
+        positions[record.partition] = record.offset + 1
+        messages.append(to_message(record, positions))
+    return MessagePage(
+        messages=messages,
+        next_cursor=Cursor(encode_cursor(topic, page.positions)),
+        has_more=page.has_more,
+    )

@@ -1,0 +1,55 @@
+"""Subscription resolvers: live streams, optionally replaying history first."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+
+from kafka_graphql.context import Info
+from kafka_graphql.filters import compile_filter
+from kafka_graphql.kafka import Record
+from kafka_graphql.resolvers.access import exposed_topic
+from kafka_graphql.resolvers.convert import to_filter_spec, to_message
+from kafka_graphql.resolvers.positions import select_partitions, start_positions
+from kafka_graphql.schema.inputs import MessageFilter
+from kafka_graphql.schema.scalars import Cursor, DateTime, Long
+from kafka_graphql.schema.types import Message
+
+
+async def resolve_message_stream(
+    info: Info,
+    topic: str,
+    filter: MessageFilter | None = None,  # noqa: A002 - the public argument name
+    after: Cursor | None = None,
+    from_offset: Long | None = None,
+    from_timestamp: DateTime | None = None,
+    partitions: list[int] | None = None,
+) -> AsyncGenerator[Message, None]:
+    """Validate everything before the stream starts, so that bad input is answered with an
+    `error` message rather than a broken stream; then stream."""
+    context = info.context
+    topic = exposed_topic(context, topic)
+    predicate = compile_filter(to_filter_spec(filter))
+    kafka = context.kafka
+    selected, chosen = await select_partitions(kafka, topic, partitions)
+    start: dict[int, int] | None = None
+    if after is not None or from_offset is not None or from_timestamp is not None:
+        offsets = await kafka.offsets(topic, selected)
+        start = await start_positions(
+            kafka, topic, selected, offsets, after=after, from_offset=from_offset,
+            from_timestamp=from_timestamp, default="latest",
+        )
+    records = kafka.stream(
+        topic, start, frozenset(selected) if chosen else None, predicate,
+        context.settings.limits.subscriber_buffer_batches,
+    )
+    return _messages(records)
+
+
+async def _messages(
+    records: AsyncIterator[tuple[Record, Mapping[int, int]]],
+) -> AsyncGenerator[Message, None]:
+    try:
+        async for record, positions in records:
+            yield to_message(record, positions)
+    finally:
+        await records.aclose()  # type: ignore[attr-defined]

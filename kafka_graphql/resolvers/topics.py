@@ -1,0 +1,31 @@
+"""Topic listing and partition details."""
+
+from __future__ import annotations
+
+from kafka_graphql.context import Info
+from kafka_graphql.errors import NotFound
+from kafka_graphql.resolvers.access import exposed_topic
+from kafka_graphql.schema.scalars import Long
+from kafka_graphql.schema.types import Partition
+
+
+async def resolve_partitions(topic: str, info: Info) -> list[Partition]:
+    kafka = info.context.kafka
+    offsets = await kafka.offsets(topic, await kafka.partitions(topic))
+    return [
+        Partition(id=p, earliest_offset=Long(o.earliest), latest_offset=Long(o.latest))
+        for p, o in sorted(offsets.items())
+    ]
+
+
+async def exposed_topic_names(info: Info) -> list[str]:
+    return info.context.topics.exposed(await info.context.kafka.topic_names())
+
+
+async def existing_exposed_topic(info: Info, name: str) -> str | None:
+    try:
+        topic = exposed_topic(info.context, name)
+        await info.context.kafka.partitions(topic)
+    except NotFound:
+        return None
+    return topic

@@ -1,0 +1,40 @@
+"""Builds the schema, with the operation gate and the structural limits of a public endpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
+
+from kafka_graphql.gate import OperationGate
+from kafka_graphql.schema.root import Mutation, Query, Subscription
+from kafka_graphql.schema.scalars import SCALAR_MAP
+from kafka_graphql.settings import LimitsSettings
+
+
+class GatewaySchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        # Client mistakes are answered, not logged with a traceback; the operation gate logs the
+        # unexpected ones.
+        return
+
+
+def build_schema(limits: LimitsSettings | None = None) -> strawberry.Schema:
+    limits = limits or LimitsSettings()
+    return GatewaySchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        extensions=[
+            # Factories: each operation gets fresh extension instances.
+            # The gate comes first so that it sees (and formats) what the limiters report.
+            OperationGate,
+            lambda: MaxTokensLimiter(max_token_count=limits.max_query_tokens),
+            lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+            lambda: QueryDepthLimiter(max_depth=limits.max_query_depth),
+        ],
+    )

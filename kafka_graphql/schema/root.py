@@ -1,0 +1,49 @@
+"""The root operation types: each field names its resolver; the behaviour lives in resolvers/."""
+
+from __future__ import annotations
+
+import strawberry
+
+from kafka_graphql.context import Info
+from kafka_graphql.resolvers import mutation, query, subscription, topics
+from kafka_graphql.schema.topic import Topic
+from kafka_graphql.schema.types import MessagePage, ProduceResult
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Topics exposed by this gateway, by name.")
+    async def topics(self, info: Info) -> list[Topic]:
+        return [Topic(name=name) for name in await topics.exposed_topic_names(info)]
+
+    @strawberry.field(description="One exposed topic, or null if there is no such topic.")
+    async def topic(self, info: Info, name: str) -> Topic | None:
+        found = await topics.existing_exposed_topic(info, name)
+        return Topic(name=found) if found is not None else None
+
+    messages: MessagePage = strawberry.field(
+        resolver=query.resolve_messages,
+        description="A bounded read of a topic's history (no consumer group, nothing committed). "
+        "Starts at the earliest offset unless after, fromOffset or fromTimestamp says otherwise.",
+    )
+
+
+@strawberry.type
+class Mutation:
+    produce: ProduceResult = strawberry.field(
+        resolver=mutation.resolve_produce,
+        description="Write one message; answered once Kafka acknowledged it (acks=all).",
+    )
+    produce_batch: list[ProduceResult] = strawberry.field(
+        resolver=mutation.resolve_produce_batch,
+        description="Write several messages to one topic; results are in the input order.",
+    )
+
+
+@strawberry.type
+class Subscription:
+    messages = strawberry.subscription(
+        resolver=subscription.resolve_message_stream,
+        description="Messages of a topic as they arrive. With after, fromOffset or "
+        "fromTimestamp it first replays from there, then continues live without a gap.",
+    )

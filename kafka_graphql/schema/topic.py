@@ -1,0 +1,18 @@
+"""The Topic type. Its partitions (with live offsets) are fetched only when asked for."""
+
+from __future__ import annotations
+
+import strawberry
+
+from kafka_graphql.context import Info
+from kafka_graphql.resolvers.topics import resolve_partitions
+from kafka_graphql.schema.types import Partition
+
+
+@strawberry.type(description="A Kafka topic exposed by this gateway.")
+class Topic:
+    name: str
+
+    @strawberry.field(description="The topic's partitions with their current offsets.")
+    async def partitions(self, info: Info) -> list[Partition]:
+        return await resolve_partitions(self.name, info)

@@ -1,0 +1,66 @@
+"""Output object types. Plain data: they hold values and never call Kafka."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import strawberry
+
+from kafka_graphql.schema.scalars import JSON, Cursor, DateTime, Long
+
+
+@strawberry.type(description="A Kafka record header. `value` is null for a null header value.")
+class Header:
+    key: str
+    value: str | None
+
+
+@strawberry.type(description="One partition of a topic and the offsets it currently holds.")
+class Partition:
+    id: int
+    earliest_offset: Long = strawberry.field(description="First offset still stored.")
+    latest_offset: Long = strawberry.field(
+        description="Offset the next record will get (the high watermark)."
+    )
+
+
+@strawberry.type(description="A record read from Kafka.")
+class Message:
+    topic: str
+    partition: int
+    offset: Long
+    timestamp: DateTime
+    key: str | None
+    value: JSON | None = strawberry.field(
+        description="The record's JSON value. Bytes that are not JSON arrive as their UTF-8 text, "
+        'or, failing that, as {"$binary": {"encoding": "base64", "data": "..."}}.'
+    )
+    headers: list[Header]
+    cursor: Cursor = strawberry.field(
+        description="Where this message is. Pass it as `after` (with the same filter and "
+        "partitions) to continue right after it, on this or any other gateway instance."
+    )
+
+
+@strawberry.type(description="One page of a bounded history read.")
+class MessagePage:
+    messages: list[Message]
+    next_cursor: Cursor = strawberry.field(
+        description="Continues after this page: pass it to `messages(after:)` or to the "
+        "`messages` subscription to go live from here."
+    )
+    has_more: bool = strawberry.field(
+        description="True when the topic held more records past this page when it was read."
+    )
+
+
+@strawberry.type(description="Where Kafka stored a produced message (acknowledged with acks=all).")
+class ProduceResult:
+    topic: str
+    partition: int
+    offset: Long
+    timestamp: DateTime
+
+
+def as_datetime(timestamp_ms: int) -> datetime:
+    return datetime.fromtimestamp(timestamp_ms / 1000, tz=UTC)

@@ -1,0 +1,130 @@
+"""Composition root: builds the aiohttp application and runs it. Wiring only, no behaviour."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import weakref
+from collections.abc import AsyncIterator, Sequence
+
+from aiohttp import WSCloseCode, web
+from strawberry.aiohttp.views import GraphQLView
+
+from kafka_graphql.context import Context
+from kafka_graphql.errors import GatewayError
+from kafka_graphql.kafka import KafkaGateway
+from kafka_graphql.schema import build_schema
+from kafka_graphql.settings import Settings, SettingsError, load_settings
+from kafka_graphql.topics import TopicRegistry
+
+log = logging.getLogger("kafka_graphql")
+
+SETTINGS = web.AppKey("settings", Settings)
+KAFKA = web.AppKey("kafka", KafkaGateway)
+TOPICS = web.AppKey("topics", TopicRegistry)
+WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
+
+
+class GatewayView(GraphQLView[Context, None]):
+    """Strawberry's aiohttp view with our typed context and bounded WebSocket messages."""
+
+    async def get_context(
+        self, request: web.Request, response: web.Response | web.WebSocketResponse
+    ) -> Context:
+        app = request.app
+        return Context(
+            request=request, settings=app[SETTINGS], kafka=app[KAFKA], topics=app[TOPICS],
+            response=response,
+        )
+
+    async def create_websocket_response(
+        self, request: web.Request, subprotocol: str | None
+    ) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(
+            protocols=[subprotocol] if subprotocol else [],
+            max_msg_size=request.app[SETTINGS].limits.max_request_bytes,
+        )
+        await ws.prepare(request)
+        request.app[WEBSOCKETS].add(ws)
+        return ws
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(client_max_size=settings.limits.max_request_bytes)
+    app[SETTINGS] = settings
+    app[TOPICS] = TopicRegistry(settings.topics)
+    app[WEBSOCKETS] = weakref.WeakSet()
+    app.cleanup_ctx.append(_kafka)
+    app.on_shutdown.append(_complete_streams)
+    view = GatewayView(
+        schema=build_schema(settings.limits),
+        graphql_ide="graphiql" if settings.server.graphiql else None,
+    )
+    app.router.add_route("*", "/graphql", view)
+    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/readyz", _readyz)
+    return app
+
+
+async def _kafka(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    kafka = KafkaGateway(settings.kafka)
+    await kafka.start()
+    try:
+        await kafka.ensure_topics(app[TOPICS].topics_to_create())
+        app[KAFKA] = kafka
+        yield
+    finally:
+        await kafka.close()
+
+
+async def _complete_streams(app: web.Application) -> None:
+    """SIGTERM: complete every subscription, then close the sockets as 'going away'."""
+    grace = app[SETTINGS].server.shutdown_grace_s
+    await app[KAFKA].close_streams(grace)
+    sockets = list(app[WEBSOCKETS])
+    if sockets:
+        await asyncio.wait(
+            [asyncio.create_task(ws.close(code=WSCloseCode.GOING_AWAY)) for ws in sockets],
+            timeout=grace,
+        )
+
+
+async def _healthz(_: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def _readyz(request: web.Request) -> web.Response:
+    try:
+        await request.app[KAFKA].ping()
+    except GatewayError as error:
+        return web.json_response({"status": "unavailable", "reason": error.message}, status=503)
+    return web.json_response({"status": "ready"})
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="kafka-graphql", description=__doc__)
+    parser.add_argument("--config", help="TOML settings file (default: kafka-graphql.toml)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as error:
+        sys.exit(f"kafka-graphql: invalid configuration: {error}")
+    host, port = settings.server.host, settings.server.port
+    log.info("GraphiQL: http://%s:%d/graphql (Kafka at %s)", host, port,
+             settings.kafka.bootstrap_servers)
+    try:
+        web.run_app(
+            create_app(settings), host=host, port=port, print=None,
+            shutdown_timeout=settings.server.shutdown_grace_s,
+        )
+    except GatewayError as error:
+        sys.exit(f"kafka-graphql: cannot start: {error.message}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,190 @@
+"""The one settings object: a TOML file plus environment overrides, validated once at start-up.
+
+Every problem names the key that caused it, so a bad deployment fails before it serves anything.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_CONFIG_FILE = "kafka-graphql.toml"
+
+
+class SettingsError(ValueError):
+    """Raised when the configuration cannot be used; the message names the offending key."""
+
+
+@dataclass(frozen=True, slots=True)
+class KafkaSettings:
+    bootstrap_servers: str = "127.0.0.1:9092"
+    client_id: str = "kafka-graphql"
+    # Upper bound for any single call to Kafka (metadata, offsets, produce, a history read).
+    request_timeout_s: float = 10.0
+    # How long cluster metadata (topics, partitions) is trusted before it is fetched again.
+    metadata_max_age_s: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    graphiql: bool = True
+    # Seconds open subscriptions get to finish on SIGTERM before connections are closed.
+    shutdown_grace_s: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class LimitsSettings:
+    """Defaults are safe for a public endpoint; each limit has a test that proves it holds."""
+
+    max_page_size: int = 200
+    max_batch_size: int = 500
+    max_query_depth: int = 10
+    max_query_tokens: int = 2000
+    max_aliases: int = 30
+    # Records scanned by one history page before it returns what it has (filters can skip many).
+    max_scan_records: int = 10_000
+    # Batches a live subscriber may have waiting; beyond it the subscriber catches up on its own.
+    subscriber_buffer_batches: int = 64
+    max_request_bytes: int = 1_048_576
+
+
+@dataclass(frozen=True, slots=True)
+class TopicRule:
+    """A topic exposed through the API: an exact name or a glob pattern (`demo.*`)."""
+
+    name: str
+    # When set on an exact name, the gateway creates the topic at start-up if it is missing.
+    partitions: int | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    kafka: KafkaSettings = field(default_factory=KafkaSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
+    limits: LimitsSettings = field(default_factory=LimitsSettings)
+    topics: tuple[TopicRule, ...] = ()
+
+
+# Environment variable -> dotted key. Values are parsed with the key's declared type.
+ENVIRONMENT_OVERRIDES: Mapping[str, str] = {
+    "KAFKA_BOOTSTRAP_SERVERS": "kafka.bootstrap_servers",
+    "KAFKA_GRAPHQL_KAFKA_CLIENT_ID": "kafka.client_id",
+    "KAFKA_GRAPHQL_HOST": "server.host",
+    "KAFKA_GRAPHQL_PORT": "server.port",
+    "KAFKA_GRAPHQL_GRAPHIQL": "server.graphiql",
+}
+
+
+def load_settings(
+    path: str | Path | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Load `path` (default `kafka-graphql.toml` if it exists), then apply the environment."""
+    environ = os.environ if environ is None else environ
+    raw: dict[str, Any] = {}
+    if path is None:
+        path = environ.get("KAFKA_GRAPHQL_CONFIG", DEFAULT_CONFIG_FILE)
+        if not Path(path).exists():
+            path = None
+    if path is not None:
+        try:
+            raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise SettingsError(f"configuration file {path} does not exist") from None
+        except tomllib.TOMLDecodeError as error:
+            raise SettingsError(f"configuration file {path} is not valid TOML: {error}") from None
+    for variable, key in ENVIRONMENT_OVERRIDES.items():
+        if variable in environ:
+            section, name = key.split(".")
+            raw.setdefault(section, {})[name] = _from_environment(variable, key, environ[variable])
+    return settings_from_mapping(raw)
+
+
+def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
+    settings = _build(Settings, raw, "")
+    _validate(settings)
+    return settings
+
+
+def _from_environment(variable: str, key: str, text: str) -> object:
+    section, name = key.split(".")
+    section_type = typing.get_type_hints(Settings)[section]
+    wanted = typing.get_type_hints(section_type)[name]
+    if wanted is bool:
+        if text.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if text.lower() in {"0", "false", "no", "off"}:
+            return False
+        raise SettingsError(f"{variable} ({key}) must be true or false, got {text!r}")
+    if wanted is int:
+        try:
+            return int(text)
+        except ValueError:
+            raise SettingsError(f"{variable} ({key}) must be an integer, got {text!r}") from None
+    return text
+
+
+def _build(cls: type[Any], raw: object, prefix: str) -> Any:
+    if not isinstance(raw, Mapping):
+        raise SettingsError(f"{prefix.rstrip('.') or 'configuration'} must be a table")
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise SettingsError(f"unknown configuration key {prefix}{unknown[0]}")
+    values: dict[str, Any] = {}
+    for name, value in raw.items():
+        values[name] = _coerce(hints[name], value, f"{prefix}{name}")
+    return cls(**values)
+
+
+def _coerce(wanted: Any, value: object, key: str) -> Any:
+    if dataclasses.is_dataclass(wanted):
+        return _build(typing.cast(type[Any], wanted), value, f"{key}.")
+    origin = typing.get_origin(wanted)
+    if origin is tuple:
+        (item_type, _ellipsis) = typing.get_args(wanted)
+        if not isinstance(value, list):
+            raise SettingsError(f"{key} must be an array")
+        return tuple(_coerce(item_type, item, f"{key}[{i}]") for i, item in enumerate(value))
+    if origin in (typing.Union, types.UnionType):
+        options = [t for t in typing.get_args(wanted) if t is not type(None)]
+        return _coerce(options[0], value, key)
+    if wanted is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if wanted is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise SettingsError(f"{key} must be an integer, got {value!r}")
+    if not isinstance(value, wanted):
+        raise SettingsError(f"{key} must be of type {wanted.__name__}, got {value!r}")
+    return value
+
+
+def _validate(settings: Settings) -> None:
+    if not settings.kafka.bootstrap_servers.strip():
+        raise SettingsError("kafka.bootstrap_servers must not be empty")
+    if not 0 < settings.kafka.request_timeout_s <= 300:
+        raise SettingsError("kafka.request_timeout_s must be in (0, 300]")
+    if settings.kafka.metadata_max_age_s < 0:
+        raise SettingsError("kafka.metadata_max_age_s must not be negative")
+    if not 0 <= settings.server.port <= 65535:
+        raise SettingsError(f"server.port must be in 0..65535, got {settings.server.port}")
+    for limit in dataclasses.fields(LimitsSettings):
+        if getattr(settings.limits, limit.name) <= 0:
+            raise SettingsError(f"limits.{limit.name} must be positive")
+    for i, rule in enumerate(settings.topics):
+        if not rule.name:
+            raise SettingsError(f"topics[{i}].name must not be empty")
+        if rule.partitions is not None:
+            if any(c in rule.name for c in "*?["):
+                raise SettingsError(f"topics[{i}].partitions needs an exact name, not a pattern")
+            if rule.partitions <= 0:
+                raise SettingsError(f"topics[{i}].partitions must be positive")

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# A local single-node KRaft Apache Kafka broker (combined broker + controller) on loopback, resolved
+# from Maven Central. No Docker needed. Everything it writes lives under .kafka/ (git-ignored).
+#
+#   scripts/kafka-broker.sh fetch                 resolve the broker jars into .kafka/lib
+#   scripts/kafka-broker.sh up [NAME] [PORT]      start broker NAME (default: dev on 9092; PORT=auto picks a free one)
+#   scripts/kafka-broker.sh down [NAME]           stop broker NAME, leave nothing running
+#   scripts/kafka-broker.sh with-broker CMD...    run CMD against a fresh throw-away broker on a free port
+#                                                 (or the one named by KAFKA_BOOTSTRAP_SERVERS), then stop it
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+home="$root/.kafka"
+lib="$home/lib"
+here="$root/scripts/kafka"
+python="${PYTHON:-python3}"
+
+log() { echo "kafka-broker: $*" >&2; }
+
+fetch() {
+  local stamp="$lib/.resolved-$(sha256sum "$here/pom.xml" | cut -c1-16)"
+  [ -f "$stamp" ] && return 0
+  command -v java >/dev/null || { log "java not found (Kafka 4.x needs Java 17+)"; exit 1; }
+  command -v mvn >/dev/null || { log "mvn not found (used to resolve Kafka from Maven Central)"; exit 1; }
+  log "resolving Apache Kafka from Maven Central (once)..."
+  rm -rf "$lib" && mkdir -p "$lib"
+  mvn -q -B -f "$here/pom.xml" dependency:copy-dependencies \
+    -DoutputDirectory="$lib" -DincludeScope=runtime >&2
+  touch "$stamp"
+}
+
+free_port() {
+  "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+is_running() { # NAME
+  local pidfile="$home/instances/$1/pid"
+  [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null
+}
+
+up() { # NAME PORT
+  local name="$1" port="$2" dir="$home/instances/$1" cport
+  fetch
+  if is_running "$name"; then
+    log "broker '$name' already running"
+    cat "$dir/bootstrap"
+    return 0
+  fi
+  mkdir -p "$dir"
+  # A named broker keeps its ports and data between starts (KRaft metadata names the controller's
+  # address, so changing it would orphan the stored topics).
+  if [ -f "$dir/ports" ]; then
+    read -r port cport <"$dir/ports"
+  else
+    [ "$port" = auto ] && port="$(free_port)"
+    cport="$(free_port)"
+    while [ "$cport" = "$port" ]; do cport="$(free_port)"; done
+    echo "$port $cport" >"$dir/ports"
+  fi
+  cat >"$dir/server.properties" <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$cport
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$dir/data
+num.partitions=1
+# A public gateway must never create topics as a side effect of a produce or a read.
+auto.create.topics.enable=false
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+EOF
+  local cp="$lib/*" jvm=(-Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true
+    "-Dlog4j2.configurationFile=$here/log4j2.properties" "-Dkafka.logfile=$dir/broker.log")
+  if [ ! -f "$dir/data/meta.properties" ]; then
+    local cluster_id
+    cluster_id="$("$python" -c 'import base64,uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')"
+    java "${jvm[@]}" -cp "$cp" kafka.tools.StorageTool format \
+      -t "$cluster_id" -c "$dir/server.properties" >"$dir/format.log" 2>&1 \
+      || { log "formatting storage failed:"; cat "$dir/format.log" >&2; exit 1; }
+  fi
+  : >"$dir/broker.log"
+  nohup java "${jvm[@]}" -cp "$cp" kafka.Kafka "$dir/server.properties" >"$dir/stdout.log" 2>&1 &
+  echo $! >"$dir/pid"
+  echo "127.0.0.1:$port" >"$dir/bootstrap"
+  local waited=0
+  until grep -q "Kafka Server started" "$dir/broker.log" 2>/dev/null; do
+    if ! is_running "$name"; then
+      log "broker '$name' exited during start-up; last lines of its log:"
+      tail -n 30 "$dir/stdout.log" "$dir/broker.log" >&2
+      exit 1
+    fi
+    if [ "$waited" -ge 120 ]; then
+      log "broker '$name' not ready after 60 s; see $dir/broker.log"
+      down "$name"
+      exit 1
+    fi
+    sleep 0.5; waited=$((waited + 1))
+  done
+  log "broker '$name' ready at 127.0.0.1:$port (pid $(cat "$dir/pid"), log $dir/broker.log)"
+  echo "127.0.0.1:$port"
+}
+
+down() { # NAME
+  local name="$1" dir="$home/instances/$1"
+  if ! is_running "$name"; then
+    rm -f "$dir/pid"
+    log "broker '$name' not running"
+    return 0
+  fi
+  local pid; pid="$(cat "$dir/pid")"
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "broker '$name' did not stop in 30 s; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$dir/pid"
+  log "broker '$name' stopped"
+}
+
+with_broker() {
+  if [ -n "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
+    log "using the broker at $KAFKA_BOOTSTRAP_SERVERS"
+    "$@"
+    return
+  fi
+  local name="test-$$"
+  trap 'down "$name"; rm -rf "$home/instances/$name"' EXIT
+  KAFKA_BOOTSTRAP_SERVERS="$(up "$name" auto)"
+  export KAFKA_BOOTSTRAP_SERVERS
+  # The broker script stays the parent so the trap runs; the tests' exit status is passed through.
+  "$@"
+}
+
+cmd="${1:-}"; shift || true
+case "$cmd" in
+  fetch) fetch ;;
+  up) up "${1:-dev}" "${2:-9092}" ;;
+  down) down "${1:-dev}" ;;
+  with-broker) with_broker "$@" ;;
+  *) sed -n '2,9p' "$0" >&2; exit 2 ;;
+esac
