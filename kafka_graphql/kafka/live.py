@@ -96,8 +96,11 @@ class LiveSubscriber:
 class TopicFeed:
     """The shared consumer of one topic."""
 
-    def __init__(self, settings: KafkaSettings, cluster: Cluster, topic: str) -> None:
+    def __init__(
+        self, settings: KafkaSettings, cluster: Cluster, topic: str, on_change: Callable[[], None]
+    ) -> None:
         self.topic = topic
+        self._on_change = on_change
         self._settings = settings
         self._cluster = cluster
         self._consumer: Any = None
@@ -142,10 +145,12 @@ class TopicFeed:
         between checking the positions and joining."""
         subscriber.accept_from(positions)
         self.subscribers.add(subscriber)
+        self._on_change()
 
     def leave(self, subscriber: LiveSubscriber) -> None:
         self.subscribers.discard(subscriber)
         self.members.discard(subscriber)
+        self._on_change()
 
     def _assign(self, positions: dict[int, int]) -> None:
         tps = {p: TopicPartition(self.topic, p) for p in positions}
@@ -182,6 +187,7 @@ class TopicFeed:
             if subscriber.overflowed:
                 self.subscribers.discard(subscriber)
         self.positions[partition] = next_position
+        self._on_change()
 
     async def _follow_new_partitions(self) -> None:
         partitions = await self._cluster.partitions(self.topic)
@@ -208,6 +214,7 @@ class LiveHub:
         self._users = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._changed = asyncio.Event()
 
     def feed_count(self, topic: str | None = None) -> int:
         """Live Kafka consumers currently open (for one topic, or in all)."""
@@ -218,6 +225,19 @@ class LiveHub:
     def subscriber_count(self, topic: str) -> int:
         feed = self._feeds.get(topic)
         return len(feed.subscribers) if feed else 0
+
+    def feed(self, topic: str) -> TopicFeed | None:
+        return self._feeds.get(topic)
+
+    async def wait_until(self, condition: Callable[[], bool]) -> None:
+        """Wait until `condition()` holds; it is re-checked whenever a subscriber joins or
+        leaves or a feed delivers. For operations tooling and tests."""
+        while not condition():
+            await self._changed.wait()
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
 
     @contextlib.asynccontextmanager
     async def use(self, topic: str) -> AsyncIterator[TopicFeed]:
@@ -241,15 +261,17 @@ class LiveHub:
             if feed.users == 0 and self._feeds.get(topic) is feed:
                 del self._feeds[topic]
                 await feed.close()
+                self._notify()
             self._users -= 1
             if self._users == 0:
                 self._idle.set()
 
     async def _start(self, topic: str) -> TopicFeed:
         try:
-            feed = TopicFeed(self._settings, self._cluster, topic)
+            feed = TopicFeed(self._settings, self._cluster, topic, self._notify)
             await feed.start()
             self._feeds[topic] = feed
+            self._notify()
             return feed
         finally:
             del self._starting[topic]

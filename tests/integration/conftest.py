@@ -1,0 +1,121 @@
+"""Integration fixtures: a real gateway on a real socket, talking to the real broker that
+`make test` started (KAFKA_BOOTSTRAP_SERVERS)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import pytest
+import pytest_asyncio
+from aiohttp import web
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from kafka_graphql.kafka import KafkaGateway
+from kafka_graphql.server import KAFKA, create_app
+from kafka_graphql.settings import Settings, settings_from_mapping
+from tests.clients import GraphQLClient
+
+TopicFactory = Callable[..., Awaitable[str]]
+
+
+@pytest.fixture(scope="session")
+def bootstrap() -> str:
+    servers = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if not servers:
+        pytest.fail("KAFKA_BOOTSTRAP_SERVERS is not set: run the tests with `make test`")
+    return servers
+
+
+def gateway_settings(bootstrap: str, **limits: Any) -> Settings:
+    return settings_from_mapping({
+        "kafka": {"bootstrap_servers": bootstrap, "request_timeout_s": 10,
+                  "metadata_max_age_s": 1},
+        "server": {"shutdown_grace_s": 2},
+        "limits": limits,
+        "topics": [{"name": "test-*"}],
+    })
+
+
+@dataclass
+class RunningGateway:
+    app: web.Application
+    url: str
+
+    @property
+    def kafka(self) -> KafkaGateway:
+        return self.app[KAFKA]
+
+
+@asynccontextmanager
+async def run_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
+    app = create_app(settings)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    try:
+        yield RunningGateway(app, f"http://{host}:{port}/graphql")
+    finally:
+        await runner.cleanup()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def gateway(bootstrap: str) -> AsyncIterator[RunningGateway]:
+    async with run_gateway(gateway_settings(bootstrap)) as running:
+        yield running
+
+
+@pytest_asyncio.fixture(scope="session")
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+def client(gateway: RunningGateway, http: aiohttp.ClientSession) -> GraphQLClient:
+    return GraphQLClient(http, gateway.url)
+
+
+@pytest_asyncio.fixture(scope="session")
+async def admin(bootstrap: str) -> AsyncIterator[AIOKafkaAdminClient]:
+    client = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await client.start()
+    yield client
+    await client.close()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def raw_producer(bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    yield producer
+    await producer.stop()
+
+
+@pytest.fixture
+def new_topic(admin: AIOKafkaAdminClient) -> TopicFactory:
+    """Creates a fresh topic (default name test-<random>) and waits until the broker serves it."""
+
+    async def create(partitions: int = 1, prefix: str = "test") -> str:
+        name = f"{prefix}-{uuid.uuid4().hex[:12]}"
+        await admin.create_topics([NewTopic(name, partitions, 1)])
+        # The controller has committed the topic; wait until the broker's metadata shows it
+        # with a leader for every partition (there is no event to await for that).
+        async with asyncio.timeout(30):
+            while True:
+                (described,) = await admin.describe_topics([name])
+                ready = [p for p in described["partitions"] if p["leader"] >= 0]
+                if described["error_code"] == 0 and len(ready) == partitions:
+                    return name
+                await asyncio.sleep(0.05)
+
+    return create

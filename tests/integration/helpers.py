@@ -1,0 +1,61 @@
+"""Shared GraphQL snippets for the integration tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.clients import GraphQLClient
+
+MESSAGE_FIELDS = "topic partition offset timestamp key value headers { key value } cursor"
+
+PRODUCE = """
+mutation($topic: String!, $value: JSON!, $key: String, $headers: [HeaderInput!], $partition: Int) {
+  produce(topic: $topic, value: $value, key: $key, headers: $headers, partition: $partition) {
+    topic partition offset timestamp
+  }
+}"""
+
+PRODUCE_BATCH = """
+mutation($topic: String!, $messages: [MessageInput!]!) {
+  produceBatch(topic: $topic, messages: $messages) { topic partition offset timestamp }
+}"""
+
+HISTORY = f"""
+query($topic: String!, $partitions: [Int!], $after: Cursor, $fromOffset: Long,
+      $fromTimestamp: DateTime, $limit: Int, $filter: MessageFilter) {{
+  messages(topic: $topic, partitions: $partitions, after: $after, fromOffset: $fromOffset,
+           fromTimestamp: $fromTimestamp, limit: $limit, filter: $filter) {{
+    messages {{ {MESSAGE_FIELDS} }} nextCursor hasMore
+  }}
+}}"""
+
+SUBSCRIBE = f"""
+subscription($topic: String!, $filter: MessageFilter, $after: Cursor, $fromOffset: Long,
+             $fromTimestamp: DateTime, $partitions: [Int!]) {{
+  messages(topic: $topic, filter: $filter, after: $after, fromOffset: $fromOffset,
+           fromTimestamp: $fromTimestamp, partitions: $partitions) {{ {MESSAGE_FIELDS} }}
+}}"""
+
+
+async def produce(client: GraphQLClient, topic: str, value: Any, **extra: Any) -> dict[str, Any]:
+    data = await client.data(PRODUCE, {"topic": topic, "value": value, **extra})
+    result: dict[str, Any] = data["produce"]
+    return result
+
+
+async def produce_batch(
+    client: GraphQLClient, topic: str, messages: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    data = await client.data(PRODUCE_BATCH, {"topic": topic, "messages": messages})
+    results: list[dict[str, Any]] = data["produceBatch"]
+    return results
+
+
+async def history(client: GraphQLClient, topic: str, **arguments: Any) -> dict[str, Any]:
+    data = await client.data(HISTORY, {"topic": topic, **arguments})
+    page: dict[str, Any] = data["messages"]
+    return page
+
+
+def ids(messages: list[dict[str, Any]]) -> list[tuple[int, int]]:
+    return [(m["partition"], m["offset"]) for m in messages]
