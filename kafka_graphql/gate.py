@@ -57,7 +57,8 @@ class OperationGate(SchemaExtension):
         if (error.extensions or {}).get("code"):
             return error  # already public (a stream result seen twice)
         original = error.original_error
-        while isinstance(original, GraphQLError) and original.original_error is not None:
+        # graphql-core wraps its own errors (e.g. variable coercion); look through to the cause.
+        while isinstance(original, GraphQLError):
             original = original.original_error
         if isinstance(original, GatewayError):
             return _with_code(error, error.message, original.code, original.extensions)

@@ -40,15 +40,9 @@ class Cluster:
         self._refresh_lock = asyncio.Lock()
 
     async def start(self) -> None:
-        timeout = self._settings.request_timeout_s
-        async with kafka_call("connecting", timeout):
+        async with kafka_call("connecting", self._settings.request_timeout_s):
             await self._admin.start()
-        try:
-            async with kafka_call("connecting", timeout):
-                await self._offsets.start()
-        except BaseException:
-            await self._admin.close()
-            raise
+            await self._offsets.start()
 
     async def close(self) -> None:
         await self._offsets.stop()

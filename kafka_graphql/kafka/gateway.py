@@ -25,10 +25,12 @@ class KafkaGateway:
         self.live = LiveHub(settings, self._cluster)
 
     async def start(self) -> None:
-        await self._cluster.start()
         try:
+            await self._cluster.start()
             await self._producer.start()
         except BaseException:
+            # aiokafka objects warn when never closed, started or not.
+            await self._producer.close()
             await self._cluster.close()
             raise
 

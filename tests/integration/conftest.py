@@ -48,6 +48,14 @@ def gateway_settings(bootstrap: str, **limits: Any) -> Settings:
 class RunningGateway:
     app: web.Application
     url: str
+    runner: web.AppRunner
+    stopped: bool = False
+
+    async def stop(self) -> None:
+        """What SIGTERM does under `web.run_app`: the runner's graceful shutdown."""
+        if not self.stopped:
+            self.stopped = True
+            await self.runner.cleanup()
 
     @property
     def kafka(self) -> KafkaGateway:
@@ -62,10 +70,11 @@ async def run_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     host, port = runner.addresses[0][:2]
+    running = RunningGateway(app, f"http://{host}:{port}/graphql", runner)
     try:
-        yield RunningGateway(app, f"http://{host}:{port}/graphql")
+        yield running
     finally:
-        await runner.cleanup()
+        await running.stop()
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -76,7 +85,8 @@ async def gateway(bootstrap: str) -> AsyncIterator[RunningGateway]:
 
 @pytest_asyncio.fixture(scope="session")
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
+    # No connection cap: the fan-out test holds hundreds of WebSockets open at once.
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
         yield session
 
 

@@ -1,0 +1,57 @@
+"""Fan-out: many subscribers on one topic share one Kafka consumer."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from kafka_graphql.kafka import live as live_module
+from tests.clients import GraphQLClient, Subscription
+from tests.integration.conftest import RunningGateway, TopicFactory
+from tests.integration.helpers import SUBSCRIBE, produce_batch
+
+SUBSCRIBERS = 200
+
+
+async def test_200_subscribers_are_served_by_one_kafka_consumer(
+    client: GraphQLClient, gateway: RunningGateway, new_topic: TopicFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Count the real consumers the live layer opens (a spy around the real factory, no mock).
+    opened: list[str] = []
+    real_new_consumer = live_module.new_consumer
+
+    def counting_new_consumer(settings, role):  # type: ignore[no-untyped-def]
+        opened.append(role)
+        return real_new_consumer(settings, role)
+
+    monkeypatch.setattr(live_module, "new_consumer", counting_new_consumer)
+    topic = await new_topic(partitions=3)
+    subs: list[Subscription] = [
+        client.subscribe(SUBSCRIBE, {"topic": topic}) for _ in range(SUBSCRIBERS)
+    ]
+    try:
+        for start in range(0, SUBSCRIBERS, 50):
+            async with asyncio.TaskGroup() as group:
+                for sub in subs[start:start + 50]:
+                    group.create_task(sub.__aenter__())
+        live = gateway.kafka.live
+        await asyncio.wait_for(
+            live.wait_until(lambda: live.subscriber_count(topic) == SUBSCRIBERS), 60)
+        written = await produce_batch(client, topic, [{"value": i} for i in range(5)])
+        expected = sorted((w["partition"], w["offset"]) for w in written)
+
+        async def receive(sub: Subscription) -> list[tuple[int, int]]:
+            return sorted((m["partition"], m["offset"]) for m in await sub.take(5))
+
+        results = await asyncio.gather(*(receive(sub) for sub in subs))
+        assert all(r == expected for r in results)
+        assert live.feed_count(topic) == 1
+        assert opened == ["live"]
+    finally:
+        for sub in subs:
+            if sub.ws is not None:
+                await sub.__aexit__(None, None, None)
+    # The last subscriber gone, the shared consumer is closed too.
+    await asyncio.wait_for(live.wait_until(lambda: live.feed_count(topic) == 0), 30)

@@ -1,0 +1,110 @@
+"""HTTP and WebSocket transport: GraphiQL, health, GET rules, limits, shutdown, Kafka outages."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import socket
+import aiohttp
+import pytest
+
+from kafka_graphql.errors import KafkaUnavailable
+from kafka_graphql.settings import settings_from_mapping
+from tests.clients import GraphQLClient
+from tests.integration.conftest import RunningGateway, TopicFactory, gateway_settings, run_gateway
+from tests.integration.helpers import PRODUCE_BATCH, SUBSCRIBE, produce
+
+
+async def test_graphiql_is_served_to_browsers(gateway: RunningGateway, http: aiohttp.ClientSession) -> None:
+    async with http.get(gateway.url, headers={"Accept": "text/html"}) as response:
+        assert response.status == 200
+        assert response.content_type == "text/html"
+        assert "graphiql" in (await response.text()).lower()
+
+
+async def test_health_and_readiness(gateway: RunningGateway, http: aiohttp.ClientSession) -> None:
+    base = gateway.url.removesuffix("/graphql")
+    async with http.get(f"{base}/healthz") as response:
+        assert response.status == 200 and (await response.json())["status"] == "ok"
+    async with http.get(f"{base}/readyz") as response:
+        assert response.status == 200 and (await response.json())["status"] == "ready"
+
+
+async def test_get_serves_queries_but_not_mutations(
+    gateway: RunningGateway, http: aiohttp.ClientSession, new_topic: TopicFactory
+) -> None:
+    topic = await new_topic()
+    query = 'query($n: String!) { topic(name: $n) { name } }'
+    async with http.get(gateway.url, params={"query": query, "variables": f'{{"n": "{topic}"}}'}) as r:
+        assert r.status == 200
+        assert (await r.json())["data"]["topic"]["name"] == topic
+    mutation = f'mutation {{ produce(topic: "{topic}", value: 1) {{ offset }} }}'
+    async with http.get(gateway.url, params={"query": mutation}) as r:
+        assert r.status in (400, 405)
+    # Nothing was written by the refused GET.
+    async with http.get(gateway.url, params={
+        "query": 'query($n: String!) { topic(name: $n) { partitions { latestOffset } } }',
+        "variables": f'{{"n": "{topic}"}}'}) as r:
+        assert (await r.json())["data"]["topic"]["partitions"][0]["latestOffset"] == 0
+
+
+async def test_query_depth_aliases_and_size_are_limited(client: GraphQLClient) -> None:
+    deep = "{ topics { partitions { id } } " + "".join(
+        f"a{i}: topics {{ name }} " for i in range(40)) + "}"
+    assert await client.error_codes(deep) == ["GRAPHQL_VALIDATION_FAILED"]
+    huge = "{ " + " ".join("topics { name }" for _ in range(2000)) + " }"
+    assert await client.error_codes(huge) == ["GRAPHQL_PARSE_FAILED"]
+
+
+async def test_query_depth_is_limited(bootstrap: str, http: aiohttp.ClientSession) -> None:
+    async with run_gateway(gateway_settings(bootstrap, max_query_depth=1)) as running:
+        client = GraphQLClient(http, running.url)
+        assert await client.data("{ topics { name } }") is not None
+        deep = "{ topics { partitions { id } } }"
+        assert await client.error_codes(deep) == ["GRAPHQL_VALIDATION_FAILED"]
+
+
+async def test_oversized_request_and_batch_are_refused(
+    client: GraphQLClient, new_topic: TopicFactory, http: aiohttp.ClientSession
+) -> None:
+    topic = await new_topic()
+    too_many = [{"value": i} for i in range(501)]
+    assert await client.error_codes(PRODUCE_BATCH, {"topic": topic, "messages": too_many}) == [
+        "BAD_USER_INPUT"]
+    body = json.dumps({"query": "{ topics { name } }", "variables": {"x": "y" * 2_000_000}})
+    async with http.post(client.url, data=io.BytesIO(body.encode()),
+                         headers={"Content-Type": "application/json"}) as response:
+        assert response.status == 413
+
+
+async def test_shutdown_completes_open_subscriptions(
+    bootstrap: str, http: aiohttp.ClientSession, new_topic: TopicFactory
+) -> None:
+    topic = await new_topic()
+    async with run_gateway(gateway_settings(bootstrap)) as running:
+        client = GraphQLClient(http, running.url)
+        async with client.subscribe(SUBSCRIBE, {"topic": topic, "fromOffset": 0}) as sub:
+            await produce(client, topic, "before shutdown")
+            assert (await sub.next_message())["value"] == "before shutdown"
+            stopping = asyncio.create_task(running.stop())
+            event = await sub.next_event()
+            assert event["type"] == "complete"
+            await stopping
+            assert running.kafka.live.feed_count() == 0
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_unreachable_kafka_fails_start_up_with_a_clear_error() -> None:
+    settings = settings_from_mapping({
+        "kafka": {"bootstrap_servers": f"127.0.0.1:{_closed_port()}", "request_timeout_s": 2},
+    })
+    with pytest.raises(KafkaUnavailable):
+        async with run_gateway(settings):
+            pass
+
