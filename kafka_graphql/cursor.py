@@ -55,7 +55,11 @@ def decode_cursor(text: str, topic: str) -> Cursor:
     for partition, offset in positions_raw.items():
         if not (isinstance(partition, str) and partition.isdigit()):
             raise BadUserInput("cursor is not valid: bad partition")
-        if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= _MAX_OFFSET:
+        if (
+            isinstance(offset, bool)
+            or not isinstance(offset, int)
+            or not 0 <= offset <= _MAX_OFFSET
+        ):
             raise BadUserInput("cursor is not valid: bad offset")
         positions[int(partition)] = offset
     return Cursor(topic, positions)

@@ -13,7 +13,8 @@ def main() -> None:
     settings = load_settings(parser.parse_args().config)
     url = f"http://{settings.server.host}:{settings.server.port}/graphql"
     topic = next((t.name for t in settings.topics), "demo.orders")
-    print(f"""
+    print(
+        f"""
   kafka-graphql is starting
     GraphiQL:  {url}
     Kafka:     {settings.kafka.bootstrap_servers}
@@ -22,7 +23,9 @@ def main() -> None:
   and in another:             mutation {{ produce(topic: "{topic}", key: "k1",
                                           value: {{id: 1, total: 9.5}}) {{ partition offset }} }}
   Stop with Ctrl-C; `make kafka-down` stops the broker.
-""", flush=True)
+""",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

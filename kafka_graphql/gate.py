@@ -48,7 +48,7 @@ class OperationGate(SchemaExtension):
         if errors:
             result.errors = [self.public_error(e) for e in errors]  # type: ignore[union-attr]
 
-    def on_stream_result(self, result: Any) -> Iterator[None]:  # type: ignore[override]
+    def on_stream_result(self, result: Any) -> Iterator[None]:
         if getattr(result, "errors", None):
             result.errors = [self.public_error(e) for e in result.errors]
         yield

@@ -35,7 +35,10 @@ class GatewayView(GraphQLView[Context, None]):
     ) -> Context:
         app = request.app
         return Context(
-            request=request, settings=app[SETTINGS], kafka=app[KAFKA], topics=app[TOPICS],
+            request=request,
+            settings=app[SETTINGS],
+            kafka=app[KAFKA],
+            topics=app[TOPICS],
             response=response,
         )
 
@@ -84,7 +87,8 @@ async def _complete_streams(app: web.Application) -> None:
     """SIGTERM: complete every subscription, then close the sockets as 'going away'."""
     grace = app[SETTINGS].server.shutdown_grace_s
     await app[KAFKA].close_streams(grace)
-    sockets = list(app[WEBSOCKETS])
+    websockets = app[WEBSOCKETS]
+    sockets = list(websockets)
     if sockets:
         await asyncio.wait(
             [asyncio.create_task(ws.close(code=WSCloseCode.GOING_AWAY)) for ws in sockets],
@@ -108,18 +112,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="kafka-graphql", description=__doc__)
     parser.add_argument("--config", help="TOML settings file (default: kafka-graphql.toml)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
     try:
         settings = load_settings(args.config)
     except SettingsError as error:
         sys.exit(f"kafka-graphql: invalid configuration: {error}")
     host, port = settings.server.host, settings.server.port
-    log.info("GraphiQL: http://%s:%d/graphql (Kafka at %s)", host, port,
-             settings.kafka.bootstrap_servers)
+    log.info(
+        "GraphiQL: http://%s:%d/graphql (Kafka at %s)", host, port, settings.kafka.bootstrap_servers
+    )
     try:
         web.run_app(
-            create_app(settings), host=host, port=port, print=None,
+            create_app(settings),
+            host=host,
+            port=port,
+            print=None,
             shutdown_timeout=settings.server.shutdown_grace_s,
         )
     except GatewayError as error:

@@ -110,7 +110,7 @@ def load_settings(
 
 
 def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
-    settings = _build(Settings, raw, "")
+    settings: Settings = _build(Settings, raw, "")
     _validate(settings)
     return settings
 
@@ -149,7 +149,7 @@ def _build(cls: type[Any], raw: object, prefix: str) -> Any:
 
 def _coerce(wanted: Any, value: object, key: str) -> Any:
     if dataclasses.is_dataclass(wanted):
-        return _build(typing.cast(type[Any], wanted), value, f"{key}.")
+        return _build(typing.cast("type[Any]", wanted), value, f"{key}.")
     origin = typing.get_origin(wanted)
     if origin is tuple:
         (item_type, _ellipsis) = typing.get_args(wanted)

@@ -24,7 +24,7 @@ class TopicRegistry:
         return None
 
     def is_exposed(self, topic: str) -> bool:
-        # Kafka's internal topics (__consumer_offsets, ...) are never exposed, whatever the rules say.
+        # Kafka's internal topics (__consumer_offsets, ...) are never exposed, whatever the rules.
         return not topic.startswith("__") and self.rule_for(topic) is not None
 
     def exposed(self, topics: Iterable[str]) -> list[str]:

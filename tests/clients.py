@@ -32,7 +32,9 @@ class GraphQLClient:
         assert "errors" not in body, body["errors"]
         return body["data"]
 
-    async def error_codes(self, query: str, variables: Mapping[str, Any] | None = None) -> list[str]:
+    async def error_codes(
+        self, query: str, variables: Mapping[str, Any] | None = None
+    ) -> list[str]:
         body = await self.post(query, variables)
         assert body.get("errors"), body
         for error in body["errors"]:
@@ -65,14 +67,19 @@ class Subscription:
         ack = await self._receive()
         assert ack["type"] == "connection_ack", ack
         start = "subscribe" if self.protocol == TRANSPORT_WS else "start"
-        await self.ws.send_json({
-            "id": "1", "type": start,
-            "payload": {"query": self.query, "variables": self.variables},
-        })
+        await self.ws.send_json(
+            {
+                "id": "1",
+                "type": start,
+                "payload": {"query": self.query, "variables": self.variables},
+            }
+        )
         return self
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         assert self.ws is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Iterable, Mapping
@@ -102,10 +103,9 @@ class Cluster:
             return
         log.info("creating topics %s", ", ".join(t.name for t in missing))
         async with kafka_call("creating topics", self._settings.request_timeout_s):
-            try:
+            # Another gateway instance may have created it first.
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await self._admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass  # another gateway instance created it first
         await self.topics(fresh=True)
 
     async def ping(self) -> None:

@@ -13,8 +13,11 @@ from kafka_graphql.errors import BadUserInput, GatewayError, KafkaUnavailable, N
 
 log = logging.getLogger(__name__)
 
-_TOO_LARGE = (kafka_errors.MessageSizeTooLargeError, kafka_errors.RecordTooLargeError,
-              kafka_errors.RecordListTooLargeError)
+_TOO_LARGE = (
+    kafka_errors.MessageSizeTooLargeError,
+    kafka_errors.RecordTooLargeError,
+    kafka_errors.RecordListTooLargeError,
+)
 
 
 def translate(error: Exception, action: str) -> GatewayError:
@@ -39,6 +42,8 @@ async def kafka_call(action: str, timeout_s: float) -> AsyncIterator[None]:
             yield
     except TimeoutError:
         log.warning("Kafka did not answer within %.1fs while %s", timeout_s, action)
-        raise KafkaUnavailable(f"Kafka did not answer in time ({action}); try again later") from None
+        raise KafkaUnavailable(
+            f"Kafka did not answer in time ({action}); try again later"
+        ) from None
     except kafka_errors.KafkaError as error:
         raise translate(error, action) from None

@@ -175,7 +175,7 @@ class TopicFeed:
                     await self._follow_new_partitions()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001
+            except Exception:
                 # The feed outlives broker trouble: aiokafka reconnects, subscribers keep waiting.
                 log.exception("live feed for %s failed; retrying", self.topic)
                 await asyncio.sleep(RETRY_BACKOFF_S)

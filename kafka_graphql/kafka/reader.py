@@ -63,13 +63,15 @@ class PartitionReader:
         return self
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         await self._consumer.stop()
 
     async def fetch(self, timeout_s: float) -> dict[int, list[Record]]:
-        """Whatever arrives within `timeout_s` (possibly nothing), per partition, in offset order."""
+        """What arrives within `timeout_s` (maybe nothing), per partition, in offset order."""
         # getmany's own timeout returns early when nothing is there; kafka_call bounds a hang.
         async with kafka_call("reading records", self._settings.request_timeout_s + timeout_s):
             batch = await self._consumer.getmany(
@@ -83,4 +85,3 @@ class PartitionReader:
 
     def pause(self, partition: int) -> None:
         self._consumer.pause(self._tps[partition])
-

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from kafka_graphql.context import Info
 from kafka_graphql.cursor import encode_cursor
 from kafka_graphql.errors import BadUserInput
 from kafka_graphql.filters import compile_filter
 from kafka_graphql.resolvers.access import exposed_topic
 from kafka_graphql.resolvers.convert import to_filter_spec, to_message
 from kafka_graphql.resolvers.positions import select_partitions, start_positions
+from kafka_graphql.resolvers.topics import resolve_topic_name, resolve_topic_names
 from kafka_graphql.schema.inputs import MessageFilter
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
+from kafka_graphql.schema.topic import Topic
 from kafka_graphql.schema.types import MessagePage
-from kafka_graphql.context import Info
+
+
+async def resolve_topics(info: Info) -> list[Topic]:
+    return [Topic(name=name) for name in await resolve_topic_names(info)]
+
+
+async def resolve_topic(info: Info, name: str) -> Topic | None:
+    found = await resolve_topic_name(info, name)
+    return Topic(name=found) if found is not None else None
 
 
 async def resolve_messages(
@@ -22,7 +33,7 @@ async def resolve_messages(
     from_offset: Long | None = None,
     from_timestamp: DateTime | None = None,
     limit: int | None = 20,
-    filter: MessageFilter | None = None,  # noqa: A002 - the public argument name
+    filter: MessageFilter | None = None,
 ) -> MessagePage:
     context = info.context
     max_page = context.settings.limits.max_page_size
@@ -35,8 +46,14 @@ async def resolve_messages(
     selected, _ = await select_partitions(kafka, topic, partitions)
     offsets = await kafka.offsets(topic, selected)
     start = await start_positions(
-        kafka, topic, selected, offsets, after=after, from_offset=from_offset,
-        from_timestamp=from_timestamp, default="earliest",
+        kafka,
+        topic,
+        selected,
+        offsets,
+        after=after,
+        from_offset=from_offset,
+        from_timestamp=from_timestamp,
+        default="earliest",
     )
     end = {p: o.latest for p, o in offsets.items()}
     page = await kafka.read_page(

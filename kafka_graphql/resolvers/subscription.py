@@ -18,7 +18,7 @@ from kafka_graphql.schema.types import Message
 async def resolve_message_stream(
     info: Info,
     topic: str,
-    filter: MessageFilter | None = None,  # noqa: A002 - the public argument name
+    filter: MessageFilter | None = None,
     after: Cursor | None = None,
     from_offset: Long | None = None,
     from_timestamp: DateTime | None = None,
@@ -35,11 +35,20 @@ async def resolve_message_stream(
     if after is not None or from_offset is not None or from_timestamp is not None:
         offsets = await kafka.offsets(topic, selected)
         start = await start_positions(
-            kafka, topic, selected, offsets, after=after, from_offset=from_offset,
-            from_timestamp=from_timestamp, default="latest",
+            kafka,
+            topic,
+            selected,
+            offsets,
+            after=after,
+            from_offset=from_offset,
+            from_timestamp=from_timestamp,
+            default="latest",
         )
     records = kafka.stream(
-        topic, start, frozenset(selected) if chosen else None, predicate,
+        topic,
+        start,
+        frozenset(selected) if chosen else None,
+        predicate,
         context.settings.limits.subscriber_buffer_batches,
     )
     return _messages(records)

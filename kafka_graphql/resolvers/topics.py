@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from kafka_graphql.context import Info
 from kafka_graphql.errors import NotFound
 from kafka_graphql.resolvers.access import exposed_topic
@@ -9,7 +11,12 @@ from kafka_graphql.schema.scalars import Long
 from kafka_graphql.schema.types import Partition
 
 
-async def resolve_partitions(topic: str, info: Info) -> list[Partition]:
+class Named(Protocol):
+    name: str
+
+
+async def resolve_partitions(root: Named, info: Info) -> list[Partition]:
+    topic = root.name
     kafka = info.context.kafka
     offsets = await kafka.offsets(topic, await kafka.partitions(topic))
     return [
@@ -18,11 +25,12 @@ async def resolve_partitions(topic: str, info: Info) -> list[Partition]:
     ]
 
 
-async def exposed_topic_names(info: Info) -> list[str]:
+async def resolve_topic_names(info: Info) -> list[str]:
     return info.context.topics.exposed(await info.context.kafka.topic_names())
 
 
-async def existing_exposed_topic(info: Info, name: str) -> str | None:
+async def resolve_topic_name(info: Info, name: str) -> str | None:
+    """`name` if it is an exposed, existing topic; None otherwise (never an error)."""
     try:
         topic = exposed_topic(info.context, name)
         await info.context.kafka.partitions(topic)

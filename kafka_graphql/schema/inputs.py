@@ -7,8 +7,10 @@ import strawberry
 from kafka_graphql.schema.scalars import JSON
 
 
-@strawberry.input(description="A header to write or to match. In a filter, a null value matches "
-                  "any value of a header with that key.")
+@strawberry.input(
+    description="A header to write or to match. In a filter, a null value matches "
+    "any value of a header with that key."
+)
 class HeaderInput:
     key: str
     value: str | None = None
@@ -41,8 +43,10 @@ class ValuePredicate:
     exists: bool | None = None
 
 
-@strawberry.input(description="Server-side filter: only matching messages reach the client. "
-                  "All conditions must hold.")
+@strawberry.input(
+    description="Server-side filter: only matching messages reach the client. "
+    "All conditions must hold."
+)
 class MessageFilter:
     key: str | None = None
     key_prefix: str | None = None

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import strawberry
 
-from kafka_graphql.context import Info
-from kafka_graphql.resolvers import mutation, query, subscription, topics
+from kafka_graphql.resolvers import mutation, query, subscription
 from kafka_graphql.schema.topic import Topic
 from kafka_graphql.schema.types import MessagePage, ProduceResult
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Topics exposed by this gateway, by name.")
-    async def topics(self, info: Info) -> list[Topic]:
-        return [Topic(name=name) for name in await topics.exposed_topic_names(info)]
-
-    @strawberry.field(description="One exposed topic, or null if there is no such topic.")
-    async def topic(self, info: Info, name: str) -> Topic | None:
-        found = await topics.existing_exposed_topic(info, name)
-        return Topic(name=found) if found is not None else None
+    topics: list[Topic] = strawberry.field(
+        resolver=query.resolve_topics, description="Topics exposed by this gateway, by name."
+    )
+    topic: Topic | None = strawberry.field(
+        resolver=query.resolve_topic,
+        description="One exposed topic, or null if there is no such topic.",
+    )
 
     messages: MessagePage = strawberry.field(
         resolver=query.resolve_messages,

@@ -7,6 +7,7 @@ from typing import Any, NewType
 
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.types.scalar import ScalarDefinition
 
 from kafka_graphql.errors import BadUserInput
 
@@ -65,14 +66,13 @@ _DATETIME = strawberry.scalar(
 )
 
 
-
 def _parse_cursor(value: Any) -> str:
     if not isinstance(value, str):
         raise BadUserInput("Cursor must be a string returned by the API")
     return value
 
 
-SCALAR_MAP = {
+SCALAR_MAP: dict[object, ScalarDefinition] = {
     Long: _LONG,
     DateTime: _DATETIME,
     Cursor: strawberry.scalar(

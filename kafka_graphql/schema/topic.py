@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import strawberry
 
-from kafka_graphql.context import Info
 from kafka_graphql.resolvers.topics import resolve_partitions
 from kafka_graphql.schema.types import Partition
 
@@ -12,7 +11,7 @@ from kafka_graphql.schema.types import Partition
 @strawberry.type(description="A Kafka topic exposed by this gateway.")
 class Topic:
     name: str
-
-    @strawberry.field(description="The topic's partitions with their current offsets.")
-    async def partitions(self, info: Info) -> list[Partition]:
-        return await resolve_partitions(self.name, info)
+    partitions: list[Partition] = strawberry.field(
+        resolver=resolve_partitions,
+        description="The topic's partitions with their current offsets.",
+    )

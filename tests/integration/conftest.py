@@ -35,13 +35,18 @@ def bootstrap() -> str:
 
 
 def gateway_settings(bootstrap: str, **limits: Any) -> Settings:
-    return settings_from_mapping({
-        "kafka": {"bootstrap_servers": bootstrap, "request_timeout_s": 10,
-                  "metadata_max_age_s": 1},
-        "server": {"shutdown_grace_s": 2},
-        "limits": limits,
-        "topics": [{"name": "test-*"}],
-    })
+    return settings_from_mapping(
+        {
+            "kafka": {
+                "bootstrap_servers": bootstrap,
+                "request_timeout_s": 10,
+                "metadata_max_age_s": 1,
+            },
+            "server": {"shutdown_grace_s": 2},
+            "limits": limits,
+            "topics": [{"name": "test-*"}],
+        }
+    )
 
 
 @dataclass

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from kafka_graphql.kafka import live as live_module
+from kafka_graphql.kafka.reader import new_consumer as real_new_consumer
 from tests.clients import GraphQLClient, Subscription
 from tests.integration.conftest import RunningGateway, TopicFactory
 from tests.integration.helpers import SUBSCRIBE, produce_batch
@@ -15,12 +16,13 @@ SUBSCRIBERS = 200
 
 
 async def test_200_subscribers_are_served_by_one_kafka_consumer(
-    client: GraphQLClient, gateway: RunningGateway, new_topic: TopicFactory,
+    client: GraphQLClient,
+    gateway: RunningGateway,
+    new_topic: TopicFactory,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Count the real consumers the live layer opens (a spy around the real factory, no mock).
     opened: list[str] = []
-    real_new_consumer = live_module.new_consumer
 
     def counting_new_consumer(settings, role):  # type: ignore[no-untyped-def]
         opened.append(role)
@@ -34,11 +36,12 @@ async def test_200_subscribers_are_served_by_one_kafka_consumer(
     try:
         for start in range(0, SUBSCRIBERS, 50):
             async with asyncio.TaskGroup() as group:
-                for sub in subs[start:start + 50]:
+                for sub in subs[start : start + 50]:
                     group.create_task(sub.__aenter__())
         live = gateway.kafka.live
         await asyncio.wait_for(
-            live.wait_until(lambda: live.subscriber_count(topic) == SUBSCRIBERS), 60)
+            live.wait_until(lambda: live.subscriber_count(topic) == SUBSCRIBERS), 60
+        )
         written = await produce_batch(client, topic, [{"value": i} for i in range(5)])
         expected = sorted((w["partition"], w["offset"]) for w in written)
 

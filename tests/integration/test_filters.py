@@ -12,15 +12,32 @@ from tests.integration.conftest import RunningGateway, TopicFactory
 from tests.integration.helpers import SUBSCRIBE, history, produce_batch
 
 ORDERS: list[dict[str, Any]] = [
-    {"key": "eu-1", "headers": [{"key": "region", "value": "eu"}],
-     "value": {"id": 1, "total": 5, "status": "new", "customer": {"id": "c1"}, "tags": ["gift"]}},
-    {"key": "eu-2", "headers": [{"key": "region", "value": "eu"}, {"key": "vip", "value": None}],
-     "value": {"id": 2, "total": 50, "status": "paid", "customer": {"id": "c2"}, "tags": []}},
-    {"key": "us-1", "headers": [{"key": "region", "value": "us"}],
-     "value": {"id": 3, "total": 500, "status": "paid", "customer": {"id": "c1"}, "note": None}},
-    {"key": None, "headers": [],
-     "value": {"id": 4, "total": 12.5, "status": "cancelled", "customer": {"id": "c3"},
-               "items": [{"sku": "A-1"}]}},
+    {
+        "key": "eu-1",
+        "headers": [{"key": "region", "value": "eu"}],
+        "value": {"id": 1, "total": 5, "status": "new", "customer": {"id": "c1"}, "tags": ["gift"]},
+    },
+    {
+        "key": "eu-2",
+        "headers": [{"key": "region", "value": "eu"}, {"key": "vip", "value": None}],
+        "value": {"id": 2, "total": 50, "status": "paid", "customer": {"id": "c2"}, "tags": []},
+    },
+    {
+        "key": "us-1",
+        "headers": [{"key": "region", "value": "us"}],
+        "value": {"id": 3, "total": 500, "status": "paid", "customer": {"id": "c1"}, "note": None},
+    },
+    {
+        "key": None,
+        "headers": [],
+        "value": {
+            "id": 4,
+            "total": 12.5,
+            "status": "cancelled",
+            "customer": {"id": "c3"},
+            "items": [{"sku": "A-1"}],
+        },
+    },
     {"key": "us-2", "headers": [], "value": "not an object"},
 ]
 
@@ -80,7 +97,8 @@ async def test_every_filter_kind_on_a_live_subscription(
     try:
         live = gateway.kafka.live
         await asyncio.wait_for(
-            live.wait_until(lambda: live.subscriber_count(topic) == len(CASES)), 30)
+            live.wait_until(lambda: live.subscriber_count(topic) == len(CASES)), 30
+        )
         await produce_batch(client, topic, ORDERS)
         sentinels = []
         for case, (_, expected) in enumerate(CASES):

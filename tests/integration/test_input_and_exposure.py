@@ -38,7 +38,9 @@ async def test_unexposed_topics_are_invisible_and_unusable(
 
 
 async def test_non_json_payloads_are_delivered_safely(
-    client: GraphQLClient, gateway: RunningGateway, new_topic: TopicFactory,
+    client: GraphQLClient,
+    gateway: RunningGateway,
+    new_topic: TopicFactory,
     raw_producer: AIOKafkaProducer,
 ) -> None:
     topic = await new_topic()
@@ -53,8 +55,9 @@ async def test_non_json_payloads_are_delivered_safely(
         live = gateway.kafka.live
         await asyncio.wait_for(live.wait_until(lambda: live.subscriber_count(topic) == 1), 30)
         for raw, _ in payloads:
-            await raw_producer.send_and_wait(topic, raw, key=b"\xff\xfe",
-                                             headers=[("bin", b"\xff")])
+            await raw_producer.send_and_wait(
+                topic, raw, key=b"\xff\xfe", headers=[("bin", b"\xff")]
+            )
         streamed = await sub.take(len(payloads))
     page = await history(client, topic)
     for messages in (streamed, page["messages"]):
@@ -68,7 +71,11 @@ BAD_INPUTS: list[tuple[str, str, dict[str, Any]]] = [
     ("offset not a number", HISTORY, {"fromOffset": "ten"}),
     ("offset beyond 64 bits", HISTORY, {"fromOffset": 2**64}),
     ("garbage cursor", HISTORY, {"after": "not-a-cursor"}),
-    ("two starting points", HISTORY, {"fromOffset": 0, "after": None, "fromTimestamp": "2020-01-01T00:00:00Z"}),
+    (
+        "two starting points",
+        HISTORY,
+        {"fromOffset": 0, "after": None, "fromTimestamp": "2020-01-01T00:00:00Z"},
+    ),
     ("bad timestamp", HISTORY, {"fromTimestamp": "yesterday"}),
     ("limit zero", HISTORY, {"limit": 0}),
     ("limit above the cap", HISTORY, {"limit": 100_000}),
@@ -83,9 +90,14 @@ BAD_INPUTS: list[tuple[str, str, dict[str, Any]]] = [
 ]
 
 
-@pytest.mark.parametrize(("case", "query", "variables"), BAD_INPUTS, ids=[c for c, _, _ in BAD_INPUTS])
+@pytest.mark.parametrize(
+    ("case", "query", "variables"), BAD_INPUTS, ids=[c for c, _, _ in BAD_INPUTS]
+)
 async def test_bad_input_is_answered_with_bad_user_input(
-    client: GraphQLClient, new_topic: TopicFactory, case: str, query: str,
+    client: GraphQLClient,
+    new_topic: TopicFactory,
+    case: str,
+    query: str,
     variables: dict[str, Any],
 ) -> None:
     topic = await new_topic(partitions=2)
@@ -96,11 +108,15 @@ async def test_bad_input_is_answered_with_bad_user_input(
     assert [m["value"] for m in page["messages"]] == ["still there"]
 
 
-async def test_cursor_of_another_topic_is_refused(client: GraphQLClient, new_topic: TopicFactory) -> None:
+async def test_cursor_of_another_topic_is_refused(
+    client: GraphQLClient, new_topic: TopicFactory
+) -> None:
     first, second = await new_topic(), await new_topic()
     await produce(client, first, 1)
     cursor = (await history(client, first))["nextCursor"]
-    assert await client.error_codes(HISTORY, {"topic": second, "after": cursor}) == ["BAD_USER_INPUT"]
+    assert await client.error_codes(HISTORY, {"topic": second, "after": cursor}) == [
+        "BAD_USER_INPUT"
+    ]
 
 
 async def test_bad_subscription_input_is_an_error_message_not_a_broken_socket(

@@ -11,19 +11,28 @@ from tests.integration.conftest import TopicFactory
 from tests.integration.helpers import history, ids, produce, produce_batch
 
 
-async def test_produce_then_read_back_by_offset(client: GraphQLClient, new_topic: TopicFactory) -> None:
+async def test_produce_then_read_back_by_offset(
+    client: GraphQLClient, new_topic: TopicFactory
+) -> None:
     topic = await new_topic(partitions=1)
     written = [
-        await produce(client, topic, {"n": n, "tags": ["a", "b"]}, key=f"k{n}",
-                      headers=[{"key": "source", "value": "test"}, {"key": "empty", "value": None}])
+        await produce(
+            client,
+            topic,
+            {"n": n, "tags": ["a", "b"]},
+            key=f"k{n}",
+            headers=[{"key": "source", "value": "test"}, {"key": "empty", "value": None}],
+        )
         for n in range(3)
     ]
     assert [w["offset"] for w in written] == [0, 1, 2]
     assert all(w["topic"] == topic and w["partition"] == 0 for w in written)
 
     page = await history(client, topic, fromOffset=1)
-    assert [m["value"] for m in page["messages"]] == [{"n": 1, "tags": ["a", "b"]},
-                                                        {"n": 2, "tags": ["a", "b"]}]
+    assert [m["value"] for m in page["messages"]] == [
+        {"n": 1, "tags": ["a", "b"]},
+        {"n": 2, "tags": ["a", "b"]},
+    ]
     first = page["messages"][0]
     assert first["offset"] == 1 and first["key"] == "k1" and first["topic"] == topic
     assert first["headers"] == [{"key": "source", "value": "test"}, {"key": "empty", "value": None}]
@@ -37,9 +46,9 @@ async def test_produce_to_a_chosen_partition_and_batch(
     topic = await new_topic(partitions=3)
     one = await produce(client, topic, "x", partition=2)
     assert one["partition"] == 2
-    results = await produce_batch(client, topic, [
-        {"value": {"i": i}, "key": "same-key", "partition": None} for i in range(5)
-    ])
+    results = await produce_batch(
+        client, topic, [{"value": {"i": i}, "key": "same-key", "partition": None} for i in range(5)]
+    )
     # Same key, same partition, consecutive offsets in input order.
     assert len({r["partition"] for r in results}) == 1
     offsets = [r["offset"] for r in results]
@@ -54,8 +63,11 @@ async def test_topics_and_partition_offsets(client: GraphQLClient, new_topic: To
     await produce(client, topic, 1, partition=1)
     await produce(client, topic, 2, partition=1)
     data = await client.data(
-        "query($n: String!) { topic(name: $n) { name partitions { id earliestOffset latestOffset } } "
-        "topics { name } }", {"n": topic})
+        "query($n: String!) { topic(name: $n) { name "
+        "partitions { id earliestOffset latestOffset } } "
+        "topics { name } }",
+        {"n": topic},
+    )
     assert data["topic"]["partitions"] == [
         {"id": 0, "earliestOffset": 0, "latestOffset": 0},
         {"id": 1, "earliestOffset": 0, "latestOffset": 2},
@@ -63,7 +75,9 @@ async def test_topics_and_partition_offsets(client: GraphQLClient, new_topic: To
     assert topic in [t["name"] for t in data["topics"]]
 
 
-async def test_history_pages_continue_exactly(client: GraphQLClient, new_topic: TopicFactory) -> None:
+async def test_history_pages_continue_exactly(
+    client: GraphQLClient, new_topic: TopicFactory
+) -> None:
     topic = await new_topic(partitions=3)
     await produce_batch(client, topic, [{"value": i, "key": f"k{i % 7}"} for i in range(40)])
     seen: list[tuple[int, int]] = []
@@ -109,5 +123,6 @@ async def test_produce_is_idempotent_and_acknowledged_by_kafka(
     result = await produce(client, topic, {"ok": True})
     # The offset the API returned is already committed to the log when the answer arrives.
     data = await client.data(
-        "query($n: String!) { topic(name: $n) { partitions { latestOffset } } }", {"n": topic})
+        "query($n: String!) { topic(name: $n) { partitions { latestOffset } } }", {"n": topic}
+    )
     assert data["topic"]["partitions"][0]["latestOffset"] == result["offset"] + 1

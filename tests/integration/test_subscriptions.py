@@ -29,7 +29,10 @@ async def test_live_subscription_receives_new_messages_only(
         written = await produce(client, topic, {"hello": "world"}, key="k")
         message = await sub.next_message()
         assert message["value"] == {"hello": "world"}
-        assert (message["partition"], message["offset"]) == (written["partition"], written["offset"])
+        assert (message["partition"], message["offset"]) == (
+            written["partition"],
+            written["offset"],
+        )
         assert message["key"] == "k" and message["topic"] == topic
 
 
@@ -38,8 +41,13 @@ async def test_legacy_protocol_requires_connection_init(
 ) -> None:
     topic = await new_topic()
     async with http.ws_connect(gateway.url, protocols=[LEGACY_WS]) as ws:
-        await ws.send_json({"id": "1", "type": "start",
-                            "payload": {"query": SUBSCRIBE, "variables": {"topic": topic}}})
+        await ws.send_json(
+            {
+                "id": "1",
+                "type": "start",
+                "payload": {"query": SUBSCRIBE, "variables": {"topic": topic}},
+            }
+        )
         reply = await ws.receive()
         # Refused: either closed, or an error, never data.
         if reply.type == aiohttp.WSMsgType.TEXT:
@@ -54,8 +62,13 @@ async def test_transport_protocol_requires_connection_init(
 ) -> None:
     topic = await new_topic()
     async with http.ws_connect(gateway.url, protocols=[TRANSPORT_WS]) as ws:
-        await ws.send_json({"id": "1", "type": "subscribe",
-                            "payload": {"query": SUBSCRIBE, "variables": {"topic": topic}}})
+        await ws.send_json(
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {"query": SUBSCRIBE, "variables": {"topic": topic}},
+            }
+        )
         reply = await ws.receive()
         assert reply.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
         assert ws.close_code == 4401
@@ -70,7 +83,9 @@ async def test_replay_from_offset_then_live_without_gap_or_duplicate(
         replayed = await sub.take(30)
         assert sorted(ids(replayed)) == sorted((r["partition"], r["offset"]) for r in before)
         await joined(gateway, topic)
-        after = await produce_batch(client, topic, [{"value": i, "key": f"k{i}"} for i in range(30, 45)])
+        after = await produce_batch(
+            client, topic, [{"value": i, "key": f"k{i}"} for i in range(30, 45)]
+        )
         live = await sub.take(15)
         assert sorted(ids(live)) == sorted((r["partition"], r["offset"]) for r in after)
 
@@ -111,14 +126,18 @@ async def test_resume_from_cursor_delivers_exactly_what_followed(
     filter_ = {"value": [{"path": "n", "gte": 10}]} if with_filter else None
     await produce_batch(client, topic, [{"value": {"n": i % 20}} for i in range(60)])
     expected_total = 60 if not with_filter else 30
-    async with client.subscribe(SUBSCRIBE, {"topic": topic, "fromOffset": 0, "filter": filter_}) as first:
+    async with client.subscribe(
+        SUBSCRIBE, {"topic": topic, "fromOffset": 0, "filter": filter_}
+    ) as first:
         await joined(gateway, topic)
         await produce_batch(client, topic, [{"value": {"n": i % 20}} for i in range(60, 80)])
         delivered = await first.take(expected_total + (10 if with_filter else 20))
     cut = len(delivered) // 3
     cursor = delivered[cut]["cursor"]
-    followed = delivered[cut + 1:]
-    async with client.subscribe(SUBSCRIBE, {"topic": topic, "after": cursor, "filter": filter_}) as second:
+    followed = delivered[cut + 1 :]
+    async with client.subscribe(
+        SUBSCRIBE, {"topic": topic, "after": cursor, "filter": filter_}
+    ) as second:
         resumed = await second.take(len(followed))
         assert sorted(ids(resumed)) == sorted(ids(followed))
         # And then nothing more until something new arrives: the next message is the new one.

@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import socket
+
 import aiohttp
 import pytest
 
@@ -16,7 +17,9 @@ from tests.integration.conftest import RunningGateway, TopicFactory, gateway_set
 from tests.integration.helpers import PRODUCE_BATCH, SUBSCRIBE, produce
 
 
-async def test_graphiql_is_served_to_browsers(gateway: RunningGateway, http: aiohttp.ClientSession) -> None:
+async def test_graphiql_is_served_to_browsers(
+    gateway: RunningGateway, http: aiohttp.ClientSession
+) -> None:
     async with http.get(gateway.url, headers={"Accept": "text/html"}) as response:
         assert response.status == 200
         assert response.content_type == "text/html"
@@ -35,23 +38,32 @@ async def test_get_serves_queries_but_not_mutations(
     gateway: RunningGateway, http: aiohttp.ClientSession, new_topic: TopicFactory
 ) -> None:
     topic = await new_topic()
-    query = 'query($n: String!) { topic(name: $n) { name } }'
-    async with http.get(gateway.url, params={"query": query, "variables": f'{{"n": "{topic}"}}'}) as r:
+    query = "query($n: String!) { topic(name: $n) { name } }"
+    async with http.get(
+        gateway.url, params={"query": query, "variables": f'{{"n": "{topic}"}}'}
+    ) as r:
         assert r.status == 200
         assert (await r.json())["data"]["topic"]["name"] == topic
     mutation = f'mutation {{ produce(topic: "{topic}", value: 1) {{ offset }} }}'
     async with http.get(gateway.url, params={"query": mutation}) as r:
         assert r.status in (400, 405)
     # Nothing was written by the refused GET.
-    async with http.get(gateway.url, params={
-        "query": 'query($n: String!) { topic(name: $n) { partitions { latestOffset } } }',
-        "variables": f'{{"n": "{topic}"}}'}) as r:
+    async with http.get(
+        gateway.url,
+        params={
+            "query": "query($n: String!) { topic(name: $n) { partitions { latestOffset } } }",
+            "variables": f'{{"n": "{topic}"}}',
+        },
+    ) as r:
         assert (await r.json())["data"]["topic"]["partitions"][0]["latestOffset"] == 0
 
 
 async def test_query_depth_aliases_and_size_are_limited(client: GraphQLClient) -> None:
-    deep = "{ topics { partitions { id } } " + "".join(
-        f"a{i}: topics {{ name }} " for i in range(40)) + "}"
+    deep = (
+        "{ topics { partitions { id } } "
+        + "".join(f"a{i}: topics {{ name }} " for i in range(40))
+        + "}"
+    )
     assert await client.error_codes(deep) == ["GRAPHQL_VALIDATION_FAILED"]
     huge = "{ " + " ".join("topics { name }" for _ in range(2000)) + " }"
     assert await client.error_codes(huge) == ["GRAPHQL_PARSE_FAILED"]
@@ -71,10 +83,12 @@ async def test_oversized_request_and_batch_are_refused(
     topic = await new_topic()
     too_many = [{"value": i} for i in range(501)]
     assert await client.error_codes(PRODUCE_BATCH, {"topic": topic, "messages": too_many}) == [
-        "BAD_USER_INPUT"]
+        "BAD_USER_INPUT"
+    ]
     body = json.dumps({"query": "{ topics { name } }", "variables": {"x": "y" * 2_000_000}})
-    async with http.post(client.url, data=io.BytesIO(body.encode()),
-                         headers={"Content-Type": "application/json"}) as response:
+    async with http.post(
+        client.url, data=io.BytesIO(body.encode()), headers={"Content-Type": "application/json"}
+    ) as response:
         assert response.status == 413
 
 
@@ -101,10 +115,11 @@ def _closed_port() -> int:
 
 
 async def test_unreachable_kafka_fails_start_up_with_a_clear_error() -> None:
-    settings = settings_from_mapping({
-        "kafka": {"bootstrap_servers": f"127.0.0.1:{_closed_port()}", "request_timeout_s": 2},
-    })
+    settings = settings_from_mapping(
+        {
+            "kafka": {"bootstrap_servers": f"127.0.0.1:{_closed_port()}", "request_timeout_s": 2},
+        }
+    )
     with pytest.raises(KafkaUnavailable):
         async with run_gateway(settings):
             pass
-
