@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import signal
 import socket
+import sys
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -123,3 +126,54 @@ async def test_unreachable_kafka_fails_start_up_with_a_clear_error() -> None:
     with pytest.raises(KafkaUnavailable):
         async with run_gateway(settings):
             pass
+
+
+async def test_sigterm_completes_subscriptions_and_exits_cleanly(
+    bootstrap: str, http: aiohttp.ClientSession, new_topic: TopicFactory, tmp_path: Path
+) -> None:
+    """The real command line: `kafka-graphql --config ...`, stopped with SIGTERM."""
+    topic = await new_topic()
+    port = _closed_port()
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        f'[kafka]\nbootstrap_servers = "{bootstrap}"\n'
+        f"[server]\nport = {port}\nshutdown_grace_s = 5\n"
+        '[[topics]]\nname = "test-*"\n'
+    )
+    log = tmp_path / "gateway.log"
+    with log.open("wb") as output:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "kafka_graphql",
+            "--config",
+            str(config),
+            stdout=output,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+    try:
+        async with asyncio.timeout(30):
+            while True:
+                if process.returncode is not None:
+                    pytest.fail(f"the gateway exited during start-up: {log.read_text()}")
+                try:
+                    async with http.get(f"http://127.0.0.1:{port}/readyz") as response:
+                        if response.status == 200:
+                            break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)  # not listening yet; binding offers no event
+        client = GraphQLClient(http, f"http://127.0.0.1:{port}/graphql")
+        async with client.subscribe(SUBSCRIBE, {"topic": topic, "fromOffset": 0}) as sub:
+            await produce(client, topic, "hello")
+            assert (await sub.next_message())["value"] == "hello"
+            process.send_signal(signal.SIGTERM)
+            assert (await sub.next_event())["type"] == "complete"
+        async with asyncio.timeout(30):
+            assert await process.wait() == 0
+        text = log.read_text()
+        assert "GraphiQL: http://127.0.0.1" in text
+        assert "Traceback" not in text
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()

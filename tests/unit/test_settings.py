@@ -19,12 +19,13 @@ def test_file_and_environment(tmp_path: Path) -> None:
     config = tmp_path / "gw.toml"
     config.write_text(
         '[kafka]\nbootstrap_servers = "file:9092"\n'
-        '[server]\nport = 9000\n'
+        "[server]\nport = 9000\n"
         '[[topics]]\nname = "orders"\npartitions = 3\n'
         '[[topics]]\nname = "events.*"\n'
     )
-    settings = load_settings(config, environ={"KAFKA_GRAPHQL_PORT": "9100",
-                                              "KAFKA_BOOTSTRAP_SERVERS": "env:9092"})
+    settings = load_settings(
+        config, environ={"KAFKA_GRAPHQL_PORT": "9100", "KAFKA_BOOTSTRAP_SERVERS": "env:9092"}
+    )
     assert settings.kafka.bootstrap_servers == "env:9092"
     assert settings.server.port == 9100
     assert [t.name for t in settings.topics] == ["orders", "events.*"]
