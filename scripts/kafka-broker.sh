@@ -133,7 +133,8 @@ with_broker() {
     return
   fi
   local name="test-$$"
-  trap 'down "$name"; rm -rf "$home/instances/$name"' EXIT
+  # Expanded now: the trap runs after this function's locals are gone.
+  trap "down '$name'; rm -rf '$home/instances/$name'" EXIT
   KAFKA_BOOTSTRAP_SERVERS="$(up "$name" auto)"
   export KAFKA_BOOTSTRAP_SERVERS
   # The broker script stays the parent so the trap runs; the tests' exit status is passed through.
