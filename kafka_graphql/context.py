@@ -31,6 +31,8 @@ class Context:
     principal: Principal | None = None
     # The HTTP response, when there is one (queries and mutations over HTTP).
     response: web.StreamResponse | None = None
+    # Live subscriptions on this connection (a WebSocket's context lives as long as it does).
+    open_subscriptions: int = 0
 
 
 Info = StrawberryInfo[Context, None]

@@ -13,6 +13,7 @@ from aiohttp import WSCloseCode, web
 from strawberry.aiohttp.views import GraphQLView
 
 from kafka_graphql.context import Context
+from kafka_graphql.cors import cors_middleware
 from kafka_graphql.errors import GatewayError
 from kafka_graphql.kafka import KafkaGateway
 from kafka_graphql.schema import build_schema
@@ -55,7 +56,10 @@ class GatewayView(GraphQLView[Context, None]):
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(client_max_size=settings.limits.max_request_bytes)
+    app = web.Application(
+        client_max_size=settings.limits.max_request_bytes,
+        middlewares=[cors_middleware(settings.server.cors_allow_origins)],
+    )
     app[SETTINGS] = settings
     app[TOPICS] = TopicRegistry(settings.topics)
     app[WEBSOCKETS] = weakref.WeakSet()
@@ -64,6 +68,10 @@ def create_app(settings: Settings) -> web.Application:
     view = GatewayView(
         schema=build_schema(settings.limits),
         graphql_ide="graphiql" if settings.server.graphiql else None,
+        allowed_origins=settings.server.cors_allow_origins,
+        # Our own limit answers with a coded error first (resolvers/subscription.py); this one
+        # is Strawberry's backstop.
+        max_subscriptions_per_connection=settings.limits.max_subscriptions_per_connection + 1,
     )
     app.router.add_route("*", "/graphql", view)
     app.router.add_get("/healthz", _healthz)

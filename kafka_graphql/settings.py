@@ -37,6 +37,8 @@ class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     graphiql: bool = True
+    # Browser origins allowed to call the API from other sites (CORS); "*" allows any.
+    cors_allow_origins: tuple[str, ...] = ()
     # Seconds open subscriptions get to finish on SIGTERM before connections are closed.
     shutdown_grace_s: float = 5.0
 
@@ -54,6 +56,7 @@ class LimitsSettings:
     max_scan_records: int = 10_000
     # Batches a live subscriber may have waiting; beyond it the subscriber catches up on its own.
     subscriber_buffer_batches: int = 64
+    max_subscriptions_per_connection: int = 100
     max_request_bytes: int = 1_048_576
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 
-from kafka_graphql.context import Info
+from kafka_graphql.context import Context, Info
+from kafka_graphql.errors import LimitExceeded
 from kafka_graphql.filters import compile_filter
 from kafka_graphql.kafka import Record
 from kafka_graphql.resolvers.access import exposed_topic
@@ -27,6 +28,9 @@ async def resolve_message_stream(
     """Validate everything before the stream starts, so that bad input is answered with an
     `error` message rather than a broken stream; then stream."""
     context = info.context
+    limit = context.settings.limits.max_subscriptions_per_connection
+    if context.open_subscriptions >= limit:
+        raise LimitExceeded(f"at most {limit} subscriptions per connection")
     topic = exposed_topic(context, topic)
     predicate = compile_filter(to_filter_spec(filter))
     kafka = context.kafka
@@ -51,14 +55,16 @@ async def resolve_message_stream(
         predicate,
         context.settings.limits.subscriber_buffer_batches,
     )
-    return _messages(records)
+    return _messages(context, records)
 
 
 async def _messages(
-    records: AsyncIterator[tuple[Record, Mapping[int, int]]],
+    context: Context, records: AsyncIterator[tuple[Record, Mapping[int, int]]]
 ) -> AsyncGenerator[Message, None]:
+    context.open_subscriptions += 1
     try:
         async for record, positions in records:
             yield to_message(record, positions)
     finally:
+        context.open_subscriptions -= 1
         await records.aclose()  # type: ignore[attr-defined]

@@ -177,3 +177,73 @@ async def test_sigterm_completes_subscriptions_and_exits_cleanly(
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def test_cors_allows_only_configured_origins(
+    bootstrap: str, http: aiohttp.ClientSession
+) -> None:
+    settings = settings_from_mapping(
+        {
+            "kafka": {"bootstrap_servers": bootstrap},
+            "server": {"cors_allow_origins": ["https://app.example"]},
+            "topics": [{"name": "test-*"}],
+        }
+    )
+    async with run_gateway(settings) as running:
+        preflight = {
+            "Origin": "https://app.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        }
+        async with http.options(running.url, headers=preflight) as response:
+            assert response.status == 204
+            assert response.headers["Access-Control-Allow-Origin"] == "https://app.example"
+            assert "POST" in response.headers["Access-Control-Allow-Methods"]
+        async with http.post(
+            running.url,
+            json={"query": "{ topics { name } }"},
+            headers={"Origin": "https://app.example"},
+        ) as response:
+            assert response.headers["Access-Control-Allow-Origin"] == "https://app.example"
+        async with http.post(
+            running.url,
+            json={"query": "{ topics { name } }"},
+            headers={"Origin": "https://evil.example"},
+        ) as response:
+            assert "Access-Control-Allow-Origin" not in response.headers
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await http.ws_connect(
+                running.url,
+                protocols=["graphql-transport-ws"],
+                headers={"Origin": "https://evil.example"},
+            )
+        assert refused.value.status == 403
+        async with http.ws_connect(
+            running.url,
+            protocols=["graphql-transport-ws"],
+            headers={"Origin": "https://app.example"},
+        ) as ws:
+            await ws.send_json({"type": "connection_init"})
+            assert (await ws.receive_json(timeout=10))["type"] == "connection_ack"
+
+
+async def test_subscriptions_per_connection_are_limited(
+    bootstrap: str, http: aiohttp.ClientSession, new_topic: TopicFactory
+) -> None:
+    topic = await new_topic()
+    settings = gateway_settings(bootstrap, max_subscriptions_per_connection=2)
+    async with (
+        run_gateway(settings) as running,
+        http.ws_connect(running.url, protocols=["graphql-transport-ws"]) as ws,
+    ):
+        await ws.send_json({"type": "connection_init"})
+        assert (await ws.receive_json(timeout=10))["type"] == "connection_ack"
+        payload = {"query": SUBSCRIBE, "variables": {"topic": topic}}
+        for n in ("1", "2", "3"):
+            await ws.send_json({"id": n, "type": "subscribe", "payload": payload})
+        refused = await ws.receive_json(timeout=10)
+        assert refused["id"] == "3" and refused["type"] == "error"
+        assert refused["payload"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
+        # The two accepted subscriptions are live.
+        live = running.kafka.live
+        await asyncio.wait_for(live.wait_until(lambda: live.subscriber_count(topic) == 2), 30)
