@@ -47,8 +47,9 @@ format: install
 	@$(PY) -m ruff format .
 	@$(PY) -m ruff check --fix .
 
+# Gateway vs raw aiokafka on the same throw-away broker, in one run (see docs/benchmarks.md).
 bench: install
-	@echo "no benchmarks yet"
+	@PYTHON=$(PYTHON) $(BROKER) with-broker $(PY) benchmarks/bench.py
 
 clean: kafka-down
 	rm -rf .kafka $(VENV) .mypy_cache .ruff_cache .pytest_cache
