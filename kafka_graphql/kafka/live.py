@@ -251,6 +251,8 @@ class LiveHub:
                 self._starting[topic] = starting
             # shield: a subscriber that gives up must not cancel a start others are waiting for.
             feed = await asyncio.shield(starting)
+        if self._closing:
+            raise ShuttingDown("the gateway is shutting down; reconnect to another instance")
         feed.users += 1
         self._users += 1
         self._idle.clear()

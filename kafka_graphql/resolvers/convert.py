@@ -44,14 +44,24 @@ def to_outgoing(
 ) -> OutgoingRecord:
     if partition is not None and partition < 0:
         raise BadUserInput(f"partition must not be negative, got {partition}")
-    return OutgoingRecord(
-        value=encode_value(value),
-        key=key.encode() if key is not None else None,
-        headers=tuple(
-            (h.key, h.value.encode() if h.value is not None else None) for h in headers or ()
-        ),
-        partition=partition,
-    )
+    try:
+        return OutgoingRecord(
+            value=encode_value(value),
+            key=key.encode() if key is not None else None,
+            headers=tuple(
+                (_checked_text(h.key), h.value.encode() if h.value is not None else None)
+                for h in headers or ()
+            ),
+            partition=partition,
+        )
+    except UnicodeEncodeError:
+        # JSON allows lone surrogates ("\ud800"); UTF-8, and so Kafka, does not.
+        raise BadUserInput("text must be valid Unicode (no lone surrogates)") from None
+
+
+def _checked_text(text: str) -> str:
+    text.encode()
+    return text
 
 
 def to_filter_spec(f: MessageFilter | None) -> FilterSpec | None:

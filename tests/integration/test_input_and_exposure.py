@@ -7,7 +7,7 @@ import base64
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from tests.clients import GraphQLClient
 from tests.integration.conftest import RunningGateway, TopicFactory
@@ -17,7 +17,7 @@ TOPIC_QUERY = "query($n: String!) { topic(name: $n) { name } topics { name } }"
 
 
 async def test_unexposed_topics_are_invisible_and_unusable(
-    client: GraphQLClient, new_topic: TopicFactory, raw_producer: AIOKafkaProducer
+    client: GraphQLClient, new_topic: TopicFactory, raw_producer: AIOKafkaProducer, bootstrap: str
 ) -> None:
     hidden = await new_topic(prefix="hidden")
     await raw_producer.send_and_wait(hidden, b'{"secret": true}')
@@ -33,8 +33,14 @@ async def test_unexposed_topics_are_invisible_and_unusable(
             event = await sub.next_event()
             assert event["type"] == "error"
             assert [e["extensions"]["code"] for e in event["payload"]] == ["NOT_FOUND"]
-    # Nothing was written through the API.
-    assert (await raw_producer.partitions_for(hidden)) == {0}
+    # Nothing was written through the API: the log still holds only the one raw record.
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await consumer.start()
+    try:
+        tp = TopicPartition(hidden, 0)
+        assert await consumer.end_offsets([tp]) == {tp: 1}
+    finally:
+        await consumer.stop()
 
 
 async def test_non_json_payloads_are_delivered_safely(
@@ -87,6 +93,9 @@ BAD_INPUTS: list[tuple[str, str, dict[str, Any]]] = [
     ("produce to a missing partition", PRODUCE, {"value": 1, "partition": 9}),
     ("produce to a negative partition", PRODUCE, {"value": 1, "partition": -1}),
     ("produce without a value", PRODUCE, {}),
+    ("lone surrogate in a value", PRODUCE, {"value": {"a": "\ud800"}}),
+    ("lone surrogate in a key", PRODUCE, {"value": 1, "key": "\udfff"}),
+    ("lone surrogate in a header", PRODUCE, {"value": 1, "headers": [{"key": "\ud800"}]}),
 ]
 
 
