@@ -44,6 +44,7 @@ class Producer:
         that were written, so that the client can retry exactly the others.
         """
         async with kafka_call("producing", self._settings.request_timeout_s):
+            await self._know_partitions(topic, {r.partition for r in records} - {None})
             futures = [
                 await self._producer.send(
                     topic, r.value, key=r.key, headers=list(r.headers), partition=r.partition
@@ -65,3 +66,9 @@ class Producer:
             for r in results
             if not isinstance(r, BaseException)
         ]
+
+    async def _know_partitions(self, topic: str, partitions: set[int | None]) -> None:
+        """Refresh the producer's metadata when a record names a partition it has not seen yet
+        (the topic grew since): aiokafka would otherwise refuse the send with an assertion."""
+        if partitions and not partitions <= await self._producer.partitions_for(topic):
+            await self._producer.client.force_metadata_update()

@@ -7,10 +7,11 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient, NewPartitions
 
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient
 from tests.integration.conftest import RunningGateway, TopicFactory, gateway_settings, run_gateway
-from tests.integration.helpers import SUBSCRIBE, history, ids, produce, produce_batch
+from tests.integration.helpers import PRODUCE, SUBSCRIBE, history, ids, produce, produce_batch
 
 
 async def joined(gateway: RunningGateway, topic: str, count: int = 1) -> None:
@@ -203,3 +204,34 @@ async def test_slow_subscriber_catches_up_on_its_own_without_loss(
             values.append(record.value)
         await stream.aclose()  # type: ignore[attr-defined]
         assert sorted(values) == list(range(20))
+
+
+async def test_partitions_added_to_a_topic_are_followed_live_and_by_cursors(
+    client: GraphQLClient,
+    gateway: RunningGateway,
+    new_topic: TopicFactory,
+    admin: AIOKafkaAdminClient,
+) -> None:
+    topic = await new_topic(partitions=1)
+    async with client.subscribe(SUBSCRIBE, {"topic": topic}) as sub:
+        await joined(gateway, topic)
+        first = await produce(client, topic, "p0", partition=0)
+        assert (await sub.next_message())["value"] == "p0"
+        await admin.create_partitions({topic: NewPartitions(total_count=2)})
+        # The gateway's metadata cache (1 s in tests) learns of the new partition by itself.
+        async with asyncio.timeout(30):
+            while True:
+                body = await client.post(PRODUCE, {"topic": topic, "value": "p1", "partition": 1})
+                if "errors" not in body:
+                    break
+                assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+                await asyncio.sleep(0.2)  # metadata propagation has no event to await
+        message = await sub.next_message()
+        assert (message["partition"], message["value"]) == (1, "p1")
+    # The cursor from before the growth resumes into the new partition from its beginning.
+    page = await history(client, topic, fromOffset=first["offset"], partitions=[0])
+    async with client.subscribe(
+        SUBSCRIBE, {"topic": topic, "after": page["messages"][0]["cursor"]}
+    ) as sub:
+        resumed = await sub.next_message()
+        assert (resumed["partition"], resumed["value"]) == (1, "p1")
