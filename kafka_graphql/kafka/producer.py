@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
+from kafka_graphql.errors import KafkaUnavailable
 from kafka_graphql.kafka.errors import kafka_call, translate
 from kafka_graphql.kafka.records import OutgoingRecord, ProduceAck
 from kafka_graphql.settings import KafkaSettings
@@ -34,40 +36,46 @@ class Producer:
         # stop() flushes what is still buffered before closing the connections.
         await self._producer.stop()
 
-    async def send(self, topic: str, record: OutgoingRecord) -> ProduceAck:
-        return (await self.send_many(topic, [record]))[0]
-
     async def send_many(self, topic: str, records: Sequence[OutgoingRecord]) -> list[ProduceAck]:
         """Send all records, then wait for every acknowledgement.
 
         If any record fails, the raised GatewayError lists in `extensions.written` the indices
         that were written, so that the client can retry exactly the others.
         """
-        async with kafka_call("producing", self._settings.request_timeout_s):
-            await self._know_partitions(topic, {r.partition for r in records} - {None})
-            futures = [
-                await self._producer.send(
-                    topic, r.value, key=r.key, headers=list(r.headers), partition=r.partition
-                )
-                for r in records
-            ]
-            results = await asyncio.gather(*futures, return_exceptions=True)
-        failures = [r for r in results if isinstance(r, BaseException)]
-        if failures:
-            if not isinstance(failures[0], Exception):
-                raise failures[0]
-            error = translate(failures[0], "producing")
-            error.extensions["written"] = [
-                i for i, r in enumerate(results) if not isinstance(r, BaseException)
-            ]
+        try:
+            async with kafka_call("producing", self._settings.request_timeout_s):
+                results = await self._send_all(topic, records)
+        except KafkaUnavailable as unavailable:
+            # Queued records may still reach Kafka once it answers again: say so, so that the
+            # client checks before it writes again.
+            raise KafkaUnavailable(
+                "Kafka did not acknowledge the write in time; it may still be written, "
+                "so check before retrying"
+            ) from unavailable
+        failed = [i for i, r in enumerate(results) if isinstance(r, BaseException)]
+        if failed:
+            first = results[failed[0]]
+            if not isinstance(first, Exception):
+                raise first
+            error = translate(first, "producing")
+            error.extensions["written"] = [i for i in range(len(results)) if i not in failed]
             raise error
-        return [
-            ProduceAck(r.topic, r.partition, r.offset, r.timestamp)
-            for r in results
-            if not isinstance(r, BaseException)
-        ]
+        return [ProduceAck(r.topic, r.partition, r.offset, r.timestamp) for r in results]
 
-    async def _know_partitions(self, topic: str, partitions: set[int | None]) -> None:
+    async def _send_all(self, topic: str, records: Sequence[OutgoingRecord]) -> list[Any]:
+        """Queue every record, then gather the acknowledgements (or their exceptions)."""
+        await self._know_partitions(
+            topic, {r.partition for r in records if r.partition is not None}
+        )
+        futures = [
+            await self._producer.send(
+                topic, r.value, key=r.key, headers=list(r.headers), partition=r.partition
+            )
+            for r in records
+        ]
+        return await asyncio.gather(*futures, return_exceptions=True)
+
+    async def _know_partitions(self, topic: str, partitions: set[int]) -> None:
         """Refresh the producer's metadata when a record names a partition it has not seen yet
         (the topic grew since): aiokafka would otherwise refuse the send with an assertion."""
         if partitions and not partitions <= await self._producer.partitions_for(topic):

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -22,6 +21,7 @@ from kafka_graphql.kafka import KafkaGateway
 from kafka_graphql.server import KAFKA, create_app
 from kafka_graphql.settings import Settings, settings_from_mapping
 from tests.clients import GraphQLClient
+from tests.integration.helpers import poll_until
 
 TopicFactory = Callable[..., Awaitable[str]]
 
@@ -124,13 +124,14 @@ def new_topic(admin: AIOKafkaAdminClient) -> TopicFactory:
         name = f"{prefix}-{uuid.uuid4().hex[:12]}"
         await admin.create_topics([NewTopic(name, partitions, 1)])
         # The controller has committed the topic; wait until the broker's metadata shows it
-        # with a leader for every partition (there is no event to await for that).
-        async with asyncio.timeout(30):
-            while True:
-                (described,) = await admin.describe_topics([name])
-                ready = [p for p in described["partitions"] if p["leader"] >= 0]
-                if described["error_code"] == 0 and len(ready) == partitions:
-                    return name
-                await asyncio.sleep(0.05)
+        # with a leader for every partition.
+
+        async def served() -> bool:
+            (described,) = await admin.describe_topics([name])
+            ready = [p for p in described["partitions"] if p["leader"] >= 0]
+            return described["error_code"] == 0 and len(ready) == partitions
+
+        await poll_until(served, timeout_s=30, interval_s=0.05)
+        return name
 
     return create

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tests.clients import GraphQLClient
@@ -59,3 +61,15 @@ async def history(client: GraphQLClient, topic: str, **arguments: Any) -> dict[s
 
 def ids(messages: list[dict[str, Any]]) -> list[tuple[int, int]]:
     return [(m["partition"], m["offset"]) for m in messages]
+
+
+async def poll_until(
+    check: Callable[[], Awaitable[bool]], timeout_s: float, interval_s: float
+) -> None:
+    """For states of another process that offer no event to await (a broker coming back,
+    metadata reaching a broker): ask again every `interval_s`, fail after `timeout_s`."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"condition not met within {timeout_s} s")
+        await asyncio.sleep(interval_s)

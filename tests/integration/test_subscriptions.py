@@ -11,7 +11,15 @@ from aiokafka.admin import AIOKafkaAdminClient, NewPartitions
 
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient
 from tests.integration.conftest import RunningGateway, TopicFactory, gateway_settings, run_gateway
-from tests.integration.helpers import PRODUCE, SUBSCRIBE, history, ids, produce, produce_batch
+from tests.integration.helpers import (
+    PRODUCE,
+    SUBSCRIBE,
+    history,
+    ids,
+    poll_until,
+    produce,
+    produce_batch,
+)
 
 
 async def joined(gateway: RunningGateway, topic: str, count: int = 1) -> None:
@@ -218,14 +226,17 @@ async def test_partitions_added_to_a_topic_are_followed_live_and_by_cursors(
         first = await produce(client, topic, "p0", partition=0)
         assert (await sub.next_message())["value"] == "p0"
         await admin.create_partitions({topic: NewPartitions(total_count=2)})
-        # The gateway's metadata cache (1 s in tests) learns of the new partition by itself.
-        async with asyncio.timeout(30):
-            while True:
-                body = await client.post(PRODUCE, {"topic": topic, "value": "p1", "partition": 1})
-                if "errors" not in body:
-                    break
+        # The gateway's metadata cache (1 s in tests) learns of the new partition by itself;
+        # until then the partition is refused as unknown, and nothing is written.
+
+        async def write_to_new_partition() -> bool:
+            body = await client.post(PRODUCE, {"topic": topic, "value": "p1", "partition": 1})
+            if "errors" in body:
                 assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
-                await asyncio.sleep(0.2)  # metadata propagation has no event to await
+                return False
+            return True
+
+        await poll_until(write_to_new_partition, timeout_s=30, interval_s=0.2)
         message = await sub.next_message()
         assert (message["partition"], message["value"]) == (1, "p1")
     # The cursor from before the growth resumes into the new partition from its beginning.

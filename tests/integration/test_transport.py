@@ -17,7 +17,7 @@ from kafka_graphql.errors import KafkaUnavailable
 from kafka_graphql.settings import settings_from_mapping
 from tests.clients import GraphQLClient
 from tests.integration.conftest import RunningGateway, TopicFactory, gateway_settings, run_gateway
-from tests.integration.helpers import PRODUCE_BATCH, SUBSCRIBE, produce
+from tests.integration.helpers import PRODUCE_BATCH, SUBSCRIBE, poll_until, produce
 
 
 async def test_graphiql_is_served_to_browsers(
@@ -152,16 +152,17 @@ async def test_sigterm_completes_subscriptions_and_exits_cleanly(
             stderr=asyncio.subprocess.STDOUT,
         )
     try:
-        async with asyncio.timeout(30):
-            while True:
-                if process.returncode is not None:
-                    pytest.fail(f"the gateway exited during start-up: {log.read_text()}")
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/readyz") as response:
-                        if response.status == 200:
-                            break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.1)  # not listening yet; binding offers no event
+
+        async def ready() -> bool:
+            if process.returncode is not None:
+                pytest.fail(f"the gateway exited during start-up: {log.read_text()}")
+            try:
+                async with http.get(f"http://127.0.0.1:{port}/readyz") as response:
+                    return response.status == 200
+            except aiohttp.ClientConnectionError:
+                return False  # not listening yet
+
+        await poll_until(ready, timeout_s=30, interval_s=0.1)
         client = GraphQLClient(http, f"http://127.0.0.1:{port}/graphql")
         async with client.subscribe(SUBSCRIBE, {"topic": topic, "fromOffset": 0}) as sub:
             await produce(client, topic, "hello")
