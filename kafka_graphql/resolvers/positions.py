@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from kafka_graphql.context import Context
 from kafka_graphql.cursor import decode_cursor
 from kafka_graphql.errors import BadUserInput
+from kafka_graphql.filters import FilterSpec, Predicate, compile_filter
 from kafka_graphql.kafka import KafkaGateway, PartitionOffsets
+from kafka_graphql.resolvers.access import exposed_topic
 
 
 async def select_partitions(
@@ -64,3 +68,52 @@ async def start_positions(
         wanted = {p: offsets[p].latest for p in partitions}
     # Positions before the earliest were removed by retention; past the end do not exist yet.
     return {p: min(max(o, offsets[p].earliest), offsets[p].latest) for p, o in wanted.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class ReadPlan:
+    """What a history read or a subscription reads, checked and resolved before it starts."""
+
+    topic: str
+    predicate: Predicate
+    partitions: tuple[int, ...]
+    # Whether the client named the partitions itself (a stream then ignores new ones).
+    chosen: bool
+    # Offsets of the selected partitions when they were needed to resolve the start.
+    offsets: dict[int, PartitionOffsets]
+    # Next offset per partition; None for a live stream that starts at the end.
+    start: dict[int, int] | None
+
+
+async def plan_read(
+    context: Context,
+    topic: str,
+    *,
+    partitions: Sequence[int] | None,
+    filter_spec: FilterSpec | None,
+    after: str | None,
+    from_offset: int | None,
+    from_timestamp: datetime | None,
+    live: bool,
+) -> ReadPlan:
+    """Validate a read's arguments and work out where it starts. History reads start at the
+    earliest offsets by default, live streams at the end (resolved by the live feed itself)."""
+    topic = exposed_topic(context, topic)
+    predicate = compile_filter(filter_spec)
+    kafka = context.kafka
+    selected, chosen = await select_partitions(kafka, topic, partitions)
+    has_start = after is not None or from_offset is not None or from_timestamp is not None
+    if live and not has_start:
+        return ReadPlan(topic, predicate, selected, chosen, {}, None)
+    offsets = await kafka.offsets(topic, selected)
+    start = await start_positions(
+        kafka,
+        topic,
+        selected,
+        offsets,
+        after=after,
+        from_offset=from_offset,
+        from_timestamp=from_timestamp,
+        default="latest" if live else "earliest",
+    )
+    return ReadPlan(topic, predicate, selected, chosen, offsets, start)

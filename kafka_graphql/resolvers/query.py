@@ -5,10 +5,8 @@ from __future__ import annotations
 from kafka_graphql.context import Info
 from kafka_graphql.cursor import encode_cursor
 from kafka_graphql.errors import BadUserInput
-from kafka_graphql.filters import compile_filter
-from kafka_graphql.resolvers.access import exposed_topic
 from kafka_graphql.resolvers.convert import to_filter_spec, to_message
-from kafka_graphql.resolvers.positions import select_partitions, start_positions
+from kafka_graphql.resolvers.positions import plan_read
 from kafka_graphql.resolvers.topics import resolve_topic_name, resolve_topic_names
 from kafka_graphql.schema.inputs import MessageFilter
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
@@ -40,33 +38,29 @@ async def resolve_messages(
     limit = 20 if limit is None else limit
     if not 1 <= limit <= max_page:
         raise BadUserInput(f"limit must be between 1 and {max_page}")
-    topic = exposed_topic(context, topic)
-    predicate = compile_filter(to_filter_spec(filter))
-    kafka = context.kafka
-    selected, _ = await select_partitions(kafka, topic, partitions)
-    offsets = await kafka.offsets(topic, selected)
-    start = await start_positions(
-        kafka,
+    plan = await plan_read(
+        context,
         topic,
-        selected,
-        offsets,
+        partitions=partitions,
+        filter_spec=to_filter_spec(filter),
         after=after,
         from_offset=from_offset,
         from_timestamp=from_timestamp,
-        default="earliest",
+        live=False,
     )
-    end = {p: o.latest for p, o in offsets.items()}
-    page = await kafka.read_page(
-        topic, start, end, limit, predicate, context.settings.limits.max_scan_records
+    assert plan.start is not None  # history reads always have a start
+    end = {p: o.latest for p, o in plan.offsets.items()}
+    page = await context.kafka.read_page(
+        plan.topic, plan.start, end, limit, plan.predicate, context.settings.limits.max_scan_records
     )
     # Each message's cursor: the page's positions up to and including that message.
-    positions = dict(start)
+    positions = dict(plan.start)
     messages = []
     for record in page.records:
         positions[record.partition] = record.offset + 1
         messages.append(to_message(record, positions))
     return MessagePage(
         messages=messages,
-        next_cursor=Cursor(encode_cursor(topic, page.positions)),
+        next_cursor=Cursor(encode_cursor(plan.topic, page.positions)),
         has_more=page.has_more,
     )

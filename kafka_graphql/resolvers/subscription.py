@@ -6,11 +6,9 @@ from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 
 from kafka_graphql.context import Context, Info
 from kafka_graphql.errors import LimitExceeded
-from kafka_graphql.filters import compile_filter
 from kafka_graphql.kafka import Record
-from kafka_graphql.resolvers.access import exposed_topic
 from kafka_graphql.resolvers.convert import to_filter_spec, to_message
-from kafka_graphql.resolvers.positions import select_partitions, start_positions
+from kafka_graphql.resolvers.positions import plan_read
 from kafka_graphql.schema.inputs import MessageFilter
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
 from kafka_graphql.schema.types import Message
@@ -31,28 +29,21 @@ async def resolve_message_stream(
     limit = context.settings.limits.max_subscriptions_per_connection
     if context.open_subscriptions >= limit:
         raise LimitExceeded(f"at most {limit} subscriptions per connection")
-    topic = exposed_topic(context, topic)
-    predicate = compile_filter(to_filter_spec(filter))
-    kafka = context.kafka
-    selected, chosen = await select_partitions(kafka, topic, partitions)
-    start: dict[int, int] | None = None
-    if after is not None or from_offset is not None or from_timestamp is not None:
-        offsets = await kafka.offsets(topic, selected)
-        start = await start_positions(
-            kafka,
-            topic,
-            selected,
-            offsets,
-            after=after,
-            from_offset=from_offset,
-            from_timestamp=from_timestamp,
-            default="latest",
-        )
-    records = kafka.stream(
+    plan = await plan_read(
+        context,
         topic,
-        start,
-        frozenset(selected) if chosen else None,
-        predicate,
+        partitions=partitions,
+        filter_spec=to_filter_spec(filter),
+        after=after,
+        from_offset=from_offset,
+        from_timestamp=from_timestamp,
+        live=True,
+    )
+    records = context.kafka.stream(
+        plan.topic,
+        plan.start,
+        frozenset(plan.partitions) if plan.chosen else None,
+        plan.predicate,
         context.settings.limits.subscriber_buffer_batches,
     )
     return _messages(context, records)
