@@ -19,6 +19,8 @@ $(STAMP): pyproject.toml
 	@$(PY) -m pip install -q --upgrade pip
 	@$(PY) -m pip install -q -e ".[dev]"
 	@touch $(STAMP)
+	@# GraphiQL's own files (optional for `make run`: without npm, GraphiQL uses the CDN).
+	@$(PY) scripts/graphiql-assets.py --optional
 
 kafka-up:
 	@PYTHON=$(PYTHON) $(BROKER) up dev 9092
@@ -33,6 +35,7 @@ run: install kafka-up
 
 # Every test against a throw-away broker on a free port (or $$KAFKA_BOOTSTRAP_SERVERS).
 test: install
+	@$(PY) scripts/graphiql-assets.py
 	@PYTHON=$(PYTHON) $(BROKER) with-broker $(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: install

@@ -8,6 +8,7 @@ import logging
 import sys
 import weakref
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 
 from aiohttp import WSCloseCode, web
 from strawberry.aiohttp.views import GraphQLView
@@ -15,6 +16,7 @@ from strawberry.aiohttp.views import GraphQLView
 from kafka_graphql.context import Context
 from kafka_graphql.cors import cors_middleware
 from kafka_graphql.errors import GatewayError
+from kafka_graphql.graphiql import ASSETS_URL, local_graphiql_html
 from kafka_graphql.kafka import KafkaGateway
 from kafka_graphql.schema import build_schema
 from kafka_graphql.settings import Settings, SettingsError, load_settings
@@ -29,7 +31,14 @@ WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
 
 
 class GatewayView(GraphQLView[Context, None]):
-    """Strawberry's aiohttp view with our typed context and bounded WebSocket messages."""
+    """Strawberry's aiohttp view with our typed context, bounded WebSocket messages and,
+    when its files are here, a GraphiQL page that needs no CDN."""
+
+    local_graphiql_html: str | None = None
+
+    @property
+    def graphql_ide_html(self) -> str:
+        return self.local_graphiql_html or super().graphql_ide_html
 
     async def get_context(
         self, request: web.Request, response: web.Response | web.WebSocketResponse
@@ -73,6 +82,10 @@ def create_app(settings: Settings) -> web.Application:
         # is Strawberry's backstop.
         max_subscriptions_per_connection=settings.limits.max_subscriptions_per_connection + 1,
     )
+    assets = Path(settings.server.graphiql_assets_dir)
+    view.local_graphiql_html = local_graphiql_html(assets) if settings.server.graphiql else None
+    if view.local_graphiql_html is not None:
+        app.router.add_static(ASSETS_URL, assets)
     app.router.add_route("*", "/graphql", view)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)

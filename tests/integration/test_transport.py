@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import io
 import json
+import re
 import signal
 import socket
 import sys
@@ -14,19 +17,34 @@ import aiohttp
 import pytest
 
 from kafka_graphql.errors import KafkaUnavailable
+from kafka_graphql.graphiql import cdn_assets
 from kafka_graphql.settings import settings_from_mapping
 from tests.clients import GraphQLClient
 from tests.integration.conftest import RunningGateway, TopicFactory, gateway_settings, run_gateway
 from tests.integration.helpers import PRODUCE_BATCH, SUBSCRIBE, poll_until, produce
 
 
-async def test_graphiql_is_served_to_browsers(
+async def test_graphiql_is_served_to_browsers_with_its_own_files(
     gateway: RunningGateway, http: aiohttp.ClientSession
 ) -> None:
+    """`make test` fetches GraphiQL's files first; the page must then need no CDN, and every
+    file it loads must be served with the content its integrity hash names."""
     async with http.get(gateway.url, headers={"Accept": "text/html"}) as response:
         assert response.status == 200
         assert response.content_type == "text/html"
-        assert "graphiql" in (await response.text()).lower()
+        page = await response.text()
+    assert "graphiql" in page.lower()
+    assert "unpkg.com" not in page
+    base = gateway.url.removesuffix("/graphql")
+    assets = re.findall(
+        r'(?:src|href)="(/graphiql-assets/[^"]+)"\s+integrity="sha384-([^"]+)"', page
+    )
+    assert len(assets) == len(cdn_assets()) >= 5
+    for path, digest in assets:
+        async with http.get(base + path) as response:
+            assert response.status == 200, path
+            body = await response.read()
+        assert base64.b64encode(hashlib.sha384(body).digest()).decode() == digest, path
 
 
 async def test_health_and_readiness(gateway: RunningGateway, http: aiohttp.ClientSession) -> None:
