@@ -22,6 +22,12 @@ class BadUserInput(GatewayError):
     code = "BAD_USER_INPUT"
 
 
+class BadRequest(GatewayError):
+    """The request cannot be served the way it was sent (e.g. a subscription over plain HTTP)."""
+
+    code = "BAD_REQUEST"
+
+
 class NotFound(GatewayError):
     """Unknown topic or partition. Unexposed topics answer exactly like missing ones."""
 

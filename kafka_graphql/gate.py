@@ -14,11 +14,14 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from aiohttp import web
+from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
 
-from kafka_graphql.errors import GatewayError
+from kafka_graphql.errors import BadRequest, GatewayError
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +30,28 @@ OperationCheck = Callable[[ExecutionContext], None]
 INTERNAL_MESSAGE = "Internal server error"
 
 
+def _is_websocket_subscription(execution: ExecutionContext) -> bool:
+    return execution.operation_type is OperationType.SUBSCRIPTION and isinstance(
+        getattr(execution.context, "response", None), web.WebSocketResponse
+    )
+
+
+def subscriptions_need_a_stream(execution: ExecutionContext) -> None:
+    """Over plain HTTP a subscription has nowhere to send its events."""
+    if execution.operation_type is OperationType.SUBSCRIPTION and not _is_websocket_subscription(
+        execution
+    ):
+        raise BadRequest(
+            "subscriptions are served over WebSocket (graphql-transport-ws or graphql-ws) "
+            "on this URL"
+        )
+
+
+DEFAULT_CHECKS: tuple[OperationCheck, ...] = (subscriptions_need_a_stream,)
+
+
 class OperationGate(SchemaExtension):
-    def __init__(self, *, checks: Sequence[OperationCheck] = ()) -> None:
+    def __init__(self, *, checks: Sequence[OperationCheck] = DEFAULT_CHECKS) -> None:
         self._checks = tuple(checks)
         self._validation_errors: set[int] = set()
 
@@ -37,8 +60,18 @@ class OperationGate(SchemaExtension):
         self._validation_errors = {id(e) for e in self.execution_context.pre_execution_errors or ()}
 
     def on_execute(self) -> Iterator[None]:
-        for check in self._checks:
-            check(self.execution_context)  # raises a GatewayError to refuse the operation
+        execution = self.execution_context
+        try:
+            for check in self._checks:
+                check(execution)  # raises a GatewayError to refuse the operation
+        except GatewayError as refusal:
+            if _is_websocket_subscription(execution):
+                raise  # the streaming path turns it into an `error` message for the client
+            # Elsewhere an exception here would skip on_operation (and so the public shape):
+            # answer with the refusal as the result, which Strawberry then does not execute.
+            execution.result = GraphQLExecutionResult(
+                data=None, errors=[GraphQLError(refusal.message, original_error=refusal)]
+            )
         yield
 
     def on_operation(self) -> Iterator[None]:

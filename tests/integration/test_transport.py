@@ -266,3 +266,15 @@ async def test_subscriptions_per_connection_are_limited(
         # The two accepted subscriptions are live.
         live = running.kafka.live
         await asyncio.wait_for(live.wait_until(lambda: live.subscriber_count(topic) == 2), 30)
+
+
+async def test_a_subscription_over_plain_http_is_refused_clearly(client: GraphQLClient) -> None:
+    for accept in ("application/json", "application/json, multipart/mixed"):
+        async with client.session.post(
+            client.url,
+            json={"query": 'subscription { messages(topic: "test-x") { offset } }'},
+            headers={"Accept": accept},
+        ) as response:
+            body = await response.json()
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_REQUEST"]
+        assert "WebSocket" in body["errors"][0]["message"]
