@@ -55,4 +55,4 @@ bench: install
 	@PYTHON=$(PYTHON) $(BROKER) with-broker $(PY) benchmarks/bench.py
 
 clean: kafka-down
-	rm -rf .kafka $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf .kafka .graphiql $(VENV) .mypy_cache .ruff_cache .pytest_cache
