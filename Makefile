@@ -19,8 +19,6 @@ $(STAMP): pyproject.toml
 	@$(PY) -m pip install -q --upgrade pip
 	@$(PY) -m pip install -q -e ".[dev]"
 	@touch $(STAMP)
-	@# GraphiQL's own files (optional for `make run`: without npm, GraphiQL uses the CDN).
-	@$(PY) scripts/graphiql-assets.py --optional
 
 kafka-up:
 	@PYTHON=$(PYTHON) $(BROKER) up dev 9092
@@ -30,6 +28,8 @@ kafka-down:
 
 # Starts the dev broker (if needed) and the gateway with the demo configuration.
 run: install kafka-up
+	@# GraphiQL's own files, if npm is here; otherwise GraphiQL loads them from a CDN.
+	@$(PY) scripts/graphiql-assets.py --optional
 	@$(PY) -m kafka_graphql.dev_banner --config $(CONFIG)
 	@$(PY) -m kafka_graphql --config $(CONFIG)
 
