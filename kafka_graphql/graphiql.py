@@ -1,5 +1,6 @@
 """GraphiQL served with its own files instead of a CDN's, when they have been fetched
-(`scripts/graphiql-assets.py`, run by `make run` and `make test`). Otherwise Strawberry's page is used as is.
+(`scripts/graphiql-assets.py`, run by `make run` and `make test`). Otherwise Strawberry's page
+is used as it is.
 """
 
 from __future__ import annotations

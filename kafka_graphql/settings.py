@@ -37,7 +37,7 @@ class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     graphiql: bool = True
-    # GraphiQL's own files, fetched by `make install`; when absent, GraphiQL loads them from a CDN.
+    # GraphiQL's own files (fetched by `make run`/`make test`); when absent, it uses a CDN.
     graphiql_assets_dir: str = ".graphiql"
     # Browser origins allowed to call the API from other sites (CORS); "*" allows any.
     cors_allow_origins: tuple[str, ...] = ()
