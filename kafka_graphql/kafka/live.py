@@ -19,7 +19,7 @@ from typing import Any
 
 from aiokafka import TopicPartition
 
-from kafka_graphql.errors import ShuttingDown
+from kafka_graphql.errors import GatewayError, ShuttingDown
 from kafka_graphql.kafka.cluster import Cluster
 from kafka_graphql.kafka.errors import kafka_call
 from kafka_graphql.kafka.reader import FETCH_MAX_RECORDS, new_consumer, to_record
@@ -132,8 +132,8 @@ class TopicFeed:
         self.subscribers.clear()
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # wait() rather than awaiting the task: our own cancellation must still propagate.
+            await asyncio.wait([self._task])
         if self._consumer is not None:
             await self._consumer.stop()
 
@@ -173,10 +173,11 @@ class TopicFeed:
                 if loop.time() - checked_partitions_at > self._settings.metadata_max_age_s:
                     checked_partitions_at = loop.time()
                     await self._follow_new_partitions()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
+            except GatewayError as error:
                 # The feed outlives broker trouble: aiokafka reconnects, subscribers keep waiting.
+                log.warning("live feed for %s: %s; retrying", self.topic, error.message)
+                await asyncio.sleep(RETRY_BACKOFF_S)
+            except Exception:
                 log.exception("live feed for %s failed; retrying", self.topic)
                 await asyncio.sleep(RETRY_BACKOFF_S)
 
