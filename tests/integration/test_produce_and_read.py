@@ -116,7 +116,7 @@ async def test_history_from_timestamp(client: GraphQLClient, new_topic: TopicFac
     assert [m["value"] for m in page["messages"]] == ["old"]
 
 
-async def test_produce_is_idempotent_and_acknowledged_by_kafka(
+async def test_produce_answers_only_once_kafka_holds_the_record(
     client: GraphQLClient, new_topic: TopicFactory, admin: AIOKafkaAdminClient
 ) -> None:
     topic = await new_topic(partitions=1)
