@@ -35,9 +35,17 @@ class NotFound(GatewayError):
 
 
 class KafkaUnavailable(GatewayError):
-    """Kafka did not answer in time or refused the connection; the client may retry."""
+    """Kafka could not be reached, and nothing was written: the client may retry as it is."""
 
     code = "KAFKA_UNAVAILABLE"
+
+
+class KafkaTimeout(GatewayError):
+    """A write was handed to Kafka but not acknowledged in time: it may or may not be written.
+
+    The client must check (e.g. read the topic) before writing again, or it may write twice."""
+
+    code = "KAFKA_TIMEOUT"
 
 
 class Unauthenticated(GatewayError):

@@ -122,10 +122,10 @@ async def _healthz(_: web.Request) -> web.Response:
 
 
 async def _readyz(request: web.Request) -> web.Response:
-    try:
-        await request.app[KAFKA].ping()
-    except GatewayError as error:
-        return web.json_response({"status": "unavailable", "reason": error.message}, status=503)
+    """Ready only while the gateway can both write and read, not merely reach the cluster."""
+    reason = await request.app[KAFKA].readiness()
+    if reason is not None:
+        return web.json_response({"status": "unavailable", "reason": reason}, status=503)
     return web.json_response({"status": "ready"})
 
 

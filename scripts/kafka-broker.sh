@@ -5,6 +5,7 @@
 #   scripts/kafka-broker.sh fetch                 resolve the broker jars into .kafka/lib
 #   scripts/kafka-broker.sh up [NAME] [PORT]      start broker NAME (default: dev on 9092; PORT=auto picks a free one)
 #   scripts/kafka-broker.sh down [NAME]           stop broker NAME, leave nothing running
+#   scripts/kafka-broker.sh kill NAME             SIGKILL broker NAME (a crash, for fault tests)
 #   scripts/kafka-broker.sh with-broker CMD...    run CMD against a fresh throw-away broker on a free port
 #                                                 (or the one named by KAFKA_BOOTSTRAP_SERVERS), then stop it
 set -euo pipefail
@@ -126,6 +127,16 @@ down() { # NAME
   log "broker '$name' stopped"
 }
 
+kill_broker() { # NAME: a crash, not a shutdown (no flush, no controlled leadership hand-off)
+  local name="$1" dir="$home/instances/$1" pid
+  is_running "$name" || { log "broker '$name' not running"; return 0; }
+  pid="$(cat "$dir/pid")"
+  kill -KILL "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+  rm -f "$dir/pid"
+  log "broker '$name' killed"
+}
+
 with_broker() {
   if [ -n "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
     log "using the broker at $KAFKA_BOOTSTRAP_SERVERS"
@@ -146,6 +157,7 @@ case "$cmd" in
   fetch) fetch ;;
   up) up "${1:-dev}" "${2:-9092}" ;;
   down) down "${1:-dev}" ;;
+  kill) kill_broker "${1:?name}" ;;
   with-broker) with_broker "$@" ;;
-  *) sed -n '2,9p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,10p' "$0" >&2; exit 2 ;;
 esac

@@ -13,7 +13,7 @@ from kafka_graphql.errors import BadUserInput, GatewayError, KafkaUnavailable, N
 
 log = logging.getLogger(__name__)
 
-_TOO_LARGE = (
+TOO_LARGE = (
     kafka_errors.MessageSizeTooLargeError,
     kafka_errors.RecordTooLargeError,
     kafka_errors.RecordListTooLargeError,
@@ -23,7 +23,7 @@ _TOO_LARGE = (
 def translate(error: Exception, action: str) -> GatewayError:
     if isinstance(error, GatewayError):
         return error
-    if isinstance(error, _TOO_LARGE):
+    if isinstance(error, TOO_LARGE):
         return BadUserInput("the message is larger than the broker accepts")
     if isinstance(error, kafka_errors.UnknownTopicOrPartitionError):
         return NotFound("topic or partition not found")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 
+from kafka_graphql.errors import GatewayError
 from kafka_graphql.kafka.cluster import Cluster
 from kafka_graphql.kafka.history import read_page
 from kafka_graphql.kafka.live import LiveHub
@@ -21,7 +22,7 @@ class KafkaGateway:
     def __init__(self, settings: KafkaSettings) -> None:
         self.settings = settings
         self._cluster = Cluster(settings)
-        self._producer = Producer(settings)
+        self._producer = Producer(settings, reachable=self._cluster.ping)
         self.live = LiveHub(settings, self._cluster)
 
     async def start(self) -> None:
@@ -63,6 +64,19 @@ class KafkaGateway:
 
     async def ping(self) -> None:
         await self._cluster.ping()
+
+    async def readiness(self) -> str | None:
+        """None when the gateway can write and read; otherwise why not (raises nothing)."""
+        try:
+            await self._cluster.ping()
+        except GatewayError as error:
+            return error.message
+        return self._producer.health() or self.live.health()
+
+    @property
+    def producer_replacements(self) -> int:
+        """How often a wedged producer was replaced (for operators and tests)."""
+        return self._producer.replacements
 
     async def produce(self, topic: str, records: Sequence[OutgoingRecord]) -> list[ProduceAck]:
         return await self._producer.send_many(topic, records)

@@ -111,10 +111,19 @@ class TopicFeed:
         self.subscribers: set[LiveSubscriber] = set()
         self.members: set[LiveSubscriber] = set()
         self.users = 0
+        # Per partition that has records the consumer has not reached: (its position, since when).
+        self._behind: dict[int, tuple[int, float]] = {}
+        self.stalled = False
+        self.restarts = 0
 
     async def start(self) -> None:
         partitions = await self._cluster.partitions(self.topic)
         ends = await self._cluster.offsets(self.topic, partitions)
+        self._consumer = await self._new_consumer()
+        self._assign({p: o.latest for p, o in ends.items()})
+        self._task = asyncio.create_task(self._run(), name=f"live-feed:{self.topic}")
+
+    async def _new_consumer(self) -> Any:
         consumer = new_consumer(self._settings, "live")
         try:
             async with kafka_call("starting a live consumer", self._settings.request_timeout_s):
@@ -122,9 +131,7 @@ class TopicFeed:
         except BaseException:
             await consumer.stop()
             raise
-        self._consumer = consumer
-        self._assign({p: o.latest for p, o in ends.items()})
-        self._task = asyncio.create_task(self._run(), name=f"live-feed:{self.topic}")
+        return consumer
 
     async def close(self) -> None:
         for subscriber in self.members:
@@ -173,6 +180,7 @@ class TopicFeed:
                 if loop.time() - checked_partitions_at > self._settings.metadata_max_age_s:
                     checked_partitions_at = loop.time()
                     await self._follow_new_partitions()
+                    await self._check_progress()
             except GatewayError as error:
                 # The feed outlives broker trouble: aiokafka reconnects, subscribers keep waiting.
                 log.warning("live feed for %s: %s; retrying", self.topic, error.message)
@@ -202,6 +210,45 @@ class TopicFeed:
         positions.update({p: o.earliest for p, o in offsets.items()})
         self._assign(positions)
 
+    async def _check_progress(self) -> None:
+        """The watchdog (aiokafka #1154: a consumer can stop fetching without an error). A
+        partition whose consumer position has not moved for a whole request timeout although
+        the log holds more gets the feed a new consumer, placed exactly at the feed's positions."""
+        now = asyncio.get_running_loop().time()
+        ends = await self._cluster.offsets(self.topic, self.positions)
+        behind: dict[int, tuple[int, float]] = {}
+        for partition, offsets in ends.items():
+            async with kafka_call("reading a position", self._settings.request_timeout_s):
+                position = int(await self._consumer.position(TopicPartition(self.topic, partition)))
+            if position < offsets.latest:
+                seen = self._behind.get(partition)
+                behind[partition] = seen if seen and seen[0] == position else (position, now)
+        self._behind = behind
+        stuck = [p for p, (_, since) in behind.items() if now - since > self._stall_s]
+        self.stalled = bool(stuck)
+        if stuck:
+            log.warning(
+                "live feed for %s made no progress on partitions %s; replacing its consumer",
+                self.topic,
+                stuck,
+            )
+            await self._restart_consumer()
+
+    @property
+    def _stall_s(self) -> float:
+        return self._settings.request_timeout_s
+
+    async def _restart_consumer(self) -> None:
+        old, self._consumer = self._consumer, await self._new_consumer()
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(self._settings.request_timeout_s):
+                await old.stop()
+        # The feed's positions are the next offsets to offer: nothing is skipped or repeated.
+        self._assign(dict(self.positions))
+        self._behind = {}
+        self.stalled = False
+        self.restarts += 1
+
 
 class LiveHub:
     """The feeds of this process, started on first use and closed when their last user leaves."""
@@ -229,6 +276,13 @@ class LiveHub:
 
     def feed(self, topic: str) -> TopicFeed | None:
         return self._feeds.get(topic)
+
+    def health(self) -> str | None:
+        """None unless a live feed is stuck (for /readyz)."""
+        stalled = sorted(topic for topic, feed in self._feeds.items() if feed.stalled)
+        if stalled:
+            return f"live feeds make no progress: {', '.join(stalled)}"
+        return None
 
     async def wait_until(self, condition: Callable[[], bool]) -> None:
         """Wait until `condition()` holds; it is re-checked whenever a subscriber joins or

@@ -1,82 +1,300 @@
-"""The gateway's one producer: idempotent, acks=all, every send bounded by a timeout."""
+"""The gateway's producer: idempotent and acks=all, honest about each write's outcome, and replaced
+when it stops making progress.
+
+Why more than an AIOKafkaProducer: aiokafka 0.14's idempotent producer can wedge for good after a
+broker restart (aiokafka issue #1017). Its accumulator fails a batch whose partition has no leader
+once the batch is older than `request_timeout_ms` (`MessageAccumulator.drain_by_nodes`), even with
+idempotence on and after the batch took its sequence numbers; every later batch of that partition
+then carries a sequence the broker does not expect and is refused with OutOfOrderSequenceNumber,
+forever. The same expiry answered writes as failed that a retry had already written. So:
+
+1. batches never expire (`_NEVER`): with idempotence the producer's own retries cannot write twice,
+   and the caller's wait is bounded by our own timeout instead;
+2. a producer that hits a fatal idempotence error, loses its sender task, or makes no progress while
+   Kafka answers is replaced by a new one (a new producer id, fresh sequences); the old one gets a
+   grace period to deliver what it holds, then is closed;
+3. callers are told only what is known (see `WriteOutcome`): refused before the hand-off means
+   certainly not written (KAFKA_UNAVAILABLE); handed off and not acknowledged means it may be
+   written (KAFKA_TIMEOUT, outcome unknown).
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import contextlib
+import itertools
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka import errors as kafka_errors
 
-from kafka_graphql.errors import KafkaUnavailable
-from kafka_graphql.kafka.errors import kafka_call, translate
+from kafka_graphql.errors import GatewayError, KafkaUnavailable
+from kafka_graphql.kafka.errors import TOO_LARGE, kafka_call, translate
+from kafka_graphql.kafka.outcome import WriteOutcome
 from kafka_graphql.kafka.records import OutgoingRecord, ProduceAck
 from kafka_graphql.settings import KafkaSettings
 
+log = logging.getLogger(__name__)
+
+# Errors after which this producer id can never write to the partition again.
+FATAL = (
+    kafka_errors.OutOfOrderSequenceNumber,
+    kafka_errors.UnknownProducerId,
+    kafka_errors.InvalidProducerEpoch,
+    kafka_errors.ProducerFenced,
+)
+WATCH_INTERVAL_S = 0.5
+_NEVER = float("inf")
+
+Reachability = Callable[[], Awaitable[None]]
+
+
+class _Generation:
+    """One AIOKafkaProducer and what it has been handed and not yet answered."""
+
+    def __init__(self, number: int, client: Any) -> None:
+        self.number = number
+        self.client = client
+        # Hand-off time of every record not yet acknowledged or failed.
+        self.pending: dict[asyncio.Future[Any], float] = {}
+        self.last_progress = asyncio.get_running_loop().time()
+        self.fatal: BaseException | None = None
+        self.drained = asyncio.Event()
+        self.drained.set()
+
+    def track(self, future: asyncio.Future[Any]) -> None:
+        self.pending[future] = asyncio.get_running_loop().time()
+        self.drained.clear()
+        future.add_done_callback(self._settled)
+
+    def _settled(self, future: asyncio.Future[Any]) -> None:
+        del self.pending[future]
+        if not self.pending:
+            self.drained.set()
+        if future.cancelled():
+            return
+        error = future.exception()  # also marks it retrieved: no "never retrieved" warning
+        if error is None:
+            self.last_progress = asyncio.get_running_loop().time()
+        elif isinstance(error, FATAL) and self.fatal is None:
+            self.fatal = error
+
+    def sender_stopped(self) -> BaseException | None:
+        task = self.client._sender.sender_task  # aiokafka keeps no public handle on it
+        if task is None or not task.done():
+            return None
+        return task.exception() if not task.cancelled() else asyncio.CancelledError()
+
+    def waiting_since(self) -> float | None:
+        """Since when this producer owes an answer without having made progress."""
+        if not self.pending:
+            return None
+        return max(min(self.pending.values()), self.last_progress)
+
 
 class Producer:
-    def __init__(self, settings: KafkaSettings) -> None:
+    def __init__(self, settings: KafkaSettings, reachable: Reachability) -> None:
         self._settings = settings
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=settings.bootstrap_servers,
-            client_id=f"{settings.client_id}-producer",
+        self._reachable = reachable
+        self._numbers = itertools.count(1)
+        self._current: _Generation | None = None
+        self._watchdog: asyncio.Task[None] | None = None
+        self._retiring: set[asyncio.Task[None]] = set()
+        self._replacing = asyncio.Lock()
+        # While Kafka is known to be unreachable, writes are refused before any hand-off.
+        self._unreachable = False
+        self._reachable_since = 0.0
+        self.replacements = 0
+
+    def _new_client(self) -> Any:
+        client = AIOKafkaProducer(
+            bootstrap_servers=self._settings.bootstrap_servers,
+            client_id=f"{self._settings.client_id}-producer",
             # A result is returned only once every in-sync replica has the record, and the
             # producer's own retries can never write it twice.
             enable_idempotence=True,
             acks="all",
-            request_timeout_ms=int(settings.request_timeout_s * 1000),
+            request_timeout_ms=int(self._settings.request_timeout_s * 1000),
             linger_ms=1,
         )
+        # See the module docstring: an idempotent batch must never expire (aiokafka #1017).
+        client._message_accumulator._batch_ttl = _NEVER
+        return client
+
+    async def _started_generation(self) -> _Generation:
+        client = self._new_client()
+        try:
+            async with kafka_call("starting the producer", self._settings.request_timeout_s):
+                await client.start()
+        except BaseException:
+            await client.stop()  # aiokafka warns about a producer never closed, started or not
+            raise
+        return _Generation(next(self._numbers), client)
 
     async def start(self) -> None:
-        async with kafka_call("connecting the producer", self._settings.request_timeout_s):
-            await self._producer.start()
+        self._current = await self._started_generation()
+        self._reachable_since = asyncio.get_running_loop().time()
+        self._watchdog = asyncio.create_task(self._watch(), name="producer-watchdog")
 
     async def close(self) -> None:
-        # stop() flushes what is still buffered before closing the connections.
-        await self._producer.stop()
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            await asyncio.wait([self._watchdog])
+        for task in list(self._retiring):
+            task.cancel()
+        if self._retiring:
+            await asyncio.wait(self._retiring)
+        if self._current is not None:
+            await self._retire(self._current, grace_s=self._settings.request_timeout_s)
+
+    def health(self) -> str | None:
+        """None when writes can be served; otherwise why not (for /readyz)."""
+        if self._current is None:
+            return "the producer is not started"
+        if self._unreachable:
+            return "Kafka is unreachable from the producer"
+        since = self._current.waiting_since()
+        now = asyncio.get_running_loop().time()
+        if since is not None and now - max(since, self._reachable_since) > self._stall_s:
+            return "the producer has made no progress"
+        return None
+
+    @property
+    def _stall_s(self) -> float:
+        return self._settings.request_timeout_s
 
     async def send_many(self, topic: str, records: Sequence[OutgoingRecord]) -> list[ProduceAck]:
-        """Send all records, then wait for every acknowledgement.
+        """Write all records; return their acknowledgements in order or raise what is known.
 
-        If any record fails, the raised GatewayError lists in `extensions.written` the indices
-        that were written, so that the client can retry exactly the others.
+        The whole call is bounded by `request_timeout_s`. On failure the error's extensions list
+        the indices `written` (acknowledged) and, for KAFKA_TIMEOUT, `unknown` (handed to Kafka
+        but not acknowledged: they may be written).
         """
+        generation = self._current
+        if generation is None or self._unreachable:
+            raise KafkaUnavailable("Kafka is unreachable; nothing was written, try again later")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._settings.request_timeout_s
+        outcome = WriteOutcome(len(records))
         try:
-            async with kafka_call("producing", self._settings.request_timeout_s):
-                results = await self._send_all(topic, records)
-        except KafkaUnavailable as unavailable:
-            # Queued records may still reach Kafka once it answers again: say so, so that the
-            # client checks before it writes again.
-            raise KafkaUnavailable(
-                "Kafka did not acknowledge the write in time; it may still be written, "
-                "so check before retrying"
-            ) from unavailable
-        failed = [i for i, r in enumerate(results) if isinstance(r, BaseException)]
-        if failed:
-            first = results[failed[0]]
-            if not isinstance(first, Exception):
-                raise first
-            error = translate(first, "producing")
-            error.extensions["written"] = [i for i in range(len(results)) if i not in failed]
-            raise error
-        return [ProduceAck(r.topic, r.partition, r.offset, r.timestamp) for r in results]
-
-    async def _send_all(self, topic: str, records: Sequence[OutgoingRecord]) -> list[Any]:
-        """Queue every record, then gather the acknowledgements (or their exceptions)."""
-        await self._know_partitions(
-            topic, {r.partition for r in records if r.partition is not None}
-        )
-        futures = [
-            await self._producer.send(
-                topic, r.value, key=r.key, headers=list(r.headers), partition=r.partition
+            async with asyncio.timeout_at(deadline):
+                await self._know_partitions(generation, topic, records)
+                for record in records:
+                    # Until send() returns, the record is not in the producer: cancelling it
+                    # (our timeout) leaves nothing behind.
+                    future = await generation.client.send(
+                        topic,
+                        record.value,
+                        key=record.key,
+                        headers=list(record.headers),
+                        partition=record.partition,
+                    )
+                    generation.track(future)
+                    outcome.handed.append(future)
+        except TimeoutError:
+            outcome.refusal = KafkaUnavailable(
+                "Kafka did not accept the write in time; it was not written, try again later"
             )
-            for r in records
-        ]
-        return await asyncio.gather(*futures, return_exceptions=True)
+        except kafka_errors.KafkaError as error:
+            outcome.refusal = translate(error, "producing")
+        if outcome.handed:
+            await asyncio.wait(outcome.handed, timeout=max(0.0, deadline - loop.time()))
+        if generation.fatal is not None:
+            self._replace_soon(generation, f"it hit {generation.fatal!r}")
+        return outcome.result(definitely_refused=_definitely_refused)
 
-    async def _know_partitions(self, topic: str, partitions: set[int]) -> None:
+    async def _know_partitions(
+        self, generation: _Generation, topic: str, records: Sequence[OutgoingRecord]
+    ) -> None:
         """Refresh the producer's metadata when a record names a partition it has not seen yet
         (the topic grew since): aiokafka would otherwise refuse the send with an assertion."""
-        if partitions and not partitions <= await self._producer.partitions_for(topic):
-            await self._producer.client.force_metadata_update()
+        partitions = {r.partition for r in records if r.partition is not None}
+        client = generation.client
+        if partitions and not partitions <= await client.partitions_for(topic):
+            await client.client.force_metadata_update()
+
+    # -- the watchdog -------------------------------------------------------------------------
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(WATCH_INTERVAL_S)  # a timer: a stall is the absence of events
+            try:
+                await self._check()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("producer watchdog check failed; checking again")
+
+    async def _check(self) -> None:
+        generation = self._current
+        assert generation is not None
+        stopped = generation.sender_stopped()
+        if stopped is not None:
+            await self._replace(generation, f"its sender stopped ({stopped!r})")
+            return
+        if generation.fatal is not None:
+            await self._replace(generation, f"it hit {generation.fatal!r}")
+            return
+        loop = asyncio.get_running_loop()
+        since = generation.waiting_since()
+        stalled = since is not None and loop.time() - max(since, self._reachable_since) > (
+            self._stall_s
+        )
+        if not (stalled or self._unreachable):
+            return
+        try:
+            await self._reachable()
+        except GatewayError:
+            if not self._unreachable:
+                log.warning("Kafka is unreachable: refusing writes until it answers again")
+            self._unreachable = True
+            return
+        if self._unreachable:
+            log.info("Kafka answers again: accepting writes")
+            self._unreachable = False
+            self._reachable_since = loop.time()
+            return
+        # Kafka answers, yet this producer has owed answers for a whole timeout: it is wedged.
+        await self._replace(generation, f"no progress for {self._stall_s:g} s while Kafka answers")
+
+    def _replace_soon(self, generation: _Generation, reason: str) -> None:
+        task = asyncio.create_task(self._replace(generation, reason))
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
+
+    async def _replace(self, old: _Generation, reason: str) -> None:
+        async with self._replacing:
+            if old is not self._current:
+                return  # already replaced
+            log.warning("replacing Kafka producer #%d: %s", old.number, reason)
+            try:
+                new = await self._started_generation()
+            except GatewayError as error:
+                log.warning("cannot start a new producer yet: %s", error.message)
+                return
+            self._current = new
+            self.replacements += 1
+        # What the old one holds may still be delivered (or fail for certain) within a grace
+        # period; its callers are waiting for exactly that. Then it is closed.
+        task = asyncio.create_task(self._retire(old, grace_s=self._stall_s))
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
+
+    async def _retire(self, generation: _Generation, grace_s: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(grace_s):
+                await generation.drained.wait()
+        client = generation.client
+        # aiokafka's stop() waits until everything pending is delivered, which a wedged producer
+        # never does: stop its sender first and fail what is left (the callers were already
+        # told the outcome is unknown), so that stop() only closes the connections.
+        await client._sender.close()
+        client._message_accumulator.fail_all(kafka_errors.ProducerClosed())
+        await client.stop()
+
+
+def _definitely_refused(error: Exception) -> bool:
+    """Errors on a handed-off record that prove the broker did not write it."""
+    return isinstance(error, TOO_LARGE)

@@ -21,6 +21,7 @@ from kafka_graphql.kafka import KafkaGateway
 from kafka_graphql.server import KAFKA, create_app
 from kafka_graphql.settings import Settings, settings_from_mapping
 from tests.clients import GraphQLClient
+from tests.integration.brokers import private_broker  # noqa: F401 (a fixture for every test)
 from tests.integration.helpers import poll_until
 
 TopicFactory = Callable[..., Awaitable[str]]

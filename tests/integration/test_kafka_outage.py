@@ -3,63 +3,20 @@ the gateway recovers without a restart. Uses a broker of its own, stopped inside
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-import os
-import shutil
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
-import pytest_asyncio
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from kafka_graphql.settings import settings_from_mapping
 from tests.clients import GraphQLClient
+from tests.integration.brokers import PrivateBroker
 from tests.integration.conftest import run_gateway
 from tests.integration.helpers import HISTORY, PRODUCE, poll_until
 
-BROKER_SCRIPT = Path(__file__).parents[2] / "scripts" / "kafka-broker.sh"
 REQUEST_TIMEOUT_S = 2
-
-
-class PrivateBroker:
-    def __init__(self) -> None:
-        self.name = f"outage-{uuid.uuid4().hex[:8]}"
-        self.bootstrap = ""
-
-    async def _script(self, *args: str) -> str:
-        process = await asyncio.create_subprocess_exec(
-            "bash",
-            str(BROKER_SCRIPT),
-            *args,
-            stdout=subprocess.PIPE,
-            env={**os.environ, "PYTHON": sys.executable},
-        )
-        out, _ = await process.communicate()
-        assert process.returncode == 0, f"kafka-broker.sh {args} failed"
-        return out.decode().strip()
-
-    async def up(self) -> None:
-        self.bootstrap = (await self._script("up", self.name, "auto")).splitlines()[-1]
-
-    async def down(self) -> None:
-        await self._script("down", self.name)
-
-
-@pytest_asyncio.fixture
-async def private_broker() -> AsyncIterator[PrivateBroker]:
-    broker = PrivateBroker()
-    await broker.up()
-    try:
-        yield broker
-    finally:
-        await broker.down()
-        shutil.rmtree(BROKER_SCRIPT.parents[1] / ".kafka" / "instances" / broker.name)
 
 
 async def test_kafka_outage_is_bounded_reported_and_recovered(
@@ -109,7 +66,13 @@ async def test_kafka_outage_is_bounded_reported_and_recovered(
             (HISTORY, {"topic": topic}),
         ):
             started = time.monotonic()
-            assert await client.error_codes(query, variables) == ["KAFKA_UNAVAILABLE"]
+            # Refused before the hand-off (KAFKA_UNAVAILABLE), or handed to a producer that then
+            # could not deliver it (KAFKA_TIMEOUT: outcome unknown). test_broker_faults checks
+            # that each answer is honest.
+            assert await client.error_codes(query, variables) in (
+                ["KAFKA_UNAVAILABLE"],
+                ["KAFKA_TIMEOUT"],
+            )
             # Bounded by the Kafka timeout (a history read may spend it twice: offsets, then read).
             assert time.monotonic() - started < 3 * REQUEST_TIMEOUT_S + 2
         async with http.get(f"{base}/readyz") as response:
