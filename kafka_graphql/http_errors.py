@@ -21,16 +21,18 @@ async def unexpected_errors_middleware(
         return await handler(request)
     except web.HTTPException:
         raise  # aiohttp's own answers (404, 405 on other routes, ...)
+    except ConnectionResetError:
+        # The client went away mid-request, e.g. before sending all the body its Content-Length
+        # announced: nothing to log with a traceback, and likely no one left to answer.
+        log.info("client left during %s %s", request.method, request.path)
+        return _error(400, "BAD_REQUEST", "the connection ended before the request was complete")
     except Exception:
         if request.writer.output_size > 0:
             raise  # the answer has begun (a WebSocket, a stream): aiohttp closes the connection
         log.exception("unexpected error answering %s %s", request.method, request.path)
-        body = {
-            "errors": [
-                {
-                    "message": "Internal server error",
-                    "extensions": {"code": "INTERNAL_SERVER_ERROR"},
-                }
-            ]
-        }
-        return web.json_response(body, status=500)
+        return _error(500, "INTERNAL_SERVER_ERROR", "Internal server error")
+
+
+def _error(status: int, code: str, message: str) -> web.Response:
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return web.json_response(body, status=status)
