@@ -412,6 +412,15 @@ def ws_cases(protocol: str) -> dict[str, WsCase]:
         for e in [expected[name]]
     }
     cases.update(extra)
+    cases["unknown operationName"] = WsCase(
+        [_subscribe(start, id="1", payload={**payload, "operationName": "Nope" * 1000})],
+        message_type="error",
+        error_part="Nope",
+    )
+    # aiohttp's max_msg_size (limits.max_request_bytes) closes with 1009, message too big.
+    cases["message over the size limit"] = WsCase(
+        ['{"type": "' + "x" * 1_100_000 + '"}'], close=1009
+    )
     # RFC 6455: text that isn't UTF-8 fails the connection, with 1007 (aiohttp's reader does it).
     cases["text frame not UTF-8"] = WsCase([], close=1007, raw_text=[b'{"type": "\xff"}'])
     return cases
