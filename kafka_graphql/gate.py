@@ -16,8 +16,9 @@ from typing import Any
 
 from aiohttp import web
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import GraphQLError, GraphQLSyntaxError
+from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
@@ -50,10 +51,34 @@ def subscriptions_need_a_stream(execution: ExecutionContext) -> None:
 DEFAULT_CHECKS: tuple[OperationCheck, ...] = (subscriptions_need_a_stream,)
 
 
+class OperationNameRequired(CannotGetOperationTypeError):
+    """A CannotGetOperationTypeError, so that every transport refuses it the way Strawberry
+    refuses an unknown operationName (HTTP 400, graphql-transport-ws close 4400)."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+
+    def as_http_error_reason(self) -> str:
+        return "the document has several operations: operationName must say which one to run"
+
+
 class OperationGate(SchemaExtension):
     def __init__(self, *, checks: Sequence[OperationCheck] = DEFAULT_CHECKS) -> None:
         self._checks = tuple(checks)
         self._validation_errors: set[int] = set()
+
+    def on_parse(self) -> Iterator[None]:
+        yield
+        execution = self.execution_context
+        document = execution.graphql_document
+        # Strawberry runs the first operation when no name is given (ExecutionContext.
+        # operation_name in strawberry/types/execution.py); the GraphQL spec (GetOperation)
+        # requires an error. Only the private field tells a given name from that default.
+        given_name = getattr(execution, "_provided_operation_name", None)
+        if document is not None and given_name is None:
+            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+            if len(operations) > 1:
+                raise OperationNameRequired
 
     def on_validate(self) -> Iterator[None]:
         yield
@@ -95,6 +120,9 @@ class OperationGate(SchemaExtension):
             original = original.original_error
         if isinstance(original, GatewayError):
             return _with_code(error, error.message, original.code, original.extensions)
+        if isinstance(original, CannotGetOperationTypeError | InvalidOperationTypeError):
+            # Which operation to run, and whether this transport may run it, are request errors.
+            return _with_code(error, error.message[:200], "BAD_REQUEST", {})
         if original is not None:
             log.error("unexpected error in %s", error.path or "operation", exc_info=original)
             return _with_code(error, INTERNAL_MESSAGE, "INTERNAL_SERVER_ERROR", {})

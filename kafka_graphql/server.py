@@ -11,16 +11,30 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 from aiohttp import WSCloseCode, web
+from cross_web import AiohttpHTTPRequestAdapter, AsyncHTTPRequestAdapter, HTTPException
 from strawberry.aiohttp.views import GraphQLView
+from strawberry.http import GraphQLRequestData
 
 from kafka_graphql.context import Context
 from kafka_graphql.cors import cors_middleware
 from kafka_graphql.errors import GatewayError
 from kafka_graphql.graphiql import ASSETS_URL, local_graphiql_html
+from kafka_graphql.http_errors import unexpected_errors_middleware
+from kafka_graphql.http_requests import (
+    RequestError,
+    body_params,
+    check_json_content_type,
+    error_response,
+    from_strawberry,
+    graphql_request,
+    loads_strict,
+    query_string_params,
+)
 from kafka_graphql.kafka import KafkaGateway
 from kafka_graphql.schema import build_schema
 from kafka_graphql.settings import Settings, SettingsError, load_settings
 from kafka_graphql.topics import TopicRegistry
+from kafka_graphql.ws_protocols import GatewayWebSocketAdapter, LegacyWSHandler, TransportWSHandler
 
 log = logging.getLogger("kafka_graphql")
 
@@ -31,10 +45,42 @@ WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
 
 
 class GatewayView(GraphQLView[Context, None]):
-    """Strawberry's aiohttp view with our typed context, bounded WebSocket messages and,
-    when its files are here, a GraphiQL page that needs no CDN."""
+    """Strawberry's aiohttp view with our typed context, strict request reading with coded JSON
+    refusals (http_requests.py), checked WebSocket messages (ws_protocols.py), bounded WebSocket
+    messages and, when its files are here, a GraphiQL page that needs no CDN."""
 
     local_graphiql_html: str | None = None
+    websocket_adapter_class = GatewayWebSocketAdapter
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+
+    async def __call__(self, request: web.Request) -> web.StreamResponse:
+        # Strawberry's __call__ answers its refusals in plain text (strawberry/aiohttp/views.py).
+        try:
+            return await self.run(request=request)
+        except RequestError as error:
+            return error_response(error)
+        except HTTPException as error:
+            return error_response(from_strawberry(error, request.method))
+        except web.HTTPRequestEntityTooLarge:
+            limit = request.app[SETTINGS].limits.max_request_bytes
+            return error_response(
+                RequestError(f"the request body is larger than {limit} bytes", status=413)
+            )
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        # Only GET and POST get here (Strawberry refuses other methods first).
+        if request.method == "GET":
+            assert isinstance(request, AiohttpHTTPRequestAdapter)
+            return graphql_request(query_string_params(request.request.rel_url.raw_query_string))
+        check_json_content_type(request.content_type)
+        return graphql_request(body_params(await request.get_body()))
+
+    def decode_json(self, data: str | bytes) -> object:
+        # WebSocket messages come through here too.
+        return loads_strict(data)
 
     @property
     def graphql_ide_html(self) -> str:
@@ -67,7 +113,10 @@ class GatewayView(GraphQLView[Context, None]):
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
         client_max_size=settings.limits.max_request_bytes,
-        middlewares=[cors_middleware(settings.server.cors_allow_origins)],
+        middlewares=[
+            cors_middleware(settings.server.cors_allow_origins),
+            unexpected_errors_middleware,
+        ],
     )
     app[SETTINGS] = settings
     app[TOPICS] = TopicRegistry(settings.topics)

@@ -27,7 +27,11 @@ def decode_value(raw: bytes | None) -> Any:
 
 
 def encode_value(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    """Raises ValueError for NaN and infinities: Python would write them as `NaN`/`Infinity`,
+    which is not JSON and breaks every strict consumer of the topic."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode(
+        "utf-8"
+    )
 
 
 def decode_text(raw: bytes | None) -> str | None:

@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 
 from kafka_graphql.cursor import encode_cursor
-from kafka_graphql.errors import BadUserInput
+from kafka_graphql.errors import BadRequest, BadUserInput
 from kafka_graphql.filters import ABSENT, FilterSpec, ValueCondition
 from kafka_graphql.kafka import OutgoingRecord, ProduceAck, Record
 from kafka_graphql.schema.inputs import HeaderInput, MessageFilter, ValuePredicate
@@ -57,6 +57,13 @@ def to_outgoing(
     except UnicodeEncodeError:
         # JSON allows lone surrogates ("\ud800"); UTF-8, and so Kafka, does not.
         raise BadUserInput("text must be valid Unicode (no lone surrogates)") from None
+    except ValueError:
+        # NaN or an infinity (a literal such as 1e999 in the document); requests are checked
+        # for them first (http_requests.loads_strict), this keeps them off the topic whatever
+        # the path.
+        raise BadRequest("value is not JSON: NaN and infinities have no JSON form") from None
+    except RecursionError:
+        raise BadUserInput("value is nested too deeply") from None
 
 
 def _checked_text(text: str) -> str:

@@ -1,0 +1,38 @@
+"""The last line of defence on HTTP: an exception no handler expected is logged and answered
+as a coded JSON error, never as aiohttp's plain-text "Server got itself in trouble"."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def unexpected_errors_middleware(
+    request: web.Request, handler: Handler
+) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise  # aiohttp's own answers (404, 405 on other routes, ...)
+    except ConnectionResetError:
+        # The client went away mid-request, e.g. before sending all the body its Content-Length
+        # announced: nothing to log with a traceback, and likely no one left to answer.
+        log.info("client left during %s %s", request.method, request.path)
+        return _error(400, "BAD_REQUEST", "the connection ended before the request was complete")
+    except Exception:
+        if request.writer.output_size > 0:
+            raise  # the answer has begun (a WebSocket, a stream): aiohttp closes the connection
+        log.exception("unexpected error answering %s %s", request.method, request.path)
+        return _error(500, "INTERNAL_SERVER_ERROR", "Internal server error")
+
+
+def _error(status: int, code: str, message: str) -> web.Response:
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return web.json_response(body, status=status)

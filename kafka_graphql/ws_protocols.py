@@ -1,0 +1,167 @@
+"""Both WebSocket subprotocols, checked message by message before Strawberry handles them.
+
+Strawberry's handlers (strawberry/subscriptions/protocols/graphql_transport_ws/handlers.py and
+graphql_ws/handlers.py, `handle_message`) index every message as an object: a message that is
+valid JSON but not an object, or a `subscribe`/`start` without `id` or `payload`, raises out of
+the handler and aiohttp drops the socket without a close frame. Here every message is checked
+first and refused the way its protocol says:
+
+- graphql-transport-ws (https://github.com/enisdenjo/graphql-ws/blob/master/PROTOCOL.md): close
+  4400 for an invalid message, 4401 for anything but ping/pong before the connection is
+  acknowledged, 4409 for an id already in use, 4429 for a second `connection_init`.
+- legacy graphql-ws (subscriptions-transport-ws, PROTOCOL.md and its reference server): a message
+  that isn't JSON is a `connection_error`, one of no known type an `error`; where the protocol
+  has no rule (no `id`, binary frames, a second `connection_init`) the socket closes with 4400.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import suppress
+from typing import Any, cast
+
+from strawberry.aiohttp.views import AiohttpWebSocketAdapter
+from strawberry.http.exceptions import (
+    NonJsonMessageReceived,
+    NonTextMessageReceived,
+    WebSocketDisconnected,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.subscriptions.protocols.graphql_ws.types import OperationMessage
+
+from kafka_graphql.context import Context
+from kafka_graphql.http_requests import REQUEST_ERROR_CODE
+
+INVALID_MESSAGE = 4400
+UNAUTHORIZED = 4401
+SUBSCRIBER_EXISTS = 4409
+TOO_MANY_INITIALISATION_REQUESTS = 4429
+# RFC 6455 5.5: a close frame's reason fits in 123 bytes.
+MAX_CLOSE_REASON_BYTES = 123
+
+TRANSPORT_WS_TYPES = frozenset({"connection_init", "ping", "pong", "subscribe", "complete"})
+LEGACY_WS_TYPES = frozenset({"connection_init", "connection_terminate", "start", "stop"})
+
+
+class GatewayWebSocketAdapter(AiohttpWebSocketAdapter):
+    async def close(self, code: int, reason: str) -> None:
+        # Strawberry puts messages of any length in close reasons (e.g. a syntax error's);
+        # aiohttp sends them as they are, an invalid frame when they are longer than 123 bytes.
+        clipped = reason.encode()[:MAX_CLOSE_REASON_BYTES].decode(errors="ignore")
+        await super().close(code, clipped)
+
+
+def _payload_problem(payload: object) -> str | None:
+    """What is wrong with a `subscribe`/`start` payload, if anything."""
+    if not isinstance(payload, dict):
+        return "`payload` must be an object"
+    if not isinstance(payload.get("query"), str):
+        return "`payload.query` must be a string"
+    if not isinstance(payload.get("variables"), dict | None):
+        return "`payload.variables` must be an object"
+    if not isinstance(payload.get("operationName"), str | None):
+        return "`payload.operationName` must be a string"
+    if not isinstance(payload.get("extensions"), dict | None):
+        return "`payload.extensions` must be an object"
+    return None
+
+
+def _has_id(message: Mapping[str, Any]) -> bool:
+    return isinstance(message.get("id"), str) and bool(message["id"])
+
+
+class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    async def handle_message(self, message: Any) -> None:
+        refusal = self._refusal(message)
+        if refusal is not None:
+            await self.websocket.close(*refusal)
+            return
+        await super().handle_message(message)
+
+    def _refusal(self, message: object) -> tuple[int, str] | None:
+        if not isinstance(message, dict):
+            return INVALID_MESSAGE, "A message must be a JSON object"
+        kind = message.get("type")
+        if not isinstance(kind, str) or kind not in TRANSPORT_WS_TYPES:
+            return INVALID_MESSAGE, "Unknown or missing message type"
+        if kind == "connection_init" and self.connection_init_received:
+            return TOO_MANY_INITIALISATION_REQUESTS, "Too many initialisation requests"
+        if kind in ("subscribe", "complete"):
+            if not self.connection_acknowledged:
+                return UNAUTHORIZED, "Unauthorized"
+            if not _has_id(message):
+                return INVALID_MESSAGE, "`id` must be a non-empty string"
+        if kind == "subscribe":
+            problem = _payload_problem(message.get("payload"))
+            if problem is not None:
+                return INVALID_MESSAGE, problem
+            if message["id"] in self.operations:
+                # Strawberry says the same with the id in the reason, however long it is.
+                return SUBSCRIBER_EXISTS, "Subscriber for this id already exists"
+        return None
+
+
+class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
+    async def handle(self) -> None:
+        # Strawberry's loop, except that it ignores text that isn't JSON in silence and closes
+        # with 1002 on a binary frame; the legacy protocol answers the first with a
+        # `connection_error`, and has no rule for the second.
+        try:
+            try:
+                async for message in self.websocket.iter_json():
+                    await self.handle_message(message)
+            except NonTextMessageReceived:
+                await self.websocket.close(INVALID_MESSAGE, "WebSocket messages must be text")
+            except NonJsonMessageReceived:
+                await self.websocket.send_json(
+                    {"type": "connection_error", "payload": _error("a message is not valid JSON")}
+                )
+                await self.websocket.close(INVALID_MESSAGE, "WebSocket message must be valid JSON")
+        except WebSocketDisconnected:
+            pass
+        finally:
+            if self.keep_alive_task:
+                self.keep_alive_task.cancel()
+                with suppress(BaseException):
+                    await self.keep_alive_task
+            await self.cleanup()
+
+    async def handle_message(self, message: Any) -> None:
+        if not isinstance(message, dict) or message.get("type") not in LEGACY_WS_TYPES:
+            # The reference server's answer (subscriptions-transport-ws, server.ts `onMessage`).
+            message_id = message.get("id") if isinstance(message, dict) else None
+            await self.websocket.send_json(
+                {
+                    "type": "error",
+                    "id": message_id if isinstance(message_id, str) else None,
+                    "payload": _error("Invalid message type"),
+                }
+            )
+            return
+        kind = message["type"]
+        if kind == "connection_init" and self.connection_acknowledged:
+            # Strawberry would acknowledge again and start a second keep-alive task each time.
+            await self.websocket.close(INVALID_MESSAGE, "Too many initialisation requests")
+            return
+        if kind in ("start", "stop"):
+            if not self.connection_acknowledged:
+                await self.websocket.close(UNAUTHORIZED, "Unauthorized")
+                return
+            if not _has_id(message):
+                await self.websocket.close(INVALID_MESSAGE, "`id` must be a non-empty string")
+                return
+        if kind == "start":
+            problem = _payload_problem(message.get("payload"))
+            if problem is not None:
+                await self.websocket.send_json(
+                    {"type": "error", "id": message["id"], "payload": _error(problem)}
+                )
+                return
+        await super().handle_message(cast("OperationMessage", message))
+
+
+def _error(message: str) -> dict[str, Any]:
+    return {"message": message, "extensions": {"code": REQUEST_ERROR_CODE}}
