@@ -8,7 +8,7 @@ BROKER := scripts/kafka-broker.sh
 CONFIG ?= kafka-graphql.demo.toml
 STAMP := $(VENV)/.installed
 
-.PHONY: install kafka-up kafka-down run test test-unit lint format bench clean
+.PHONY: install kafka-up kafka-down run test test-unit soak lint format bench clean
 
 install: $(STAMP)
 
@@ -37,6 +37,12 @@ run: install kafka-up
 test: install
 	@$(PY) scripts/graphiql-assets.py
 	@PYTHON=$(PYTHON) $(BROKER) with-broker $(PY) -m pytest $(PYTEST_ARGS)
+
+# The broker fault test, many times over (make test runs 6 restart/crash cycles).
+SOAK_CYCLES ?= 40
+soak: install
+	@FAULT_CYCLES=$(SOAK_CYCLES) PYTHON=$(PYTHON) $(BROKER) with-broker \
+		$(PY) -m pytest tests/integration/test_broker_faults.py $(PYTEST_ARGS)
 
 test-unit: install
 	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
