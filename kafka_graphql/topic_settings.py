@@ -167,9 +167,16 @@ def _validate_value_schema(rule: TopicRule, registry: SchemaRegistrySettings, ke
         raise TopicSettingsError(
             f'{key}.value_format avro-confluent needs value_schema = "registry"'
         )
-    if rule.format == "avro" and not rule.value_schema.endswith(".avsc"):
+    is_avro_schema = rule.value_schema.endswith(".avsc")
+    if rule.format == "avro" and not is_avro_schema:
         raise TopicSettingsError(
             f"{key}.value_format avro needs an Avro schema (.avsc) as value_schema"
+        )
+    if rule.format == "json" and is_avro_schema:
+        # An Avro schema says how values are written in Avro; JSON values follow a JSON Schema.
+        raise TopicSettingsError(
+            f'{key}.value_schema is an Avro schema: set value_format = "avro" '
+            "(or use a JSON Schema)"
         )
     if not Path(rule.value_schema).is_file():
         raise TopicSettingsError(f"{key}.value_schema file {rule.value_schema} does not exist")

@@ -142,6 +142,7 @@ def test_root_field_defaults_to_lower_camel_plural(tmp_path: Path) -> None:
         ({"value_format": "avro"}, {}, r"topics\[0\]\.value_format avro needs an Avro schema"),
         ({"value_format": "avro-confluent"}, {}, r"avro-confluent needs value_schema = \"regi"),
         ({"value_schema": "missing.json"}, {}, r"topics\[0\]\.value_schema file .* not exist"),
+        ({"value_schema": "order.avsc"}, {}, r"value_schema is an Avro schema: set value_format"),
         ({"deprecated": {"legacy": "x"}}, {}, r"topics\[0\]\.deprecated key 'legacy' must be"),
         ({"deprecated": {"Order.a": 1}}, {}, r"topics\[0\]\.deprecated\.Order\.a must be a str"),
         ({}, {"url": "ftp://x"}, r"schema_registry\.url must be an http\(s\) URL"),
