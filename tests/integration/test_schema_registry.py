@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import socket
+import struct
 import uuid
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
+import fastavro
 import pytest
 import pytest_asyncio
 
 from kafka_graphql.errors import NotFound, SchemaRegistryUnavailable
 from kafka_graphql.topic_settings import SchemaRegistrySettings
+from kafka_graphql.typed.avro_values import AvroValues
+from kafka_graphql.typed.codecs import ConfluentAvroCodec
 from kafka_graphql.typed.registry import SchemaRegistryClient
 
 
@@ -141,3 +146,19 @@ async def test_a_wrong_base_url_is_unavailable_not_not_found(registry_url: str) 
     async with SchemaRegistryClient(settings) as registry:
         with pytest.raises(SchemaRegistryUnavailable, match="answered HTTP 404"):
             await registry.latest("anything-value")
+
+
+async def test_confluent_values_are_read_with_their_writer_schema(registry_url: str) -> None:
+    name = subject()
+    old_id = await register(registry_url, name, payment())
+    new_schema = payment({"name": "note", "type": ["null", "string"], "default": None})
+    new_id = await register(registry_url, name, new_schema)
+    buffer = io.BytesIO()
+    buffer.write(struct.pack(">bI", 0, old_id))
+    fastavro.schemaless_writer(buffer, fastavro.parse_schema(payment()), {"id": "p-1"})
+    async with SchemaRegistryClient(SchemaRegistrySettings(url=registry_url)) as registry:
+        codec = ConfluentAvroCodec(AvroValues(new_schema), new_id, registry)
+        # Written with the old version, read as the topic's current one (the default fills in).
+        assert await codec.decode(buffer.getvalue()) == {"id": "p-1", "note": None}
+        with pytest.raises(NotFound, match="schema id 987654321"):
+            await codec.decode(struct.pack(">bI", 0, 987654321) + b"\x02x")
