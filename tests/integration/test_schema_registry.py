@@ -19,10 +19,13 @@ import pytest
 import pytest_asyncio
 
 from kafka_graphql.errors import NotFound, SchemaRegistryUnavailable
-from kafka_graphql.topic_settings import SchemaRegistrySettings
+from kafka_graphql.settings import settings_from_mapping
+from kafka_graphql.topic_settings import SchemaRegistrySettings, TopicRule
 from kafka_graphql.typed.avro_values import AvroValues
 from kafka_graphql.typed.codecs import ConfluentAvroCodec
+from kafka_graphql.typed.errors import SchemaProblem
 from kafka_graphql.typed.registry import SchemaRegistryClient
+from kafka_graphql.typed.topic import load_typed_topics
 
 
 @pytest.fixture(scope="session")
@@ -162,3 +165,38 @@ async def test_confluent_values_are_read_with_their_writer_schema(registry_url: 
         assert await codec.decode(buffer.getvalue()) == {"id": "p-1", "note": None}
         with pytest.raises(NotFound, match="schema id 987654321"):
             await codec.decode(struct.pack(">bI", 0, 987654321) + b"\x02x")
+
+
+async def test_a_registry_topic_loads_its_latest_schema(registry_url: str) -> None:
+    topic = f"test-{uuid.uuid4().hex[:12]}"
+    await register(registry_url, f"{topic}-value", payment())
+    latest_id = await register(
+        registry_url, f"{topic}-value", payment({"name": "n", "type": "long"})
+    )
+    settings = settings_from_mapping(
+        {
+            "schema_registry": {"url": registry_url},
+            "topics": [
+                {
+                    "name": topic,
+                    "type": "Payment",
+                    "value_schema": "registry",
+                    "value_format": "avro-confluent",
+                }
+            ],
+        }
+    )
+    async with SchemaRegistryClient(settings.schema_registry) as registry:
+        loaded = (await load_typed_topics(settings.topics, registry))[topic]
+        assert loaded.schema_id == latest_id
+        assert [f.name for f in loaded.model.root_type.fields] == ["id", "n"]
+        data = loaded.codec.encode({"id": "p", "n": 2**40})
+        assert data[:5] == struct.pack(">bI", 0, latest_id)
+        assert await loaded.codec.decode(data) == {"id": "p", "n": 2**40}
+        missing = TopicRule(
+            name="test-missing", type="Missing", value_schema="registry", value_format="avro"
+        )
+        with pytest.raises(
+            SchemaProblem, match=r"subject test-missing-value at /: test-missing-value is not in"
+        ):
+            await load_typed_topics((missing,), registry)
