@@ -1,14 +1,18 @@
 # kafka-graphql developer commands. `make run` and `make test` work on a fresh machine with
-# Python >= 3.11, Java 17+ and Maven (the broker is resolved from Maven Central).
+# Python >= 3.11, Java 17+ and Maven (the broker and the schema registry are resolved from Maven
+# Central).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 BROKER := scripts/kafka-broker.sh
+REGISTRY := scripts/schema-registry.sh
+DEV_REGISTRY_URL := http://127.0.0.1:8081/apis/ccompat/v7
 CONFIG ?= kafka-graphql.demo.toml
 STAMP := $(VENV)/.installed
 
-.PHONY: install kafka-up kafka-down run test test-unit soak lint format bench clean
+.PHONY: install kafka-up kafka-down registry-up registry-down run test test-unit soak lint format \
+	bench clean
 
 install: $(STAMP)
 
@@ -26,17 +30,28 @@ kafka-up:
 kafka-down:
 	@$(BROKER) down dev
 
-# Starts the dev broker (if needed) and the gateway with the demo configuration.
-run: install kafka-up
+registry-up:
+	@PYTHON=$(PYTHON) $(REGISTRY) up dev 8081 >/dev/null
+
+registry-down:
+	@$(REGISTRY) down dev
+
+# Starts the dev broker (unless KAFKA_BOOTSTRAP_SERVERS names one already) and the gateway with
+# the demo configuration. The dev schema registry (`make registry-up`) joins once the demo has a
+# registry-backed topic.
+run: install
+	@[ -n "$${KAFKA_BOOTSTRAP_SERVERS:-}" ] || $(MAKE) --no-print-directory kafka-up
 	@# GraphiQL's own files, if npm is here; otherwise GraphiQL loads them from a CDN.
 	@$(PY) scripts/graphiql-assets.py --optional
 	@$(PY) -m kafka_graphql.dev_banner --config $(CONFIG)
 	@$(PY) -m kafka_graphql --config $(CONFIG)
 
-# Every test against a throw-away broker on a free port (or $$KAFKA_BOOTSTRAP_SERVERS).
+# Every test against a throw-away broker and schema registry on free ports (or the ones named by
+# $$KAFKA_BOOTSTRAP_SERVERS and $$KAFKA_GRAPHQL_SCHEMA_REGISTRY_URL).
 test: install
 	@$(PY) scripts/graphiql-assets.py
-	@PYTHON=$(PYTHON) $(BROKER) with-broker $(PY) -m pytest $(PYTEST_ARGS)
+	@PYTHON=$(PYTHON) $(BROKER) with-broker \
+		env PYTHON=$(PYTHON) $(REGISTRY) with-registry $(PY) -m pytest $(PYTEST_ARGS)
 
 # The broker fault test, many times over (make test runs 6 restart/crash cycles).
 SOAK_CYCLES ?= 40
@@ -60,5 +75,5 @@ format: install
 bench: install
 	@PYTHON=$(PYTHON) $(BROKER) with-broker $(PY) benchmarks/bench.py
 
-clean: kafka-down
-	rm -rf .kafka .graphiql $(VENV) .mypy_cache .ruff_cache .pytest_cache
+clean: kafka-down registry-down
+	rm -rf .kafka .registry .graphiql $(VENV) .mypy_cache .ruff_cache .pytest_cache

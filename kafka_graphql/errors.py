@@ -62,3 +62,9 @@ class LimitExceeded(GatewayError):
 
 class ShuttingDown(GatewayError):
     code = "SHUTTING_DOWN"
+
+
+class SchemaRegistryUnavailable(GatewayError):
+    """The schema registry did not answer in time, refused us, or answered nonsense."""
+
+    code = "SCHEMA_REGISTRY_UNAVAILABLE"

@@ -15,6 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kafka_graphql.topic_settings import (
+    SchemaRegistrySettings,
+    TopicSettingsError,
+    resolve_schema_path,
+    validate_schema_registry,
+    validate_typed_topics,
+)
+
+# Re-exported: callers keep importing TopicRule from the one settings module.
+from kafka_graphql.topic_settings import TopicRule as TopicRule
+
 DEFAULT_CONFIG_FILE = "kafka-graphql.toml"
 
 
@@ -63,20 +74,11 @@ class LimitsSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class TopicRule:
-    """A topic exposed through the API: an exact name or a glob pattern (`demo.*`)."""
-
-    name: str
-    # When set on an exact name, the gateway creates the topic at start-up if it is missing.
-    partitions: int | None = None
-    description: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class Settings:
     kafka: KafkaSettings = field(default_factory=KafkaSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
     limits: LimitsSettings = field(default_factory=LimitsSettings)
+    schema_registry: SchemaRegistrySettings = field(default_factory=SchemaRegistrySettings)
     topics: tuple[TopicRule, ...] = ()
 
 
@@ -87,6 +89,14 @@ ENVIRONMENT_OVERRIDES: Mapping[str, str] = {
     "KAFKA_GRAPHQL_HOST": "server.host",
     "KAFKA_GRAPHQL_PORT": "server.port",
     "KAFKA_GRAPHQL_GRAPHIQL": "server.graphiql",
+    "KAFKA_GRAPHQL_SCHEMA_REGISTRY_URL": "schema_registry.url",
+    "KAFKA_GRAPHQL_REGISTRY_USER": "schema_registry.username",
+    "KAFKA_GRAPHQL_REGISTRY_PASSWORD": "schema_registry.password",
+}
+# Keys that only the environment may set: secrets never belong in a configuration file.
+ENVIRONMENT_ONLY = {
+    "username": "KAFKA_GRAPHQL_REGISTRY_USER",
+    "password": "KAFKA_GRAPHQL_REGISTRY_PASSWORD",
 }
 
 
@@ -96,6 +106,7 @@ def load_settings(
     """Load `path` (default `kafka-graphql.toml` if it exists), then apply the environment."""
     environ = os.environ if environ is None else environ
     raw: dict[str, Any] = {}
+    base_dir: Path | None = None
     if path is None:
         path = environ.get("KAFKA_GRAPHQL_CONFIG", DEFAULT_CONFIG_FILE)
         if not Path(path).exists():
@@ -107,15 +118,26 @@ def load_settings(
             raise SettingsError(f"configuration file {path} does not exist") from None
         except tomllib.TOMLDecodeError as error:
             raise SettingsError(f"configuration file {path} is not valid TOML: {error}") from None
+        base_dir = Path(path).parent
+    registry = raw.get("schema_registry")
+    for name, variable in ENVIRONMENT_ONLY.items():
+        if isinstance(registry, Mapping) and name in registry:
+            raise SettingsError(
+                f"schema_registry.{name} must come from the environment ({variable}), not the file"
+            )
     for variable, key in ENVIRONMENT_OVERRIDES.items():
         if variable in environ:
             section, name = key.split(".")
             raw.setdefault(section, {})[name] = _from_environment(variable, key, environ[variable])
-    return settings_from_mapping(raw)
+    return settings_from_mapping(raw, base_dir)
 
 
-def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
+def settings_from_mapping(raw: Mapping[str, Any], base_dir: Path | None = None) -> Settings:
+    """Build and validate settings; relative schema paths resolve against `base_dir` (or cwd)."""
     settings: Settings = _build(Settings, raw, "")
+    settings = dataclasses.replace(
+        settings, topics=tuple(resolve_schema_path(t, base_dir) for t in settings.topics)
+    )
     _validate(settings)
     return settings
 
@@ -156,6 +178,13 @@ def _coerce(wanted: Any, value: object, key: str) -> Any:
     if dataclasses.is_dataclass(wanted):
         return _build(typing.cast("type[Any]", wanted), value, f"{key}.")
     origin = typing.get_origin(wanted)
+    if origin in (dict, Mapping):
+        if not isinstance(value, Mapping):
+            raise SettingsError(f"{key} must be a table")
+        for name, text in value.items():
+            if not isinstance(text, str):
+                raise SettingsError(f"{key}.{name} must be a string, got {text!r}")
+        return dict(value)
     if origin is tuple:
         (item_type, _ellipsis) = typing.get_args(wanted)
         if not isinstance(value, list):
@@ -193,3 +222,8 @@ def _validate(settings: Settings) -> None:
                 raise SettingsError(f"topics[{i}].partitions needs an exact name, not a pattern")
             if rule.partitions <= 0:
                 raise SettingsError(f"topics[{i}].partitions must be positive")
+    try:
+        validate_schema_registry(settings.schema_registry)
+        validate_typed_topics(settings.topics, settings.schema_registry)
+    except TopicSettingsError as error:
+        raise SettingsError(str(error)) from None

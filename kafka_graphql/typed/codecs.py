@@ -1,0 +1,119 @@
+"""Bytes on the topic <-> plain values, one codec per value format.
+
+`encode` takes a plain value that passed validation and refuses (BadUserInput, with the problems)
+one that did not. `decode` is async because `avro-confluent` may have to fetch the writer schema.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+from typing import Any, Protocol
+
+import fastavro
+
+from kafka_graphql.errors import BadUserInput
+from kafka_graphql.typed.avro_values import AvroValues
+from kafka_graphql.typed.registry import SchemaRegistryClient
+
+# Confluent's wire format: magic byte 0, then the writer schema's id as a big-endian uint32.
+CONFLUENT_HEADER = struct.Struct(">bI")
+
+
+class UndecodableValue(ValueError):
+    """A record's bytes do not follow the topic's value format."""
+
+
+class ValueCodec(Protocol):
+    def encode(self, value: object) -> bytes: ...
+
+    async def decode(self, data: bytes) -> object: ...
+
+
+class JsonCodec:
+    """UTF-8 JSON; NaN and infinities are refused (they are not JSON)."""
+
+    def encode(self, value: object) -> bytes:
+        try:
+            text = json.dumps(value, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+        except (TypeError, ValueError) as error:
+            raise BadUserInput(f"value is not JSON: {error}") from None
+        return text.encode("utf-8")
+
+    async def decode(self, data: bytes) -> object:
+        try:
+            return json.loads(data)
+        except ValueError as error:  # UnicodeDecodeError is a ValueError too
+            raise UndecodableValue(f"not UTF-8 JSON: {error}") from None
+
+
+class AvroCodec:
+    """Schemaless Avro binary written and read with the topic's one schema."""
+
+    def __init__(self, values: AvroValues) -> None:
+        self.values = values
+
+    def encode(self, value: object) -> bytes:
+        buffer = io.BytesIO()
+        buffer.write(self._prefix())
+        fastavro.schemaless_writer(buffer, self.values.parsed, _datum(self.values, value))
+        return buffer.getvalue()
+
+    def _prefix(self) -> bytes:
+        return b""
+
+    async def decode(self, data: bytes) -> object:
+        return self.read(data, self.values.parsed)
+
+    def read(self, data: bytes | io.BytesIO, writer: Any) -> object:
+        """Reads with `writer` (the schema the bytes were written with) into the topic's schema."""
+        stream = data if isinstance(data, io.BytesIO) else io.BytesIO(data)
+        try:
+            datum = fastavro.schemaless_reader(
+                stream,
+                writer,
+                self.values.parsed,
+                return_record_name=True,
+                return_record_name_override=True,
+            )
+        except Exception as error:  # noqa: BLE001 - fastavro fails with many unrelated types
+            raise UndecodableValue(f"not Avro of this topic's schema: {error}") from None
+        return self.values.from_avro(datum)
+
+
+class ConfluentAvroCodec(AvroCodec):
+    """Confluent's wire format: writes with the topic's registry schema id, reads any writer
+    schema by the id in the value (fetched from the registry once, then cached)."""
+
+    def __init__(self, values: AvroValues, schema_id: int, registry: SchemaRegistryClient) -> None:
+        super().__init__(values)
+        self.schema_id = schema_id
+        self.registry = registry
+        self._writers: dict[int, Any] = {schema_id: values.parsed}
+
+    def _prefix(self) -> bytes:
+        return CONFLUENT_HEADER.pack(0, self.schema_id)
+
+    async def decode(self, data: bytes) -> object:
+        if len(data) < CONFLUENT_HEADER.size or data[0] != 0:
+            raise UndecodableValue("not in Confluent's wire format (no magic byte 0)")
+        _magic, schema_id = CONFLUENT_HEADER.unpack_from(data)
+        writer = self._writers.get(schema_id)
+        if writer is None:
+            registered = await self.registry.by_id(schema_id)
+            if registered.schema_type != "AVRO":
+                raise UndecodableValue(f"schema id {schema_id} is not an Avro schema")
+            writer = fastavro.parse_schema(json.loads(registered.text))
+            self._writers[schema_id] = writer
+        return self.read(io.BytesIO(data[CONFLUENT_HEADER.size :]), writer)
+
+
+def _datum(values: AvroValues, value: object) -> object:
+    datum, problems = values.to_avro(value)
+    if problems:
+        raise BadUserInput(
+            "value does not match the topic's schema",
+            problems=[{"path": path, "message": message} for path, message in problems],
+        )
+    return datum

@@ -1,0 +1,107 @@
+"""Start-up: each typed topic's schema (file or registry) -> its model, validator and codec."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kafka_graphql.errors import GatewayError
+from kafka_graphql.topic_settings import REGISTRY_SCHEMA, TopicRule
+from kafka_graphql.typed.avro import avro_model
+from kafka_graphql.typed.avro_values import AvroValues
+from kafka_graphql.typed.catalog import check_no_conflicts
+from kafka_graphql.typed.codecs import AvroCodec, ConfluentAvroCodec, JsonCodec, ValueCodec
+from kafka_graphql.typed.deprecations import apply_deprecations
+from kafka_graphql.typed.errors import SchemaProblem
+from kafka_graphql.typed.json_schema import json_schema_model
+from kafka_graphql.typed.json_values import JsonSchemaValidator
+from kafka_graphql.typed.model import TypeModel
+from kafka_graphql.typed.problems import ValueValidator
+from kafka_graphql.typed.registry import SchemaRegistryClient
+
+
+@dataclass(frozen=True, slots=True)
+class TypedTopic:
+    """Everything the GraphQL binder needs about one typed topic."""
+
+    rule: TopicRule
+    model: TypeModel
+    validator: ValueValidator
+    codec: ValueCodec
+    # The registry's id of the schema in use (`value_schema = "registry"`), else None.
+    schema_id: int | None = None
+
+
+async def load_typed_topics(
+    rules: tuple[TopicRule, ...], registry: SchemaRegistryClient | None
+) -> dict[str, TypedTopic]:
+    """Every typed topic by name; fails on the first schema problem or name collision."""
+    loaded = {rule.name: await load_typed_topic(rule, registry) for rule in rules if rule.is_typed}
+    check_no_conflicts({name: topic.model for name, topic in loaded.items()})
+    return loaded
+
+
+async def load_typed_topic(rule: TopicRule, registry: SchemaRegistryClient | None) -> TypedTopic:
+    """One typed topic; `registry` is needed when its schema is "registry"."""
+    assert rule.type is not None, "only typed topics"
+    assert rule.value_schema is not None, "the settings require it for typed topics"
+    schema_id = None
+    if rule.value_schema == REGISTRY_SCHEMA:
+        subject = f"{rule.name}-value"
+        source = f"registry subject {subject}"
+        if registry is None:
+            raise SchemaProblem(rule.name, source, "", "no schema registry is configured")
+        try:
+            registered = await registry.latest(subject)
+        except GatewayError as error:
+            raise SchemaProblem(rule.name, source, "", error.message) from None
+        schema_id, text = registered.id, registered.text
+        source = f"{source} (id {schema_id})"
+        if registered.schema_type not in ("AVRO", "JSON"):
+            raise SchemaProblem(
+                rule.name, source, "", f"schemaType {registered.schema_type} is not supported"
+            )
+        is_avro = registered.schema_type == "AVRO"
+    else:
+        source = _display(rule.value_schema)
+        try:
+            # Start-up only, before anything is served: a blocking read is fine here.
+            text = Path(rule.value_schema).read_text(encoding="utf-8")  # noqa: ASYNC240
+        except OSError as error:
+            raise SchemaProblem(rule.name, source, "", f"cannot be read: {error}") from None
+        is_avro = rule.value_schema.endswith(".avsc")
+    document = _parse(rule.name, source, text)
+    if is_avro != (rule.format != "json"):
+        wanted = "an Avro schema" if is_avro else "a JSON Schema"
+        raise SchemaProblem(
+            rule.name, source, "", f"value_format {rule.format} does not fit {wanted}"
+        )
+    build = avro_model if is_avro else json_schema_model
+    model = build(rule.name, rule.type, document, source, rule.description)
+    model = apply_deprecations(model, rule.deprecated, rule.name, source)
+    if not is_avro:
+        return TypedTopic(rule, model, JsonSchemaValidator(document), JsonCodec(), schema_id)
+    values = AvroValues(document)
+    if rule.format == "avro-confluent":
+        assert registry is not None
+        assert schema_id is not None
+        return TypedTopic(
+            rule, model, values, ConfluentAvroCodec(values, schema_id, registry), schema_id
+        )
+    return TypedTopic(rule, model, values, AvroCodec(values), schema_id)
+
+
+def _parse(topic: str, source: str, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise SchemaProblem(topic, source, "", f"not valid JSON: {error}") from None
+
+
+def _display(path: str) -> str:
+    """The path as short as it reads well: relative to the working folder when inside it."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
