@@ -102,6 +102,8 @@ class Producer:
         self._current: _Generation | None = None
         self._watchdog: asyncio.Task[None] | None = None
         self._retiring: set[asyncio.Task[None]] = set()
+        # Generations replaced but not yet closed.
+        self._closing: set[_Generation] = set()
         self._replacing = asyncio.Lock()
         # While Kafka is known to be unreachable, writes are refused before any hand-off.
         self._unreachable = False
@@ -146,6 +148,10 @@ class Producer:
             task.cancel()
         if self._retiring:
             await asyncio.wait(self._retiring)
+        # A retirement cut short above still owes its producer a close (aiokafka warns about,
+        # and leaks the connections of, a producer never stopped).
+        for generation in list(self._closing):
+            await self._shut(generation)
         if self._current is not None:
             await self._retire(self._current, grace_s=self._settings.request_timeout_s)
 
@@ -283,9 +289,13 @@ class Producer:
         task.add_done_callback(self._retiring.discard)
 
     async def _retire(self, generation: _Generation, grace_s: float) -> None:
+        self._closing.add(generation)
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(grace_s):
                 await generation.drained.wait()
+        await self._shut(generation)
+
+    async def _shut(self, generation: _Generation) -> None:
         client = generation.client
         # aiokafka's stop() waits until everything pending is delivered, which a wedged producer
         # never does: stop its sender first and fail what is left (the callers were already
@@ -293,6 +303,7 @@ class Producer:
         await client._sender.close()
         client._message_accumulator.fail_all(kafka_errors.ProducerClosed())
         await client.stop()
+        self._closing.discard(generation)
 
 
 def _definitely_refused(error: Exception) -> bool:
