@@ -321,3 +321,38 @@ async def _true(condition: bool) -> bool:
 
 async def _topic_gone(admin: AIOKafkaAdminClient, topic: str) -> bool:
     return topic not in await admin.list_topics()
+
+
+async def test_a_live_feed_that_stops_fetching_is_replaced_without_a_gap(
+    bootstrap: str, admin: AIOKafkaAdminClient, http: aiohttp.ClientSession
+) -> None:
+    """aiokafka #1154: a consumer can stop fetching without an error. Here the shared feed's
+    real consumer is made to stop (its partition paused, which looks the same from outside);
+    the feed's watchdog must notice that the log holds more, replace the consumer at the feed's
+    positions, and the subscriber must get every record once, in order."""
+    topic = f"test-{uuid.uuid4().hex[:8]}"
+    await admin.create_topics([NewTopic(topic, 1, 1)])
+    settings = settings_from_mapping(
+        {
+            "kafka": {
+                "bootstrap_servers": bootstrap,
+                "request_timeout_s": REQUEST_TIMEOUT_S,
+                "metadata_max_age_s": 0.5,
+            },
+            "topics": [{"name": "test-*"}],
+        }
+    )
+    async with run_gateway(settings) as gateway:
+        client = GraphQLClient(http, gateway.url)
+        hub = gateway.kafka.live
+        async with client.subscribe(SUBSCRIBE, {"topic": topic}) as subscription:
+            await hub.wait_until(lambda: hub.subscriber_count(topic) == 1)
+            feed = hub.feed(topic)
+            assert feed is not None
+            feed._consumer.pause(TopicPartition(topic, 0))
+            for i in range(5):
+                assert "errors" not in await client.post(PRODUCE, {"topic": topic, "value": i})
+            messages = await subscription.take(5)
+            assert [m["value"] for m in messages] == [0, 1, 2, 3, 4]
+            assert [m["offset"] for m in messages] == [0, 1, 2, 3, 4]
+            assert feed.restarts >= 1
