@@ -35,13 +35,15 @@ def bootstrap() -> str:
     return servers
 
 
-def gateway_settings(bootstrap: str, **limits: Any) -> Settings:
+def gateway_settings(
+    bootstrap: str, request_timeout_s: float = 10, metadata_max_age_s: float = 1, **limits: Any
+) -> Settings:
     return settings_from_mapping(
         {
             "kafka": {
                 "bootstrap_servers": bootstrap,
-                "request_timeout_s": 10,
-                "metadata_max_age_s": 1,
+                "request_timeout_s": request_timeout_s,
+                "metadata_max_age_s": metadata_max_age_s,
             },
             "server": {"shutdown_grace_s": 2},
             "limits": limits,

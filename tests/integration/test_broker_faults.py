@@ -28,10 +28,9 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from kafka_graphql.settings import settings_from_mapping
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient
 from tests.integration.brokers import PrivateBroker
-from tests.integration.conftest import run_gateway
+from tests.integration.conftest import gateway_settings, run_gateway
 from tests.integration.helpers import PRODUCE, PRODUCE_BATCH, SUBSCRIBE, poll_until
 
 CYCLES = int(os.environ.get("FAULT_CYCLES", "6"))
@@ -160,16 +159,7 @@ async def test_restarts_and_crashes_under_load_lose_and_duplicate_nothing(
     await admin.start()
     await admin.create_topics([NewTopic(topic, PARTITIONS, 1)])
     await admin.close()
-    settings = settings_from_mapping(
-        {
-            "kafka": {
-                "bootstrap_servers": private_broker.bootstrap,
-                "request_timeout_s": REQUEST_TIMEOUT_S,
-                "metadata_max_age_s": 1,
-            },
-            "topics": [{"name": "test-*"}],
-        }
-    )
+    settings = gateway_settings(private_broker.bootstrap, REQUEST_TIMEOUT_S, 1)
     ledger = Ledger()
     stop = asyncio.Event()
 
@@ -276,17 +266,9 @@ async def test_a_producer_without_progress_while_kafka_answers_is_replaced(
     unknown, the stuck producer is replaced, and writes work again once the topic is back."""
     topic = f"test-{uuid.uuid4().hex[:8]}"
     await admin.create_topics([NewTopic(topic, 1, 1)])
-    settings = settings_from_mapping(
-        {
-            "kafka": {
-                "bootstrap_servers": bootstrap,
-                "request_timeout_s": REQUEST_TIMEOUT_S,
-                # The gateway keeps believing in the topic, so the write reaches the producer.
-                "metadata_max_age_s": 60,
-            },
-            "topics": [{"name": "test-*"}],
-        }
-    )
+    # Metadata trusted for 60 s: the gateway keeps believing in the topic, so the write reaches
+    # the producer.
+    settings = gateway_settings(bootstrap, REQUEST_TIMEOUT_S, 60)
     async with run_gateway(settings) as gateway:
         client = GraphQLClient(http, gateway.url)
         readyz = gateway.url.removesuffix("/graphql") + "/readyz"
@@ -332,16 +314,7 @@ async def test_a_live_feed_that_stops_fetching_is_replaced_without_a_gap(
     positions, and the subscriber must get every record once, in order."""
     topic = f"test-{uuid.uuid4().hex[:8]}"
     await admin.create_topics([NewTopic(topic, 1, 1)])
-    settings = settings_from_mapping(
-        {
-            "kafka": {
-                "bootstrap_servers": bootstrap,
-                "request_timeout_s": REQUEST_TIMEOUT_S,
-                "metadata_max_age_s": 0.5,
-            },
-            "topics": [{"name": "test-*"}],
-        }
-    )
+    settings = gateway_settings(bootstrap, REQUEST_TIMEOUT_S, 0.5)
     async with run_gateway(settings) as gateway:
         client = GraphQLClient(http, gateway.url)
         hub = gateway.kafka.live

@@ -10,10 +10,9 @@ import uuid
 import aiohttp
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from kafka_graphql.settings import settings_from_mapping
 from tests.clients import GraphQLClient
 from tests.integration.brokers import PrivateBroker
-from tests.integration.conftest import run_gateway
+from tests.integration.conftest import gateway_settings, run_gateway
 from tests.integration.helpers import HISTORY, PRODUCE, poll_until
 
 REQUEST_TIMEOUT_S = 2
@@ -27,16 +26,7 @@ async def test_kafka_outage_is_bounded_reported_and_recovered(
     await admin.start()
     await admin.create_topics([NewTopic(topic, 1, 1)])
     await admin.close()
-    settings = settings_from_mapping(
-        {
-            "kafka": {
-                "bootstrap_servers": private_broker.bootstrap,
-                "request_timeout_s": REQUEST_TIMEOUT_S,
-                "metadata_max_age_s": 1,
-            },
-            "topics": [{"name": "test-*"}],
-        }
-    )
+    settings = gateway_settings(private_broker.bootstrap, REQUEST_TIMEOUT_S, 1)
     acknowledged: list[str] = []
     attempts = itertools.count()
 
