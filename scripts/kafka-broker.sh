@@ -81,7 +81,11 @@ EOF
     "-Dlog4j2.configurationFile=$here/log4j2.properties" "-Dkafka.logfile=$dir/broker.log")
   if [ ! -f "$dir/data/meta.properties" ]; then
     local cluster_id
-    cluster_id="$("$python" -c 'import base64,uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')"
+    # Like Kafka's own Uuid.randomUuid(): never one that starts with "-" (1 in 64 of them would),
+    # which the storage tool's argument parser takes for an option and refuses.
+    cluster_id="$("$python" -c 'import base64, uuid
+while (i := base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")).startswith("-"): pass
+print(i)')"
     java "${jvm[@]}" -cp "$cp" kafka.tools.StorageTool format \
       -t "$cluster_id" -c "$dir/server.properties" >"$dir/format.log" 2>&1 \
       || { log "formatting storage failed:"; cat "$dir/format.log" >&2; exit 1; }
