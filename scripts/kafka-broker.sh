@@ -29,8 +29,30 @@ fetch() {
   touch "$stamp"
 }
 
+# A free port below the kernel's ephemeral range. A named broker restarts on the same ports (the
+# outage test stops and restarts one); an ephemeral port could meanwhile become the local port of
+# some outgoing connection (or of a client reconnecting to itself), and the restart would fail with
+# "address already in use".
 free_port() {
-  "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+  "$python" - <<'PY'
+import random, socket
+try:
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        low = int(f.read().split()[0])
+except OSError:
+    low = 49152  # the IANA dynamic range, where other systems take ephemeral ports from
+for _ in range(200):
+    port = random.randrange(10000, low)
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+    print(port)
+    break
+else:
+    raise SystemExit("no free port found")
+PY
 }
 
 is_running() { # NAME
