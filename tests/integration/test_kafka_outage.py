@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
+import pytest
 import pytest_asyncio
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
@@ -62,6 +63,9 @@ async def private_broker() -> AsyncIterator[PrivateBroker]:
         shutil.rmtree(BROKER_SCRIPT.parents[1] / ".kafka" / "instances" / broker.name)
 
 
+# Starts a broker twice and stops it twice (one JVM start-up alone took 30 s on a loaded 2-core
+# machine); the suite-wide 120 s guard against hangs is too tight for that.
+@pytest.mark.timeout(360)
 async def test_kafka_outage_is_bounded_reported_and_recovered(
     private_broker: PrivateBroker, http: aiohttp.ClientSession
 ) -> None:
