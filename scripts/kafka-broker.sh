@@ -30,8 +30,30 @@ fetch() {
   touch "$stamp"
 }
 
+# A free port below the kernel's ephemeral range. A named broker restarts on the same ports (the
+# outage test stops and restarts one); an ephemeral port could meanwhile become the local port of
+# some outgoing connection (or of a client reconnecting to itself), and the restart would fail with
+# "address already in use".
 free_port() {
-  "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+  "$python" - <<'PY'
+import random, socket
+try:
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        low = int(f.read().split()[0])
+except OSError:
+    low = 49152  # the IANA dynamic range, where other systems take ephemeral ports from
+for _ in range(200):
+    port = random.randrange(10000, low)
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+    print(port)
+    break
+else:
+    raise SystemExit("no free port found")
+PY
 }
 
 is_running() { # NAME
@@ -82,10 +104,9 @@ EOF
     "-Dlog4j2.configurationFile=$here/log4j2.properties" "-Dkafka.logfile=$dir/broker.log")
   if [ ! -f "$dir/data/meta.properties" ]; then
     local cluster_id
-    # Like Kafka's own Uuid.randomUuid: never starting with "-", which the storage tool's argument
-    # parser would take for an option (one random id in 64 failed the start that way).
-    cluster_id="$("$python" -c '
-import base64, uuid
+    # Like Kafka's own Uuid.randomUuid(): never one that starts with "-" (1 in 64 of them would),
+    # which the storage tool's argument parser takes for an option and refuses.
+    cluster_id="$("$python" -c 'import base64, uuid
 while (i := base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")).startswith("-"): pass
 print(i)')"
     java "${jvm[@]}" -cp "$cp" kafka.tools.StorageTool format \

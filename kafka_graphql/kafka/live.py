@@ -22,7 +22,7 @@ from aiokafka import TopicPartition
 from kafka_graphql.errors import GatewayError, ShuttingDown
 from kafka_graphql.kafka.cluster import Cluster
 from kafka_graphql.kafka.errors import kafka_call
-from kafka_graphql.kafka.reader import FETCH_MAX_RECORDS, new_consumer, to_record
+from kafka_graphql.kafka.reader import FETCH_MAX_RECORDS, new_consumer, stop_consumer, to_record
 from kafka_graphql.kafka.records import Record
 from kafka_graphql.settings import KafkaSettings
 
@@ -129,7 +129,7 @@ class TopicFeed:
             async with kafka_call("starting a live consumer", self._settings.request_timeout_s):
                 await consumer.start()
         except BaseException:
-            await consumer.stop()
+            await stop_consumer(consumer)
             raise
         return consumer
 
@@ -137,12 +137,14 @@ class TopicFeed:
         for subscriber in self.members:
             subscriber.close()
         self.subscribers.clear()
-        if self._task is not None:
-            self._task.cancel()
-            # wait() rather than awaiting the task: our own cancellation must still propagate.
-            await asyncio.wait([self._task])
-        if self._consumer is not None:
-            await self._consumer.stop()
+        try:
+            if self._task is not None:
+                self._task.cancel()
+                # wait() rather than awaiting the task: our own cancellation must still propagate.
+                await asyncio.wait([self._task])
+        finally:
+            if self._consumer is not None:
+                await stop_consumer(self._consumer)
 
     def register(self, subscriber: LiveSubscriber) -> None:
         self.members.add(subscriber)

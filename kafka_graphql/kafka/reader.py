@@ -6,6 +6,7 @@ offsets and never joins a consumer group: the client's cursor is the only state.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self
@@ -46,6 +47,26 @@ def new_consumer(settings: KafkaSettings, role: str) -> Any:
     )
 
 
+async def stop_consumer(consumer: Any) -> None:
+    """Stop `consumer` to the end, then let through a cancellation of the caller that came
+    meanwhile.
+
+    aiokafka's stop() suppresses CancelledError while it awaits its own fetch task, so it swallows
+    a cancellation of the caller that arrives then: a subscription whose client left would carry
+    on as if nothing happened. Interrupted elsewhere, it would leave connections open. So it runs
+    in a task of its own, which no cancellation of ours reaches."""
+    stopping = asyncio.ensure_future(consumer.stop())
+    cancelled = False
+    while not stopping.done():
+        try:
+            await asyncio.wait([stopping])
+        except asyncio.CancelledError:
+            cancelled = True
+    stopping.result()
+    if cancelled:
+        raise asyncio.CancelledError
+
+
 class PartitionReader:
     def __init__(self, settings: KafkaSettings, topic: str, start: Mapping[int, int]) -> None:
         self._settings = settings
@@ -68,7 +89,7 @@ class PartitionReader:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self._consumer.stop()
+        await stop_consumer(self._consumer)
 
     async def fetch(self, timeout_s: float) -> dict[int, list[Record]]:
         """What arrives within `timeout_s` (maybe nothing), per partition, in offset order."""

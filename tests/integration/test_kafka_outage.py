@@ -8,6 +8,7 @@ import time
 import uuid
 
 import aiohttp
+import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from tests.clients import GraphQLClient
@@ -18,6 +19,9 @@ from tests.integration.helpers import HISTORY, PRODUCE, poll_until
 REQUEST_TIMEOUT_S = 2
 
 
+# Starts a broker twice and stops it twice (one JVM start-up alone took 30 s on a loaded 2-core
+# machine); the suite-wide 120 s guard against hangs is too tight for that.
+@pytest.mark.timeout(360)
 async def test_kafka_outage_is_bounded_reported_and_recovered(
     private_broker: PrivateBroker, http: aiohttp.ClientSession
 ) -> None:

@@ -155,6 +155,20 @@ async def test_resume_from_cursor_delivers_exactly_what_followed(
         assert (nxt["partition"], nxt["offset"]) == (new["partition"], new["offset"])
 
 
+async def test_a_client_leaving_during_the_replay_ends_its_stream(
+    client: GraphQLClient, gateway: RunningGateway, new_topic: TopicFactory
+) -> None:
+    """The client leaves while its stream hands off from its own reader to the shared feed (the
+    reader is being stopped then): the stream ends, and with it the topic's consumer."""
+    topic = await new_topic()
+    await produce_batch(client, topic, [{"value": i} for i in range(10)])
+    live = gateway.kafka.live
+    for _ in range(5):
+        async with client.subscribe(SUBSCRIBE, {"topic": topic, "fromOffset": 0}) as sub:
+            await sub.take(4)
+        await asyncio.wait_for(live.wait_until(lambda: live.feed_count(topic) == 0), 30)
+
+
 async def test_cursor_resumes_on_a_restarted_gateway(
     client: GraphQLClient, new_topic: TopicFactory, bootstrap: str, http: aiohttp.ClientSession
 ) -> None:
