@@ -36,6 +36,7 @@ from kafka_graphql.schema import build_schema
 from kafka_graphql.settings import Settings, SettingsError, load_settings
 from kafka_graphql.topics import TopicRegistry
 from kafka_graphql.typed.startup import StartupFailed, typed_topics
+from kafka_graphql.typed.where import FilterNameConflict
 from kafka_graphql.ws_protocols import GatewayWebSocketAdapter, LegacyWSHandler, TransportWSHandler
 
 log = logging.getLogger("kafka_graphql")
@@ -159,7 +160,10 @@ async def _typed_topics(app: web.Application) -> AsyncIterator[None]:
     async with typed_topics(settings) as typed:
         if typed:
             app[TYPED] = {name: TypedRecords(topic) for name, topic in typed.items()}
-            app[VIEW].schema = build_schema(settings.limits, app[TYPED].values())
+            try:
+                app[VIEW].schema = build_schema(settings.limits, app[TYPED].values())
+            except FilterNameConflict as error:
+                raise StartupFailed(str(error)) from None
         yield
 
 

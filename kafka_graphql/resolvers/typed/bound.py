@@ -10,7 +10,7 @@ from typing import Any
 from kafka_graphql.cursor import encode_cursor
 from kafka_graphql.kafka import Record
 from kafka_graphql.resolvers.typed.records import Decoded, TypedRecords
-from kafka_graphql.resolvers.typed.values import OutputBuilder, ValueMismatch
+from kafka_graphql.resolvers.typed.values import OutputBuilder, ValueMismatch, input_to_plain
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
 from kafka_graphql.schema.typed.values import GeneratedTypes
 from kafka_graphql.schema.types import Header, as_datetime
@@ -62,8 +62,6 @@ class BoundTopic:
         """The compiled `where` (a generated input object), or None when there is none."""
         if where is None or self.compile_where is None:
             return None
-        from kafka_graphql.resolvers.typed.values import input_to_plain
-
         return self.compile_where(input_to_plain(self.generated, where))
 
     def wanted_now(self, matcher: Matcher | None) -> Callable[[Record], bool]:

@@ -18,6 +18,7 @@ from kafka_graphql.schema.inputs import HeaderInput
 from kafka_graphql.schema.scalars import JSON, Cursor, DateTime, Long
 from kafka_graphql.schema.typed.values import GeneratedTypes
 from kafka_graphql.schema.types import Header, PageInfo
+from kafka_graphql.typed.where import compile_where, filter_inputs
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +49,7 @@ def _input(name: str, description: str, fields: dict[str, tuple[object, object]]
     return strawberry.input(cls, name=name, description=description)
 
 
-def bind_topic(
-    generated: GeneratedTypes,
-    records: TypedRecords,
-    where: tuple[type[Any], Any] | None = None,
-) -> TopicFields:
-    """`where`: the topic's Where input type and `compile_where(model, plain) -> Matcher`."""
+def bind_topic(generated: GeneratedTypes, records: TypedRecords) -> TopicFields:
     topic = records.topic
     rule, model = topic.rule, topic.model
     assert rule.type is not None
@@ -102,14 +98,10 @@ def bind_topic(
             "partition": (Optional[int], None),  # noqa: UP045
         },
     )
-    compile_where: Any = None
-    where_type = None
-    if where is not None:
-        where_type, compile_plain = where
+    where_type = generated.add_filters(filter_inputs(model))
 
-        def compile_where(plain: dict[str, Any] | None) -> Matcher:
-            matcher: Matcher = compile_plain(model, plain)
-            return matcher
+    def compile_plain(plain: dict[str, Any] | None) -> Matcher:
+        return compile_where(model, plain)
 
     bound = BoundTopic(
         records,
@@ -119,7 +111,7 @@ def bind_topic(
         edge,
         connection,
         where_type,
-        compile_where,
+        compile_plain,
     )
     field = rule.root_field
     description = rule.description or model.root_type.description

@@ -30,6 +30,7 @@ from kafka_graphql.typed.model import (
     UnionKind,
     UnionType,
 )
+from kafka_graphql.typed.where import InputSpec
 
 SCALARS: dict[Scalar, object] = {
     Scalar.STRING: str,
@@ -41,6 +42,15 @@ SCALARS: dict[Scalar, object] = {
     # Base64 text at the edge, as the model's plain values carry it.
     Scalar.BYTES: str,
     Scalar.JSON: JSON,
+}
+# The scalars filter inputs name (typed/where/inputs.py).
+FILTER_SCALARS: dict[str, object] = {
+    "String": str,
+    "Int": int,
+    "Long": Long,
+    "Float": float,
+    "Boolean": bool,
+    "DateTime": DateTime,
 }
 
 
@@ -69,6 +79,7 @@ class GeneratedTypes:
         self.unions: dict[str, object] = {}
         self.union_inputs: dict[str, type[Any]] = {}
         self.union_input_specs: dict[type[Any], UnionInput] = {}
+        self.filters: dict[str, type[Any]] = {}
 
     def add(self, model: TypeModel) -> None:
         """Creates the types of `model` not created yet (a topic's root type among them)."""
@@ -100,6 +111,35 @@ class GeneratedTypes:
                 self._input(named)
             elif isinstance(named, UnionType):
                 self._union_input(named)
+
+    def add_filters(self, specs: tuple[InputSpec, ...]) -> type[Any]:
+        """Creates the filter inputs not created yet; returns the first (the root's Where).
+
+        Specs of one name are identical across topics (typed/where), so the first one wins."""
+        new = [spec for spec in specs if spec.name not in self.filters]
+        for spec in new:
+            self.filters[spec.name] = types.new_class(spec.name)
+        for spec in new:
+            cls = self.filters[spec.name]
+            cls.__annotations__ = {}
+            for f in spec.fields:
+                attribute = python_name(f.name)
+                base = (
+                    self.filters.get(f.type_name)
+                    or FILTER_SCALARS.get(f.type_name)
+                    or self.enums[f.type_name]
+                )
+                annotation = list[base] if f.is_list else base  # type: ignore[valid-type]
+                cls.__annotations__[attribute] = Optional[annotation]  # noqa: UP045
+                setattr(
+                    cls,
+                    attribute,
+                    strawberry.field(
+                        name=f.name, description=f.description, default=strawberry.UNSET
+                    ),
+                )
+            strawberry.input(cls, name=spec.name, description=spec.description)
+        return self.filters[specs[0].name]
 
     def output(self, kind: Kind, nullable: bool) -> object:
         """The annotation of an output field of this kind."""
