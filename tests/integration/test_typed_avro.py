@@ -46,7 +46,8 @@ mutation($value: PaymentInput!) { producePayment(value: $value) { partition offs
 PAYMENTS = f"""
 query {{ payments(first: 50) {{ edges {{ node {{ {ENVELOPE}
   value {{ id amountCents at status labels notes payer {{ name }} digest
-           method {{ __typename ... on Transfer {{ iban }} ... on Card {{ last4 }} }} }} }} }} }} }}"""
+           method {{ __typename ... on Transfer {{ iban }} ... on Card {{ last4 }} }} }}
+}} }} }} }}"""
 
 
 async def raw_records(bootstrap: str, topic: str, count: int) -> list[bytes]:
