@@ -204,8 +204,22 @@ async def _readyz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ready"})
 
 
+async def schema_sdl(settings: Settings) -> str:
+    """The SDL the gateway would serve with these settings (typed topics included; Kafka is
+    not needed, the schema registry is when a typed topic's schema lives there)."""
+    async with typed_topics(settings) as typed:
+        return build_schema(settings.limits, map(TypedRecords, typed.values())).as_str()
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="kafka-graphql", description=__doc__)
+    parser.add_argument(
+        "command",
+        nargs="?",
+        choices=["serve", "schema"],
+        default="serve",
+        help="serve the API (default), or print its SDL (for GraphQL codegen) and exit",
+    )
     parser.add_argument("--config", help="TOML settings file (default: kafka-graphql.toml)")
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -216,6 +230,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         settings = load_settings(args.config)
     except SettingsError as error:
         sys.exit(f"kafka-graphql: invalid configuration: {error}")
+    if args.command == "schema":
+        try:
+            print(asyncio.run(schema_sdl(settings)))
+        except (GatewayError, StartupFailed, FilterNameConflict) as error:
+            sys.exit(f"kafka-graphql: cannot build the schema: {error}")
+        return
     host, port = settings.server.host, settings.server.port
     log.info(
         "GraphiQL: http://%s:%d/graphql (Kafka at %s)", host, port, settings.kafka.bootstrap_servers
