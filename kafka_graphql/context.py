@@ -10,6 +10,7 @@ from aiohttp import web
 from strawberry.types import Info as StrawberryInfo
 
 from kafka_graphql.kafka import KafkaGateway
+from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.settings import Settings
 from kafka_graphql.topics import TopicRegistry
 
@@ -28,6 +29,8 @@ class Context:
     settings: Settings
     kafka: KafkaGateway
     topics: TopicRegistry
+    # Typed topics by name: every API that reads or writes them goes through their codec.
+    typed: Mapping[str, TypedRecords] = field(default_factory=dict)
     principal: Principal | None = None
     # The HTTP response, when there is one (queries and mutations over HTTP).
     response: web.StreamResponse | None = None

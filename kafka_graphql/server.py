@@ -31,9 +31,12 @@ from kafka_graphql.http_requests import (
     query_string_params,
 )
 from kafka_graphql.kafka import KafkaGateway
+from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.schema import build_schema
 from kafka_graphql.settings import Settings, SettingsError, load_settings
 from kafka_graphql.topics import TopicRegistry
+from kafka_graphql.typed.startup import StartupFailed, typed_topics
+from kafka_graphql.typed.where import FilterNameConflict
 from kafka_graphql.ws_protocols import GatewayWebSocketAdapter, LegacyWSHandler, TransportWSHandler
 
 log = logging.getLogger("kafka_graphql")
@@ -42,6 +45,7 @@ SETTINGS = web.AppKey("settings", Settings)
 KAFKA = web.AppKey("kafka", KafkaGateway)
 TOPICS = web.AppKey("topics", TopicRegistry)
 WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
+TYPED = web.AppKey("typed", dict[str, TypedRecords])
 
 
 class GatewayView(GraphQLView[Context, None]):
@@ -90,11 +94,13 @@ class GatewayView(GraphQLView[Context, None]):
         self, request: web.Request, response: web.Response | web.WebSocketResponse
     ) -> Context:
         app = request.app
+        typed: dict[str, TypedRecords] = app[TYPED]
         return Context(
             request=request,
             settings=app[SETTINGS],
             kafka=app[KAFKA],
             topics=app[TOPICS],
+            typed=typed,
             response=response,
         )
 
@@ -110,6 +116,9 @@ class GatewayView(GraphQLView[Context, None]):
         return ws
 
 
+VIEW = web.AppKey("view", GatewayView)
+
+
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
         client_max_size=settings.limits.max_request_bytes,
@@ -121,9 +130,12 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[TOPICS] = TopicRegistry(settings.topics)
     app[WEBSOCKETS] = weakref.WeakSet()
+    app[TYPED] = {}
+    app.cleanup_ctx.append(_typed_topics)
     app.cleanup_ctx.append(_kafka)
     app.on_shutdown.append(_complete_streams)
     view = GatewayView(
+        # Replaced at start-up when there are typed topics (their schemas may be in a registry).
         schema=build_schema(settings.limits),
         graphql_ide="graphiql" if settings.server.graphiql else None,
         allowed_origins=settings.server.cors_allow_origins,
@@ -135,10 +147,24 @@ def create_app(settings: Settings) -> web.Application:
     view.local_graphiql_html = local_graphiql_html(assets) if settings.server.graphiql else None
     if view.local_graphiql_html is not None:
         app.router.add_static(ASSETS_URL, assets)
+    app[VIEW] = view
     app.router.add_route("*", "/graphql", view)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     return app
+
+
+async def _typed_topics(app: web.Application) -> AsyncIterator[None]:
+    """Typed topics' schemas -> the schema served; the registry client lives until shutdown."""
+    settings = app[SETTINGS]
+    async with typed_topics(settings) as typed:
+        if typed:
+            app[TYPED] = {name: TypedRecords(topic) for name, topic in typed.items()}
+            try:
+                app[VIEW].schema = build_schema(settings.limits, app[TYPED].values())
+            except FilterNameConflict as error:
+                raise StartupFailed(str(error)) from None
+        yield
 
 
 async def _kafka(app: web.Application) -> AsyncIterator[None]:
@@ -178,8 +204,22 @@ async def _readyz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ready"})
 
 
+async def schema_sdl(settings: Settings) -> str:
+    """The SDL the gateway would serve with these settings (typed topics included; Kafka is
+    not needed, the schema registry is when a typed topic's schema lives there)."""
+    async with typed_topics(settings) as typed:
+        return build_schema(settings.limits, map(TypedRecords, typed.values())).as_str()
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="kafka-graphql", description=__doc__)
+    parser.add_argument(
+        "command",
+        nargs="?",
+        choices=["serve", "schema"],
+        default="serve",
+        help="serve the API (default), or print its SDL (for GraphQL codegen) and exit",
+    )
     parser.add_argument("--config", help="TOML settings file (default: kafka-graphql.toml)")
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -190,6 +230,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         settings = load_settings(args.config)
     except SettingsError as error:
         sys.exit(f"kafka-graphql: invalid configuration: {error}")
+    if args.command == "schema":
+        try:
+            print(asyncio.run(schema_sdl(settings)))
+        except (GatewayError, StartupFailed, FilterNameConflict) as error:
+            sys.exit(f"kafka-graphql: cannot build the schema: {error}")
+        return
     host, port = settings.server.host, settings.server.port
     log.info(
         "GraphiQL: http://%s:%d/graphql (Kafka at %s)", host, port, settings.kafka.bootstrap_servers
@@ -202,8 +248,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             print=None,
             shutdown_timeout=settings.server.shutdown_grace_s,
         )
-    except GatewayError as error:
-        sys.exit(f"kafka-graphql: cannot start: {error.message}")
+    except (GatewayError, StartupFailed) as error:
+        sys.exit(f"kafka-graphql: cannot start: {error}")
 
 
 if __name__ == "__main__":

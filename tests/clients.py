@@ -102,13 +102,13 @@ class Subscription:
         """The next next/data, error or complete message."""
         return await self._receive()
 
-    async def next_message(self) -> dict[str, Any]:
-        """The next delivered `messages` payload; fails on anything else."""
+    async def next_message(self, field: str = "messages") -> dict[str, Any]:
+        """The next delivered payload of root `field`; fails on anything else."""
         event = await self._receive()
         assert event["type"] in ("next", "data"), event
         assert "errors" not in event["payload"], event["payload"]
-        message: dict[str, Any] = event["payload"]["data"]["messages"]
+        message: dict[str, Any] = event["payload"]["data"][field]
         return message
 
-    async def take(self, count: int) -> list[dict[str, Any]]:
-        return [await self.next_message() for _ in range(count)]
+    async def take(self, count: int, field: str = "messages") -> list[dict[str, Any]]:
+        return [await self.next_message(field) for _ in range(count)]

@@ -31,6 +31,7 @@ def to_record(raw: Any) -> Record:
         key=decode_text(raw.key),
         value=decode_value(raw.value),
         headers=tuple(Header(k, decode_text(v)) for k, v in (raw.headers or ())),
+        raw_value=raw.value,
     )
 
 

@@ -23,6 +23,9 @@ class Record:
     # every subscriber and filter that looks at it.
     value: Any
     headers: tuple[Header, ...]
+    # The bytes as written: typed topics decode them with their own codec (Avro is binary, and
+    # Confluent's format names a schema that may have to be fetched first).
+    raw_value: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import strawberry
@@ -40,13 +40,18 @@ def to_produce_result(ack: ProduceAck) -> ProduceResult:
 
 
 def to_outgoing(
-    value: Any, key: str | None, headers: Sequence[HeaderInput] | None, partition: int | None
+    value: Any,
+    key: str | None,
+    headers: Sequence[HeaderInput] | None,
+    partition: int | None,
+    encode: Callable[[Any], bytes] = encode_value,
 ) -> OutgoingRecord:
+    """`encode` writes the value: JSON unless the topic is typed (its codec, after validation)."""
     if partition is not None and partition < 0:
         raise BadUserInput(f"partition must not be negative, got {partition}")
     try:
         return OutgoingRecord(
-            value=encode_value(value),
+            value=encode(value),
             key=key.encode() if key is not None else None,
             headers=tuple(
                 (_checked_text(h.key), h.value.encode() if h.value is not None else None)

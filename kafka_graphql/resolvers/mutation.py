@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from kafka_graphql.context import Context, Info
 from kafka_graphql.errors import BadUserInput
@@ -12,6 +13,7 @@ from kafka_graphql.resolvers.convert import to_outgoing, to_produce_result
 from kafka_graphql.schema.inputs import HeaderInput, MessageInput
 from kafka_graphql.schema.scalars import JSON
 from kafka_graphql.schema.types import ProduceResult
+from kafka_graphql.values import encode_value
 
 
 async def resolve_produce(
@@ -22,21 +24,38 @@ async def resolve_produce(
     headers: list[HeaderInput] | None = None,
     partition: int | None = None,
 ) -> ProduceResult:
-    record = to_outgoing(value, key, headers, partition)
-    return (await _produce(info.context, topic, [record]))[0]
+    encode = _encoder(info.context, topic, None)
+    record = to_outgoing(value, key, headers, partition, encode)
+    return (await produce_records(info.context, topic, [record]))[0]
 
 
 async def resolve_produce_batch(
     info: Info, topic: str, messages: list[MessageInput]
 ) -> list[ProduceResult]:
-    limit = info.context.settings.limits.max_batch_size
-    if not 1 <= len(messages) <= limit:
+    check_batch_size(info.context, len(messages))
+    # Every message is checked (and encoded) before anything is written.
+    records = [
+        to_outgoing(m.value, m.key, m.headers, m.partition, _encoder(info.context, topic, i))
+        for i, m in enumerate(messages)
+    ]
+    return await produce_records(info.context, topic, records)
+
+
+def _encoder(context: Context, topic: str, index: int | None) -> Callable[[Any], bytes]:
+    """A typed topic's values are validated and written in its format, whichever API writes."""
+    typed = context.typed.get(topic)
+    if typed is None:
+        return encode_value
+    return lambda value: typed.encode(value, index)
+
+
+def check_batch_size(context: Context, count: int) -> None:
+    limit = context.settings.limits.max_batch_size
+    if not 1 <= count <= limit:
         raise BadUserInput(f"messages must hold 1 to {limit} messages")
-    records = [to_outgoing(m.value, m.key, m.headers, m.partition) for m in messages]
-    return await _produce(info.context, topic, records)
 
 
-async def _produce(
+async def produce_records(
     context: Context, topic: str, records: Sequence[OutgoingRecord]
 ) -> list[ProduceResult]:
     topic = exposed_topic(context, topic)

@@ -95,11 +95,14 @@ async def plan_read(
     from_offset: int | None,
     from_timestamp: datetime | None,
     live: bool,
+    predicate: Predicate | None = None,
 ) -> ReadPlan:
     """Validate a read's arguments and work out where it starts. History reads start at the
-    earliest offsets by default, live streams at the end (resolved by the live feed itself)."""
+    earliest offsets by default, live streams at the end (resolved by the live feed itself).
+
+    `predicate` replaces the compiled `filter_spec` (typed topics bring their own)."""
     topic = exposed_topic(context, topic)
-    predicate = compile_filter(filter_spec)
+    predicate = predicate or compile_filter(filter_spec)
     kafka = context.kafka
     selected, chosen = await select_partitions(kafka, topic, partitions)
     has_start = after is not None or from_offset is not None or from_timestamp is not None

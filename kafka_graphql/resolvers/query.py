@@ -5,9 +5,11 @@ from __future__ import annotations
 from kafka_graphql.context import Info
 from kafka_graphql.cursor import encode_cursor
 from kafka_graphql.errors import BadUserInput
+from kafka_graphql.filters import compile_filter
 from kafka_graphql.resolvers.convert import to_filter_spec, to_message
 from kafka_graphql.resolvers.positions import plan_read
 from kafka_graphql.resolvers.topics import resolve_topic_name, resolve_topic_names
+from kafka_graphql.resolvers.typed.generic import decoded_predicate, decoded_record
 from kafka_graphql.schema.inputs import MessageFilter
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
 from kafka_graphql.schema.topic import Topic
@@ -38,11 +40,13 @@ async def resolve_messages(
     limit = 20 if limit is None else limit
     if not 1 <= limit <= max_page:
         raise BadUserInput(f"limit must be between 1 and {max_page}")
+    typed = context.typed.get(topic)
     plan = await plan_read(
         context,
         topic,
         partitions=partitions,
-        filter_spec=to_filter_spec(filter),
+        filter_spec=None,
+        predicate=decoded_predicate(typed, compile_filter(to_filter_spec(filter))),
         after=after,
         from_offset=from_offset,
         from_timestamp=from_timestamp,
@@ -58,7 +62,10 @@ async def resolve_messages(
     messages = []
     for record in page.records:
         positions[record.partition] = record.offset + 1
-        messages.append(to_message(record, positions))
+        decoded = await decoded_record(typed, record)
+        # Checked again: a value decoded only now (a new writer schema) may not match.
+        if typed is None or plan.predicate(decoded):
+            messages.append(to_message(decoded, positions))
     return MessagePage(
         messages=messages,
         next_cursor=Cursor(encode_cursor(plan.topic, page.positions)),

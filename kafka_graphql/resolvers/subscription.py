@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 
 from kafka_graphql.context import Context, Info
 from kafka_graphql.errors import LimitExceeded
+from kafka_graphql.filters import compile_filter
 from kafka_graphql.kafka import Record
 from kafka_graphql.resolvers.convert import to_filter_spec, to_message
 from kafka_graphql.resolvers.positions import plan_read
+from kafka_graphql.resolvers.typed.generic import decoded_predicate, decoded_record
+from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.schema.inputs import MessageFilter
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
 from kafka_graphql.schema.types import Message
@@ -29,11 +32,13 @@ async def resolve_message_stream(
     limit = context.settings.limits.max_subscriptions_per_connection
     if context.open_subscriptions >= limit:
         raise LimitExceeded(f"at most {limit} subscriptions per connection")
+    typed = context.typed.get(topic)
     plan = await plan_read(
         context,
         topic,
         partitions=partitions,
-        filter_spec=to_filter_spec(filter),
+        filter_spec=None,
+        predicate=decoded_predicate(typed, compile_filter(to_filter_spec(filter))),
         after=after,
         from_offset=from_offset,
         from_timestamp=from_timestamp,
@@ -46,16 +51,22 @@ async def resolve_message_stream(
         plan.predicate,
         context.settings.limits.subscriber_buffer_batches,
     )
-    return _messages(context, records)
+    return _messages(context, typed, plan.predicate, records)
 
 
 async def _messages(
-    context: Context, records: AsyncIterator[tuple[Record, Mapping[int, int]]]
+    context: Context,
+    typed: TypedRecords | None,
+    predicate: Callable[[Record], bool],
+    records: AsyncIterator[tuple[Record, Mapping[int, int]]],
 ) -> AsyncGenerator[Message, None]:
     context.open_subscriptions += 1
     try:
         async for record, positions in records:
-            yield to_message(record, positions)
+            decoded = await decoded_record(typed, record)
+            # Checked again: a value decoded only now (a new writer schema) may not match.
+            if typed is None or predicate(decoded):
+                yield to_message(decoded, positions)
     finally:
         context.open_subscriptions -= 1
         await records.aclose()  # type: ignore[attr-defined]

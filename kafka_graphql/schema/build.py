@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import strawberry
@@ -10,8 +11,10 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 from strawberry.schema.config import StrawberryConfig
 
 from kafka_graphql.gate import OperationGate
+from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.schema.root import Mutation, Query, Subscription
 from kafka_graphql.schema.scalars import SCALAR_MAP
+from kafka_graphql.schema.typed import typed_roots
 from kafka_graphql.settings import LimitsSettings
 
 
@@ -22,12 +25,17 @@ class GatewaySchema(strawberry.Schema):
         return
 
 
-def build_schema(limits: LimitsSettings | None = None) -> strawberry.Schema:
+def build_schema(
+    limits: LimitsSettings | None = None, typed: Iterable[TypedRecords] = ()
+) -> strawberry.Schema:
+    """The generic API, plus the generated fields and types of each typed topic."""
     limits = limits or LimitsSettings()
+    typed = list(typed)
+    query, mutation, subscription = typed_roots(typed) if typed else (Query, Mutation, Subscription)
     return GatewaySchema(
-        query=Query,
-        mutation=Mutation,
-        subscription=Subscription,
+        query=query,
+        mutation=mutation,
+        subscription=subscription,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[
             # Factories: each operation gets fresh extension instances.

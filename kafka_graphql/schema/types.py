@@ -54,6 +54,23 @@ class MessagePage:
     )
 
 
+@strawberry.type(description="Relay's page information of a typed topic's connection.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(
+        description="True when the topic held more records past this page when it was read."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="Always false: reads go forward (Relay allows false when it is not known)."
+    )
+    start_cursor: Cursor | None = strawberry.field(
+        description="The first edge's cursor; null when the page has no edges."
+    )
+    end_cursor: Cursor | None = strawberry.field(
+        description="Continues right after every record this page read (also those the filter "
+        "passed over): pass it as `after` to the query or to the subscription. Never null."
+    )
+
+
 @strawberry.type(description="Where Kafka stored a produced message (acknowledged with acks=all).")
 class ProduceResult:
     topic: str

@@ -25,10 +25,19 @@ class UndecodableValue(ValueError):
     """A record's bytes do not follow the topic's value format."""
 
 
+class WriterSchemaNeeded(LookupError):
+    """`decode_now` met a writer schema id that is not cached yet: `await decode()` fetches it."""
+
+
 class ValueCodec(Protocol):
     def encode(self, value: object) -> bytes: ...
 
     async def decode(self, data: bytes) -> object: ...
+
+    def decode_now(self, data: bytes) -> object:
+        """`decode` without any I/O (filters run synchronously in the Kafka layer); raises
+        WriterSchemaNeeded when only `decode` can do it."""
+        ...
 
 
 class JsonCodec:
@@ -42,6 +51,9 @@ class JsonCodec:
         return text.encode("utf-8")
 
     async def decode(self, data: bytes) -> object:
+        return self.decode_now(data)
+
+    def decode_now(self, data: bytes) -> object:
         try:
             return json.loads(data)
         except ValueError as error:  # UnicodeDecodeError is a ValueError too
@@ -64,6 +76,9 @@ class AvroCodec:
         return b""
 
     async def decode(self, data: bytes) -> object:
+        return self.decode_now(data)
+
+    def decode_now(self, data: bytes) -> object:
         return self.read(data, self.values.parsed)
 
     def read(self, data: bytes | io.BytesIO, writer: Any) -> object:
@@ -96,17 +111,26 @@ class ConfluentAvroCodec(AvroCodec):
         return CONFLUENT_HEADER.pack(0, self.schema_id)
 
     async def decode(self, data: bytes) -> object:
-        if len(data) < CONFLUENT_HEADER.size or data[0] != 0:
-            raise UndecodableValue("not in Confluent's wire format (no magic byte 0)")
-        _magic, schema_id = CONFLUENT_HEADER.unpack_from(data)
-        writer = self._writers.get(schema_id)
-        if writer is None:
+        schema_id = _schema_id(data)
+        if schema_id not in self._writers:
             registered = await self.registry.by_id(schema_id)
             if registered.schema_type != "AVRO":
                 raise UndecodableValue(f"schema id {schema_id} is not an Avro schema")
-            writer = fastavro.parse_schema(json.loads(registered.text))
-            self._writers[schema_id] = writer
+            self._writers[schema_id] = fastavro.parse_schema(json.loads(registered.text))
+        return self.decode_now(data)
+
+    def decode_now(self, data: bytes) -> object:
+        writer = self._writers.get(_schema_id(data))
+        if writer is None:
+            raise WriterSchemaNeeded(_schema_id(data))
         return self.read(io.BytesIO(data[CONFLUENT_HEADER.size :]), writer)
+
+
+def _schema_id(data: bytes) -> int:
+    if len(data) < CONFLUENT_HEADER.size or data[0] != 0:
+        raise UndecodableValue("not in Confluent's wire format (no magic byte 0)")
+    _magic, schema_id = CONFLUENT_HEADER.unpack_from(data)
+    return int(schema_id)
 
 
 def _datum(values: AvroValues, value: object) -> object:

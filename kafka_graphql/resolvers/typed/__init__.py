@@ -1,0 +1,1 @@
+"""Resolvers of the typed topics' generated fields, bound per topic as closures."""

@@ -1,0 +1,95 @@
+"""One typed topic as its resolvers see it: its values, its generated types, its filter."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from kafka_graphql.cursor import encode_cursor
+from kafka_graphql.kafka import Record
+from kafka_graphql.resolvers.typed.records import Decoded, TypedRecords
+from kafka_graphql.resolvers.typed.values import OutputBuilder, ValueMismatch, input_to_plain
+from kafka_graphql.schema.scalars import Cursor, DateTime, Long
+from kafka_graphql.schema.typed.values import GeneratedTypes
+from kafka_graphql.schema.types import Header, as_datetime
+from kafka_graphql.typed.model import ObjectKind
+
+# (key, decoded plain value or None) -> whether the record is wanted.
+Matcher = Callable[[str | None, object], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class BoundTopic:
+    records: TypedRecords
+    generated: GeneratedTypes
+    builder: OutputBuilder
+    message_type: type[Any]
+    edge_type: type[Any]
+    connection_type: type[Any]
+    # The `where` input's type and how a plain `where` becomes a matcher; None without filters.
+    where_type: type[Any] | None = None
+    compile_where: Callable[[dict[str, Any] | None], Matcher] | None = None
+
+    @property
+    def topic(self) -> str:
+        return self.records.topic.rule.name
+
+    def message(self, record: Record, positions: Mapping[int, int], decoded: Decoded) -> Any:
+        value, errors = None, decoded.errors
+        if decoded.value is not None:
+            try:
+                value = self.builder.build(
+                    ObjectKind(self.records.topic.model.root), decoded.value, []
+                )
+            except ValueMismatch as error:
+                errors = (str(error),)
+        return self.message_type(
+            topic=record.topic,
+            partition=record.partition,
+            offset=Long(record.offset),
+            timestamp=DateTime(as_datetime(record.timestamp_ms)),
+            key=record.key,
+            headers=[Header(key=h.key, value=h.value) for h in record.headers],
+            cursor=Cursor(encode_cursor(record.topic, positions)),
+            value=value,
+            raw_value=record.value,
+            schema_errors=list(errors),
+        )
+
+    def matcher(self, where: object) -> Matcher | None:
+        """The compiled `where` (a generated input object), or None when there is none."""
+        if where is None or self.compile_where is None:
+            return None
+        return self.compile_where(input_to_plain(self.generated, where))
+
+    def wanted_now(self, matcher: Matcher | None) -> Callable[[Record], bool]:
+        """The predicate the Kafka layer runs. A record whose writer schema is not fetched yet
+        passes, and is checked again once decoded (`wanted`)."""
+
+        def predicate(record: Record) -> bool:
+            if matcher is None:
+                return True
+            decoded = self.records.decode_now(record)
+            return decoded is None or matcher(record.key, decoded.value)
+
+        return predicate
+
+
+def wanted(matcher: Matcher | None, record: Record, decoded: Decoded) -> bool:
+    return matcher is None or matcher(record.key, decoded.value)
+
+
+def with_annotations(function: Callable[..., Any], returns: object, **arguments: object) -> None:
+    """Gives a resolver closure the generated types in its signature, which Strawberry reads to
+    make the field's arguments and type. An argument annotated None is removed."""
+    signature = inspect.signature(function)
+    parameters = [
+        p.replace(annotation=arguments[p.name]) if p.name in arguments else p
+        for p in signature.parameters.values()
+        if arguments.get(p.name, True) is not None
+    ]
+    function.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=parameters, return_annotation=returns
+    )

@@ -1,0 +1,54 @@
+"""The typed produce mutations (`produceOrder`, `produceOrders`), bound per topic."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from kafka_graphql.context import Info
+from kafka_graphql.resolvers.convert import to_outgoing
+from kafka_graphql.resolvers.mutation import check_batch_size, produce_records
+from kafka_graphql.resolvers.typed.bound import BoundTopic, with_annotations
+from kafka_graphql.resolvers.typed.values import input_to_plain
+from kafka_graphql.schema.inputs import HeaderInput
+from kafka_graphql.schema.types import ProduceResult
+
+
+def produce_one_resolver(
+    bound: BoundTopic, value_input: type[Any]
+) -> Callable[..., Awaitable[ProduceResult]]:
+    async def resolve(
+        info: Info,
+        value: Any,
+        key: str | None = None,
+        headers: list[HeaderInput] | None = None,
+        partition: int | None = None,
+    ) -> ProduceResult:
+        plain = input_to_plain(bound.generated, value)
+        record = to_outgoing(plain, key, headers, partition, bound.records.encode)
+        return (await produce_records(info.context, bound.topic, [record]))[0]
+
+    with_annotations(resolve, ProduceResult, value=value_input)
+    return resolve
+
+
+def produce_many_resolver(
+    bound: BoundTopic, message_input: type[Any]
+) -> Callable[..., Awaitable[list[ProduceResult]]]:
+    async def resolve(info: Info, messages: list[Any]) -> list[ProduceResult]:
+        check_batch_size(info.context, len(messages))
+        # The whole batch is checked before anything is written: one bad message refuses it.
+        records = [
+            to_outgoing(
+                input_to_plain(bound.generated, m.value),
+                m.key,
+                m.headers,
+                m.partition,
+                lambda plain, i=i: bound.records.encode(plain, i),  # type: ignore[misc]
+            )
+            for i, m in enumerate(messages)
+        ]
+        return await produce_records(info.context, bound.topic, records)
+
+    with_annotations(resolve, list[ProduceResult], messages=list[message_input])  # type: ignore[valid-type]
+    return resolve

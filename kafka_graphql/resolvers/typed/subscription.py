@@ -1,0 +1,71 @@
+"""The typed subscription (`orders(where, after, ...)`), bound per topic."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
+from typing import Any, Optional
+
+from kafka_graphql.context import Context, Info
+from kafka_graphql.errors import LimitExceeded
+from kafka_graphql.kafka import Record
+from kafka_graphql.resolvers.positions import plan_read
+from kafka_graphql.resolvers.typed.bound import BoundTopic, Matcher, wanted, with_annotations
+from kafka_graphql.schema.scalars import Cursor, DateTime, Long
+
+
+def stream_resolver(bound: BoundTopic) -> Callable[..., Any]:
+    async def resolve(
+        info: Info,
+        where: Any = None,
+        after: Cursor | None = None,
+        from_offset: Long | None = None,
+        from_timestamp: DateTime | None = None,
+        partitions: list[int] | None = None,
+    ) -> AsyncGenerator[Any, None]:
+        # Everything is checked before the stream starts, as for `messages`.
+        context = info.context
+        limit = context.settings.limits.max_subscriptions_per_connection
+        if context.open_subscriptions >= limit:
+            raise LimitExceeded(f"at most {limit} subscriptions per connection")
+        matcher = bound.matcher(where)
+        plan = await plan_read(
+            context,
+            bound.topic,
+            partitions=partitions,
+            filter_spec=None,
+            after=after,
+            from_offset=from_offset,
+            from_timestamp=from_timestamp,
+            live=True,
+            predicate=bound.wanted_now(matcher),
+        )
+        records = context.kafka.stream(
+            plan.topic,
+            plan.start,
+            frozenset(plan.partitions) if plan.chosen else None,
+            plan.predicate,
+            context.settings.limits.subscriber_buffer_batches,
+        )
+        return _messages(bound, context, matcher, records)
+
+    where_type = Optional[bound.where_type] if bound.where_type else None  # noqa: UP045
+    message: Any = bound.message_type
+    with_annotations(resolve, AsyncGenerator[message, None], where=where_type)
+    return resolve
+
+
+async def _messages(
+    bound: BoundTopic,
+    context: Context,
+    matcher: Matcher | None,
+    records: AsyncIterator[tuple[Record, Mapping[int, int]]],
+) -> AsyncGenerator[Any, None]:
+    context.open_subscriptions += 1
+    try:
+        async for record, positions in records:
+            decoded = await bound.records.decode(record)
+            if wanted(matcher, record, decoded):
+                yield bound.message(record, positions, decoded)
+    finally:
+        context.open_subscriptions -= 1
+        await records.aclose()  # type: ignore[attr-defined]

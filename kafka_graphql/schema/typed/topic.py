@@ -1,0 +1,156 @@
+"""One typed topic's GraphQL surface: its message, edge, connection and input types, and its
+root fields bound to resolvers as closures over the topic."""
+
+from __future__ import annotations
+
+import types
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import strawberry
+from strawberry.types.field import StrawberryField
+
+from kafka_graphql.resolvers.typed import mutation, query, subscription
+from kafka_graphql.resolvers.typed.bound import BoundTopic, Matcher
+from kafka_graphql.resolvers.typed.records import TypedRecords
+from kafka_graphql.resolvers.typed.values import OutputBuilder
+from kafka_graphql.schema.inputs import HeaderInput
+from kafka_graphql.schema.scalars import JSON, Cursor, DateTime, Long
+from kafka_graphql.schema.typed.values import GeneratedTypes
+from kafka_graphql.schema.types import Header, PageInfo
+from kafka_graphql.typed.where import compile_where, filter_inputs
+
+
+@dataclass(frozen=True, slots=True)
+class TopicFields:
+    """Root fields by GraphQL name, for the Query, Mutation and Subscription types."""
+
+    query: dict[str, StrawberryField]
+    mutation: dict[str, StrawberryField]
+    subscription: dict[str, StrawberryField]
+
+
+def _type(name: str, description: str, fields: dict[str, tuple[object, str | None]]) -> Any:
+    namespace: dict[str, Any] = {"__annotations__": {}}
+    for attribute, (annotation, doc) in fields.items():
+        namespace["__annotations__"][attribute] = annotation
+        namespace[attribute] = strawberry.field(description=doc)
+    cls = types.new_class(name, (), {}, lambda ns: ns.update(namespace))
+    return strawberry.type(cls, name=name, description=description)
+
+
+def _input(name: str, description: str, fields: dict[str, tuple[object, object]]) -> Any:
+    namespace: dict[str, Any] = {"__annotations__": {}}
+    for attribute, (annotation, default) in fields.items():
+        namespace["__annotations__"][attribute] = annotation
+        if default is not ...:
+            namespace[attribute] = default
+    cls = types.new_class(name, (), {}, lambda ns: ns.update(namespace))
+    return strawberry.input(cls, name=name, description=description)
+
+
+def bind_topic(generated: GeneratedTypes, records: TypedRecords) -> TopicFields:
+    topic = records.topic
+    rule, model = topic.rule, topic.model
+    assert rule.type is not None
+    generated.add(model)
+    name = rule.type
+    root = generated.objects[model.root]
+    message = _type(
+        f"{name}Message",
+        f"A record of topic {rule.name}; `value` is null, and `schemaErrors` says why, when "
+        "the record does not decode or match the topic's schema.",
+        {
+            "topic": (str, None),
+            "partition": (int, None),
+            "offset": (Long, None),
+            "timestamp": (DateTime, None),
+            "key": (Optional[str], None),  # noqa: UP045
+            "headers": (list[Header], None),
+            "cursor": (Cursor, "Where this message is: pass it as `after` to continue after it."),
+            "value": (Optional[root], f"The value as a {model.root}."),  # noqa: UP045
+            "raw_value": (
+                Optional[JSON],  # noqa: UP045
+                "The value as the generic `messages` API reads bytes: JSON, else UTF-8 text, "
+                'else {"$binary": ...}.',
+            ),
+            "schema_errors": (list[str], "Why `value` is null; empty when it is not."),
+        },
+    )
+    edge = _type(
+        f"{name}Edge",
+        f"A {name}Message and its cursor.",
+        {"cursor": (Cursor, None), "node": (message, None)},
+    )
+    connection = _type(
+        f"{name}Connection",
+        f"A page of topic {rule.name} (a Relay connection).",
+        {"edges": (list[edge], None), "page_info": (PageInfo, None)},  # type: ignore[valid-type]
+    )
+    value_input = generated.inputs[model.root]
+    message_input = _input(
+        f"{name}MessageInput",
+        f"One message of produce{_pascal(rule.root_field)}.",
+        {
+            "value": (value_input, ...),
+            "key": (Optional[str], None),  # noqa: UP045
+            "headers": (Optional[list[HeaderInput]], None),  # noqa: UP045
+            "partition": (Optional[int], None),  # noqa: UP045
+        },
+    )
+    where_type = generated.add_filters(filter_inputs(model))
+
+    def compile_plain(plain: dict[str, Any] | None) -> Matcher:
+        return compile_where(model, plain)
+
+    bound = BoundTopic(
+        records,
+        generated,
+        OutputBuilder(generated),
+        message,
+        edge,
+        connection,
+        where_type,
+        compile_plain,
+    )
+    field = rule.root_field
+    description = rule.description or model.root_type.description
+    about = f" ({description})" if description else ""
+    return TopicFields(
+        query={
+            field: strawberry.field(
+                resolver=query.connection_resolver(bound),
+                name=field,
+                description=f"A page of topic {rule.name}{about}, oldest first, as a Relay "
+                "connection. Starts at the earliest offset unless after, fromOffset or "
+                "fromTimestamp says otherwise.",
+            )
+        },
+        mutation={
+            f"produce{name}": strawberry.mutation(
+                resolver=mutation.produce_one_resolver(bound, value_input),
+                name=f"produce{name}",
+                description=f"Write one {name} to topic {rule.name}, validated against its "
+                "schema first; answered once Kafka acknowledged it (acks=all).",
+            ),
+            f"produce{_pascal(field)}": strawberry.mutation(
+                resolver=mutation.produce_many_resolver(bound, message_input),
+                name=f"produce{_pascal(field)}",
+                description=f"Write several {name} values to topic {rule.name}. All are "
+                "validated first: one bad message refuses the batch and nothing is written.",
+            ),
+        },
+        subscription={
+            field: strawberry.subscription(
+                resolver=subscription.stream_resolver(bound),
+                name=field,
+                description=f"Messages of topic {rule.name} as they arrive. With after, "
+                "fromOffset or fromTimestamp it first replays from there, then continues live "
+                "without a gap.",
+            )
+        },
+    )
+
+
+def _pascal(name: str) -> str:
+    return name[:1].upper() + name[1:]

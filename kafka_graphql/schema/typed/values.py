@@ -1,0 +1,226 @@
+"""Model types -> Strawberry types, created at start-up: output objects, enums, unions and inputs.
+
+The binder knows no schema language: it reads only the neutral model (typed/model.py). Types of
+several topics share one GeneratedTypes, so a name two topics generate (with one shape, which the
+loader checks) is one GraphQL type.
+"""
+
+from __future__ import annotations
+
+import enum
+import keyword
+import types
+from dataclasses import dataclass
+from typing import Annotated, Any, Optional, Union
+
+import strawberry
+
+from kafka_graphql.schema.scalars import JSON, DateTime, Long
+from kafka_graphql.typed.model import (
+    EnumKind,
+    EnumType,
+    Kind,
+    ListKind,
+    NamedType,
+    ObjectKind,
+    ObjectType,
+    Scalar,
+    ScalarKind,
+    TypeModel,
+    UnionKind,
+    UnionType,
+)
+from kafka_graphql.typed.where import InputSpec
+
+SCALARS: dict[Scalar, object] = {
+    Scalar.STRING: str,
+    Scalar.INT: int,
+    Scalar.LONG: Long,
+    Scalar.FLOAT: float,
+    Scalar.BOOLEAN: bool,
+    Scalar.DATETIME: DateTime,
+    # Base64 text at the edge, as the model's plain values carry it.
+    Scalar.BYTES: str,
+    Scalar.JSON: JSON,
+}
+# The scalars filter inputs name (typed/where/inputs.py).
+FILTER_SCALARS: dict[str, object] = {
+    "String": str,
+    "Int": int,
+    "Long": Long,
+    "Float": float,
+    "Boolean": bool,
+    "DateTime": DateTime,
+}
+
+
+def python_name(field_name: str) -> str:
+    """The attribute a GraphQL field lives in (GraphQL names may be Python keywords)."""
+    return field_name + "_" if keyword.iskeyword(field_name) else field_name
+
+
+@dataclass(frozen=True, slots=True)
+class UnionInput:
+    """How a `oneOf` input of a union becomes a plain value: the member set names its type."""
+
+    union: UnionType
+    # Python attribute -> member type name.
+    members: dict[str, str]
+
+
+class GeneratedTypes:
+    """Every generated Strawberry type by its model name."""
+
+    def __init__(self) -> None:
+        self.models: dict[str, NamedType] = {}
+        self.objects: dict[str, type[Any]] = {}
+        self.inputs: dict[str, type[Any]] = {}
+        self.enums: dict[str, type[enum.Enum]] = {}
+        self.unions: dict[str, object] = {}
+        self.union_inputs: dict[str, type[Any]] = {}
+        self.union_input_specs: dict[type[Any], UnionInput] = {}
+        self.filters: dict[str, type[Any]] = {}
+
+    def add(self, model: TypeModel) -> None:
+        """Creates the types of `model` not created yet (a topic's root type among them)."""
+        new = [t for t in model.types if t.name not in self.models]
+        self.models.update((t.name, t) for t in new)
+        # Classes first, fields second: recursive and mutually referring types need the other
+        # class to exist when their annotations are written.
+        for named in new:
+            match named:
+                case EnumType(name, values, description):
+                    make_enum: Any = enum.Enum
+                    python_enum = make_enum(name, [(v, v) for v in values])
+                    self.enums[name] = strawberry.enum(python_enum, description=description)
+                case ObjectType(name):
+                    self.objects[name] = types.new_class(name)
+                    self.inputs[name] = types.new_class(f"{name}Input")
+                case UnionType(name):
+                    self.union_inputs[name] = types.new_class(f"{name}Input")
+        for named in new:
+            if isinstance(named, UnionType):
+                classes = tuple(self.objects[m.type_name] for m in named.members)
+                self.unions[named.name] = Annotated[
+                    Union[classes],  # noqa: UP007 - a runtime-built union needs the subscript form
+                    strawberry.union(named.name, description=named.description),
+                ]
+        for named in new:
+            if isinstance(named, ObjectType):
+                self._object(named)
+                self._input(named)
+            elif isinstance(named, UnionType):
+                self._union_input(named)
+
+    def add_filters(self, specs: tuple[InputSpec, ...]) -> type[Any]:
+        """Creates the filter inputs not created yet; returns the first (the root's Where).
+
+        Specs of one name are identical across topics (typed/where), so the first one wins."""
+        new = [spec for spec in specs if spec.name not in self.filters]
+        for spec in new:
+            self.filters[spec.name] = types.new_class(spec.name)
+        for spec in new:
+            cls = self.filters[spec.name]
+            cls.__annotations__ = {}
+            for f in spec.fields:
+                attribute = python_name(f.name)
+                base = (
+                    self.filters.get(f.type_name)
+                    or FILTER_SCALARS.get(f.type_name)
+                    or self.enums[f.type_name]
+                )
+                annotation = list[base] if f.is_list else base  # type: ignore[valid-type]
+                cls.__annotations__[attribute] = Optional[annotation]  # noqa: UP045
+                setattr(
+                    cls,
+                    attribute,
+                    strawberry.field(
+                        name=f.name, description=f.description, default=strawberry.UNSET
+                    ),
+                )
+            strawberry.input(cls, name=spec.name, description=spec.description)
+        return self.filters[specs[0].name]
+
+    def output(self, kind: Kind, nullable: bool) -> object:
+        """The annotation of an output field of this kind."""
+        match kind:
+            case ScalarKind(scalar):
+                base = SCALARS[scalar]
+            case EnumKind(name):
+                base = self.enums[name]
+            case ObjectKind(name):
+                base = self.objects[name]
+            case UnionKind(name):
+                base = self.unions[name]
+            case ListKind(of, items_nullable):
+                base = list[self.output(of, items_nullable)]  # type: ignore[misc]
+        return Optional[base] if nullable else base  # noqa: UP045 - built at runtime
+
+    def input(self, kind: Kind, nullable: bool) -> object:
+        """The annotation of an input field of this kind."""
+        match kind:
+            case ObjectKind(name):
+                base: object = self.inputs[name]
+            case UnionKind(name):
+                base = self.union_inputs[name]
+            case ListKind(of, items_nullable):
+                base = list[self.input(of, items_nullable)]  # type: ignore[misc]
+            case _:
+                return self.output(kind, nullable)
+        return Optional[base] if nullable else base  # noqa: UP045 - built at runtime
+
+    def _object(self, model: ObjectType) -> None:
+        cls = self.objects[model.name]
+        cls.__annotations__ = {}
+        for f in model.fields:
+            attribute = python_name(f.name)
+            cls.__annotations__[attribute] = self.output(f.kind, f.nullable)
+            setattr(
+                cls,
+                attribute,
+                strawberry.field(
+                    name=f.name,
+                    description=f.description,
+                    deprecation_reason=f.deprecation,
+                    default=None,
+                ),
+            )
+        strawberry.type(cls, name=model.name, description=model.description)
+
+    def _input(self, model: ObjectType) -> None:
+        cls = self.inputs[model.name]
+        cls.__annotations__ = {}
+        for f in model.fields:
+            attribute = python_name(f.name)
+            cls.__annotations__[attribute] = self.input(f.kind, f.nullable)
+            if f.nullable:
+                # GraphQL allows deprecating only optional input fields.
+                field = strawberry.field(
+                    name=f.name,
+                    description=f.description,
+                    deprecation_reason=f.deprecation,
+                    default=strawberry.UNSET,
+                )
+            else:
+                field = strawberry.field(name=f.name, description=f.description)
+            setattr(cls, attribute, field)
+        description = f"A {model.name} to write: validated against the topic's schema."
+        strawberry.input(cls, name=f"{model.name}Input", description=description)
+
+    def _union_input(self, model: UnionType) -> None:
+        cls = self.union_inputs[model.name]
+        cls.__annotations__ = {}
+        members: dict[str, str] = {}
+        for member in model.members:
+            field_name = member.type_name[:1].lower() + member.type_name[1:]
+            attribute = python_name(field_name)
+            members[attribute] = member.type_name
+            cls.__annotations__[attribute] = Optional[self.inputs[member.type_name]]  # noqa: UP045
+            setattr(cls, attribute, strawberry.field(name=field_name, default=strawberry.UNSET))
+        strawberry.input(
+            cls,
+            name=f"{model.name}Input",
+            description=f"Exactly one member of {model.name}.",
+            one_of=True,
+        )
+        self.union_input_specs[cls] = UnionInput(model, members)
