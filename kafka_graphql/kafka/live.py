@@ -244,7 +244,7 @@ class TopicFeed:
         old, self._consumer = self._consumer, await self._new_consumer()
         with contextlib.suppress(Exception):
             async with asyncio.timeout(self._settings.request_timeout_s):
-                await old.stop()
+                await stop_consumer(old)
         # The feed's positions are the next offsets to offer: nothing is skipped or repeated.
         self._assign(dict(self.positions))
         self._behind = {}

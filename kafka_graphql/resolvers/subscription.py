@@ -17,6 +17,13 @@ from kafka_graphql.schema.scalars import Cursor, DateTime, Long
 from kafka_graphql.schema.types import Message
 
 
+def check_subscription_slot(context: Context) -> None:
+    """The per-connection cap, checked before a stream (generic or typed) starts."""
+    limit = context.settings.limits.max_subscriptions_per_connection
+    if context.open_subscriptions >= limit:
+        raise LimitExceeded(f"at most {limit} subscriptions per connection")
+
+
 async def resolve_message_stream(
     info: Info,
     topic: str,
@@ -29,9 +36,7 @@ async def resolve_message_stream(
     """Validate everything before the stream starts, so that bad input is answered with an
     `error` message rather than a broken stream; then stream."""
     context = info.context
-    limit = context.settings.limits.max_subscriptions_per_connection
-    if context.open_subscriptions >= limit:
-        raise LimitExceeded(f"at most {limit} subscriptions per connection")
+    check_subscription_slot(context)
     typed = context.typed.get(topic)
     plan = await plan_read(
         context,

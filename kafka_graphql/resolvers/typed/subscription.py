@@ -6,9 +6,9 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from typing import Any, Optional
 
 from kafka_graphql.context import Context, Info
-from kafka_graphql.errors import LimitExceeded
 from kafka_graphql.kafka import Record
 from kafka_graphql.resolvers.positions import plan_read
+from kafka_graphql.resolvers.subscription import check_subscription_slot
 from kafka_graphql.resolvers.typed.bound import BoundTopic, Matcher, wanted, with_annotations
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
 
@@ -24,9 +24,7 @@ def stream_resolver(bound: BoundTopic) -> Callable[..., Any]:
     ) -> AsyncGenerator[Any, None]:
         # Everything is checked before the stream starts, as for `messages`.
         context = info.context
-        limit = context.settings.limits.max_subscriptions_per_connection
-        if context.open_subscriptions >= limit:
-            raise LimitExceeded(f"at most {limit} subscriptions per connection")
+        check_subscription_slot(context)
         matcher = bound.matcher(where)
         plan = await plan_read(
             context,
