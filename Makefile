@@ -36,13 +36,16 @@ registry-up:
 registry-down:
 	@$(REGISTRY) down dev
 
-# Starts the dev broker (unless KAFKA_BOOTSTRAP_SERVERS names one already) and the gateway with
-# the demo configuration. The dev schema registry (`make registry-up`) joins once the demo has a
-# registry-backed topic.
+# Starts the dev broker (unless KAFKA_BOOTSTRAP_SERVERS names one already), the dev schema
+# registry (unless KAFKA_GRAPHQL_SCHEMA_REGISTRY_URL names one, or the configuration has no
+# [schema_registry]), seeds the demo's registry subject when it is missing, and runs the gateway.
 run: install
 	@[ -n "$${KAFKA_BOOTSTRAP_SERVERS:-}" ] || $(MAKE) --no-print-directory kafka-up
+	@[ -n "$${KAFKA_GRAPHQL_SCHEMA_REGISTRY_URL:-}" ] || ! grep -q '^\[schema_registry\]' $(CONFIG) \
+		|| $(MAKE) --no-print-directory registry-up
 	@# GraphiQL's own files, if npm is here; otherwise GraphiQL loads them from a CDN.
 	@$(PY) scripts/graphiql-assets.py --optional
+	@$(PY) -m kafka_graphql.demo_registry --config $(CONFIG)
 	@$(PY) -m kafka_graphql.dev_banner --config $(CONFIG)
 	@$(PY) -m kafka_graphql --config $(CONFIG)
 

@@ -12,20 +12,35 @@ def main() -> None:
     parser.add_argument("--config")
     settings = load_settings(parser.parse_args().config)
     url = f"http://{settings.server.host}:{settings.server.port}/graphql"
-    topic = next((t.name for t in settings.topics), "demo.orders")
-    print(
-        f"""
-  kafka-graphql is starting
-    GraphiQL:  {url}
-    Kafka:     {settings.kafka.bootstrap_servers}
-
-  Try, in one GraphiQL tab:   subscription {{ messages(topic: "{topic}") {{ offset key value }} }}
-  and in another:             mutation {{ produce(topic: "{topic}", key: "k1",
-                                          value: {{id: 1, total: 9.5}}) {{ partition offset }} }}
-  Stop with Ctrl-C; `make kafka-down` stops the broker.
-""",
-        flush=True,
-    )
+    registry = settings.schema_registry.url
+    typed = [t for t in settings.topics if t.type is not None]
+    lines = [
+        "",
+        "  kafka-graphql is starting",
+        f"    GraphiQL:         {url}",
+        f"    Kafka:            {settings.kafka.bootstrap_servers}",
+    ]
+    if registry is not None:
+        lines.append(f"    Schema registry:  {registry}")
+    if typed:
+        lines.append("    Typed topics:     " + ", ".join(f"{t.name} ({t.type})" for t in typed))
+        lines += [
+            "",
+            "  Try the tour in README.md, or in GraphiQL:",
+            f"    subscription {{ {typed[0].root_field} {{ offset key value {{ __typename }} }} }}",
+        ]
+    else:
+        topic = next((t.name for t in settings.topics), "demo.events")
+        lines += [
+            "",
+            "  Try, in GraphiQL:",
+            f'    subscription {{ messages(topic: "{topic}") {{ offset value }} }}',
+        ]
+    lines += [
+        "  Stop with Ctrl-C; `make kafka-down` and `make registry-down` stop the services.",
+        "",
+    ]
+    print("\n".join(lines), flush=True)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ fetch() {
   log "resolving Apicurio Registry $version from Maven Central (once)..."
   rm -rf "$app" && mkdir -p "$app"
   # Run from .registry/: without a pom the plugin writes its bookkeeping under the current folder.
-  (cd "$home" && mvn -q -B dependency:unpack \
+  (cd "$home" && mvn -q -B -Dstyle.color=never dependency:unpack \
     -Dartifact="io.apicurio:apicurio-registry-app:$version:tar.gz:all" \
     -DoutputDirectory="$app") >&2
   [ -f "$app/apicurio-registry-app-$version-runner.jar" ] \
