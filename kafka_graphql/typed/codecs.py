@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import struct
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import fastavro
@@ -19,6 +20,9 @@ from kafka_graphql.typed.registry import SchemaRegistryClient
 
 # Confluent's wire format: magic byte 0, then the writer schema's id as a big-endian uint32.
 CONFLUENT_HEADER = struct.Struct(">bI")
+# (value read into the topic's schema, the same bytes read with the writer's schema alone) ->
+# the value to serve (typed/kept.py puts back the fields the topic's schema dropped).
+Graft = Callable[[object, object], object]
 
 
 class UndecodableValue(ValueError):
@@ -90,10 +94,17 @@ class ConfluentAvroCodec(AvroCodec):
     """Confluent's wire format: writes with the topic's registry schema id, reads any writer
     schema by the id in the value (fetched from the registry once, then cached)."""
 
-    def __init__(self, values: AvroValues, schema_id: int, registry: SchemaRegistryClient) -> None:
+    def __init__(
+        self,
+        values: AvroValues,
+        schema_id: int,
+        registry: SchemaRegistryClient,
+        graft: Graft | None = None,
+    ) -> None:
         super().__init__(values)
         self.schema_id = schema_id
         self.registry = registry
+        self.graft = graft
         self._writers: dict[int, Any] = {schema_id: values.parsed}
 
     def _prefix(self) -> bytes:
@@ -119,7 +130,12 @@ class ConfluentAvroCodec(AvroCodec):
         writer = self._writers.get(schema_id)
         if writer is None:
             raise WriterSchemaNeeded(schema_id)
-        return self.read(data[CONFLUENT_HEADER.size :], writer)
+        body = data[CONFLUENT_HEADER.size :]
+        value = self.read(body, writer)
+        if self.graft is None or schema_id == self.schema_id:
+            return value
+        # Another writer schema: it may carry kept fields that resolution just dropped.
+        return self.graft(value, self.values.from_avro(_read(body, writer, None)))
 
 
 def _read(data: bytes, writer: Any, reader: Any) -> object:

@@ -190,7 +190,8 @@ class GeneratedTypes:
     def _input(self, model: ObjectType) -> None:
         cls = self.inputs[model.name]
         cls.__annotations__ = {}
-        for f in model.fields:
+        # A kept field is not in the schema: values are written as the schema says (kept.py).
+        for f in (f for f in model.fields if not f.kept):
             attribute = python_name(f.name)
             cls.__annotations__[attribute] = self.input(f.kind, f.nullable)
             if f.nullable:
