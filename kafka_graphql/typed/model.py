@@ -62,6 +62,9 @@ class Field:
     # Not in the schema: kept by the `deprecated` setting for the records that still carry it.
     # It is read (and filtered on) but never written.
     kept: bool = False
+    # The schema fills it in when a written value leaves it out (Avro's `default`), so a writer
+    # need not give it: adding such a field must not break producers that do not know it yet.
+    has_default: bool = False
 
 
 @dataclass(frozen=True, slots=True)
