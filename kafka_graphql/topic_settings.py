@@ -23,6 +23,8 @@ class TopicSettingsError(ValueError):
 VALUE_FORMATS = ("json", "avro", "avro-confluent")
 # `value_schema` naming the registry instead of a file: the latest version of "<topic>-value".
 REGISTRY_SCHEMA = "registry"
+# The types `deprecated_types` may give a kept field: the scalars its old values can have.
+KEPT_FIELD_TYPES = ("String", "Int", "Long", "Float", "Boolean", "DateTime", "JSON")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,8 @@ class TopicRule:
     # "Type.field" -> deprecation reason: keeps a field the schema dropped, marked @deprecated.
     # (`dataclasses.field`: the key `field` above shadows the bare name in this class body.)
     deprecated: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    # "Type.field" -> the GraphQL type of a kept field (one the schema dropped); default JSON.
+    deprecated_types: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def is_typed(self) -> bool:
@@ -117,8 +121,9 @@ def validate_typed_topics(topics: tuple[TopicRule, ...], registry: SchemaRegistr
                     raise TopicSettingsError(
                         f"{key}.{name} needs {key}.type (only typed topics have it)"
                     )
-            if rule.deprecated:
-                raise TopicSettingsError(f"{key}.deprecated needs {key}.type")
+            for name in ("deprecated", "deprecated_types"):
+                if getattr(rule, name):
+                    raise TopicSettingsError(f"{key}.{name} needs {key}.type")
             continue
         assert rule.type is not None
         if any(c in rule.name for c in "*?["):
@@ -148,6 +153,16 @@ def validate_typed_topics(topics: tuple[TopicRule, ...], registry: SchemaRegistr
         for target in rule.deprecated:
             if not re.fullmatch(r"[_A-Za-z][_0-9A-Za-z]*\.[_A-Za-z][_0-9A-Za-z]*", target):
                 raise TopicSettingsError(f'{key}.deprecated key {target!r} must be "Type.field"')
+        for target, type_name in rule.deprecated_types.items():
+            if target not in rule.deprecated:
+                raise TopicSettingsError(
+                    f"{key}.deprecated_types key {target!r} must also be in {key}.deprecated"
+                )
+            if type_name not in KEPT_FIELD_TYPES:
+                raise TopicSettingsError(
+                    f"{key}.deprecated_types.{target} must be one of "
+                    f"{', '.join(KEPT_FIELD_TYPES)}, got {type_name!r}"
+                )
 
 
 def _validate_value_schema(rule: TopicRule, registry: SchemaRegistrySettings, key: str) -> None:

@@ -147,7 +147,10 @@ class _Walker:
             of, nullable = self.kind(
                 avro_field["type"], path, graphql_name + pascal(field_name), space
             )
-            fields.append(Field(field_name, of, nullable, avro_field.get("doc")))
+            has_default = "default" in avro_field
+            fields.append(
+                Field(field_name, of, nullable, avro_field.get("doc"), has_default=has_default)
+            )
         built = ObjectType(graphql_name, tuple(fields), doc or node.get("doc"))
         if seen_before:
             self.catalog.add(built, name)  # the same short name elsewhere: same shape or fail

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import struct
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import fastavro
@@ -19,6 +20,9 @@ from kafka_graphql.typed.registry import SchemaRegistryClient
 
 # Confluent's wire format: magic byte 0, then the writer schema's id as a big-endian uint32.
 CONFLUENT_HEADER = struct.Struct(">bI")
+# (value read into the topic's schema, the same bytes read with the writer's schema alone) ->
+# the value to serve (typed/kept.py puts back the fields the topic's schema dropped).
+Graft = Callable[[object, object], object]
 
 
 class UndecodableValue(ValueError):
@@ -81,30 +85,26 @@ class AvroCodec:
     def decode_now(self, data: bytes) -> object:
         return self.read(data, self.values.parsed)
 
-    def read(self, data: bytes | io.BytesIO, writer: Any) -> object:
+    def read(self, data: bytes, writer: Any) -> object:
         """Reads with `writer` (the schema the bytes were written with) into the topic's schema."""
-        stream = data if isinstance(data, io.BytesIO) else io.BytesIO(data)
-        try:
-            datum = fastavro.schemaless_reader(
-                stream,
-                writer,
-                self.values.parsed,
-                return_record_name=True,
-                return_record_name_override=True,
-            )
-        except Exception as error:  # noqa: BLE001 - fastavro fails with many unrelated types
-            raise UndecodableValue(f"not Avro of this topic's schema: {error}") from None
-        return self.values.from_avro(datum)
+        return self.values.from_avro(_read(data, writer, self.values.parsed))
 
 
 class ConfluentAvroCodec(AvroCodec):
     """Confluent's wire format: writes with the topic's registry schema id, reads any writer
     schema by the id in the value (fetched from the registry once, then cached)."""
 
-    def __init__(self, values: AvroValues, schema_id: int, registry: SchemaRegistryClient) -> None:
+    def __init__(
+        self,
+        values: AvroValues,
+        schema_id: int,
+        registry: SchemaRegistryClient,
+        graft: Graft | None = None,
+    ) -> None:
         super().__init__(values)
         self.schema_id = schema_id
         self.registry = registry
+        self.graft = graft
         self._writers: dict[int, Any] = {schema_id: values.parsed}
 
     def _prefix(self) -> bytes:
@@ -116,14 +116,57 @@ class ConfluentAvroCodec(AvroCodec):
             registered = await self.registry.by_id(schema_id)
             if registered.schema_type != "AVRO":
                 raise UndecodableValue(f"schema id {schema_id} is not an Avro schema")
-            self._writers[schema_id] = fastavro.parse_schema(json.loads(registered.text))
+            try:
+                writer = fastavro.parse_schema(json.loads(registered.text))
+            except Exception as error:  # noqa: BLE001 - json and fastavro raise several types
+                raise UndecodableValue(
+                    f"schema id {schema_id} is not a valid Avro schema: {_why(error)}"
+                ) from None
+            self._writers[schema_id] = writer
         return self.decode_now(data)
 
     def decode_now(self, data: bytes) -> object:
-        writer = self._writers.get(_schema_id(data))
+        schema_id = _schema_id(data)
+        writer = self._writers.get(schema_id)
         if writer is None:
-            raise WriterSchemaNeeded(_schema_id(data))
-        return self.read(io.BytesIO(data[CONFLUENT_HEADER.size :]), writer)
+            raise WriterSchemaNeeded(schema_id)
+        body = data[CONFLUENT_HEADER.size :]
+        value = self.read(body, writer)
+        if self.graft is None or schema_id == self.schema_id:
+            return value
+        # Another writer schema: it may carry kept fields that resolution just dropped.
+        return self.graft(value, self.values.from_avro(_read(body, writer, None)))
+
+
+def _read(data: bytes, writer: Any, reader: Any) -> object:
+    """The datum of `data` written with `writer`, resolved into `reader` (None: read as written).
+
+    Every byte must belong to the value: bytes left over mean it was written with a schema other
+    than `writer` (schemaless Avro does not say which), and what was read is not to be trusted.
+    """
+    stream = io.BytesIO(data)
+    try:
+        datum = fastavro.schemaless_reader(
+            stream,
+            writer,
+            reader,
+            return_record_name=True,
+            return_record_name_override=True,
+        )
+    except Exception as error:  # noqa: BLE001 - fastavro fails with many unrelated types
+        raise UndecodableValue(f"not Avro of this topic's schema: {_why(error)}") from None
+    left = len(data) - stream.tell()
+    if left:
+        raise UndecodableValue(
+            f"not Avro of this topic's schema: {left} bytes left over after the value"
+        )
+    return datum
+
+
+def _why(error: Exception) -> str:
+    if isinstance(error, EOFError):  # fastavro's has no message of its own
+        return "the bytes end before the value does"
+    return str(error) or type(error).__name__
 
 
 def _schema_id(data: bytes) -> int:

@@ -9,15 +9,32 @@ from collections.abc import Mapping
 from kafka_graphql.typed.errors import SchemaProblem
 from kafka_graphql.typed.model import Field, ObjectType, Scalar, ScalarKind, TypeModel
 
+# `deprecated_types` names (topic_settings.KEPT_FIELD_TYPES) -> the model's scalars.
+KEPT_SCALARS: Mapping[str, Scalar] = {
+    "String": Scalar.STRING,
+    "Int": Scalar.INT,
+    "Long": Scalar.LONG,
+    "Float": Scalar.FLOAT,
+    "Boolean": Scalar.BOOLEAN,
+    "DateTime": Scalar.DATETIME,
+    "JSON": Scalar.JSON,
+}
+
 
 def apply_deprecations(
-    model: TypeModel, deprecated: Mapping[str, str], topic: str, source: str
+    model: TypeModel,
+    deprecated: Mapping[str, str],
+    topic: str,
+    source: str,
+    kept_types: Mapping[str, str] | None = None,
 ) -> TypeModel:
     """The model with each configured field marked @deprecated.
 
-    A field the schema no longer has comes back as a nullable free-form (json) field: its old
-    values still sit in the topic, and new values simply lack it.
+    A field the schema no longer has comes back as a kept field (`Field.kept`): nullable, of the
+    type `kept_types` gives it (JSON when it gives none), read from the records that still carry
+    it and never written. The schema no longer says what its type was, so only the setting can.
     """
+    kept_types = kept_types or {}
     types = list(model.types)
     for target, reason in deprecated.items():
         type_name, _, field_name = target.partition(".")
@@ -29,9 +46,18 @@ def apply_deprecations(
             )
         existing = owner.field(field_name)
         if existing is not None:
+            if target in kept_types:
+                raise SchemaProblem(
+                    topic,
+                    source,
+                    "",
+                    f"deprecated_types {target!r}: the schema still has the field, and gives "
+                    "its type",
+                )
             kept = dataclasses.replace(existing, deprecation=reason)
             fields = tuple(kept if f.name == field_name else f for f in owner.fields)
         else:
-            fields = (*owner.fields, Field(field_name, ScalarKind(Scalar.JSON), True, None, reason))
+            kind = ScalarKind(KEPT_SCALARS[kept_types.get(target, "JSON")])
+            fields = (*owner.fields, Field(field_name, kind, True, None, reason, kept=True))
         types[index] = dataclasses.replace(owner, fields=fields)
     return dataclasses.replace(model, types=tuple(types))

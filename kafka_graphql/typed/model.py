@@ -7,6 +7,7 @@ Object, union and enum types are referenced by name, so recursive schemas need n
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -58,6 +59,12 @@ class Field:
     nullable: bool
     description: str | None = None
     deprecation: str | None = None
+    # Not in the schema: kept by the `deprecated` setting for the records that still carry it.
+    # It is read (and filtered on) but never written.
+    kept: bool = False
+    # The schema fills it in when a written value leaves it out (Avro's `default`), so a writer
+    # need not give it: adding such a field must not break producers that do not know it yet.
+    has_default: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +99,17 @@ class UnionType:
     # The property whose value tells members apart; None for Avro unions (see UnionMember.tag).
     discriminator: str | None
     description: str | None = None
+
+    def member_for(self, value: Mapping[str, object]) -> str | None:
+        """The type name of the member a plain value is, or None when it is none of them."""
+        for member in self.members:
+            if self.discriminator is None:
+                found = value.get("__typename") == member.type_name
+            else:
+                found = value.get(self.discriminator) == member.tag
+            if found:
+                return member.type_name
+        return None
 
 
 NamedType = ObjectType | EnumType | UnionType

@@ -41,6 +41,10 @@ def snapshot(model: TypeModel) -> str:
                     text = f"  {f.name}: {kind_text(f.kind)}{'' if f.nullable else '!'}"
                     if f.deprecation:
                         text += f" @deprecated({f.deprecation})"
+                    if f.has_default:
+                        text += " = default"
+                    if f.kept:
+                        text += " kept"
                     if f.description:
                         text += f"  # {f.description}"
                     lines.append(text)

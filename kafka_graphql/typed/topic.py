@@ -18,6 +18,7 @@ from kafka_graphql.typed.deprecations import apply_deprecations
 from kafka_graphql.typed.errors import SchemaProblem
 from kafka_graphql.typed.json_schema import json_schema_model
 from kafka_graphql.typed.json_values import JsonSchemaValidator
+from kafka_graphql.typed.kept import KeptFields
 from kafka_graphql.typed.model import TypeModel
 from kafka_graphql.typed.problems import ValueValidator
 from kafka_graphql.typed.registry import SchemaRegistryClient
@@ -33,6 +34,8 @@ class TypedTopic:
     codec: ValueCodec
     # The registry's id of the schema in use (`value_schema = "registry"`), else None.
     schema_id: int | None = None
+    # Fields the schema dropped that `deprecated` keeps; None when there are none.
+    kept: KeptFields | None = None
 
 
 async def load_typed_topics(
@@ -81,17 +84,19 @@ async def load_typed_topic(rule: TopicRule, registry: SchemaRegistryClient | Non
         )
     build = avro_model if is_avro else json_schema_model
     model = build(rule.name, rule.type, document, source, rule.description)
-    model = apply_deprecations(model, rule.deprecated, rule.name, source)
+    model = apply_deprecations(model, rule.deprecated, rule.name, source, rule.deprecated_types)
+    kept = KeptFields(model) or None
     if not is_avro:
-        return TypedTopic(rule, model, JsonSchemaValidator(document), JsonCodec(), schema_id)
+        validator = JsonSchemaValidator(document)
+        return TypedTopic(rule, model, validator, JsonCodec(), schema_id, kept)
     values = AvroValues(document)
+    graft = kept.graft if kept else None
     if rule.format == "avro-confluent":
         assert registry is not None
         assert schema_id is not None
-        return TypedTopic(
-            rule, model, values, ConfluentAvroCodec(values, schema_id, registry), schema_id
-        )
-    return TypedTopic(rule, model, values, AvroCodec(values), schema_id)
+        codec = ConfluentAvroCodec(values, schema_id, registry, graft)
+        return TypedTopic(rule, model, values, codec, schema_id, kept)
+    return TypedTopic(rule, model, values, AvroCodec(values), schema_id, kept)
 
 
 def _parse(topic: str, source: str, text: str) -> Any:

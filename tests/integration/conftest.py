@@ -35,6 +35,14 @@ def bootstrap() -> str:
     return servers
 
 
+@pytest.fixture(scope="session")
+def registry_url() -> str:
+    url = os.environ.get("KAFKA_GRAPHQL_SCHEMA_REGISTRY_URL")
+    if not url:
+        pytest.fail("KAFKA_GRAPHQL_SCHEMA_REGISTRY_URL is not set: run the tests with `make test`")
+    return url
+
+
 def gateway_settings(
     bootstrap: str, request_timeout_s: float = 10, metadata_max_age_s: float = 1, **limits: Any
 ) -> Settings:

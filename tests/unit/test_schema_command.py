@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,43 @@ def test_schema_command_fails_with_one_line_on_a_bad_schema(tmp_path: Path) -> N
     with pytest.raises(SystemExit) as exit_info:
         main(["schema", "--config", str(config)])
     assert '"allOf" is not supported' in str(exit_info.value)
+
+
+def test_the_sdl_of_an_evolved_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A field added with a default is optional to write; a dropped field that `deprecated`
+    keeps is read and filtered on, and never written."""
+    schema = tmp_path / "refund.avsc"
+    schema.write_text(
+        json.dumps(
+            {
+                "type": "record",
+                "name": "Refund",
+                "fields": [
+                    {"name": "id", "type": "string"},
+                    {"name": "channel", "type": "string", "default": "web"},
+                ],
+            }
+        )
+    )
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        f"""
+[[topics]]
+name = "shop.refunds"
+type = "Refund"
+value_schema = "{schema}"
+value_format = "avro"
+deprecated = {{ "Refund.note" = "use channel" }}
+deprecated_types = {{ "Refund.note" = "String" }}
+"""
+    )
+    main(["schema", "--config", str(config)])
+    sdl = capsys.readouterr().out
+    output = sdl[sdl.index("type Refund {") :].split("}")[0]
+    assert "  channel: String!\n" in output
+    assert '  note: String @deprecated(reason: "use channel")\n' in output
+    written = sdl[sdl.index("input RefundInput {") :].split("}")[0]
+    assert "  channel: String\n" in written and "note" not in written
+    assert "Not given or null: the schema's default." in written
+    where = sdl[sdl.index("input RefundWhere {") :].split("}")[0]
+    assert "  note: StringFilter\n" in where

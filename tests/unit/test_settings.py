@@ -145,6 +145,16 @@ def test_root_field_defaults_to_lower_camel_plural(tmp_path: Path) -> None:
         ({"value_schema": "order.avsc"}, {}, r"value_schema is an Avro schema: set value_format"),
         ({"deprecated": {"legacy": "x"}}, {}, r"topics\[0\]\.deprecated key 'legacy' must be"),
         ({"deprecated": {"Order.a": 1}}, {}, r"topics\[0\]\.deprecated\.Order\.a must be a str"),
+        (
+            {"deprecated_types": {"Order.a": "String"}},
+            {},
+            r"topics\[0\]\.deprecated_types key 'Order\.a' must also be in topics\[0\]\.deprecated",
+        ),
+        (
+            {"deprecated": {"Order.a": "x"}, "deprecated_types": {"Order.a": "Str"}},
+            {},
+            r"topics\[0\]\.deprecated_types\.Order\.a must be one of String, Int, .*got 'Str'",
+        ),
         ({}, {"url": "ftp://x"}, r"schema_registry\.url must be an http\(s\) URL"),
         ({}, {"cache_size": 0}, r"schema_registry\.cache_size must be positive"),
         ({}, {"uri": "http://x"}, r"unknown configuration key schema_registry\.uri"),

@@ -79,14 +79,10 @@ class OutputBuilder:
         assert isinstance(model, UnionType)
         if not isinstance(value, dict):
             raise ValueMismatch(path, f"expected an object for {name}")
-        for member in model.members:
-            if model.discriminator is None:
-                found = value.get("__typename") == member.type_name
-            else:
-                found = value.get(model.discriminator) == member.tag
-            if found:
-                return self._object(member.type_name, value, path)
-        raise ValueMismatch(path, f"matches no member of {name}")
+        member = model.member_for(value)
+        if member is None:
+            raise ValueMismatch(path, f"matches no member of {name}")
+        return self._object(member, value, path)
 
 
 def _scalar(scalar: Scalar, value: object, path: Path) -> object:

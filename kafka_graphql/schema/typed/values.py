@@ -190,14 +190,21 @@ class GeneratedTypes:
     def _input(self, model: ObjectType) -> None:
         cls = self.inputs[model.name]
         cls.__annotations__ = {}
-        for f in model.fields:
+        # A kept field is not in the schema: values are written as the schema says (kept.py).
+        for f in (f for f in model.fields if not f.kept):
             attribute = python_name(f.name)
-            cls.__annotations__[attribute] = self.input(f.kind, f.nullable)
-            if f.nullable:
+            # Null means "not given" (resolvers/typed/values.py): the schema's default applies.
+            optional = f.nullable or f.has_default
+            cls.__annotations__[attribute] = self.input(f.kind, optional)
+            if optional:
+                description = f.description
+                if not f.nullable:
+                    default = "Not given or null: the schema's default."
+                    description = f"{description} {default}" if description else default
                 # GraphQL allows deprecating only optional input fields.
                 field = strawberry.field(
                     name=f.name,
-                    description=f.description,
+                    description=description,
                     deprecation_reason=f.deprecation,
                     default=strawberry.UNSET,
                 )

@@ -37,6 +37,16 @@ def test_model_snapshot() -> None:
     assert snapshot(built) == snapshot_text("payment.model.txt")
 
 
+def test_a_field_with_a_default_need_not_be_written() -> None:
+    schema = record("R", ("id", "string"))
+    schema["fields"].append({"name": "channel", "type": "string", "default": "web"})
+    root = avro_model("t", "R", schema, "x").root_type
+    assert [(f.name, f.nullable, f.has_default) for f in root.fields] == [
+        ("id", False, False),
+        ("channel", False, True),
+    ]
+
+
 def test_each_avro_type_maps_to_its_kind() -> None:
     schema = record(
         "com.shop.Thing",

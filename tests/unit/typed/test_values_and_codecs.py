@@ -182,6 +182,28 @@ async def test_avro_codec_refuses_invalid_values_and_bytes() -> None:
         await codec.decode(b"\x02")
 
 
+async def test_avro_bytes_of_another_schema_are_refused_when_detectable() -> None:
+    """Schemaless Avro does not say which schema wrote it: bytes too short for the topic's schema,
+    or with bytes left over after its value, were written with another one."""
+    old = {"type": "record", "name": "R", "fields": [{"name": "id", "type": "string"}]}
+    count = {"name": "n", "type": "long"}
+    new = {**old, "fields": [*old["fields"], count]}
+    written = io.BytesIO()
+    fastavro.schemaless_writer(written, fastavro.parse_schema(new), {"id": "a", "n": 5})
+    with pytest.raises(UndecodableValue, match="1 bytes left over after the value"):
+        await AvroCodec(AvroValues(old)).decode(written.getvalue())
+    short = io.BytesIO()
+    fastavro.schemaless_writer(short, fastavro.parse_schema(old), {"id": "a"})
+    with pytest.raises(UndecodableValue, match="the bytes end before the value does"):
+        await AvroCodec(AvroValues(new)).decode(short.getvalue())
+    # A field whose type changed from string to long: read as a long, "five" is left over.
+    changed = {**old, "fields": [*old["fields"], {"name": "n", "type": "string"}]}
+    retyped = io.BytesIO()
+    fastavro.schemaless_writer(retyped, fastavro.parse_schema(changed), {"id": "a", "n": "five"})
+    with pytest.raises(UndecodableValue, match="4 bytes left over"):
+        await AvroCodec(AvroValues(new)).decode(retyped.getvalue())
+
+
 async def test_confluent_codec_frames_values_with_the_schema_id() -> None:
     schema = {"type": "record", "name": "P", "fields": [{"name": "id", "type": "string"}]}
     settings = SchemaRegistrySettings(url="http://127.0.0.1:9/unused")
