@@ -38,7 +38,7 @@ from kafka_graphql.typed.where import (
     filter_inputs,
 )
 from tests.unit import where_reference
-from tests.unit.typed.helpers import fixture, snapshot_text
+from tests.unit.typed.helpers import FIXTURES, check_snapshot, fixture
 
 STRING = ScalarKind(Scalar.STRING)
 INT = ScalarKind(Scalar.INT)
@@ -121,7 +121,7 @@ def render(specs: tuple[InputSpec, ...]) -> str:
 
 def test_inputs_of_the_json_schema_fixture() -> None:
     model = json_schema_model("shop.orders", "Order", fixture("order.schema.json"), "order")
-    assert render(filter_inputs(model)) == snapshot_text("order.where.txt")
+    check_snapshot(FIXTURES / "order.where.txt", render(filter_inputs(model)))
 
 
 def test_inputs_of_a_recursive_schema() -> None:
@@ -136,7 +136,7 @@ def test_inputs_of_a_recursive_schema() -> None:
 
 
 def test_inputs_of_every_kind() -> None:
-    assert render(filter_inputs(MODEL)) == snapshot_text("every_kind.where.txt")
+    check_snapshot(FIXTURES / "every_kind.where.txt", render(filter_inputs(MODEL)))
 
 
 def test_inputs_carry_descriptions() -> None:

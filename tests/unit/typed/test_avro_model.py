@@ -20,7 +20,7 @@ from kafka_graphql.typed.model import (
     UnionType,
 )
 from kafka_graphql.typed.snapshot import snapshot
-from tests.unit.typed.helpers import fixture, snapshot_text
+from tests.unit.typed.helpers import FIXTURES, check_snapshot, fixture
 
 
 def record(name: str, *fields: tuple[str, Any], **extra: Any) -> dict[str, Any]:
@@ -32,9 +32,13 @@ def record(name: str, *fields: tuple[str, Any], **extra: Any) -> dict[str, Any]:
     }
 
 
-def test_model_snapshot() -> None:
-    built = avro_model("shop.payments", "Payment", fixture("payment.avsc"), "payment.avsc")
-    assert snapshot(built) == snapshot_text("payment.model.txt")
+@pytest.mark.parametrize(
+    ("schema_file", "root", "snapshot_file"),
+    [("payment.avsc", "Payment", "payment.model.txt"), ("stock.avsc", "Stock", "stock.model.txt")],
+)
+def test_model_snapshots(schema_file: str, root: str, snapshot_file: str) -> None:
+    built = avro_model("shop.payments", root, fixture(schema_file), schema_file)
+    check_snapshot(FIXTURES / snapshot_file, snapshot(built))
 
 
 def test_each_avro_type_maps_to_its_kind() -> None:
