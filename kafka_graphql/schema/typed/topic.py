@@ -68,7 +68,7 @@ def bind_topic(generated: GeneratedTypes, records: TypedRecords) -> TopicFields:
             "key": (Optional[str], None),  # noqa: UP045
             "headers": (list[Header], None),
             "cursor": (Cursor, "Where this message is: pass it as `after` to continue after it."),
-            "value": (Optional[root], f"The value as a {model.root}."),  # noqa: UP045
+            "value": (Optional[root], f"The value, decoded as {model.root}."),  # noqa: UP045
             "raw_value": (
                 Optional[JSON],  # noqa: UP045
                 "The value as the generic `messages` API reads bytes: JSON, else UTF-8 text, "
@@ -79,7 +79,7 @@ def bind_topic(generated: GeneratedTypes, records: TypedRecords) -> TopicFields:
     )
     edge = _type(
         f"{name}Edge",
-        f"A {name}Message and its cursor.",
+        f"An edge of {name}Connection: one {name}Message and its cursor.",
         {"cursor": (Cursor, None), "node": (message, None)},
     )
     connection = _type(

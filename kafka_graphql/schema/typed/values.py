@@ -19,6 +19,7 @@ from kafka_graphql.schema.scalars import JSON, DateTime, Long
 from kafka_graphql.typed.model import (
     EnumKind,
     EnumType,
+    Field,
     Kind,
     ListKind,
     NamedType,
@@ -52,6 +53,16 @@ FILTER_SCALARS: dict[str, object] = {
     "Boolean": bool,
     "DateTime": DateTime,
 }
+
+
+def field_description(field: Field) -> str | None:
+    """The schema's description; a bytes field also says how its String carries them, which the
+    type alone does not tell a client."""
+    kind = field.kind.of if isinstance(field.kind, ListKind) else field.kind
+    if kind != ScalarKind(Scalar.BYTES):
+        return field.description
+    encoding = "Bytes, as base64 text."
+    return f"{field.description}\n\n{encoding}" if field.description else encoding
 
 
 def python_name(field_name: str) -> str:
@@ -180,7 +191,7 @@ class GeneratedTypes:
                 attribute,
                 strawberry.field(
                     name=f.name,
-                    description=f.description,
+                    description=field_description(f),
                     deprecation_reason=f.deprecation,
                     default=None,
                 ),
@@ -197,14 +208,14 @@ class GeneratedTypes:
                 # GraphQL allows deprecating only optional input fields.
                 field = strawberry.field(
                     name=f.name,
-                    description=f.description,
+                    description=field_description(f),
                     deprecation_reason=f.deprecation,
                     default=strawberry.UNSET,
                 )
             else:
-                field = strawberry.field(name=f.name, description=f.description)
+                field = strawberry.field(name=f.name, description=field_description(f))
             setattr(cls, attribute, field)
-        description = f"A {model.name} to write: validated against the topic's schema."
+        description = f"Input of {model.name}: validated against the topic's schema first."
         strawberry.input(cls, name=f"{model.name}Input", description=description)
 
     def _union_input(self, model: UnionType) -> None:
