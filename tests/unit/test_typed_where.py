@@ -143,7 +143,7 @@ def test_inputs_carry_descriptions() -> None:
     specs = {s.name: s for s in filter_inputs(MODEL)}
     order = {f.name: f for f in specs["OrderWhere"].fields}
     assert order["id"].description == "Order id"
-    assert order["previous"].description == "Deprecated: use history."
+    assert (order["previous"].description, order["previous"].deprecation) == (None, "use history")
     assert order["key"].description == "The record key."
     string = {f.name: f for f in specs["StringFilter"].fields}
     assert string["ne"].description is not None and "null" in string["ne"].description

@@ -146,7 +146,10 @@ class GeneratedTypes:
                     cls,
                     attribute,
                     strawberry.field(
-                        name=f.name, description=f.description, default=strawberry.UNSET
+                        name=f.name,
+                        description=f.description,
+                        deprecation_reason=f.deprecation,
+                        default=strawberry.UNSET,
                     ),
                 )
             strawberry.input(cls, name=spec.name, description=spec.description)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kafka_graphql.typed.model import Field, ObjectType, TypeModel
+from kafka_graphql.typed.model import ObjectType, TypeModel
 from kafka_graphql.typed.where.shapes import (
     IS_EMPTY,
     KEY,
@@ -33,6 +33,9 @@ class InputField:
     # [type_name!]
     is_list: bool
     description: str | None = None
+    # The model field's deprecation: its filter entry is deprecated too (all entries are
+    # optional, so GraphQL allows it).
+    deprecation: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +108,11 @@ def _spec(model: TypeModel, shape: Shape) -> tuple[InputSpec, list[Shape]]:
             InputField(op, shape.item.input_name, False, _LIST_DOCS[op]) for op in LIST_OPERATORS
         ]
         fields.append(InputField(IS_EMPTY, Operand.BOOLEAN.value, False, _LIST_DOCS[IS_EMPTY]))
-        return InputSpec(shape.input_name, tuple(fields)), [shape.item]
+        description = (
+            f"Conditions on lists of {shape.item.type_name}: every entry set must match; a "
+            "missing or null list fails every one."
+        )
+        return InputSpec(shape.input_name, tuple(fields), description), [shape.item]
     object_type = model.type(shape.type_name)
     assert isinstance(object_type, ObjectType), f"{shape.type_name} is not an object type"
     return _where_spec(model, object_type, shape)
@@ -122,7 +129,11 @@ def _scalar_spec(shape: ScalarShape) -> InputSpec:
     for op in OPERATORS[shape.operand]:
         type_name = Operand.BOOLEAN.value if op == "exists" else shape.type_name
         fields.append(InputField(op, type_name, op in ("in", "notIn"), _OPERATOR_DOCS[op]))
-    return InputSpec(shape.input_name, tuple(fields))
+    description = (
+        f"Conditions on {shape.type_name} values: every operator set must match; a missing or "
+        "null value fails every operator but `exists`."
+    )
+    return InputSpec(shape.input_name, tuple(fields), description)
 
 
 def _where_spec(
@@ -141,17 +152,13 @@ def _where_spec(
     for field_name, field_shape in where_entries(model, object_type):
         field = object_type.field(field_name)
         assert field is not None
-        fields.append(InputField(field_name, field_shape.input_name, False, _field_doc(field)))
+        fields.append(
+            InputField(
+                field_name, field_shape.input_name, False, field.description, field.deprecation
+            )
+        )
         needs.append(field_shape)
     return InputSpec(name, tuple(fields), _where_doc(object_type)), needs
-
-
-def _field_doc(field: Field) -> str | None:
-    # InputField has no deprecation slot: the filter entry stays, and says so in its description.
-    if field.deprecation is None:
-        return field.description
-    deprecated = f"Deprecated: {field.deprecation}."
-    return f"{field.description} {deprecated}" if field.description else deprecated
 
 
 def _where_doc(object_type: ObjectType) -> str:
