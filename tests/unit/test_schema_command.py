@@ -36,11 +36,15 @@ value_format = "avro"
         "  value: Order\n",
         "  rawValue: JSON\n",
         "  schemaErrors: [String!]!\n",
-        "orders(first: Int = 20, after: Cursor = null, fromOffset: Long = null, "
-        "fromTimestamp: DateTime = null, partitions: [Int!] = null, where: OrderWhere = null): "
-        "OrderConnection!",
-        "produceOrder(value: OrderInput!, key: String = null, headers: [HeaderInput!] = null, "
-        "partition: Int = null): ProduceResult!",
+        # The contract, to the letter: no `= null` defaults.
+        "orders(first: Int = 20, after: Cursor, fromOffset: Long, fromTimestamp: DateTime, "
+        "partitions: [Int!], where: OrderWhere): OrderConnection!",
+        "orders(where: OrderWhere, after: Cursor, fromOffset: Long, fromTimestamp: DateTime, "
+        "partitions: [Int!]): OrderMessage!",
+        "produceOrder(value: OrderInput!, key: String, headers: [HeaderInput!], partition: Int): "
+        "ProduceResult!",
+        "input OrderMessageInput {\n  value: OrderInput!\n  key: String\n  headers: "
+        "[HeaderInput!]\n  partition: Int\n}",
         "produceOrders(messages: [OrderMessageInput!]!): [ProduceResult!]!",
         "input OrderCustomerInput {",
         "union PaymentMethod = Card | Transfer",

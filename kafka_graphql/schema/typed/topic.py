@@ -93,9 +93,10 @@ def bind_topic(generated: GeneratedTypes, records: TypedRecords) -> TopicFields:
         f"One message of produce{_pascal(rule.root_field)}.",
         {
             "value": (value_input, ...),
-            "key": (Optional[str], None),  # noqa: UP045
-            "headers": (Optional[list[HeaderInput]], None),  # noqa: UP045
-            "partition": (Optional[int], None),  # noqa: UP045
+            # No `= null` defaults, like the value's own input types; left out reads as null.
+            "key": (Optional[str], strawberry.UNSET),  # noqa: UP045
+            "headers": (Optional[list[HeaderInput]], strawberry.UNSET),  # noqa: UP045
+            "partition": (Optional[int], strawberry.UNSET),  # noqa: UP045
         },
     )
     where_type = generated.add_filters(filter_inputs(model))
