@@ -12,7 +12,6 @@ from kafka_graphql.errors import GatewayError
 from kafka_graphql.topic_settings import REGISTRY_SCHEMA, TopicRule
 from kafka_graphql.typed.avro import avro_model
 from kafka_graphql.typed.avro_values import AvroValues
-from kafka_graphql.typed.catalog import check_no_conflicts
 from kafka_graphql.typed.codecs import AvroCodec, ConfluentAvroCodec, JsonCodec, ValueCodec
 from kafka_graphql.typed.deprecations import apply_deprecations
 from kafka_graphql.typed.errors import SchemaProblem
@@ -31,6 +30,8 @@ class TypedTopic:
     model: TypeModel
     validator: ValueValidator
     codec: ValueCodec
+    # The schema as messages name it: a file path, or `registry subject <topic>-value (id N)`.
+    source: str
     # The registry's id of the schema in use (`value_schema = "registry"`), else None.
     schema_id: int | None = None
 
@@ -38,10 +39,9 @@ class TypedTopic:
 async def load_typed_topics(
     rules: tuple[TopicRule, ...], registry: SchemaRegistryClient | None
 ) -> dict[str, TypedTopic]:
-    """Every typed topic by name; fails on the first schema problem or name collision."""
-    loaded = {rule.name: await load_typed_topic(rule, registry) for rule in rules if rule.is_typed}
-    check_no_conflicts({name: topic.model for name, topic in loaded.items()})
-    return loaded
+    """Every typed topic by name; fails on the first schema problem. (Names two topics generate
+    are checked against each other with the GraphQL names, by schema/typed/clashes.py.)"""
+    return {rule.name: await load_typed_topic(rule, registry) for rule in rules if rule.is_typed}
 
 
 async def load_typed_topic(rule: TopicRule, registry: SchemaRegistryClient | None) -> TypedTopic:
@@ -83,15 +83,17 @@ async def load_typed_topic(rule: TopicRule, registry: SchemaRegistryClient | Non
     model = build(rule.name, rule.type, document, source, rule.description)
     model = apply_deprecations(model, rule.deprecated, rule.name, source)
     if not is_avro:
-        return TypedTopic(rule, model, JsonSchemaValidator(document), JsonCodec(), schema_id)
+        return TypedTopic(
+            rule, model, JsonSchemaValidator(document), JsonCodec(), source, schema_id
+        )
     values = AvroValues(document)
     if rule.format == "avro-confluent":
         assert registry is not None
         assert schema_id is not None
         return TypedTopic(
-            rule, model, values, ConfluentAvroCodec(values, schema_id, registry), schema_id
+            rule, model, values, ConfluentAvroCodec(values, schema_id, registry), source, schema_id
         )
-    return TypedTopic(rule, model, values, AvroCodec(values), schema_id)
+    return TypedTopic(rule, model, values, AvroCodec(values), source, schema_id)
 
 
 def _parse(topic: str, source: str, text: str) -> Any:

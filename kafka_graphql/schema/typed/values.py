@@ -2,7 +2,7 @@
 
 The binder knows no schema language: it reads only the neutral model (typed/model.py). Types of
 several topics share one GeneratedTypes, so a name two topics generate (with one shape, which the
-loader checks) is one GraphQL type.
+start-up name check in clashes.py ensures) is one GraphQL type.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Annotated, Any, Optional, Union
 import strawberry
 
 from kafka_graphql.schema.scalars import JSON, DateTime, Long
+from kafka_graphql.schema.typed.names import input_name
 from kafka_graphql.typed.model import (
     EnumKind,
     EnumType,
@@ -106,9 +107,9 @@ class GeneratedTypes:
                     self.enums[name] = strawberry.enum(python_enum, description=description)
                 case ObjectType(name):
                     self.objects[name] = types.new_class(name)
-                    self.inputs[name] = types.new_class(f"{name}Input")
+                    self.inputs[name] = types.new_class(input_name(name))
                 case UnionType(name):
-                    self.union_inputs[name] = types.new_class(f"{name}Input")
+                    self.union_inputs[name] = types.new_class(input_name(name))
         for named in new:
             if isinstance(named, UnionType):
                 classes = tuple(self.objects[m.type_name] for m in named.members)
@@ -126,7 +127,8 @@ class GeneratedTypes:
     def add_filters(self, specs: tuple[InputSpec, ...]) -> type[Any]:
         """Creates the filter inputs not created yet; returns the first (the root's Where).
 
-        Specs of one name are identical across topics (typed/where), so the first one wins."""
+        Specs of one name are identical across topics (the start-up name check refuses anything
+        else), so the first one wins."""
         new = [spec for spec in specs if spec.name not in self.filters]
         for spec in new:
             self.filters[spec.name] = types.new_class(spec.name)
@@ -219,7 +221,7 @@ class GeneratedTypes:
                 field = strawberry.field(name=f.name, description=field_description(f))
             setattr(cls, attribute, field)
         description = f"Input of {model.name}: validated against the topic's schema first."
-        strawberry.input(cls, name=f"{model.name}Input", description=description)
+        strawberry.input(cls, name=input_name(model.name), description=description)
 
     def _union_input(self, model: UnionType) -> None:
         cls = self.union_inputs[model.name]
@@ -233,7 +235,7 @@ class GeneratedTypes:
             setattr(cls, attribute, strawberry.field(name=field_name, default=strawberry.UNSET))
         strawberry.input(
             cls,
-            name=f"{model.name}Input",
+            name=input_name(model.name),
             description=f"Exactly one member of {model.name}.",
             one_of=True,
         )

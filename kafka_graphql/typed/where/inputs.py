@@ -74,24 +74,18 @@ _LIST_DOCS = {
 
 def filter_inputs(model: TypeModel) -> tuple[InputSpec, ...]:
     """Every input type the root `<Root>Where` needs, the root first, then in the order they are
-    met. Shared scalar filters (StringFilter, IntFilter, ...) are included; two specs with the
-    same name are always identical, so the binder may de-duplicate them across topics.
+    met. Shared scalar filters (StringFilter, IntFilter, ...) are included, and are the same in
+    every model. Other names may mean different inputs in two topics' models (the root type's
+    where has `key`, the same type's where elsewhere has not): the start-up name check
+    (schema/typed/clashes.py) refuses that before the binder de-duplicates specs by name.
 
     Raises FilterNameConflict when two different inputs would share a name (e.g. an enum named
     `Int`), or when an input's name is also one of the model's type names.
     """
     specs: dict[str, InputSpec] = {}
-    pending: list[Shape] = [ObjectShape(model.root)]
-    while pending:
-        shape = pending.pop(0)
-        spec, needs = _spec(model, shape)
-        existing = specs.get(spec.name)
-        if existing is not None:
-            if existing != spec:
-                raise FilterNameConflict(f"two different filter inputs are named {spec.name}")
-            continue
-        specs[spec.name] = spec
-        pending.extend(needs)
+    for _, spec in input_specs(model):
+        if specs.setdefault(spec.name, spec) != spec:
+            raise FilterNameConflict(f"two different filter inputs are named {spec.name}")
     model_names = {named.name for named in model.types}
     for name in specs:
         if name in model_names:
@@ -99,23 +93,54 @@ def filter_inputs(model: TypeModel) -> tuple[InputSpec, ...]:
     return tuple(specs.values())
 
 
+def input_specs(model: TypeModel) -> tuple[tuple[Shape, InputSpec], ...]:
+    """Each filter shape the root's `<Root>Where` needs, once, with its input spec: the root
+    first, then in the order they are met. Two shapes may give one name (a list of `X` and an
+    object named `XList` both give `XListWhere`); filter_inputs refuses that."""
+    found: list[tuple[Shape, InputSpec]] = []
+    seen: set[Shape] = set()
+    pending: list[Shape] = [ObjectShape(model.root)]
+    while pending:
+        shape = pending.pop(0)
+        if shape in seen:
+            continue
+        seen.add(shape)
+        spec, needs = _spec(model, shape)
+        found.append((shape, spec))
+        pending.extend(needs)
+    return tuple(found)
+
+
+def scalar_filter_inputs() -> tuple[InputSpec, ...]:
+    """The filters of the GraphQL scalars and of lists of them (`StringFilter`,
+    `StringListFilter`, ...): the gateway's own, the same in every topic that uses them."""
+    specs: list[InputSpec] = []
+    for operand in Operand:
+        if operand is not Operand.ENUM:
+            shape = ScalarShape(operand.value, operand)
+            specs += (_scalar_spec(shape), _list_spec(ListShape(shape)))
+    return tuple(specs)
+
+
 def _spec(model: TypeModel, shape: Shape) -> tuple[InputSpec, list[Shape]]:
     """The spec of one shape and the shapes its fields refer to."""
     if isinstance(shape, ScalarShape):
         return _scalar_spec(shape), []
     if isinstance(shape, ListShape):
-        fields = [
-            InputField(op, shape.item.input_name, False, _LIST_DOCS[op]) for op in LIST_OPERATORS
-        ]
-        fields.append(InputField(IS_EMPTY, Operand.BOOLEAN.value, False, _LIST_DOCS[IS_EMPTY]))
-        description = (
-            f"Conditions on lists of {shape.item.type_name}: every entry set must match; a "
-            "missing or null list fails every one."
-        )
-        return InputSpec(shape.input_name, tuple(fields), description), [shape.item]
+        return _list_spec(shape), [shape.item]
     object_type = model.type(shape.type_name)
     assert isinstance(object_type, ObjectType), f"{shape.type_name} is not an object type"
     return _where_spec(model, object_type, shape)
+
+
+def _list_spec(shape: ListShape) -> InputSpec:
+    fields = [InputField(op, shape.item.input_name, False, _LIST_DOCS[op]) for op in LIST_OPERATORS]
+    fields.append(InputField(IS_EMPTY, Operand.BOOLEAN.value, False, _LIST_DOCS[IS_EMPTY]))
+    description = (
+        f"Conditions on lists of {shape.item.type_name}: every entry set must match; a "
+        "missing or null list fails every one."
+    )
+    return InputSpec(shape.input_name, tuple(fields), description)
 
 
 _SCALAR_NAMES = frozenset(o.value for o in Operand if o is not Operand.ENUM)
