@@ -33,10 +33,10 @@ from kafka_graphql.http_requests import (
 from kafka_graphql.kafka import KafkaGateway
 from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.schema import build_schema
+from kafka_graphql.schema.typed import NameClash
 from kafka_graphql.settings import Settings, SettingsError, load_settings
 from kafka_graphql.topics import TopicRegistry
 from kafka_graphql.typed.startup import StartupFailed, typed_topics
-from kafka_graphql.typed.where import FilterNameConflict
 from kafka_graphql.ws_protocols import GatewayWebSocketAdapter, LegacyWSHandler, TransportWSHandler
 
 log = logging.getLogger("kafka_graphql")
@@ -162,7 +162,7 @@ async def _typed_topics(app: web.Application) -> AsyncIterator[None]:
             app[TYPED] = {name: TypedRecords(topic) for name, topic in typed.items()}
             try:
                 app[VIEW].schema = build_schema(settings.limits, app[TYPED].values())
-            except FilterNameConflict as error:
+            except NameClash as error:
                 raise StartupFailed(str(error)) from None
         yield
 
@@ -233,7 +233,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.command == "schema":
         try:
             print(asyncio.run(schema_sdl(settings)))
-        except (GatewayError, StartupFailed, FilterNameConflict) as error:
+        except (GatewayError, StartupFailed, NameClash) as error:
             sys.exit(f"kafka-graphql: cannot build the schema: {error}")
         return
     host, port = settings.server.host, settings.server.port

@@ -194,4 +194,6 @@ def _validate_value_schema(rule: TopicRule, registry: SchemaRegistrySettings, ke
             "(or use a JSON Schema)"
         )
     if not Path(rule.value_schema).is_file():
-        raise TopicSettingsError(f"{key}.value_schema file {rule.value_schema} does not exist")
+        raise TopicSettingsError(
+            f"{key}.value_schema file {rule.value_schema} of topic {rule.name} does not exist"
+        )

@@ -14,7 +14,7 @@ from kafka_graphql.gate import OperationGate
 from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.schema.root import Mutation, Query, Subscription
 from kafka_graphql.schema.scalars import SCALAR_MAP
-from kafka_graphql.schema.typed import typed_roots
+from kafka_graphql.schema.typed import check_names, gateway_names, typed_roots
 from kafka_graphql.settings import LimitsSettings
 
 
@@ -28,10 +28,23 @@ class GatewaySchema(strawberry.Schema):
 def build_schema(
     limits: LimitsSettings | None = None, typed: Iterable[TypedRecords] = ()
 ) -> strawberry.Schema:
-    """The generic API, plus the generated fields and types of each typed topic."""
+    """The generic API, plus the generated fields and types of each typed topic.
+
+    Raises NameClash, before any typed type is built, when two generated names (or a generated
+    name and one of the generic API's) would mean different things.
+    """
     limits = limits or LimitsSettings()
     typed = list(typed)
-    query, mutation, subscription = typed_roots(typed) if typed else (Query, Mutation, Subscription)
+    generic = _schema(limits, Query, Mutation, Subscription)
+    if not typed:
+        return generic
+    check_names((records.topic for records in typed), gateway_names(generic))
+    return _schema(limits, *typed_roots(typed))
+
+
+def _schema(
+    limits: LimitsSettings, query: type[Any], mutation: type[Any], subscription: type[Any]
+) -> strawberry.Schema:
     return GatewaySchema(
         query=query,
         mutation=mutation,

@@ -81,6 +81,9 @@ class _Walker:
     def model(self, schema: object, root: str, description: str | None) -> TypeModel:
         try:
             fastavro.parse_schema(schema)  # type: ignore[arg-type]
+        except fastavro.schema.UnknownType as error:
+            # fastavro's own message is the bare name.
+            self.fail("", f"not a valid Avro schema: unknown type {error.name!r}")
         except Exception as error:  # noqa: BLE001 - fastavro raises several unrelated types
             self.fail("", f"not a valid Avro schema: {error}")
         if not isinstance(schema, dict) or schema.get("type") not in ("record", "error"):
@@ -138,12 +141,15 @@ class _Walker:
         seen_before = self.catalog.reserved(graphql_name)
         if not seen_before:
             self.catalog.reserve(graphql_name, name)
-        fields = []
+        fields: list[Field] = []
         for avro_field in node["fields"]:
             field_name = avro_field["name"]
             path = f"{name}.{field_name}"
             if not is_graphql_name(field_name):
                 self.fail(path, f"field name {field_name!r} is not a valid GraphQL name")
+            # The Avro spec requires unique names, but fastavro does not check it.
+            if any(f.name == field_name for f in fields):
+                self.fail(path, f"field name {field_name!r} appears twice in record {name}")
             of, nullable = self.kind(
                 avro_field["type"], path, graphql_name + pascal(field_name), space
             )
@@ -163,7 +169,7 @@ class _Walker:
         short = name.rpartition(".")[2]
         for symbol in node["symbols"]:
             if not is_enum_value(symbol):
-                self.fail(path, f"enum symbol {symbol!r} is not a valid GraphQL enum value")
+                self.fail(path, f"enum {name} symbol {symbol!r} is not a valid GraphQL enum value")
         self.catalog.add(EnumType(short, tuple(node["symbols"]), node.get("doc")), name)
         self.named[name] = EnumKind(short)
         return EnumKind(short)

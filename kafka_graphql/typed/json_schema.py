@@ -187,7 +187,11 @@ class _Walker:
         self.kinds[pointer] = kind
         seen_before = self.catalog.reserved(name)
         if seen_before and not self.catalog.is_complete(name):
-            self.fail(pointer, f"type name {name} is also generated elsewhere (recursively)")
+            self.fail(
+                pointer,
+                f"type name {name} is also given to the type around it, at "
+                f"{self.catalog.location(name)}",
+            )
         if not seen_before:
             self.catalog.reserve(name, pointer or "/")
         required = set(node.get("required", ()))

@@ -6,6 +6,7 @@ Object, union and enum types are referenced by name, so recursive schemas need n
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -121,6 +122,9 @@ class TypeModel:
 
     root: str
     types: tuple[NamedType, ...]
+    # Where each named type comes from in its schema (a JSON pointer, an Avro name or path), for
+    # start-up messages; it takes no part in comparing models.
+    locations: Mapping[str, str] = dataclasses.field(default_factory=dict, compare=False)
 
     def type(self, name: str) -> NamedType:
         for named in self.types:

@@ -7,7 +7,6 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from kafka_graphql.errors import GatewayError
 from kafka_graphql.settings import Settings
-from kafka_graphql.typed.catalog import TypeConflict
 from kafka_graphql.typed.errors import SchemaProblem
 from kafka_graphql.typed.registry import SchemaRegistryClient
 from kafka_graphql.typed.topic import TypedTopic, load_typed_topics
@@ -28,7 +27,7 @@ async def typed_topics(settings: Settings) -> AsyncIterator[dict[str, TypedTopic
             )
         try:
             loaded = await load_typed_topics(settings.topics, registry)
-        except (SchemaProblem, TypeConflict) as error:
+        except SchemaProblem as error:
             raise StartupFailed(str(error)) from None
         except GatewayError as error:
             raise StartupFailed(error.message) from None

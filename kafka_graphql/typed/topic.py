@@ -12,7 +12,6 @@ from kafka_graphql.errors import GatewayError
 from kafka_graphql.topic_settings import REGISTRY_SCHEMA, TopicRule
 from kafka_graphql.typed.avro import avro_model
 from kafka_graphql.typed.avro_values import AvroValues
-from kafka_graphql.typed.catalog import check_no_conflicts
 from kafka_graphql.typed.codecs import AvroCodec, ConfluentAvroCodec, JsonCodec, ValueCodec
 from kafka_graphql.typed.deprecations import apply_deprecations
 from kafka_graphql.typed.errors import SchemaProblem
@@ -32,6 +31,8 @@ class TypedTopic:
     model: TypeModel
     validator: ValueValidator
     codec: ValueCodec
+    # The schema as messages name it: a file path, or `registry subject <topic>-value (id N)`.
+    source: str
     # The registry's id of the schema in use (`value_schema = "registry"`), else None.
     schema_id: int | None = None
     # Fields the schema dropped that `deprecated` keeps; None when there are none.
@@ -41,10 +42,9 @@ class TypedTopic:
 async def load_typed_topics(
     rules: tuple[TopicRule, ...], registry: SchemaRegistryClient | None
 ) -> dict[str, TypedTopic]:
-    """Every typed topic by name; fails on the first schema problem or name collision."""
-    loaded = {rule.name: await load_typed_topic(rule, registry) for rule in rules if rule.is_typed}
-    check_no_conflicts({name: topic.model for name, topic in loaded.items()})
-    return loaded
+    """Every typed topic by name; fails on the first schema problem. (Names two topics generate
+    are checked against each other with the GraphQL names, by schema/typed/clashes.py.)"""
+    return {rule.name: await load_typed_topic(rule, registry) for rule in rules if rule.is_typed}
 
 
 async def load_typed_topic(rule: TopicRule, registry: SchemaRegistryClient | None) -> TypedTopic:
@@ -88,15 +88,15 @@ async def load_typed_topic(rule: TopicRule, registry: SchemaRegistryClient | Non
     kept = KeptFields(model) or None
     if not is_avro:
         validator = JsonSchemaValidator(document)
-        return TypedTopic(rule, model, validator, JsonCodec(), schema_id, kept)
+        return TypedTopic(rule, model, validator, JsonCodec(), source, schema_id, kept)
     values = AvroValues(document)
     graft = kept.graft if kept else None
     if rule.format == "avro-confluent":
         assert registry is not None
         assert schema_id is not None
         codec = ConfluentAvroCodec(values, schema_id, registry, graft)
-        return TypedTopic(rule, model, values, codec, schema_id, kept)
-    return TypedTopic(rule, model, values, AvroCodec(values), schema_id, kept)
+        return TypedTopic(rule, model, values, codec, source, schema_id, kept)
+    return TypedTopic(rule, model, values, AvroCodec(values), source, schema_id, kept)
 
 
 def _parse(topic: str, source: str, text: str) -> Any:

@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from strawberry import UNSET
+
 from kafka_graphql.cursor import encode_cursor
 from kafka_graphql.kafka import Record
 from kafka_graphql.resolvers.typed.records import Decoded, TypedRecords
@@ -83,13 +85,22 @@ def wanted(matcher: Matcher | None, record: Record, decoded: Decoded) -> bool:
 
 def with_annotations(function: Callable[..., Any], returns: object, **arguments: object) -> None:
     """Gives a resolver closure the generated types in its signature, which Strawberry reads to
-    make the field's arguments and type. An argument annotated None is removed."""
+    make the field's arguments and type. An argument annotated None is removed.
+
+    An argument whose default is None gets no default in the SDL (`after: Cursor`, not
+    `after: Cursor = null`, as the typed API is documented): Strawberry passes only the arguments
+    a request gives, so one left out still takes the function's own default, None.
+    """
     signature = inspect.signature(function)
     parameters = [
-        p.replace(annotation=arguments[p.name]) if p.name in arguments else p
+        _unset_if_none(p.replace(annotation=arguments[p.name]) if p.name in arguments else p)
         for p in signature.parameters.values()
         if arguments.get(p.name, True) is not None
     ]
     function.__signature__ = signature.replace(  # type: ignore[attr-defined]
         parameters=parameters, return_annotation=returns
     )
+
+
+def _unset_if_none(parameter: inspect.Parameter) -> inspect.Parameter:
+    return parameter.replace(default=UNSET) if parameter.default is None else parameter

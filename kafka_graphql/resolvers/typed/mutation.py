@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import strawberry
+
 from kafka_graphql.context import Info
 from kafka_graphql.resolvers.convert import to_outgoing
 from kafka_graphql.resolvers.mutation import check_batch_size, produce_records
@@ -41,9 +43,9 @@ def produce_many_resolver(
         records = [
             to_outgoing(
                 input_to_plain(bound.generated, m.value),
-                m.key,
-                m.headers,
-                m.partition,
+                _given(m.key),
+                _given(m.headers),
+                _given(m.partition),
                 lambda plain, i=i: bound.records.encode(plain, i),  # type: ignore[misc]
             )
             for i, m in enumerate(messages)
@@ -52,3 +54,8 @@ def produce_many_resolver(
 
     with_annotations(resolve, list[ProduceResult], messages=list[message_input])  # type: ignore[valid-type]
     return resolve
+
+
+def _given(value: Any) -> Any:
+    # A message input's optional fields are UNSET when left out (the SDL gives them no default).
+    return None if value is strawberry.UNSET else value

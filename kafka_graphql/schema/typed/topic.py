@@ -16,6 +16,7 @@ from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.resolvers.typed.values import OutputBuilder
 from kafka_graphql.schema.inputs import HeaderInput
 from kafka_graphql.schema.scalars import JSON, Cursor, DateTime, Long
+from kafka_graphql.schema.typed.names import TopicNames
 from kafka_graphql.schema.typed.values import GeneratedTypes
 from kafka_graphql.schema.types import Header, PageInfo
 from kafka_graphql.typed.where import compile_where, filter_inputs
@@ -55,9 +56,10 @@ def bind_topic(generated: GeneratedTypes, records: TypedRecords) -> TopicFields:
     assert rule.type is not None
     generated.add(model)
     name = rule.type
+    names = TopicNames.of(rule)
     root = generated.objects[model.root]
     message = _type(
-        f"{name}Message",
+        names.message,
         f"A record of topic {rule.name}; `value` is null, and `schemaErrors` says why, when "
         "the record does not decode or match the topic's schema.",
         {
@@ -68,7 +70,7 @@ def bind_topic(generated: GeneratedTypes, records: TypedRecords) -> TopicFields:
             "key": (Optional[str], None),  # noqa: UP045
             "headers": (list[Header], None),
             "cursor": (Cursor, "Where this message is: pass it as `after` to continue after it."),
-            "value": (Optional[root], f"The value as a {model.root}."),  # noqa: UP045
+            "value": (Optional[root], f"The value, decoded as {model.root}."),  # noqa: UP045
             "raw_value": (
                 Optional[JSON],  # noqa: UP045
                 "The value as the generic `messages` API reads bytes: JSON, else UTF-8 text, "
@@ -78,24 +80,25 @@ def bind_topic(generated: GeneratedTypes, records: TypedRecords) -> TopicFields:
         },
     )
     edge = _type(
-        f"{name}Edge",
-        f"A {name}Message and its cursor.",
+        names.edge,
+        f"An edge of {names.connection}: one {names.message} and its cursor.",
         {"cursor": (Cursor, None), "node": (message, None)},
     )
     connection = _type(
-        f"{name}Connection",
+        names.connection,
         f"A page of topic {rule.name} (a Relay connection).",
         {"edges": (list[edge], None), "page_info": (PageInfo, None)},  # type: ignore[valid-type]
     )
     value_input = generated.inputs[model.root]
     message_input = _input(
-        f"{name}MessageInput",
-        f"One message of produce{_pascal(rule.root_field)}.",
+        names.message_input,
+        f"One message of {names.produce_many}.",
         {
             "value": (value_input, ...),
-            "key": (Optional[str], None),  # noqa: UP045
-            "headers": (Optional[list[HeaderInput]], None),  # noqa: UP045
-            "partition": (Optional[int], None),  # noqa: UP045
+            # No `= null` defaults, like the value's own input types; left out reads as null.
+            "key": (Optional[str], strawberry.UNSET),  # noqa: UP045
+            "headers": (Optional[list[HeaderInput]], strawberry.UNSET),  # noqa: UP045
+            "partition": (Optional[int], strawberry.UNSET),  # noqa: UP045
         },
     )
     where_type = generated.add_filters(filter_inputs(model))
@@ -113,44 +116,39 @@ def bind_topic(generated: GeneratedTypes, records: TypedRecords) -> TopicFields:
         where_type,
         compile_plain,
     )
-    field = rule.root_field
     description = rule.description or model.root_type.description
     about = f" ({description})" if description else ""
     return TopicFields(
         query={
-            field: strawberry.field(
+            names.field: strawberry.field(
                 resolver=query.connection_resolver(bound),
-                name=field,
+                name=names.field,
                 description=f"A page of topic {rule.name}{about}, oldest first, as a Relay "
                 "connection. Starts at the earliest offset unless after, fromOffset or "
                 "fromTimestamp says otherwise.",
             )
         },
         mutation={
-            f"produce{name}": strawberry.mutation(
+            names.produce_one: strawberry.mutation(
                 resolver=mutation.produce_one_resolver(bound, value_input),
-                name=f"produce{name}",
+                name=names.produce_one,
                 description=f"Write one {name} to topic {rule.name}, validated against its "
                 "schema first; answered once Kafka acknowledged it (acks=all).",
             ),
-            f"produce{_pascal(field)}": strawberry.mutation(
+            names.produce_many: strawberry.mutation(
                 resolver=mutation.produce_many_resolver(bound, message_input),
-                name=f"produce{_pascal(field)}",
+                name=names.produce_many,
                 description=f"Write several {name} values to topic {rule.name}. All are "
                 "validated first: one bad message refuses the batch and nothing is written.",
             ),
         },
         subscription={
-            field: strawberry.subscription(
+            names.field: strawberry.subscription(
                 resolver=subscription.stream_resolver(bound),
-                name=field,
+                name=names.field,
                 description=f"Messages of topic {rule.name} as they arrive. With after, "
                 "fromOffset or fromTimestamp it first replays from there, then continues live "
                 "without a gap.",
             )
         },
     )
-
-
-def _pascal(name: str) -> str:
-    return name[:1].upper() + name[1:]

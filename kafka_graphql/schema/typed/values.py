@@ -2,7 +2,7 @@
 
 The binder knows no schema language: it reads only the neutral model (typed/model.py). Types of
 several topics share one GeneratedTypes, so a name two topics generate (with one shape, which the
-loader checks) is one GraphQL type.
+start-up name check in clashes.py ensures) is one GraphQL type.
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from typing import Annotated, Any, Optional, Union
 import strawberry
 
 from kafka_graphql.schema.scalars import JSON, DateTime, Long
+from kafka_graphql.schema.typed.names import input_name
 from kafka_graphql.typed.model import (
     EnumKind,
     EnumType,
+    Field,
     Kind,
     ListKind,
     NamedType,
@@ -52,6 +54,16 @@ FILTER_SCALARS: dict[str, object] = {
     "Boolean": bool,
     "DateTime": DateTime,
 }
+
+
+def field_description(field: Field) -> str | None:
+    """The schema's description; a bytes field also says how its String carries them, which the
+    type alone does not tell a client."""
+    kind = field.kind.of if isinstance(field.kind, ListKind) else field.kind
+    if kind != ScalarKind(Scalar.BYTES):
+        return field.description
+    encoding = "Bytes, as base64 text."
+    return f"{field.description}\n\n{encoding}" if field.description else encoding
 
 
 def python_name(field_name: str) -> str:
@@ -95,9 +107,9 @@ class GeneratedTypes:
                     self.enums[name] = strawberry.enum(python_enum, description=description)
                 case ObjectType(name):
                     self.objects[name] = types.new_class(name)
-                    self.inputs[name] = types.new_class(f"{name}Input")
+                    self.inputs[name] = types.new_class(input_name(name))
                 case UnionType(name):
-                    self.union_inputs[name] = types.new_class(f"{name}Input")
+                    self.union_inputs[name] = types.new_class(input_name(name))
         for named in new:
             if isinstance(named, UnionType):
                 classes = tuple(self.objects[m.type_name] for m in named.members)
@@ -115,7 +127,8 @@ class GeneratedTypes:
     def add_filters(self, specs: tuple[InputSpec, ...]) -> type[Any]:
         """Creates the filter inputs not created yet; returns the first (the root's Where).
 
-        Specs of one name are identical across topics (typed/where), so the first one wins."""
+        Specs of one name are identical across topics (the start-up name check refuses anything
+        else), so the first one wins."""
         new = [spec for spec in specs if spec.name not in self.filters]
         for spec in new:
             self.filters[spec.name] = types.new_class(spec.name)
@@ -135,7 +148,10 @@ class GeneratedTypes:
                     cls,
                     attribute,
                     strawberry.field(
-                        name=f.name, description=f.description, default=strawberry.UNSET
+                        name=f.name,
+                        description=f.description,
+                        deprecation_reason=f.deprecation,
+                        default=strawberry.UNSET,
                     ),
                 )
             strawberry.input(cls, name=spec.name, description=spec.description)
@@ -180,7 +196,7 @@ class GeneratedTypes:
                 attribute,
                 strawberry.field(
                     name=f.name,
-                    description=f.description,
+                    description=field_description(f),
                     deprecation_reason=f.deprecation,
                     default=None,
                 ),
@@ -197,7 +213,7 @@ class GeneratedTypes:
             optional = f.nullable or f.has_default
             cls.__annotations__[attribute] = self.input(f.kind, optional)
             if optional:
-                description = f.description
+                description = field_description(f)
                 if not f.nullable:
                     default = "Not given or null: the schema's default."
                     description = f"{description} {default}" if description else default
@@ -209,10 +225,10 @@ class GeneratedTypes:
                     default=strawberry.UNSET,
                 )
             else:
-                field = strawberry.field(name=f.name, description=f.description)
+                field = strawberry.field(name=f.name, description=field_description(f))
             setattr(cls, attribute, field)
-        description = f"A {model.name} to write: validated against the topic's schema."
-        strawberry.input(cls, name=f"{model.name}Input", description=description)
+        description = f"Input of {model.name}: validated against the topic's schema first."
+        strawberry.input(cls, name=input_name(model.name), description=description)
 
     def _union_input(self, model: UnionType) -> None:
         cls = self.union_inputs[model.name]
@@ -226,7 +242,7 @@ class GeneratedTypes:
             setattr(cls, attribute, strawberry.field(name=field_name, default=strawberry.UNSET))
         strawberry.input(
             cls,
-            name=f"{model.name}Input",
+            name=input_name(model.name),
             description=f"Exactly one member of {model.name}.",
             one_of=True,
         )

@@ -44,6 +44,8 @@ from kafka_graphql.typed.where.inputs import (
     InputField,
     InputSpec,
     filter_inputs,
+    input_specs,
+    scalar_filter_inputs,
 )
 from kafka_graphql.typed.where.scalars import MAX_IN_VALUES
 
@@ -57,4 +59,6 @@ __all__ = [
     "Predicate",
     "compile_where",
     "filter_inputs",
+    "input_specs",
+    "scalar_filter_inputs",
 ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kafka_graphql.typed.model import Field, ObjectType, TypeModel
+from kafka_graphql.typed.model import ObjectType, TypeModel
 from kafka_graphql.typed.where.shapes import (
     IS_EMPTY,
     KEY,
@@ -33,6 +33,9 @@ class InputField:
     # [type_name!]
     is_list: bool
     description: str | None = None
+    # The model field's deprecation: its filter entry is deprecated too (all entries are
+    # optional, so GraphQL allows it).
+    deprecation: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,24 +74,18 @@ _LIST_DOCS = {
 
 def filter_inputs(model: TypeModel) -> tuple[InputSpec, ...]:
     """Every input type the root `<Root>Where` needs, the root first, then in the order they are
-    met. Shared scalar filters (StringFilter, IntFilter, ...) are included; two specs with the
-    same name are always identical, so the binder may de-duplicate them across topics.
+    met. Shared scalar filters (StringFilter, IntFilter, ...) are included, and are the same in
+    every model. Other names may mean different inputs in two topics' models (the root type's
+    where has `key`, the same type's where elsewhere has not): the start-up name check
+    (schema/typed/clashes.py) refuses that before the binder de-duplicates specs by name.
 
     Raises FilterNameConflict when two different inputs would share a name (e.g. an enum named
     `Int`), or when an input's name is also one of the model's type names.
     """
     specs: dict[str, InputSpec] = {}
-    pending: list[Shape] = [ObjectShape(model.root)]
-    while pending:
-        shape = pending.pop(0)
-        spec, needs = _spec(model, shape)
-        existing = specs.get(spec.name)
-        if existing is not None:
-            if existing != spec:
-                raise FilterNameConflict(f"two different filter inputs are named {spec.name}")
-            continue
-        specs[spec.name] = spec
-        pending.extend(needs)
+    for _, spec in input_specs(model):
+        if specs.setdefault(spec.name, spec) != spec:
+            raise FilterNameConflict(f"two different filter inputs are named {spec.name}")
     model_names = {named.name for named in model.types}
     for name in specs:
         if name in model_names:
@@ -96,19 +93,54 @@ def filter_inputs(model: TypeModel) -> tuple[InputSpec, ...]:
     return tuple(specs.values())
 
 
+def input_specs(model: TypeModel) -> tuple[tuple[Shape, InputSpec], ...]:
+    """Each filter shape the root's `<Root>Where` needs, once, with its input spec: the root
+    first, then in the order they are met. Two shapes may give one name (a list of `X` and an
+    object named `XList` both give `XListWhere`); filter_inputs refuses that."""
+    found: list[tuple[Shape, InputSpec]] = []
+    seen: set[Shape] = set()
+    pending: list[Shape] = [ObjectShape(model.root)]
+    while pending:
+        shape = pending.pop(0)
+        if shape in seen:
+            continue
+        seen.add(shape)
+        spec, needs = _spec(model, shape)
+        found.append((shape, spec))
+        pending.extend(needs)
+    return tuple(found)
+
+
+def scalar_filter_inputs() -> tuple[InputSpec, ...]:
+    """The filters of the GraphQL scalars and of lists of them (`StringFilter`,
+    `StringListFilter`, ...): the gateway's own, the same in every topic that uses them."""
+    specs: list[InputSpec] = []
+    for operand in Operand:
+        if operand is not Operand.ENUM:
+            shape = ScalarShape(operand.value, operand)
+            specs += (_scalar_spec(shape), _list_spec(ListShape(shape)))
+    return tuple(specs)
+
+
 def _spec(model: TypeModel, shape: Shape) -> tuple[InputSpec, list[Shape]]:
     """The spec of one shape and the shapes its fields refer to."""
     if isinstance(shape, ScalarShape):
         return _scalar_spec(shape), []
     if isinstance(shape, ListShape):
-        fields = [
-            InputField(op, shape.item.input_name, False, _LIST_DOCS[op]) for op in LIST_OPERATORS
-        ]
-        fields.append(InputField(IS_EMPTY, Operand.BOOLEAN.value, False, _LIST_DOCS[IS_EMPTY]))
-        return InputSpec(shape.input_name, tuple(fields)), [shape.item]
+        return _list_spec(shape), [shape.item]
     object_type = model.type(shape.type_name)
     assert isinstance(object_type, ObjectType), f"{shape.type_name} is not an object type"
     return _where_spec(model, object_type, shape)
+
+
+def _list_spec(shape: ListShape) -> InputSpec:
+    fields = [InputField(op, shape.item.input_name, False, _LIST_DOCS[op]) for op in LIST_OPERATORS]
+    fields.append(InputField(IS_EMPTY, Operand.BOOLEAN.value, False, _LIST_DOCS[IS_EMPTY]))
+    description = (
+        f"Conditions on lists of {shape.item.type_name}: every entry set must match; a "
+        "missing or null list fails every one."
+    )
+    return InputSpec(shape.input_name, tuple(fields), description)
 
 
 _SCALAR_NAMES = frozenset(o.value for o in Operand if o is not Operand.ENUM)
@@ -122,7 +154,11 @@ def _scalar_spec(shape: ScalarShape) -> InputSpec:
     for op in OPERATORS[shape.operand]:
         type_name = Operand.BOOLEAN.value if op == "exists" else shape.type_name
         fields.append(InputField(op, type_name, op in ("in", "notIn"), _OPERATOR_DOCS[op]))
-    return InputSpec(shape.input_name, tuple(fields))
+    description = (
+        f"Conditions on {shape.type_name} values: every operator set must match; a missing or "
+        "null value fails every operator but `exists`."
+    )
+    return InputSpec(shape.input_name, tuple(fields), description)
 
 
 def _where_spec(
@@ -141,17 +177,13 @@ def _where_spec(
     for field_name, field_shape in where_entries(model, object_type):
         field = object_type.field(field_name)
         assert field is not None
-        fields.append(InputField(field_name, field_shape.input_name, False, _field_doc(field)))
+        fields.append(
+            InputField(
+                field_name, field_shape.input_name, False, field.description, field.deprecation
+            )
+        )
         needs.append(field_shape)
     return InputSpec(name, tuple(fields), _where_doc(object_type)), needs
-
-
-def _field_doc(field: Field) -> str | None:
-    # InputField has no deprecation slot: the filter entry stays, and says so in its description.
-    if field.deprecation is None:
-        return field.description
-    deprecated = f"Deprecated: {field.deprecation}."
-    return f"{field.description} {deprecated}" if field.description else deprecated
 
 
 def _where_doc(object_type: ObjectType) -> str:

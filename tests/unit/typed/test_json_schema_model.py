@@ -21,7 +21,7 @@ from kafka_graphql.typed.model import (
     UnionType,
 )
 from kafka_graphql.typed.snapshot import snapshot
-from tests.unit.typed.helpers import fixture, snapshot_text
+from tests.unit.typed.helpers import FIXTURES, check_snapshot, fixture
 
 
 def model(schema: dict[str, Any], root: str = "Order") -> ObjectType:
@@ -37,11 +37,12 @@ def obj(**properties: Any) -> dict[str, Any]:
     [
         ("order.schema.json", "Order", "order.model.txt"),
         ("tree.draft7.schema.json", "Tree", "tree.draft7.model.txt"),
+        ("shipment.draft7.schema.json", "Shipment", "shipment.draft7.model.txt"),
     ],
 )
 def test_model_snapshots(schema_file: str, root: str, snapshot_file: str) -> None:
     built = json_schema_model("shop.orders", root, fixture(schema_file), schema_file)
-    assert snapshot(built) == snapshot_text(snapshot_file)
+    check_snapshot(FIXTURES / snapshot_file, snapshot(built))
 
 
 def test_scalars_and_nullability() -> None:
