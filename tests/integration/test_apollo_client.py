@@ -196,6 +196,8 @@ async def test_apollo_client_pages_keeps_lists_apart_and_continues_live(
     # Updates of four orders: records that share an id with an earlier record.
     await write(client, [order(n, "SHIPPED") for n in (2, 7, 11, 16)], history)
     shipped = {at: value for at, value in history.items() if value["status"] == "SHIPPED"}
+    from_offset = 3
+    not_first = {(p, o): value for (p, o), value in history.items() if o >= from_offset}
     # The subscription ends once it has these: one last record in every partition.
     last = [900 + p for p in range(PARTITIONS)]
     options = {
@@ -205,12 +207,14 @@ async def test_apollo_client_pages_keeps_lists_apart_and_continues_live(
         "first": 7,
         "where": WHERE,
         "whereFirst": 2,
+        "fromOffset": from_offset,
+        "fromFirst": 4,
         "until": [f"o-{n}" for n in last],
     }
     apollo = await start_node("apollo-client.mjs", options, tmp_path)
     try:
         paged = await apollo.expect("paged")
-        merged, filtered = paged["all"], paged["filtered"]
+        merged, filtered, later_list = paged["all"], paged["filtered"], paged["later"]
         check_exactly_once([edge["node"] for edge in merged["edges"]], history)
         assert merged["requests"] >= 4  # 24 records, at most 7 a page
         assert merged["typename"] == f"{TYPE}Connection"
@@ -224,10 +228,14 @@ async def test_apollo_client_pages_keeps_lists_apart_and_continues_live(
         }
         check_exactly_once([edge["node"] for edge in filtered["edges"]], shipped)
         assert filtered["requests"] >= 2 and filtered["pageInfo"]["hasNextPage"] is False
-        # Two lists in the cache, and the unfiltered one intact after the filtered paging.
+        # fetchMore sends `after` with the query's fromOffset still set.
+        check_exactly_once([edge["node"] for edge in later_list["edges"]], not_first)
+        assert later_list["requests"] >= 2 and later_list["pageInfo"]["hasNextPage"] is False
+        # Three lists in the cache, and the first one intact after the others were paged.
         assert set(paged["storedLists"]) == {
             f"{FIELD}:{{}}",
             f"{FIELD}:{json.dumps({'where': WHERE}, separators=(',', ':'))}",
+            f'{FIELD}:{{"fromOffset":{from_offset}}}',
         }
         assert paged["again"] == [
             [e["node"]["partition"], e["node"]["offset"]] for e in merged["edges"]

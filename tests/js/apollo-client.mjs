@@ -1,9 +1,10 @@
-// A real Apollo Client against the gateway: Relay paging with relayStylePagination(), a second
-// list kept apart by keyArgs, and a subscription over graphql-ws that continues after the last
-// page. Driven by tests/integration/test_apollo_client.py.
+// A real Apollo Client against the gateway: Relay paging with relayStylePagination(), lists (a
+// `where` filter, a `fromOffset` start) kept apart by keyArgs, and a subscription over graphql-ws
+// that continues after the last page. Driven by tests/integration/test_apollo_client.py.
 //
 //   node apollo-client.mjs '{"url": ..., "field": "orders", "type": "Order", "first": 7,
-//                            "where": {...}, "whereFirst": 2, "until": ["id", ...]}'
+//                            "where": {...}, "whereFirst": 2, "fromOffset": 3, "fromFirst": 4,
+//                            "until": ["id", ...]}'
 //
 // Stdout carries only JSON lines, each with an "event":
 //   paged       the merged lists read from the cache; then it waits for "subscribe" on stdin
@@ -57,7 +58,8 @@ const client = new ApolloClient({
   ),
   cache: new InMemoryCache({
     typePolicies: {
-      Query: { fields: { [field]: relayStylePagination(["where", "partitions"]) } },
+      // The arguments that choose the list; first and after page through it.
+      Query: { fields: { [field]: relayStylePagination(["where", "partitions", "fromOffset"]) } },
       // A value's `id` names the order, not the record: several records (an order's updates)
       // share it, so values are kept per record instead of being merged into one entity.
       [type]: { keyFields: false },
@@ -105,12 +107,14 @@ function storedLists() {
 
 const all = await pageThrough({ first: options.first });
 const filtered = await pageThrough({ first: options.whereFirst, where: options.where });
-// Reading the unfiltered list again after the filtered one was paged proves keyArgs kept them
-// apart (a shared list would have been replaced by the filtered pages).
+const later = await pageThrough({ first: options.fromFirst, fromOffset: options.fromOffset });
+// Reading the unfiltered list again after the others were paged proves keyArgs kept them apart
+// (a shared list would have been replaced by their pages).
 const again = client.readQuery({ query: PAGE, variables: { first: options.first } })[field];
 emit("paged", {
   all,
   filtered,
+  later,
   again: again.edges.map(({ node }) => [node.partition, node.offset]),
   storedLists: storedLists(),
 });

@@ -6,8 +6,10 @@ const VALUE = "id status quantity placedAt customer { name } items { sku count }
 
 export function documents({ field, type }) {
   return {
-    page: `query ${type}Page($first: Int, $after: Cursor, $where: ${type}Where, $partitions: [Int!]) {
-  ${field}(first: $first, after: $after, where: $where, partitions: $partitions) {
+    page: `query ${type}Page($first: Int, $after: Cursor, $fromOffset: Long, $where: ${type}Where,
+    $partitions: [Int!]) {
+  ${field}(first: $first, after: $after, fromOffset: $fromOffset, where: $where,
+      partitions: $partitions) {
     edges { cursor node { partition offset cursor value { ${VALUE} } schemaErrors } }
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
   }
