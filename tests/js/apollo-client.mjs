@@ -58,8 +58,12 @@ const client = new ApolloClient({
   ),
   cache: new InMemoryCache({
     typePolicies: {
-      // The arguments that choose the list; first and after page through it.
-      Query: { fields: { [field]: relayStylePagination(["where", "partitions", "fromOffset"]) } },
+      Query: {
+        fields: {
+          // The arguments that choose the list; first and after page through it.
+          [field]: relayStylePagination(["where", "partitions", "fromOffset", "fromTimestamp"]),
+        },
+      },
       // A value's `id` names the order, not the record: several records (an order's updates)
       // share it, so values are kept per record instead of being merged into one entity.
       [type]: { keyFields: false },
