@@ -2,6 +2,7 @@
 // and value type `type` (e.g. "orders" and "Order"). check-schema.mjs validates exactly these
 // against the gateway's SDL and generates TypeScript types from them, as GraphQL codegen would.
 
+// Fields of tests/fixtures/schemas/order.schema.json, the schema the test's topic has.
 const VALUE = "id status quantity placedAt customer { name } items { sku count }";
 
 export function documents({ field, type }) {
