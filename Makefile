@@ -10,6 +10,8 @@ REGISTRY := scripts/schema-registry.sh
 DEV_REGISTRY_URL := http://127.0.0.1:8081/apis/ccompat/v7
 CONFIG ?= kafka-graphql.demo.toml
 STAMP := $(VENV)/.installed
+JS := tests/js
+JS_STAMP := $(JS)/node_modules/.installed
 
 .PHONY: install kafka-up kafka-down registry-up registry-down run test test-unit soak lint format \
 	bench clean
@@ -51,10 +53,17 @@ run: install
 
 # Every test against a throw-away broker and schema registry on free ports (or the ones named by
 # $$KAFKA_BOOTSTRAP_SERVERS and $$KAFKA_GRAPHQL_SCHEMA_REGISTRY_URL).
-test: install
+test: install $(JS_STAMP)
 	@$(PY) scripts/graphiql-assets.py
 	@PYTHON=$(PYTHON) $(BROKER) with-broker \
 		env PYTHON=$(PYTHON) $(REGISTRY) with-registry $(PY) -m pytest $(PYTEST_ARGS)
+
+# The JavaScript clients the integration tests drive (tests/js: Apollo Client, graphql-ws, GraphQL
+# codegen), exactly as package-lock.json pins them; installed again only when it changes.
+$(JS_STAMP): $(JS)/package.json $(JS)/package-lock.json
+	@command -v npm >/dev/null || { echo "make test needs npm (Node.js >= 20) for $(JS)"; exit 1; }
+	@npm ci --prefix $(JS) --no-audit --no-fund --loglevel=error
+	@touch $(JS_STAMP)
 
 # The broker fault test, many times over (make test runs 6 restart/crash cycles).
 SOAK_CYCLES ?= 40

@@ -104,6 +104,39 @@ async def test_apollo_relay_pagination_reads_every_record_once_in_order(
     assert cache["pageInfo"]["hasPreviousPage"] is False
 
 
+FROM_OFFSET = """
+query($first: Int, $after: Cursor, $fromOffset: Long, $fromTimestamp: DateTime) {
+  orders(first: $first, after: $after, fromOffset: $fromOffset, fromTimestamp: $fromTimestamp) {
+    edges { node { partition offset } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+
+
+async def test_after_continues_a_list_that_fromoffset_started(
+    paged: RunningGateway, http: aiohttp.ClientSession
+) -> None:
+    """Apollo's fetchMore sends the query's variables again with `after` added: the cursor
+    decides where the page starts, and fromOffset only named the list."""
+    client = GraphQLClient(http, paged.url)
+    await client.data(PRODUCE_ORDERS, {"messages": orders(0, 18)})
+    variables: dict[str, Any] = {"first": 4, "fromOffset": 2}
+    seen: list[tuple[int, int]] = []
+    while True:
+        page = (await client.data(FROM_OFFSET, variables))["orders"]
+        seen += [(e["node"]["partition"], e["node"]["offset"]) for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        variables["after"] = page["pageInfo"]["endCursor"]
+    everything = (await client.data(FROM_OFFSET, {"first": 100}))["orders"]["edges"]
+    expected = {(e["node"]["partition"], e["node"]["offset"]) for e in everything}
+    assert len(seen) == len(set(seen))
+    assert set(seen) == {(p, o) for p, o in expected if o >= 2}
+    # Two starting points are still one too many.
+    both = {"fromOffset": 2, "fromTimestamp": "2026-11-25T12:00:00Z"}
+    assert await client.error_codes(FROM_OFFSET, both) == ["BAD_USER_INPUT"]
+
+
 @pytest.mark.parametrize("protocol", [TRANSPORT_WS, LEGACY_WS])
 async def test_end_cursor_into_the_subscription_while_producers_write(
     paged: RunningGateway, http: aiohttp.ClientSession, protocol: str

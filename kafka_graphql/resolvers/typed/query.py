@@ -29,6 +29,11 @@ def connection_resolver(bound: BoundTopic) -> Callable[..., Awaitable[Any]]:
         first = 20 if first is None else first
         if not 1 <= first <= max_page:
             raise BadUserInput(f"first must be between 1 and {max_page}")
+        if after is not None:
+            # Relay clients keep the arguments that chose the list while they page through it
+            # (Apollo's fetchMore adds `after` to the query's variables): the cursor says
+            # where this page starts, so a starting point given with it has done its part.
+            from_offset = from_timestamp = None
         matcher = bound.matcher(where)
         plan = await plan_read(
             context,

@@ -124,8 +124,9 @@ def bind_topic(generated: GeneratedTypes, records: TypedRecords) -> TopicFields:
                 resolver=query.connection_resolver(bound),
                 name=names.field,
                 description=f"A page of topic {rule.name}{about}, oldest first, as a Relay "
-                "connection. Starts at the earliest offset unless after, fromOffset or "
-                "fromTimestamp says otherwise.",
+                "connection. Starts at the earliest offset unless fromOffset or fromTimestamp "
+                "says otherwise; after (a cursor) continues from there, and then fromOffset "
+                "and fromTimestamp are ignored, so that a client may keep them while paging.",
             )
         },
         mutation={
