@@ -17,7 +17,8 @@ from strawberry.http import GraphQLRequestData
 
 from kafka_graphql.context import Context
 from kafka_graphql.cors import cors_middleware
-from kafka_graphql.errors import GatewayError
+from kafka_graphql.csrf import check_csrf
+from kafka_graphql.errors import Forbidden, GatewayError
 from kafka_graphql.graphiql import ASSETS_URL, local_graphiql_html
 from kafka_graphql.http_errors import unexpected_errors_middleware
 from kafka_graphql.http_requests import (
@@ -50,8 +51,9 @@ TYPED = web.AppKey("typed", dict[str, TypedRecords])
 
 class GatewayView(GraphQLView[Context, None]):
     """Strawberry's aiohttp view with our typed context, strict request reading with coded JSON
-    refusals (http_requests.py), checked WebSocket messages (ws_protocols.py), bounded WebSocket
-    messages and, when its files are here, a GraphiQL page that needs no CDN."""
+    refusals (http_requests.py), CSRF protection (csrf.py), checked WebSocket messages
+    (ws_protocols.py), bounded WebSocket messages and, when its files are here, a GraphiQL page
+    that needs no CDN."""
 
     local_graphiql_html: str | None = None
     websocket_adapter_class = GatewayWebSocketAdapter
@@ -79,8 +81,20 @@ class GatewayView(GraphQLView[Context, None]):
         if request.method == "GET":
             assert isinstance(request, AiohttpHTTPRequestAdapter)
             return graphql_request(query_string_params(request.request.rel_url.raw_query_string))
+        check_csrf(request.headers)
         check_json_content_type(request.content_type)
         return graphql_request(body_params(await request.get_body()))
+
+    async def reject_websocket(self, request: web.Request) -> web.Response:
+        # A browser page on an origin outside `server.cors_allow_origins` (Strawberry's check,
+        # before the upgrade); Strawberry's own answer is plain text.
+        return error_response(
+            RequestError(
+                "WebSocket connections from this origin are not allowed",
+                status=403,
+                code=Forbidden.code,
+            )
+        )
 
     def decode_json(self, data: str | bytes) -> object:
         # WebSocket messages come through here too.
