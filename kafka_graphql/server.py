@@ -150,15 +150,17 @@ def create_app(settings: Settings) -> web.Application:
     app.on_shutdown.append(_complete_streams)
     view = GatewayView(
         # Replaced at start-up when there are typed topics (their schemas may be in a registry).
-        schema=build_schema(settings.limits),
-        graphql_ide="graphiql" if settings.server.graphiql else None,
+        schema=build_schema(settings.limits, server=settings.server),
+        graphql_ide="graphiql" if settings.server.serves_graphiql else None,
         allowed_origins=settings.server.cors_allow_origins,
         # Our own limit answers with a coded error first (resolvers/subscription.py); this one
         # is Strawberry's backstop.
         max_subscriptions_per_connection=settings.limits.max_subscriptions_per_connection + 1,
     )
     assets = Path(settings.server.graphiql_assets_dir)
-    view.local_graphiql_html = local_graphiql_html(assets) if settings.server.graphiql else None
+    view.local_graphiql_html = (
+        local_graphiql_html(assets) if settings.server.serves_graphiql else None
+    )
     if view.local_graphiql_html is not None:
         app.router.add_static(ASSETS_URL, assets)
     app[VIEW] = view
@@ -175,7 +177,9 @@ async def _typed_topics(app: web.Application) -> AsyncIterator[None]:
         if typed:
             app[TYPED] = {name: TypedRecords(topic) for name, topic in typed.items()}
             try:
-                app[VIEW].schema = build_schema(settings.limits, app[TYPED].values())
+                app[VIEW].schema = build_schema(
+                    settings.limits, app[TYPED].values(), settings.server
+                )
             except FilterNameConflict as error:
                 raise StartupFailed(str(error)) from None
         yield
@@ -222,7 +226,8 @@ async def schema_sdl(settings: Settings) -> str:
     """The SDL the gateway would serve with these settings (typed topics included; Kafka is
     not needed, the schema registry is when a typed topic's schema lives there)."""
     async with typed_topics(settings) as typed:
-        return build_schema(settings.limits, map(TypedRecords, typed.values())).as_str()
+        typed_records = map(TypedRecords, typed.values())
+        return build_schema(settings.limits, typed_records, settings.server).as_str()
 
 
 def main(argv: Sequence[str] | None = None) -> None:
