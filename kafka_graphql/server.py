@@ -35,6 +35,7 @@ from kafka_graphql.kafka import KafkaGateway
 from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.schema import build_schema
 from kafka_graphql.settings import Settings, SettingsError, load_settings
+from kafka_graphql.tls import TLSFileError, server_ssl_context
 from kafka_graphql.topics import TopicRegistry
 from kafka_graphql.typed.startup import StartupFailed, typed_topics
 from kafka_graphql.typed.where import FilterNameConflict
@@ -247,7 +248,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
     try:
         settings = load_settings(args.config)
-    except SettingsError as error:
+        tls = server_ssl_context(settings.server.tls_cert_file, settings.server.tls_key_file)
+    except (SettingsError, TLSFileError) as error:
         sys.exit(f"kafka-graphql: invalid configuration: {error}")
     if args.command == "schema":
         try:
@@ -255,15 +257,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         except (GatewayError, StartupFailed, FilterNameConflict) as error:
             sys.exit(f"kafka-graphql: cannot build the schema: {error}")
         return
-    host, port = settings.server.host, settings.server.port
     log.info(
-        "GraphiQL: http://%s:%d/graphql (Kafka at %s)", host, port, settings.kafka.bootstrap_servers
+        "%s: %s (Kafka at %s, %s)",
+        "GraphiQL" if settings.server.serves_graphiql else "GraphQL",
+        settings.server.url,
+        settings.kafka.bootstrap_servers,
+        settings.kafka.security_protocol,
     )
     try:
         web.run_app(
             create_app(settings),
-            host=host,
-            port=port,
+            host=settings.server.host,
+            port=settings.server.port,
+            ssl_context=tls,
             print=None,
             shutdown_timeout=settings.server.shutdown_grace_s,
         )
