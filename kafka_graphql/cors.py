@@ -2,7 +2,9 @@
 
 Nothing is allowed by default. Requests without an Origin header (servers, mobile apps, curl)
 are not affected. WebSocket upgrades are checked against the same list by Strawberry's view
-(`allowed_origins`), since browsers never preflight them.
+(`allowed_origins`), since browsers never preflight them: an upgrade from another origin is
+refused with 403 (`FORBIDDEN`) before it happens. The settings keep the origins in the form
+browsers send them (`https://app.example`, no default port), so comparing strings is enough.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from aiohttp.typedefs import Middleware
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 ALLOWED_METHODS = "GET, POST, OPTIONS"
-ALLOWED_HEADERS = "Content-Type, Authorization, Accept"
+# Apollo's CSRF headers (csrf.py) too: a page on an allowed origin may send them.
+ALLOWED_HEADERS = (
+    "Content-Type, Authorization, Accept, Apollo-Require-Preflight, X-Apollo-Operation-Name"
+)
 PREFLIGHT_MAX_AGE_S = "600"
 
 

@@ -11,7 +11,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--config")
     settings = load_settings(parser.parse_args().config)
-    url = f"http://{settings.server.host}:{settings.server.port}/graphql"
+    url = settings.server.url
     registry = settings.schema_registry.url
     typed = [t for t in settings.topics if t.type is not None]
     lines = [

@@ -11,6 +11,7 @@ Authentication-aware checks (permissions, query cost, rate limits) plug into `ch
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -29,6 +30,10 @@ log = logging.getLogger(__name__)
 OperationCheck = Callable[[ExecutionContext], None]
 
 INTERNAL_MESSAGE = "Internal server error"
+# graphql-core's hints ("Cannot query field 'x' on type 'Query'. Did you mean 'y'?") name fields,
+# arguments, types and enum values the caller did not ask for: a map of the schema without
+# introspection. No GraphQL name can contain "?".
+_SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 
 
 def _is_websocket_subscription(execution: ExecutionContext) -> bool:
@@ -63,8 +68,11 @@ class OperationNameRequired(CannotGetOperationTypeError):
 
 
 class OperationGate(SchemaExtension):
-    def __init__(self, *, checks: Sequence[OperationCheck] = DEFAULT_CHECKS) -> None:
+    def __init__(
+        self, *, checks: Sequence[OperationCheck] = DEFAULT_CHECKS, field_suggestions: bool = True
+    ) -> None:
         self._checks = tuple(checks)
+        self._field_suggestions = field_suggestions
         self._validation_errors: set[int] = set()
 
     def on_parse(self) -> Iterator[None]:
@@ -128,11 +136,12 @@ class OperationGate(SchemaExtension):
             return _with_code(error, INTERNAL_MESSAGE, "INTERNAL_SERVER_ERROR", {})
         if isinstance(error, GraphQLSyntaxError):
             return _with_code(error, error.message, "GRAPHQL_PARSE_FAILED", {})
+        message = error.message if self._field_suggestions else _SUGGESTION.sub("", error.message)
         if id(error) in self._validation_errors:
-            return _with_code(error, error.message, "GRAPHQL_VALIDATION_FAILED", {})
+            return _with_code(error, message, "GRAPHQL_VALIDATION_FAILED", {})
         if error.path is None:
             # Outside validation and without a field: the variables did not fit the operation.
-            return _with_code(error, error.message, "BAD_USER_INPUT", {})
+            return _with_code(error, message, "BAD_USER_INPUT", {})
         log.error("unexpected GraphQL error at %s: %s", error.path, error.message)
         return _with_code(error, INTERNAL_MESSAGE, "INTERNAL_SERVER_ERROR", {})
 

@@ -30,18 +30,26 @@ _BAD_PERCENT_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 class RequestError(Exception):
-    """A request that cannot be served as sent; `status` is its HTTP answer."""
+    """A request that cannot be served as sent; `status` is its HTTP answer, `code` its
+    `extensions.code`."""
 
-    def __init__(self, message: str, status: int = 400, allow: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        status: int = 400,
+        allow: str | None = None,
+        code: str = REQUEST_ERROR_CODE,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.allow = allow
+        self.code = code
 
 
 def error_response(error: RequestError) -> web.Response:
     headers = {hdrs.ALLOW: error.allow} if error.allow else None
-    body = {"errors": [{"message": error.message, "extensions": {"code": REQUEST_ERROR_CODE}}]}
+    body = {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
     return web.json_response(body, status=error.status, headers=headers)
 
 

@@ -17,7 +17,8 @@ from strawberry.http import GraphQLRequestData
 
 from kafka_graphql.context import Context
 from kafka_graphql.cors import cors_middleware
-from kafka_graphql.errors import GatewayError
+from kafka_graphql.csrf import check_csrf
+from kafka_graphql.errors import Forbidden, GatewayError
 from kafka_graphql.graphiql import ASSETS_URL, local_graphiql_html
 from kafka_graphql.http_errors import unexpected_errors_middleware
 from kafka_graphql.http_requests import (
@@ -35,6 +36,7 @@ from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.schema import build_schema
 from kafka_graphql.schema.typed import NameClash
 from kafka_graphql.settings import Settings, SettingsError, load_settings
+from kafka_graphql.tls import TLSFileError, server_ssl_context
 from kafka_graphql.topics import TopicRegistry
 from kafka_graphql.typed.startup import StartupFailed, typed_topics
 from kafka_graphql.ws_protocols import GatewayWebSocketAdapter, LegacyWSHandler, TransportWSHandler
@@ -50,8 +52,9 @@ TYPED = web.AppKey("typed", dict[str, TypedRecords])
 
 class GatewayView(GraphQLView[Context, None]):
     """Strawberry's aiohttp view with our typed context, strict request reading with coded JSON
-    refusals (http_requests.py), checked WebSocket messages (ws_protocols.py), bounded WebSocket
-    messages and, when its files are here, a GraphiQL page that needs no CDN."""
+    refusals (http_requests.py), CSRF protection (csrf.py), checked WebSocket messages
+    (ws_protocols.py), bounded WebSocket messages and, when its files are here, a GraphiQL page
+    that needs no CDN."""
 
     local_graphiql_html: str | None = None
     websocket_adapter_class = GatewayWebSocketAdapter
@@ -79,8 +82,20 @@ class GatewayView(GraphQLView[Context, None]):
         if request.method == "GET":
             assert isinstance(request, AiohttpHTTPRequestAdapter)
             return graphql_request(query_string_params(request.request.rel_url.raw_query_string))
+        check_csrf(request.headers)
         check_json_content_type(request.content_type)
         return graphql_request(body_params(await request.get_body()))
+
+    async def reject_websocket(self, request: web.Request) -> web.Response:
+        # A browser page on an origin outside `server.cors_allow_origins` (Strawberry's check,
+        # before the upgrade); Strawberry's own answer is plain text.
+        return error_response(
+            RequestError(
+                "WebSocket connections from this origin are not allowed",
+                status=403,
+                code=Forbidden.code,
+            )
+        )
 
     def decode_json(self, data: str | bytes) -> object:
         # WebSocket messages come through here too.
@@ -136,15 +151,17 @@ def create_app(settings: Settings) -> web.Application:
     app.on_shutdown.append(_complete_streams)
     view = GatewayView(
         # Replaced at start-up when there are typed topics (their schemas may be in a registry).
-        schema=build_schema(settings.limits),
-        graphql_ide="graphiql" if settings.server.graphiql else None,
+        schema=build_schema(settings.limits, server=settings.server),
+        graphql_ide="graphiql" if settings.server.serves_graphiql else None,
         allowed_origins=settings.server.cors_allow_origins,
         # Our own limit answers with a coded error first (resolvers/subscription.py); this one
         # is Strawberry's backstop.
         max_subscriptions_per_connection=settings.limits.max_subscriptions_per_connection + 1,
     )
     assets = Path(settings.server.graphiql_assets_dir)
-    view.local_graphiql_html = local_graphiql_html(assets) if settings.server.graphiql else None
+    view.local_graphiql_html = (
+        local_graphiql_html(assets) if settings.server.serves_graphiql else None
+    )
     if view.local_graphiql_html is not None:
         app.router.add_static(ASSETS_URL, assets)
     app[VIEW] = view
@@ -161,7 +178,9 @@ async def _typed_topics(app: web.Application) -> AsyncIterator[None]:
         if typed:
             app[TYPED] = {name: TypedRecords(topic) for name, topic in typed.items()}
             try:
-                app[VIEW].schema = build_schema(settings.limits, app[TYPED].values())
+                app[VIEW].schema = build_schema(
+                    settings.limits, app[TYPED].values(), settings.server
+                )
             except NameClash as error:
                 raise StartupFailed(str(error)) from None
         yield
@@ -208,7 +227,8 @@ async def schema_sdl(settings: Settings) -> str:
     """The SDL the gateway would serve with these settings (typed topics included; Kafka is
     not needed, the schema registry is when a typed topic's schema lives there)."""
     async with typed_topics(settings) as typed:
-        return build_schema(settings.limits, map(TypedRecords, typed.values())).as_str()
+        typed_records = map(TypedRecords, typed.values())
+        return build_schema(settings.limits, typed_records, settings.server).as_str()
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -228,7 +248,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
     try:
         settings = load_settings(args.config)
-    except SettingsError as error:
+        tls = server_ssl_context(settings.server.tls_cert_file, settings.server.tls_key_file)
+    except (SettingsError, TLSFileError) as error:
         sys.exit(f"kafka-graphql: invalid configuration: {error}")
     if args.command == "schema":
         try:
@@ -236,15 +257,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         except (GatewayError, StartupFailed, NameClash) as error:
             sys.exit(f"kafka-graphql: cannot build the schema: {error}")
         return
-    host, port = settings.server.host, settings.server.port
     log.info(
-        "GraphiQL: http://%s:%d/graphql (Kafka at %s)", host, port, settings.kafka.bootstrap_servers
+        "%s: %s (Kafka at %s, %s)",
+        "GraphiQL" if settings.server.serves_graphiql else "GraphQL",
+        settings.server.url,
+        settings.kafka.bootstrap_servers,
+        settings.kafka.security_protocol,
     )
     try:
         web.run_app(
             create_app(settings),
-            host=host,
-            port=port,
+            host=settings.server.host,
+            port=settings.server.port,
+            ssl_context=tls,
             print=None,
             shutdown_timeout=settings.server.shutdown_grace_s,
         )

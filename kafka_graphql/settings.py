@@ -25,8 +25,16 @@ from kafka_graphql.topic_settings import (
 
 # Re-exported: callers keep importing TopicRule from the one settings module.
 from kafka_graphql.topic_settings import TopicRule as TopicRule
+from kafka_graphql.transport_settings import (
+    TransportSettingsError,
+    resolve_kafka_paths,
+    resolve_server_paths,
+    validate_kafka_security,
+    validate_server,
+)
 
 DEFAULT_CONFIG_FILE = "kafka-graphql.toml"
+PRODUCTION = "production"
 
 
 class SettingsError(ValueError):
@@ -41,19 +49,66 @@ class KafkaSettings:
     request_timeout_s: float = 10.0
     # How long cluster metadata (topics, partitions) is trusted before it is fetched again.
     metadata_max_age_s: float = 5.0
+    # How the gateway reaches Kafka (docs/security.md): PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL.
+    security_protocol: str = "PLAINTEXT"
+    # PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512; required by the SASL_* protocols.
+    sasl_mechanism: str | None = None
+    # The SASL credentials come from the environment only, so they never sit in a config file.
+    sasl_username: str | None = field(default=None, repr=False)
+    sasl_password: str | None = field(default=None, repr=False)
+    # SSL and SASL_SSL: the CA that signed the brokers' certificates (default: the system's), and
+    # a client certificate chain and its key for brokers that ask for one. PEM files.
+    ssl_cafile: str | None = None
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+    ssl_check_hostname: bool = True
 
 
 @dataclass(frozen=True, slots=True)
 class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8000
-    graphiql: bool = True
+    # "development" or "production". Production turns introspection, GraphiQL and field
+    # suggestions off unless their keys below turn them on.
+    profile: str = "development"
+    # None: what the profile says (see `serves_graphiql` and the two below).
+    graphiql: bool | None = None
+    introspection: bool | None = None
+    field_suggestions: bool | None = None
     # GraphiQL's own files (fetched by `make run`/`make test`); when absent, it uses a CDN.
     graphiql_assets_dir: str = ".graphiql"
     # Browser origins allowed to call the API from other sites (CORS); "*" allows any.
     cors_allow_origins: tuple[str, ...] = ()
     # Seconds open subscriptions get to finish on SIGTERM before connections are closed.
     shutdown_grace_s: float = 5.0
+    # Serve HTTPS and WSS: a PEM certificate chain and its private key (both or neither).
+    tls_cert_file: str | None = None
+    tls_key_file: str | None = None
+
+    @property
+    def is_production(self) -> bool:
+        return self.profile == PRODUCTION
+
+    @property
+    def allows_introspection(self) -> bool:
+        return self.introspection if self.introspection is not None else not self.is_production
+
+    @property
+    def serves_graphiql(self) -> bool:
+        # GraphiQL reads the schema by introspection: without it the page could do nothing.
+        return self.graphiql if self.graphiql is not None else self.allows_introspection
+
+    @property
+    def shows_field_suggestions(self) -> bool:
+        """Whether errors may say "Did you mean ...?", which names fields the caller didn't."""
+        if self.field_suggestions is not None:
+            return self.field_suggestions
+        return not self.is_production
+
+    @property
+    def url(self) -> str:
+        scheme = "https" if self.tls_cert_file else "http"
+        return f"{scheme}://{self.host}:{self.port}/graphql"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,11 +147,16 @@ ENVIRONMENT_OVERRIDES: Mapping[str, str] = {
     "KAFKA_GRAPHQL_SCHEMA_REGISTRY_URL": "schema_registry.url",
     "KAFKA_GRAPHQL_REGISTRY_USER": "schema_registry.username",
     "KAFKA_GRAPHQL_REGISTRY_PASSWORD": "schema_registry.password",
+    "KAFKA_GRAPHQL_PROFILE": "server.profile",
+    "KAFKA_GRAPHQL_SASL_USERNAME": "kafka.sasl_username",
+    "KAFKA_GRAPHQL_SASL_PASSWORD": "kafka.sasl_password",
 }
 # Keys that only the environment may set: secrets never belong in a configuration file.
 ENVIRONMENT_ONLY = {
-    "username": "KAFKA_GRAPHQL_REGISTRY_USER",
-    "password": "KAFKA_GRAPHQL_REGISTRY_PASSWORD",
+    "schema_registry.username": "KAFKA_GRAPHQL_REGISTRY_USER",
+    "schema_registry.password": "KAFKA_GRAPHQL_REGISTRY_PASSWORD",
+    "kafka.sasl_username": "KAFKA_GRAPHQL_SASL_USERNAME",
+    "kafka.sasl_password": "KAFKA_GRAPHQL_SASL_PASSWORD",
 }
 
 
@@ -119,12 +179,11 @@ def load_settings(
         except tomllib.TOMLDecodeError as error:
             raise SettingsError(f"configuration file {path} is not valid TOML: {error}") from None
         base_dir = Path(path).parent
-    registry = raw.get("schema_registry")
-    for name, variable in ENVIRONMENT_ONLY.items():
-        if isinstance(registry, Mapping) and name in registry:
-            raise SettingsError(
-                f"schema_registry.{name} must come from the environment ({variable}), not the file"
-            )
+    for key, variable in ENVIRONMENT_ONLY.items():
+        section, name = key.split(".")
+        table = raw.get(section)
+        if isinstance(table, Mapping) and name in table:
+            raise SettingsError(f"{key} must come from the environment ({variable}), not the file")
     for variable, key in ENVIRONMENT_OVERRIDES.items():
         if variable in environ:
             section, name = key.split(".")
@@ -136,7 +195,10 @@ def settings_from_mapping(raw: Mapping[str, Any], base_dir: Path | None = None) 
     """Build and validate settings; relative schema paths resolve against `base_dir` (or cwd)."""
     settings: Settings = _build(Settings, raw, "")
     settings = dataclasses.replace(
-        settings, topics=tuple(resolve_schema_path(t, base_dir) for t in settings.topics)
+        settings,
+        topics=tuple(resolve_schema_path(t, base_dir) for t in settings.topics),
+        server=resolve_server_paths(settings.server, base_dir),
+        kafka=resolve_kafka_paths(settings.kafka, base_dir),
     )
     _validate(settings)
     return settings
@@ -146,6 +208,8 @@ def _from_environment(variable: str, key: str, text: str) -> object:
     section, name = key.split(".")
     section_type = typing.get_type_hints(Settings)[section]
     wanted = typing.get_type_hints(section_type)[name]
+    if typing.get_origin(wanted) in (typing.Union, types.UnionType):
+        wanted = next(t for t in typing.get_args(wanted) if t is not type(None))
     if wanted is bool:
         if text.lower() in {"1", "true", "yes", "on"}:
             return True
@@ -211,6 +275,13 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("kafka.metadata_max_age_s must not be negative")
     if not 0 <= settings.server.port <= 65535:
         raise SettingsError(f"server.port must be in 0..65535, got {settings.server.port}")
+    try:
+        validate_server(settings.server)
+        validate_kafka_security(settings.kafka)
+    except TransportSettingsError as error:
+        raise SettingsError(str(error)) from None
+    if settings.server.is_production:
+        production_requirements(settings)
     for limit in dataclasses.fields(LimitsSettings):
         if getattr(settings.limits, limit.name) <= 0:
             raise SettingsError(f"limits.{limit.name} must be positive")
@@ -227,3 +298,17 @@ def _validate(settings: Settings) -> None:
         validate_typed_topics(settings.topics, settings.schema_registry)
     except TopicSettingsError as error:
         raise SettingsError(str(error)) from None
+
+
+def production_requirements(settings: Settings) -> None:
+    """What `server.profile = "production"` asks of the rest of the configuration, beyond its
+    safer defaults; raises SettingsError naming the key.
+
+    A production gateway names the browser origins it trusts: with `"*"`, any web page a user
+    opens could call the API, or open a WebSocket to it, from inside the user's network.
+    """
+    if "*" in settings.server.cors_allow_origins:
+        raise SettingsError(
+            'server.cors_allow_origins must list origins, not "*", when server.profile is '
+            '"production"'
+        )

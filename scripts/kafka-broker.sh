@@ -8,6 +8,12 @@
 #   scripts/kafka-broker.sh kill NAME             SIGKILL broker NAME (a crash, for fault tests)
 #   scripts/kafka-broker.sh with-broker CMD...    run CMD against a fresh throw-away broker on a free port
 #                                                 (or the one named by KAFKA_BOOTSTRAP_SERVERS), then stop it
+#
+# `up` adds a SASL_SSL listener (on a port of its own, written to .kafka/instances/NAME/bootstrap-sasl-ssl)
+# when BROKER_SASL_SSL_KEYSTORE names a PEM file holding the broker's private key (unencrypted
+# PKCS#8) and its certificate chain. BROKER_SCRAM_USERS ("name=password ...", letters and digits
+# only) are then the users it knows: SCRAM-SHA-256 and SCRAM-SHA-512 credentials, created with
+# Kafka's storage tool when the broker's storage is formatted, and PLAIN logins.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -72,23 +78,49 @@ up() { # NAME PORT
   mkdir -p "$dir"
   # A named broker keeps its ports and data between starts (KRaft metadata names the controller's
   # address, so changing it would orphan the stored topics).
+  local sport=""
   if [ -f "$dir/ports" ]; then
-    read -r port cport <"$dir/ports"
+    read -r port cport sport <"$dir/ports"
   else
     [ "$port" = auto ] && port="$(free_port)"
     cport="$(free_port)"
     while [ "$cport" = "$port" ]; do cport="$(free_port)"; done
     echo "$port $cport" >"$dir/ports"
   fi
+  local listeners="PLAINTEXT://127.0.0.1:$port" protocols="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+  local sasl_ssl="" scram_args=()
+  if [ -n "${BROKER_SASL_SSL_KEYSTORE:-}" ]; then
+    if [ -z "$sport" ]; then
+      sport="$(free_port)"
+      while [ "$sport" = "$port" ] || [ "$sport" = "$cport" ]; do sport="$(free_port)"; done
+      echo "$port $cport $sport" >"$dir/ports"
+    fi
+    listeners="$listeners,SASL_SSL://127.0.0.1:$sport"
+    protocols="$protocols,SASL_SSL:SASL_SSL"
+    local user login secret plain_users=""
+    for user in ${BROKER_SCRAM_USERS:-}; do
+      login="${user%%=*}" secret="${user#*=}"
+      scram_args+=(--add-scram "SCRAM-SHA-256=[name=$login,password=$secret]"
+        --add-scram "SCRAM-SHA-512=[name=$login,password=$secret]")
+      plain_users="$plain_users user_$login=\"$secret\""
+    done
+    sasl_ssl="sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256,PLAIN
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required$plain_users;
+listener.name.sasl_ssl.ssl.keystore.type=PEM
+listener.name.sasl_ssl.ssl.keystore.location=$BROKER_SASL_SSL_KEYSTORE"
+  fi
   cat >"$dir/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=$listeners,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=$listeners
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=$protocols
+$sasl_ssl
 log.dirs=$dir/data
 num.partitions=1
 # A public gateway must never create topics as a side effect of a produce or a read.
@@ -110,13 +142,15 @@ EOF
 while (i := base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")).startswith("-"): pass
 print(i)')"
     java "${jvm[@]}" -cp "$cp" kafka.tools.StorageTool format \
-      --cluster-id="$cluster_id" -c "$dir/server.properties" >"$dir/format.log" 2>&1 \
+      --cluster-id="$cluster_id" -c "$dir/server.properties" "${scram_args[@]}" \
+      >"$dir/format.log" 2>&1 \
       || { log "formatting storage failed:"; cat "$dir/format.log" >&2; exit 1; }
   fi
   : >"$dir/broker.log"
   nohup java "${jvm[@]}" -cp "$cp" kafka.Kafka "$dir/server.properties" >"$dir/stdout.log" 2>&1 &
   echo $! >"$dir/pid"
   echo "127.0.0.1:$port" >"$dir/bootstrap"
+  if [ -n "$sasl_ssl" ]; then echo "127.0.0.1:$sport" >"$dir/bootstrap-sasl-ssl"; fi
   local waited=0
   until grep -q "Kafka Server started" "$dir/broker.log" 2>/dev/null; do
     if ! is_running "$name"; then

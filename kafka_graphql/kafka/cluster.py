@@ -15,6 +15,7 @@ from aiokafka.errors import TopicAlreadyExistsError
 from kafka_graphql.errors import NotFound
 from kafka_graphql.kafka.errors import kafka_call
 from kafka_graphql.kafka.records import PartitionOffsets
+from kafka_graphql.kafka.security import check_connection, client_options
 from kafka_graphql.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -23,24 +24,18 @@ log = logging.getLogger(__name__)
 class Cluster:
     def __init__(self, settings: KafkaSettings) -> None:
         self._settings = settings
-        self._admin = AIOKafkaAdminClient(
-            bootstrap_servers=settings.bootstrap_servers,
-            client_id=f"{settings.client_id}-admin",
-            request_timeout_ms=int(settings.request_timeout_s * 1000),
-        )
+        self._admin = AIOKafkaAdminClient(**client_options(settings, "admin"))
         # A group-less consumer used only to ask for offsets; it is never assigned partitions.
         self._offsets = AIOKafkaConsumer(
-            bootstrap_servers=settings.bootstrap_servers,
-            client_id=f"{settings.client_id}-offsets",
-            group_id=None,
-            enable_auto_commit=False,
-            request_timeout_ms=int(settings.request_timeout_s * 1000),
+            **client_options(settings, "offsets"), group_id=None, enable_auto_commit=False
         )
         self._topics: dict[str, tuple[int, ...]] = {}
         self._fetched_at = float("-inf")
         self._refresh_lock = asyncio.Lock()
 
     async def start(self) -> None:
+        # A wrong address, protocol, CA or password fails here, with its reason.
+        await check_connection(self._settings)
         async with kafka_call("connecting", self._settings.request_timeout_s):
             await self._admin.start()
             await self._offsets.start()

@@ -34,6 +34,7 @@ from kafka_graphql.errors import GatewayError, KafkaUnavailable
 from kafka_graphql.kafka.errors import TOO_LARGE, kafka_call, translate
 from kafka_graphql.kafka.outcome import WriteOutcome
 from kafka_graphql.kafka.records import OutgoingRecord, ProduceAck
+from kafka_graphql.kafka.security import client_options
 from kafka_graphql.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -112,13 +113,11 @@ class Producer:
 
     def _new_client(self) -> Any:
         client = AIOKafkaProducer(
-            bootstrap_servers=self._settings.bootstrap_servers,
-            client_id=f"{self._settings.client_id}-producer",
+            **client_options(self._settings, "producer"),
             # A result is returned only once every in-sync replica has the record, and the
             # producer's own retries can never write it twice.
             enable_idempotence=True,
             acks="all",
-            request_timeout_ms=int(self._settings.request_timeout_s * 1000),
             linger_ms=1,
         )
         # See the module docstring: an idempotent batch must never expire (aiokafka #1017).

@@ -15,6 +15,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from kafka_graphql.kafka.errors import kafka_call
 from kafka_graphql.kafka.records import Header, Record
+from kafka_graphql.kafka.security import client_options
 from kafka_graphql.settings import KafkaSettings
 from kafka_graphql.values import decode_text, decode_value
 
@@ -37,13 +38,11 @@ def to_record(raw: Any) -> Record:
 
 def new_consumer(settings: KafkaSettings, role: str) -> Any:
     return AIOKafkaConsumer(
-        bootstrap_servers=settings.bootstrap_servers,
-        client_id=f"{settings.client_id}-{role}",
+        **client_options(settings, role),
         group_id=None,
         enable_auto_commit=False,
         # Only reached when a position fell out of retention: continue with what still exists.
         auto_offset_reset="earliest",
-        request_timeout_ms=int(settings.request_timeout_s * 1000),
         fetch_max_wait_ms=100,
     )
 

@@ -20,6 +20,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from kafka_graphql.kafka import KafkaGateway
 from kafka_graphql.server import KAFKA, create_app
 from kafka_graphql.settings import Settings, settings_from_mapping
+from kafka_graphql.tls import server_ssl_context
 from tests.clients import GraphQLClient
 from tests.integration.brokers import private_broker  # noqa: F401 (a fixture for every test)
 from tests.integration.helpers import poll_until
@@ -83,10 +84,13 @@ async def run_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
     app = create_app(settings)
     runner = web.AppRunner(app)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    # As `kafka-graphql` serves: HTTPS when the settings name a certificate and key.
+    tls = server_ssl_context(settings.server.tls_cert_file, settings.server.tls_key_file)
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=tls)
     await site.start()
     host, port = runner.addresses[0][:2]
-    running = RunningGateway(app, f"http://{host}:{port}/graphql", runner)
+    scheme = "https" if tls else "http"
+    running = RunningGateway(app, f"{scheme}://{host}:{port}/graphql", runner)
     try:
         yield running
     finally:
