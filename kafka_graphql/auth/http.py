@@ -56,10 +56,12 @@ def authentication_middleware(authenticator: Authenticator, path: str) -> Middle
 
 
 def check_authenticated(request: web.Request) -> None:
-    """Raises the refusal of a request that must not run an operation without a token."""
-    refusal = request.get(REFUSAL)
-    if refusal is not None:
-        raise refusal
+    """Before an operation runs over HTTP: raises the refusal of a request without an
+    established principal (fail-closed: also one the middleware let through as an upgrade)."""
+    if PRINCIPAL not in request:
+        raise request.get(REFUSAL) or Unauthenticated(
+            "authentication is required: send a bearer token"
+        )
 
 
 def unauthenticated_response(refusal: Unauthenticated) -> web.Response:

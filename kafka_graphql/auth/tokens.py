@@ -95,6 +95,8 @@ class TokenVerifier:
                 continue  # another key may be the one (tokens without a `kid`)
             except jwt.PyJWTError as error:
                 raise InvalidToken(_reason(error)) from None
+            if not claims["sub"]:
+                raise InvalidToken("the token has no `sub` claim")
             return Principal.from_claims(claims)
         raise InvalidToken("the token's signature does not verify")
 

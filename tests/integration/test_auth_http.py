@@ -166,6 +166,15 @@ async def test_no_token_when_required(
         assert await get.json() == expected
 
 
+async def test_an_upgrade_header_is_no_way_around(anonymous: GraphQLClient) -> None:
+    """A plain POST that claims to be a WebSocket upgrade: the middleware leaves upgrades to
+    connection_init, and the view still refuses to run an operation without a principal."""
+    for headers in ({"Upgrade": "websocket"}, {"Upgrade": "websocket", "Connection": "Upgrade"}):
+        response = await anonymous.raw(TOPICS, headers=headers)
+        assert (response.status, response.headers["WWW-Authenticate"]) == (401, "Bearer")
+        assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
 async def test_another_scheme_is_no_token(anonymous: GraphQLClient) -> None:
     response = await anonymous.raw(TOPICS, headers={"Authorization": "Basic YWxpY2U6c2VjcmV0"})
     assert (response.status, response.headers["WWW-Authenticate"]) == (401, "Bearer")

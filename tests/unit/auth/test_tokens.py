@@ -131,6 +131,10 @@ async def test_required_claims(claim: str) -> None:
     assert await refusal(RSA.sign(payload)) == f"the token has no `{claim}` claim"
 
 
+async def test_an_empty_subject_is_no_subject() -> None:
+    assert await refusal(RSA.sign(claims(sub=""))) == "the token has no `sub` claim"
+
+
 @pytest.mark.parametrize(
     "issuer", ["https://evil.example/", ISSUER.rstrip("/"), ISSUER + "x", "id.example.test"]
 )
