@@ -14,6 +14,8 @@ from kafka_graphql.auth.settings import AuthSettings
 from kafka_graphql.auth.tokens import PublicKeys, TokenVerifier
 from kafka_graphql.errors import Unauthenticated
 
+AUTHENTICATION_REQUIRED = "authentication is required: send a bearer token"
+
 
 class Authenticator:
     """What every transport asks: who is this caller? An async context manager, because it
@@ -56,7 +58,7 @@ class Authenticator:
         missing one when authentication is required."""
         if token is None:
             if self.settings.required:
-                raise Unauthenticated("authentication is required: send a bearer token")
+                raise Unauthenticated(AUTHENTICATION_REQUIRED)
             return Principal.anonymous(remote, self.settings.anonymous_scopes)
         assert self._verifier is not None, "the authenticator is used before it started"
         return await self._verifier.verify(token)

@@ -1,11 +1,11 @@
 """Authentication over HTTP: `Authorization: Bearer <token>` on the GraphQL path.
 
 A request with a token is authenticated here, and refused with 401 when the token does not
-verify. A request without one gets the anonymous principal, or, when authentication is
-required, a refusal that the view raises only when the request would run an operation: the
-GraphiQL page loads without a token (the user pastes one into its Headers tab), and nothing
-runs without one. WebSocket upgrades are left to `connection_init` (browsers cannot set
-headers on them).
+verify. A request without one gets the anonymous principal when authentication is optional.
+Otherwise it has no principal, and the view refuses it only when it would run an operation
+(`check_authenticated`): the GraphiQL page loads without a token (the user pastes one into its
+Headers tab), and nothing runs without one. WebSocket upgrades are left to `connection_init`
+(browsers cannot set headers on them).
 """
 
 from __future__ import annotations
@@ -15,15 +15,13 @@ from collections.abc import Awaitable, Callable
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Middleware
 
-from kafka_graphql.auth.authenticator import Authenticator
+from kafka_graphql.auth.authenticator import AUTHENTICATION_REQUIRED, Authenticator
 from kafka_graphql.auth.principal import Principal
 from kafka_graphql.errors import InvalidToken, Unauthenticated
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 PRINCIPAL = web.RequestKey("principal", Principal)
-# A missing token's refusal, raised by the view if the request runs an operation.
-REFUSAL = web.RequestKey("authentication_refusal", Unauthenticated)
 
 
 def bearer_token(header: str) -> str:
@@ -49,7 +47,6 @@ def authentication_middleware(authenticator: Authenticator, path: str) -> Middle
         except Unauthenticated as refusal:
             if header is not None:
                 return unauthenticated_response(refusal)
-            request[REFUSAL] = refusal
         return await handler(request)
 
     return middleware
@@ -59,9 +56,7 @@ def check_authenticated(request: web.Request) -> None:
     """Before an operation runs over HTTP: raises the refusal of a request without an
     established principal (fail-closed: also one the middleware let through as an upgrade)."""
     if PRINCIPAL not in request:
-        raise request.get(REFUSAL) or Unauthenticated(
-            "authentication is required: send a bearer token"
-        )
+        raise Unauthenticated(AUTHENTICATION_REQUIRED)
 
 
 def unauthenticated_response(refusal: Unauthenticated) -> web.Response:
