@@ -21,7 +21,7 @@ from tests.integration.auth import (  # noqa: F401 (a fixture)
     end_offsets,
     key_files_fixture,
 )
-from tests.integration.conftest import RunningGateway, run_gateway
+from tests.integration.conftest import RunningGateway, gateway_settings, run_gateway
 from tests.integration.helpers import PRODUCE, history
 from tests.tokens import (
     HS_SECRET,
@@ -253,3 +253,14 @@ async def test_anonymous_callers_get_the_anonymous_scopes(
     # A token that was sent must verify, even where anonymous callers are let in.
     response = await anonymous.with_token(RSA.sign(claims(aud="other"))).raw(TOPICS)
     assert (response.status, response.headers["WWW-Authenticate"]) == (401, INVALID)
+
+
+async def test_without_auth_the_gateway_warns_and_stays_open(
+    bootstrap: str, http: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with run_gateway(gateway_settings(bootstrap)) as running:
+        response = await GraphQLClient(http, running.url).raw(TOPICS)
+    assert response.status == 200
+    assert "errors" not in response.json()
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any(w.startswith("no [auth] table: the gateway is open") for w in warnings)
