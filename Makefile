@@ -41,14 +41,16 @@ registry-down:
 # Starts the dev broker (unless KAFKA_BOOTSTRAP_SERVERS names one already), the dev schema
 # registry (unless KAFKA_GRAPHQL_SCHEMA_REGISTRY_URL names one, or the configuration has no
 # [schema_registry]), seeds the demo's registry subject when it is missing, and runs the gateway.
+# The banner comes first: it makes the development key under .dev/ that the demo's [auth] names,
+# and prints a token signed with it.
 run: install
 	@[ -n "$${KAFKA_BOOTSTRAP_SERVERS:-}" ] || $(MAKE) --no-print-directory kafka-up
 	@[ -n "$${KAFKA_GRAPHQL_SCHEMA_REGISTRY_URL:-}" ] || ! grep -q '^\[schema_registry\]' $(CONFIG) \
 		|| $(MAKE) --no-print-directory registry-up
 	@# GraphiQL's own files, if npm is here; otherwise GraphiQL loads them from a CDN.
 	@$(PY) scripts/graphiql-assets.py --optional
-	@$(PY) -m kafka_graphql.demo_registry --config $(CONFIG)
 	@$(PY) -m kafka_graphql.dev_banner --config $(CONFIG)
+	@$(PY) -m kafka_graphql.demo_registry --config $(CONFIG)
 	@$(PY) -m kafka_graphql --config $(CONFIG)
 
 # Every test against a throw-away broker and schema registry on free ports (or the ones named by

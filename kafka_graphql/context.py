@@ -9,18 +9,11 @@ from typing import Any
 from aiohttp import web
 from strawberry.types import Info as StrawberryInfo
 
+from kafka_graphql.auth import Principal
 from kafka_graphql.kafka import KafkaGateway
 from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.settings import Settings
 from kafka_graphql.topics import TopicRegistry
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """Who is calling. Filled by authentication (transport layer) once it exists."""
-
-    subject: str
-    claims: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -31,11 +24,16 @@ class Context:
     topics: TopicRegistry
     # Typed topics by name: every API that reads or writes them goes through their codec.
     typed: Mapping[str, TypedRecords] = field(default_factory=dict)
-    principal: Principal | None = None
+    # Made by the transport: from the HTTP request's token, or (WebSocket) from the
+    # connection_init payload once it is accepted. Anonymous until then, which reads nothing
+    # when [auth] is on.
+    principal: Principal = field(default_factory=lambda: Principal.anonymous(None))
     # The HTTP response, when there is one (queries and mutations over HTTP).
     response: web.StreamResponse | None = None
     # Live subscriptions on this connection (a WebSocket's context lives as long as it does).
     open_subscriptions: int = 0
+    # The connection_init payload, while `on_ws_connect` reads it (Strawberry sets it).
+    connection_params: dict[str, Any] | None = None
 
 
 Info = StrawberryInfo[Context, None]

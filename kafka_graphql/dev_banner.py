@@ -1,16 +1,25 @@
-"""Prints what `make run` brings up: where GraphiQL is and a first thing to try."""
+"""Prints what `make run` brings up: where GraphiQL is, a development token when the
+configuration trusts the development key, and a first thing to try."""
 
 from __future__ import annotations
 
 import argparse
 
-from kafka_graphql.settings import load_settings
+from kafka_graphql.auth.dev import DevKey, ensure_dev_key, mint_token, trusts
+from kafka_graphql.settings import Settings, load_settings
+
+# What the README's tour needs: read everything, write the demo's topics.
+DEV_SCOPES = ("kafka:read:*", "kafka:write:shop.*", "kafka:write:demo.*")
+DEV_TOKEN_TTL_S = 12 * 3600
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--config")
-    settings = load_settings(parser.parse_args().config)
+    # Before the settings: the demo's [auth] names the development key, which must exist.
+    key = ensure_dev_key()
+    args = parser.parse_args()
+    settings = load_settings(args.config)
     url = settings.server.url
     registry = settings.schema_registry.url
     typed = [t for t in settings.topics if t.type is not None]
@@ -24,6 +33,8 @@ def main() -> None:
         lines.append(f"    Schema registry:  {registry}")
     if typed:
         lines.append("    Typed topics:     " + ", ".join(f"{t.name} ({t.type})" for t in typed))
+    lines += _token_lines(settings, key, url, args.config)
+    if typed:
         lines += [
             "",
             "  Try the tour in README.md, or in GraphiQL:",
@@ -41,6 +52,35 @@ def main() -> None:
         "",
     ]
     print("\n".join(lines), flush=True)
+
+
+def _token_lines(settings: Settings, key: DevKey, url: str, config: str | None) -> list[str]:
+    auth = settings.auth
+    if auth is None:
+        return ["    Authentication:   none (no [auth] table: anyone may read and write)"]
+    if not trusts(auth.public_key_file, auth.algorithms, key):
+        return ["    Authentication:   bearer JWTs from your identity provider"]
+    token = mint_token(
+        key,
+        subject="dev",
+        scopes=DEV_SCOPES,
+        ttl_s=DEV_TOKEN_TTL_S,
+        issuer=auth.issuer,
+        audience=auth.audience,
+    )
+    return [
+        "",
+        f"  Development token ({DEV_TOKEN_TTL_S // 3600} h; {' '.join(DEV_SCOPES)}):",
+        f"    {token}",
+        "  In GraphiQL, paste into the Headers tab (then reload the page):",
+        f'    {{"Authorization": "Bearer {token}"}}',
+        "  With curl:",
+        f"    curl {url} -H 'Authorization: Bearer {token}' \\",
+        "      -H 'content-type: application/json' -d '{\"query\": \"{ topics { name } }\"}'",
+        "  Others: .venv/bin/kafka-graphql token"
+        + (f" --config {config}" if config else "")
+        + ' --sub you --scope "kafka:read:*" --ttl 1h',
+    ]
 
 
 if __name__ == "__main__":

@@ -33,6 +33,12 @@ class NotFound(GatewayError):
 
     code = "NOT_FOUND"
 
+    @classmethod
+    def topic(cls, name: str) -> NotFound:
+        """The one answer for a topic that does not exist, is not exposed, or that the caller
+        may not read: the same bytes in all three cases, so that none can be told apart."""
+        return cls(f"topic {name!r} not found")
+
 
 class KafkaUnavailable(GatewayError):
     """Kafka could not be reached, and nothing was written: the client may retry as it is."""
@@ -49,10 +55,18 @@ class KafkaTimeout(GatewayError):
 
 
 class Unauthenticated(GatewayError):
+    """The caller did not prove who it is, and must (HTTP 401, WebSocket close 4403)."""
+
     code = "UNAUTHENTICATED"
 
 
+class InvalidToken(Unauthenticated):
+    """A token was sent and is refused: bad signature, expired, wrong issuer or audience..."""
+
+
 class Forbidden(GatewayError):
+    """The caller is known but may not do this (e.g. write to a topic it can only read)."""
+
     code = "FORBIDDEN"
 
 

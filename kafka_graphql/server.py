@@ -14,11 +14,21 @@ from aiohttp import WSCloseCode, web
 from cross_web import AiohttpHTTPRequestAdapter, AsyncHTTPRequestAdapter, HTTPException
 from strawberry.aiohttp.views import GraphQLView
 from strawberry.http import GraphQLRequestData
+from strawberry.types.unset import UnsetType
 
+from kafka_graphql.auth import Authenticator, Principal
+from kafka_graphql.auth.dev import DevTokenError, token_for_config
+from kafka_graphql.auth.http import (
+    PRINCIPAL,
+    authentication_middleware,
+    check_authenticated,
+    unauthenticated_response,
+)
+from kafka_graphql.auth.ws import connection_init_token
 from kafka_graphql.context import Context
 from kafka_graphql.cors import cors_middleware
 from kafka_graphql.csrf import check_csrf
-from kafka_graphql.errors import Forbidden, GatewayError
+from kafka_graphql.errors import Forbidden, GatewayError, Unauthenticated
 from kafka_graphql.graphiql import ASSETS_URL, local_graphiql_html
 from kafka_graphql.http_errors import unexpected_errors_middleware
 from kafka_graphql.http_requests import (
@@ -48,6 +58,8 @@ KAFKA = web.AppKey("kafka", KafkaGateway)
 TOPICS = web.AppKey("topics", TopicRegistry)
 WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
 TYPED = web.AppKey("typed", dict[str, TypedRecords])
+AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
+GRAPHQL_PATH = "/graphql"
 
 
 class GatewayView(GraphQLView[Context, None]):
@@ -67,6 +79,8 @@ class GatewayView(GraphQLView[Context, None]):
             return await self.run(request=request)
         except RequestError as error:
             return error_response(error)
+        except Unauthenticated as refusal:
+            return unauthenticated_response(refusal)
         except HTTPException as error:
             return error_response(from_strawberry(error, request.method))
         except web.HTTPRequestEntityTooLarge:
@@ -78,9 +92,12 @@ class GatewayView(GraphQLView[Context, None]):
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
-        # Only GET and POST get here (Strawberry refuses other methods first).
+        # Only GET and POST get here (Strawberry refuses other methods first), and only to run
+        # an operation (not for the GraphiQL page).
+        assert isinstance(request, AiohttpHTTPRequestAdapter)
+        if AUTHENTICATOR in request.request.app:
+            check_authenticated(request.request)
         if request.method == "GET":
-            assert isinstance(request, AiohttpHTTPRequestAdapter)
             return graphql_request(query_string_params(request.request.rel_url.raw_query_string))
         check_csrf(request.headers)
         check_json_content_type(request.content_type)
@@ -117,7 +134,18 @@ class GatewayView(GraphQLView[Context, None]):
             topics=app[TOPICS],
             typed=typed,
             response=response,
+            principal=request.get(PRINCIPAL) or Principal.anonymous(request.remote),
         )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Authenticates a WebSocket by its connection_init payload; an Unauthenticated raised
+        here is answered the way each subprotocol says (ws_protocols.py)."""
+        params, context.connection_params = context.connection_params, None
+        authenticator = context.request.app.get(AUTHENTICATOR)
+        if authenticator is not None:
+            token = connection_init_token(params)
+            context.principal = await authenticator.authenticate(token, context.request.remote)
+        return await super().on_ws_connect(context)
 
     async def create_websocket_response(
         self, request: web.Request, subprotocol: str | None
@@ -135,14 +163,19 @@ VIEW = web.AppKey("view", GatewayView)
 
 
 def create_app(settings: Settings) -> web.Application:
+    authenticator = Authenticator(settings.auth) if settings.auth is not None else None
     app = web.Application(
         client_max_size=settings.limits.max_request_bytes,
         middlewares=[
             cors_middleware(settings.server.cors_allow_origins),
             unexpected_errors_middleware,
+            *([authentication_middleware(authenticator, GRAPHQL_PATH)] if authenticator else []),
         ],
     )
     app[SETTINGS] = settings
+    if authenticator is not None:
+        app[AUTHENTICATOR] = authenticator
+    app.cleanup_ctx.append(_authentication)
     app[TOPICS] = TopicRegistry(settings.topics)
     app[WEBSOCKETS] = weakref.WeakSet()
     app[TYPED] = {}
@@ -165,10 +198,23 @@ def create_app(settings: Settings) -> web.Application:
     if view.local_graphiql_html is not None:
         app.router.add_static(ASSETS_URL, assets)
     app[VIEW] = view
-    app.router.add_route("*", "/graphql", view)
+    app.router.add_route("*", GRAPHQL_PATH, view)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     return app
+
+
+async def _authentication(app: web.Application) -> AsyncIterator[None]:
+    authenticator = app.get(AUTHENTICATOR)
+    if authenticator is None:
+        log.warning(
+            "no [auth] table: the gateway is open, and anyone who reaches it may read and "
+            "write every exposed topic"
+        )
+        yield
+        return
+    async with authenticator:
+        yield
 
 
 async def _typed_topics(app: web.Application) -> AsyncIterator[None]:
@@ -231,21 +277,44 @@ async def schema_sdl(settings: Settings) -> str:
         return build_schema(settings.limits, typed_records, settings.server).as_str()
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    config_help = "TOML settings file (default: kafka-graphql.toml)"
     parser = argparse.ArgumentParser(prog="kafka-graphql", description=__doc__)
-    parser.add_argument(
-        "command",
-        nargs="?",
-        choices=["serve", "schema"],
-        default="serve",
-        help="serve the API (default), or print its SDL (for GraphQL codegen) and exit",
+    parser.add_argument("--config", help=config_help)
+    # After the command too; SUPPRESS keeps a --config given before the command.
+    config = argparse.ArgumentParser(add_help=False)
+    config.add_argument("--config", default=argparse.SUPPRESS, help=config_help)
+    commands = parser.add_subparsers(dest="command", metavar="{serve,schema,token}")
+    commands.add_parser("serve", parents=[config], help="serve the API (the default)")
+    commands.add_parser(
+        "schema", parents=[config], help="print the SDL (for GraphQL codegen) and exit"
     )
-    parser.add_argument("--config", help="TOML settings file (default: kafka-graphql.toml)")
-    args = parser.parse_args(argv)
+    token = commands.add_parser(
+        "token",
+        parents=[config],
+        help="print a development token signed with the key under .dev/ (made on first use)",
+    )
+    token.add_argument("--sub", default="dev", help="the token's subject (default: dev)")
+    token.add_argument(
+        "--scope", action="append", default=[], help='scopes, e.g. "kafka:read:* kafka:admin"'
+    )
+    token.add_argument("--ttl", default="1h", help="lifetime: 90s, 30m, 1h, 2d (default: 1h)")
+    token.add_argument("--claim", action="append", default=[], help="another claim: name=value")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = _arguments(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    if args.command == "token":
+        try:
+            print(token_for_config(args.config, args.sub, args.scope, args.ttl, args.claim))
+        except (DevTokenError, SettingsError) as error:
+            sys.exit(f"kafka-graphql token: {error}")
+        return
     try:
         settings = load_settings(args.config)
         tls = server_ssl_context(settings.server.tls_cert_file, settings.server.tls_key_file)

@@ -15,11 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kafka_graphql.auth.settings import (
+    AuthSettings,
+    AuthSettingsError,
+    resolve_auth,
+    validate_auth,
+)
 from kafka_graphql.topic_settings import (
     SchemaRegistrySettings,
     TopicSettingsError,
     resolve_schema_path,
     validate_schema_registry,
+    validate_topic_scopes,
     validate_typed_topics,
 )
 
@@ -134,6 +141,8 @@ class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     limits: LimitsSettings = field(default_factory=LimitsSettings)
     schema_registry: SchemaRegistrySettings = field(default_factory=SchemaRegistrySettings)
+    # None: no authentication, every caller may read and write every exposed topic.
+    auth: AuthSettings | None = None
     topics: tuple[TopicRule, ...] = ()
 
 
@@ -188,17 +197,26 @@ def load_settings(
         if variable in environ:
             section, name = key.split(".")
             raw.setdefault(section, {})[name] = _from_environment(variable, key, environ[variable])
-    return settings_from_mapping(raw, base_dir)
+    return settings_from_mapping(raw, base_dir, environ)
 
 
-def settings_from_mapping(raw: Mapping[str, Any], base_dir: Path | None = None) -> Settings:
-    """Build and validate settings; relative schema paths resolve against `base_dir` (or cwd)."""
+def settings_from_mapping(
+    raw: Mapping[str, Any], base_dir: Path | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Build and validate settings; relative schema and key paths resolve against `base_dir`
+    (or cwd); the HS secret named by `auth.hs_secret_env` is read from `environ`."""
+    auth = raw.get("auth")
+    if isinstance(auth, Mapping) and "hs_secret" in auth:
+        raise SettingsError("unknown configuration key auth.hs_secret (see auth.hs_secret_env)")
     settings: Settings = _build(Settings, raw, "")
     settings = dataclasses.replace(
         settings,
         topics=tuple(resolve_schema_path(t, base_dir) for t in settings.topics),
         server=resolve_server_paths(settings.server, base_dir),
         kafka=resolve_kafka_paths(settings.kafka, base_dir),
+        auth=None
+        if settings.auth is None
+        else resolve_auth(settings.auth, base_dir, os.environ if environ is None else environ),
     )
     _validate(settings)
     return settings
@@ -296,7 +314,10 @@ def _validate(settings: Settings) -> None:
     try:
         validate_schema_registry(settings.schema_registry)
         validate_typed_topics(settings.topics, settings.schema_registry)
-    except TopicSettingsError as error:
+        validate_topic_scopes(settings.topics, settings.auth is not None)
+        if settings.auth is not None:
+            validate_auth(settings.auth)
+    except (TopicSettingsError, AuthSettingsError) as error:
         raise SettingsError(str(error)) from None
 
 
@@ -304,9 +325,16 @@ def production_requirements(settings: Settings) -> None:
     """What `server.profile = "production"` asks of the rest of the configuration, beyond its
     safer defaults; raises SettingsError naming the key.
 
-    A production gateway names the browser origins it trusts: with `"*"`, any web page a user
-    opens could call the API, or open a WebSocket to it, from inside the user's network.
+    A production gateway authenticates its callers: without `[auth]` anyone who reaches the
+    port reads and writes every exposed topic. It also names the browser origins it trusts:
+    with `"*"`, any web page a user opens could call the API, or open a WebSocket to it, from
+    inside the user's network.
     """
+    if settings.auth is None:
+        raise SettingsError(
+            'server.profile "production" needs an [auth] table: without it every caller may read '
+            "and write every exposed topic"
+        )
     if "*" in settings.server.cors_allow_origins:
         raise SettingsError(
             'server.cors_allow_origins must list origins, not "*", when server.profile is '

@@ -48,6 +48,10 @@ class TopicRule:
     deprecated: Mapping[str, str] = dataclasses.field(default_factory=dict)
     # "Type.field" -> the GraphQL type of a kept field (one the schema dropped); default JSON.
     deprecated_types: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    # Scopes of which a caller needs one to read / write this topic, instead of the convention
+    # (kafka:read:<glob> / kafka:write:<glob>, see auth/scopes.py). Needs an [auth] table.
+    read_scopes: tuple[str, ...] | None = None
+    write_scopes: tuple[str, ...] | None = None
 
     @property
     def is_typed(self) -> bool:
@@ -99,6 +103,23 @@ def validate_schema_registry(registry: SchemaRegistrySettings) -> None:
         raise TopicSettingsError("schema_registry.request_timeout_s must be positive")
     if registry.cache_size <= 0:
         raise TopicSettingsError("schema_registry.cache_size must be positive")
+
+
+def validate_topic_scopes(topics: tuple[TopicRule, ...], has_auth: bool) -> None:
+    """Check `read_scopes` / `write_scopes`; each problem names its key."""
+    for i, rule in enumerate(topics):
+        for name in ("read_scopes", "write_scopes"):
+            scopes = getattr(rule, name)
+            if scopes is None:
+                continue
+            if not has_auth:
+                # Authorization without authentication would only look like protection.
+                raise TopicSettingsError(f"topics[{i}].{name} needs an [auth] table")
+            for j, scope in enumerate(scopes):
+                if not scope or scope != scope.strip() or " " in scope:
+                    raise TopicSettingsError(
+                        f"topics[{i}].{name}[{j}] must be a scope without spaces, got {scope!r}"
+                    )
 
 
 GRAPHQL_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")

@@ -12,6 +12,11 @@ first and refused the way its protocol says:
 - legacy graphql-ws (subscriptions-transport-ws, PROTOCOL.md and its reference server): a message
   that isn't JSON is a `connection_error`, one of no known type an `error`; where the protocol
   has no rule (no `id`, binary frames, a second `connection_init`) the socket closes with 4400.
+
+Authentication happens at `connection_init` (GatewayView.on_ws_connect). A refusal closes a
+graphql-transport-ws socket with 4403, which graphql-ws clients retry (with a fresh token); on
+legacy graphql-ws a `connection_error` carrying the code comes first. An accepted connection
+lives until its token expires (plus the leeway), then closes with 4403 the same way.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from contextlib import suppress
 from typing import Any, cast
 
 from strawberry.aiohttp.views import AiohttpWebSocketAdapter
+from strawberry.http.async_base_view import AsyncWebSocketAdapter
 from strawberry.http.exceptions import (
     NonJsonMessageReceived,
     NonTextMessageReceived,
@@ -32,13 +38,17 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import OperationMessage
 
+from kafka_graphql.auth.ws import ExpiryTimer
 from kafka_graphql.context import Context
+from kafka_graphql.errors import Unauthenticated
 from kafka_graphql.http_requests import REQUEST_ERROR_CODE
 
 INVALID_MESSAGE = 4400
 UNAUTHORIZED = 4401
 SUBSCRIBER_EXISTS = 4409
 TOO_MANY_INITIALISATION_REQUESTS = 4429
+FORBIDDEN = 4403
+EXPIRED = "Forbidden: the token has expired"
 # RFC 6455 5.5: a close frame's reason fits in 123 bytes.
 MAX_CLOSE_REASON_BYTES = 123
 
@@ -73,13 +83,34 @@ def _has_id(message: Mapping[str, Any]) -> bool:
     return isinstance(message.get("id"), str) and bool(message["id"])
 
 
+def _expiry_timer(context: Context, websocket: AsyncWebSocketAdapter) -> ExpiryTimer | None:
+    """The timer that closes an accepted connection when its token expires (plus the leeway)."""
+    expires_at, auth = context.principal.expires_at, context.settings.auth
+    if expires_at is None or auth is None:
+        return None
+    return ExpiryTimer(expires_at + auth.leeway_s, lambda: websocket.close(FORBIDDEN, EXPIRED))
+
+
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    expiry: ExpiryTimer | None = None
+
     async def handle_message(self, message: Any) -> None:
         refusal = self._refusal(message)
         if refusal is not None:
             await self.websocket.close(*refusal)
             return
-        await super().handle_message(message)
+        try:
+            await super().handle_message(message)
+        except Unauthenticated as error:  # from on_ws_connect: a refused connection_init
+            await self.websocket.close(FORBIDDEN, f"Forbidden: {error.message}")
+            return
+        if self.connection_acknowledged and self.expiry is None:
+            self.expiry = _expiry_timer(self.context, self.websocket)
+
+    async def shutdown(self) -> None:
+        if self.expiry is not None:
+            await self.expiry.stop()
+        await super().shutdown()
 
     def _refusal(self, message: object) -> tuple[int, str] | None:
         if not isinstance(message, dict):
@@ -105,6 +136,8 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
 
 class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
+    expiry: ExpiryTimer | None = None
+
     async def handle(self) -> None:
         # Strawberry's loop, except that it ignores text that isn't JSON in silence and closes
         # with 1002 on a binary frame; the legacy protocol answers the first with a
@@ -123,6 +156,8 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         except WebSocketDisconnected:
             pass
         finally:
+            if self.expiry is not None:
+                await self.expiry.stop()
             if self.keep_alive_task:
                 self.keep_alive_task.cancel()
                 with suppress(BaseException):
@@ -146,6 +181,9 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             # Strawberry would acknowledge again and start a second keep-alive task each time.
             await self.websocket.close(INVALID_MESSAGE, "Too many initialisation requests")
             return
+        if kind == "connection_init":
+            await self._connection_init(cast("OperationMessage", message))
+            return
         if kind in ("start", "stop"):
             if not self.connection_acknowledged:
                 await self.websocket.close(UNAUTHORIZED, "Unauthorized")
@@ -162,6 +200,18 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
                 return
         await super().handle_message(cast("OperationMessage", message))
 
+    async def _connection_init(self, message: OperationMessage) -> None:
+        try:
+            await super().handle_message(message)
+        except Unauthenticated as error:
+            await self.websocket.send_json(
+                {"type": "connection_error", "payload": _error(error.message, error.code)}
+            )
+            await self.websocket.close(FORBIDDEN, f"Forbidden: {error.message}")
+            return
+        if self.connection_acknowledged and self.expiry is None:
+            self.expiry = _expiry_timer(self.context, self.websocket)
 
-def _error(message: str) -> dict[str, Any]:
-    return {"message": message, "extensions": {"code": REQUEST_ERROR_CODE}}
+
+def _error(message: str, code: str = REQUEST_ERROR_CODE) -> dict[str, Any]:
+    return {"message": message, "extensions": {"code": code}}

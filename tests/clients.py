@@ -15,17 +15,61 @@ TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
 
 
+class SocketClosed(ConnectionError):
+    """The server closed the WebSocket (or it broke): `code` and `reason` of its close frame."""
+
+    def __init__(self, code: int | None, reason: str) -> None:
+        super().__init__(f"socket closed: {code} {reason}")
+        self.code = code
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
 @dataclass
 class GraphQLClient:
     session: aiohttp.ClientSession
     url: str
+    # A bearer token sent with every request (HTTP header; `connection_init` on WebSockets).
+    token: str | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def with_token(self, token: str | None) -> GraphQLClient:
+        return GraphQLClient(self.session, self.url, token)
 
     async def post(self, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
         async with self.session.post(
-            self.url, json={"query": query, "variables": dict(variables or {})}
+            self.url,
+            json={"query": query, "variables": dict(variables or {})},
+            headers=self.headers,
         ) as response:
             body: dict[str, Any] = await response.json()
             return body
+
+    async def raw(
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> RawResponse:
+        """The whole HTTP answer, with `headers` instead of the client's own."""
+        async with self.session.post(
+            self.url,
+            json={"query": query, "variables": dict(variables or {})},
+            headers=dict(self.headers if headers is None else headers),
+        ) as response:
+            return RawResponse(response.status, dict(response.headers), await response.read())
 
     async def data(self, query: str, variables: Mapping[str, Any] | None = None) -> Any:
         body = await self.post(query, variables)
@@ -42,9 +86,41 @@ class GraphQLClient:
         return [e["extensions"]["code"] for e in body["errors"]]
 
     def subscribe(
-        self, query: str, variables: Mapping[str, Any] | None = None, protocol: str = TRANSPORT_WS
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None = None,
+        protocol: str = TRANSPORT_WS,
+        init_payload: Mapping[str, Any] | None = None,
     ) -> Subscription:
-        return Subscription(self.session, self.url, query, dict(variables or {}), protocol)
+        """A subscription on its own socket; `connection_init` carries `init_payload`, or the
+        client's token as `Authorization`."""
+        if init_payload is None:
+            init_payload = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        return Subscription(
+            self.session, self.url, query, dict(variables or {}), protocol, dict(init_payload)
+        )
+
+    async def connection_init(
+        self, payload: Mapping[str, Any] | None, protocol: str = TRANSPORT_WS
+    ) -> tuple[list[dict[str, Any]], SocketClosed | None]:
+        """Opens a socket and sends `connection_init`: the messages received up to the
+        acknowledgement, or up to the server closing the socket (and how it closed it)."""
+        ws = await self.session.ws_connect(self.url, protocols=[protocol])
+        received: list[dict[str, Any]] = []
+        try:
+            message: dict[str, Any] = {"type": "connection_init"}
+            if payload is not None:
+                message["payload"] = dict(payload)
+            await ws.send_json(message)
+            while True:
+                body = await _receive_json(ws)
+                received.append(body)
+                if body["type"] == "connection_ack":
+                    return received, None
+        except SocketClosed as closed:
+            return received, closed
+        finally:
+            await ws.close()
 
 
 @dataclass
@@ -56,6 +132,7 @@ class Subscription:
     query: str
     variables: dict[str, Any]
     protocol: str
+    init_payload: dict[str, Any] = field(default_factory=dict)
     ws: aiohttp.ClientWebSocketResponse | None = None
     completed: bool = False
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -63,7 +140,7 @@ class Subscription:
     async def __aenter__(self) -> Self:
         self.ws = await self.session.ws_connect(self.url, protocols=[self.protocol])
         assert self.ws.protocol == self.protocol
-        await self.ws.send_json({"type": "connection_init", "payload": {}})
+        await self.ws.send_json({"type": "connection_init", "payload": self.init_payload})
         ack = await self._receive()
         assert ack["type"] == "connection_ack", ack
         start = "subscribe" if self.protocol == TRANSPORT_WS else "start"
@@ -87,16 +164,7 @@ class Subscription:
 
     async def _receive(self) -> dict[str, Any]:
         assert self.ws is not None
-        while True:
-            # Bounded, so that a missing message fails the test instead of hanging it.
-            message = await self.ws.receive(timeout=30)
-            if message.type != aiohttp.WSMsgType.TEXT:
-                raise ConnectionError(f"socket closed: {message.type} {message.data}")
-            body: dict[str, Any] = json.loads(message.data)
-            if body["type"] == "ping":
-                await self.ws.send_json({"type": "pong"})
-            elif body["type"] not in ("ka", "pong"):
-                return body
+        return await _receive_json(self.ws)
 
     async def next_event(self) -> dict[str, Any]:
         """The next next/data, error or complete message."""
@@ -112,3 +180,20 @@ class Subscription:
 
     async def take(self, count: int, field: str = "messages") -> list[dict[str, Any]]:
         return [await self.next_message(field) for _ in range(count)]
+
+
+async def _receive_json(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
+    """The next message other than ping, pong and keep-alive; SocketClosed when the socket
+    closes instead."""
+    while True:
+        # Bounded, so that a missing message fails the test instead of hanging it.
+        message = await ws.receive(timeout=30)
+        if message.type == aiohttp.WSMsgType.CLOSE:
+            raise SocketClosed(message.data, message.extra or "")
+        if message.type != aiohttp.WSMsgType.TEXT:
+            raise SocketClosed(ws.close_code, f"{message.type} {message.data}")
+        body: dict[str, Any] = json.loads(message.data)
+        if body["type"] == "ping":
+            await ws.send_json({"type": "pong"})
+        elif body["type"] not in ("ka", "pong"):
+            return body

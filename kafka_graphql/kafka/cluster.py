@@ -56,7 +56,7 @@ class Cluster:
             # Maybe created since the last look: ask once more before saying it does not exist.
             partitions = (await self.topics(fresh=True)).get(topic)
         if partitions is None:
-            raise NotFound(f"topic {topic!r} not found")
+            raise NotFound.topic(topic)
         return partitions
 
     async def _refresh(self) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from kafka_graphql.context import Context, Info
 from kafka_graphql.errors import BadUserInput
 from kafka_graphql.kafka import OutgoingRecord
-from kafka_graphql.resolvers.access import exposed_topic
+from kafka_graphql.resolvers.access import writable_topic
 from kafka_graphql.resolvers.convert import to_outgoing, to_produce_result
 from kafka_graphql.schema.inputs import HeaderInput, MessageInput
 from kafka_graphql.schema.scalars import JSON
@@ -24,6 +24,8 @@ async def resolve_produce(
     headers: list[HeaderInput] | None = None,
     partition: int | None = None,
 ) -> ProduceResult:
+    # Permission first: a value is checked against the schema of a topic the caller may write.
+    topic = writable_topic(info.context, topic)
     encode = _encoder(info.context, topic, None)
     record = to_outgoing(value, key, headers, partition, encode)
     return (await produce_records(info.context, topic, [record]))[0]
@@ -32,6 +34,7 @@ async def resolve_produce(
 async def resolve_produce_batch(
     info: Info, topic: str, messages: list[MessageInput]
 ) -> list[ProduceResult]:
+    topic = writable_topic(info.context, topic)
     check_batch_size(info.context, len(messages))
     # Every message is checked (and encoded) before anything is written.
     records = [
@@ -58,7 +61,7 @@ def check_batch_size(context: Context, count: int) -> None:
 async def produce_records(
     context: Context, topic: str, records: Sequence[OutgoingRecord]
 ) -> list[ProduceResult]:
-    topic = exposed_topic(context, topic)
+    topic = writable_topic(context, topic)
     partitions = await context.kafka.partitions(topic)
     for record in records:
         if record.partition is not None and record.partition not in partitions:

@@ -12,7 +12,7 @@ from kafka_graphql.cursor import decode_cursor
 from kafka_graphql.errors import BadUserInput
 from kafka_graphql.filters import FilterSpec, Predicate, compile_filter
 from kafka_graphql.kafka import KafkaGateway, PartitionOffsets
-from kafka_graphql.resolvers.access import exposed_topic
+from kafka_graphql.resolvers.access import readable_topic
 
 
 async def select_partitions(
@@ -101,7 +101,7 @@ async def plan_read(
     earliest offsets by default, live streams at the end (resolved by the live feed itself).
 
     `predicate` replaces the compiled `filter_spec` (typed topics bring their own)."""
-    topic = exposed_topic(context, topic)
+    topic = readable_topic(context, topic)
     predicate = predicate or compile_filter(filter_spec)
     kafka = context.kafka
     selected, chosen = await select_partitions(kafka, topic, partitions)

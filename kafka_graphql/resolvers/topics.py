@@ -6,7 +6,7 @@ from typing import Protocol
 
 from kafka_graphql.context import Info
 from kafka_graphql.errors import NotFound
-from kafka_graphql.resolvers.access import exposed_topic
+from kafka_graphql.resolvers.access import readable_topic, readable_topics
 from kafka_graphql.schema.scalars import Long
 from kafka_graphql.schema.types import Partition
 
@@ -26,13 +26,14 @@ async def resolve_partitions(root: Named, info: Info) -> list[Partition]:
 
 
 async def resolve_topic_names(info: Info) -> list[str]:
-    return info.context.topics.exposed(await info.context.kafka.topic_names())
+    return readable_topics(info.context, await info.context.kafka.topic_names())
 
 
 async def resolve_topic_name(info: Info, name: str) -> str | None:
-    """`name` if it is an exposed, existing topic; None otherwise (never an error)."""
+    """`name` if it is an exposed, existing topic the caller may read; None otherwise (never
+    an error)."""
     try:
-        topic = exposed_topic(info.context, name)
+        topic = readable_topic(info.context, name)
         await info.context.kafka.partitions(topic)
     except NotFound:
         return None

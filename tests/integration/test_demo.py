@@ -1,6 +1,7 @@
 """The demo that `make run` serves, checked the way the README's tour uses it: the demo
-configuration loads (its registry subject seeded in the real registry), its published SDL is the
-one served, and the tour's operations work on the real broker."""
+configuration loads (its registry subject seeded in the real registry, its development key made
+under .dev/ as `make run` makes it), its published SDL is the one served, and the tour's
+operations work on the real broker with the development token `make run` prints."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
+from kafka_graphql.auth.dev import ensure_dev_key, mint_token
 from kafka_graphql.demo_registry import seed
+from kafka_graphql.dev_banner import DEV_SCOPES
 from kafka_graphql.server import schema_sdl
 from kafka_graphql.settings import Settings, load_settings
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient
@@ -32,6 +35,7 @@ def demo_settings(bootstrap: str) -> Settings:
     if not registry:
         pytest.fail("KAFKA_GRAPHQL_SCHEMA_REGISTRY_URL is not set: run the tests with `make test`")
     environ = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap, "KAFKA_GRAPHQL_SCHEMA_REGISTRY_URL": registry}
+    ensure_dev_key(ROOT / ".dev")
     settings = load_settings(DEMO_CONFIG, environ)
     report = seed(settings, DEMO_CONFIG.parent)
     # Registered now, or by an earlier run against the same registry; never a missing subject.
@@ -51,8 +55,28 @@ async def demo(demo_settings: Settings) -> AsyncIterator[RunningGateway]:
 
 
 @pytest.fixture
-def tour(demo: RunningGateway, http: aiohttp.ClientSession) -> GraphQLClient:
-    return GraphQLClient(http, demo.url)
+def tour(
+    demo: RunningGateway, demo_settings: Settings, http: aiohttp.ClientSession
+) -> GraphQLClient:
+    """A client with the token `make run` prints (dev_banner.py)."""
+    auth = demo_settings.auth
+    assert auth is not None, "the demo runs with authentication on"
+    token = mint_token(
+        ensure_dev_key(ROOT / ".dev"),
+        subject="tour",
+        scopes=DEV_SCOPES,
+        ttl_s=3600,
+        issuer=auth.issuer,
+        audience=auth.audience,
+    )
+    return GraphQLClient(http, demo.url, token)
+
+
+async def test_the_demo_wants_a_token(tour: GraphQLClient) -> None:
+    refused = await tour.with_token(None).raw("{ topics { name } }")
+    assert (refused.status, refused.headers["WWW-Authenticate"]) == (401, "Bearer")
+    topics = {t["name"] for t in (await tour.data("{ topics { name } }"))["topics"]}
+    assert {"shop.orders", "shop.shipments", "shop.payments", "demo.events"} <= topics
 
 
 async def test_the_published_demo_sdl_is_the_one_served(demo_settings: Settings) -> None:

@@ -3,13 +3,16 @@ the settings turn them on, on every transport."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 import pytest_asyncio
 
+from kafka_graphql.auth.dev import ensure_dev_key
 from kafka_graphql.settings import settings_from_mapping
 from tests.clients import TRANSPORT_WS, GraphQLClient
 from tests.integration.conftest import RunningGateway, run_gateway
@@ -26,11 +29,24 @@ FILTER_TYPO = """query($f: MessageFilter) {
 }"""
 
 
+# Production needs an [auth] table; these tests call anonymously, as a public read/write API
+# that also accepts tokens would let them.
+KEY = ensure_dev_key(Path(tempfile.mkdtemp(prefix="kafka-graphql-keys-")))
+
+
 def production_settings(bootstrap: str, **server: Any) -> Any:
     return settings_from_mapping(
         {
             "kafka": {"bootstrap_servers": bootstrap},
             "server": {"profile": "production", "shutdown_grace_s": 1, **server},
+            "auth": {
+                "required": False,
+                "algorithms": ["RS256"],
+                "issuer": "https://id.example.com/",
+                "audience": "kafka-graphql",
+                "public_key_file": str(KEY.public_key_file),
+                "anonymous_scopes": ["kafka:read:*", "kafka:write:*"],
+            },
             "topics": [{"name": "test-*"}],
         }
     )

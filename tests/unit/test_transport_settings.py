@@ -3,12 +3,14 @@ each refused at start-up with a message that names the key."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from kafka_graphql.auth.dev import ensure_dev_key
 from kafka_graphql.settings import SettingsError, load_settings, settings_from_mapping
 from tests.certificates import Certificates, make_certificates
 
@@ -20,9 +22,28 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
     return make_certificates(tmp_path_factory.mktemp("certs"))
 
 
+@pytest.fixture(scope="module")
+def auth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """An [auth] table, which the production profile requires."""
+    key = ensure_dev_key(tmp_path_factory.mktemp("keys"))
+    return {
+        "algorithms": ["RS256"],
+        "issuer": "https://id.example.com/",
+        "audience": "kafka-graphql",
+        "public_key_file": str(key.public_key_file),
+    }
+
+
 def _refused(raw: dict[str, Any], message: str) -> None:
     with pytest.raises(SettingsError, match=re.escape(message)):
         settings_from_mapping(raw)
+
+
+def test_production_needs_an_auth_table() -> None:
+    _refused(
+        {"server": {"profile": "production"}},
+        'server.profile "production" needs an [auth] table',
+    )
 
 
 def test_development_is_the_default_and_shows_everything() -> None:
@@ -33,14 +54,14 @@ def test_development_is_the_default_and_shows_everything() -> None:
     assert server.url == "http://127.0.0.1:8000/graphql"
 
 
-def test_production_turns_introspection_graphiql_and_suggestions_off() -> None:
-    server = settings_from_mapping({"server": {"profile": "production"}}).server
+def test_production_turns_introspection_graphiql_and_suggestions_off(auth: dict[str, Any]) -> None:
+    server = settings_from_mapping({"server": {"profile": "production"}, "auth": auth}).server
     assert not server.allows_introspection
     assert not server.serves_graphiql
     assert not server.shows_field_suggestions
 
 
-def test_production_features_come_back_only_when_enabled_explicitly() -> None:
+def test_production_features_come_back_only_when_enabled_explicitly(auth: dict[str, Any]) -> None:
     server = settings_from_mapping(
         {
             "server": {
@@ -48,14 +69,15 @@ def test_production_features_come_back_only_when_enabled_explicitly() -> None:
                 "introspection": True,
                 "graphiql": True,
                 "field_suggestions": True,
-            }
+            },
+            "auth": auth,
         }
     ).server
     assert server.allows_introspection and server.serves_graphiql
     assert server.shows_field_suggestions
     # Introspection on its own does not bring GraphiQL back: it follows only when unset.
     introspection_only = settings_from_mapping(
-        {"server": {"profile": "production", "introspection": True}}
+        {"server": {"profile": "production", "introspection": True}, "auth": auth}
     ).server
     assert introspection_only.serves_graphiql
     assert not introspection_only.shows_field_suggestions
@@ -64,9 +86,15 @@ def test_production_features_come_back_only_when_enabled_explicitly() -> None:
     assert not quiet.allows_introspection and not quiet.serves_graphiql
 
 
-def test_profile_and_switches_come_from_the_environment() -> None:
+def test_profile_and_switches_come_from_the_environment(
+    auth: dict[str, Any], tmp_path: Path
+) -> None:
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        "[auth]\n" + "".join(f"{key} = {json.dumps(value)}\n" for key, value in auth.items())
+    )
     settings = load_settings(
-        None, environ={"KAFKA_GRAPHQL_PROFILE": "production", "KAFKA_GRAPHQL_GRAPHIQL": "false"}
+        config, environ={"KAFKA_GRAPHQL_PROFILE": "production", "KAFKA_GRAPHQL_GRAPHIQL": "false"}
     )
     assert settings.server.is_production
     assert settings.server.graphiql is False
@@ -96,8 +124,10 @@ def test_profile_and_switches_come_from_the_environment() -> None:
         ({"tls_key_file": "key.pem"}, "server.tls_cert_file and server.tls_key_file must be set"),
     ],
 )
-def test_server_keys_are_checked(server: dict[str, Any], message: str) -> None:
-    _refused({"server": server}, message)
+def test_server_keys_are_checked(
+    server: dict[str, Any], message: str, auth: dict[str, Any]
+) -> None:
+    _refused({"server": server, "auth": auth}, message)
 
 
 def test_an_origin_not_written_as_browsers_send_it_gets_a_hint() -> None:

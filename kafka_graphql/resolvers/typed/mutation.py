@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 
 from kafka_graphql.context import Info
+from kafka_graphql.resolvers.access import writable_topic
 from kafka_graphql.resolvers.convert import to_outgoing
 from kafka_graphql.resolvers.mutation import check_batch_size, produce_records
 from kafka_graphql.resolvers.typed.bound import BoundTopic, with_annotations
@@ -26,6 +27,7 @@ def produce_one_resolver(
         headers: list[HeaderInput] | None = None,
         partition: int | None = None,
     ) -> ProduceResult:
+        writable_topic(info.context, bound.topic)
         plain = input_to_plain(bound.generated, value)
         record = to_outgoing(plain, key, headers, partition, bound.records.encode)
         return (await produce_records(info.context, bound.topic, [record]))[0]
@@ -38,6 +40,7 @@ def produce_many_resolver(
     bound: BoundTopic, message_input: type[Any]
 ) -> Callable[..., Awaitable[list[ProduceResult]]]:
     async def resolve(info: Info, messages: list[Any]) -> list[ProduceResult]:
+        writable_topic(info.context, bound.topic)
         check_batch_size(info.context, len(messages))
         # The whole batch is checked before anything is written: one bad message refuses it.
         records = [
