@@ -21,6 +21,7 @@ from kafka_graphql.auth.settings import (
     resolve_auth,
     validate_auth,
 )
+from kafka_graphql.record_settings import RecordSettingsError, validate_record_rules
 from kafka_graphql.topic_settings import (
     SchemaRegistrySettings,
     TopicSettingsError,
@@ -315,9 +316,10 @@ def _validate(settings: Settings) -> None:
         validate_schema_registry(settings.schema_registry)
         validate_typed_topics(settings.topics, settings.schema_registry)
         validate_topic_scopes(settings.topics, settings.auth is not None)
+        validate_record_rules((t.records for t in settings.topics), settings.auth is not None)
         if settings.auth is not None:
             validate_auth(settings.auth)
-    except (TopicSettingsError, AuthSettingsError) as error:
+    except (TopicSettingsError, AuthSettingsError, RecordSettingsError) as error:
         raise SettingsError(str(error)) from None
 
 

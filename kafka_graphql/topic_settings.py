@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kafka_graphql.record_settings import RecordRule
+
 
 class TopicSettingsError(ValueError):
     """A problem in the topic or registry keys; the message names the key."""
@@ -52,6 +54,8 @@ class TopicRule:
     # (kafka:read:<glob> / kafka:write:<glob>, see auth/scopes.py). Needs an [auth] table.
     read_scopes: tuple[str, ...] | None = None
     write_scopes: tuple[str, ...] | None = None
+    # The record-level rule (record_settings.py): which records a caller sees and may write.
+    records: RecordRule | None = None
 
     @property
     def is_typed(self) -> bool:

@@ -1,0 +1,70 @@
+"""The `records` key of a `[[topics]]` entry: the record-level rule, and its start-up checks.
+
+`records = { header = "tenant", claim = "tenant" }` or
+`records = { value = "customer.tenantId", claim = "tenant" }`: a caller sees (and may write) only
+records whose header, or value at the dotted path, equals the string claim of its token. What the
+rule does at run time is in record_rules.py; whether a typed topic's schema has the path is
+checked when the schema is loaded (typed/paths.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+class RecordSettingsError(ValueError):
+    """A problem in a `records` key; the message names it."""
+
+
+# A path deeper than this is a mistake, not a schema (the filters' own bound, filters.py).
+MAX_PATH_SEGMENTS = 32
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRule:
+    # Exactly one of `header` (a header name) and `value` (a dotted path into the value).
+    header: str | None = None
+    value: str | None = None
+    # The token claim (a string claim, such as `tenant` or `sub`) the header or value must equal.
+    claim: str = ""
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        """The value path's segments; () for a header rule."""
+        return tuple(self.value.split(".")) if self.value is not None else ()
+
+    @property
+    def describe(self) -> str:
+        """How messages name the rule: `header tenant` or `value customer.tenantId`."""
+        return f"header {self.header}" if self.header is not None else f"value {self.value}"
+
+
+def validate_record_rules(rules: Iterable[RecordRule | None], has_auth: bool) -> None:
+    """Check each topic's `records` (in the order of `[[topics]]`); each problem names its key."""
+    for i, rule in enumerate(rules):
+        if rule is None:
+            continue
+        key = f"topics[{i}].records"
+        if not has_auth:
+            # A rule keyed on token claims, with no tokens, would only look like protection.
+            raise RecordSettingsError(f"{key} needs an [auth] table")
+        if (rule.header is None) == (rule.value is None):
+            raise RecordSettingsError(f"{key} must set exactly one of header and value")
+        if not rule.claim.strip() or rule.claim != rule.claim.strip():
+            raise RecordSettingsError(
+                f'{key}.claim is required: the token claim the records must match, e.g. "tenant"'
+            )
+        if rule.header is not None and (not rule.header or rule.header != rule.header.strip()):
+            raise RecordSettingsError(f"{key}.header must be a header name, got {rule.header!r}")
+        if rule.value is not None:
+            segments = rule.path
+            if any(not s or s != s.strip() for s in segments):
+                raise RecordSettingsError(
+                    f'{key}.value must be a dotted path such as "customer.tenantId", got '
+                    f"{rule.value!r}"
+                )
+            if len(segments) > MAX_PATH_SEGMENTS:
+                raise RecordSettingsError(
+                    f"{key}.value may have at most {MAX_PATH_SEGMENTS} segments"
+                )
