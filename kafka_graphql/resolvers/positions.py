@@ -10,9 +10,10 @@ from typing import Literal
 from kafka_graphql.context import Context
 from kafka_graphql.cursor import decode_cursor
 from kafka_graphql.errors import BadUserInput
-from kafka_graphql.filters import FilterSpec, Predicate, compile_filter
+from kafka_graphql.filters import FilterSpec, Predicate, compile_filter, match_all
 from kafka_graphql.kafka import KafkaGateway, PartitionOffsets
 from kafka_graphql.resolvers.access import readable_topic
+from kafka_graphql.resolvers.record_access import read_guard
 
 
 async def select_partitions(
@@ -83,6 +84,10 @@ class ReadPlan:
     offsets: dict[int, PartitionOffsets]
     # Next offset per partition; None for a live stream that starts at the end.
     start: dict[int, int] | None
+    # The record-level rule, exact once a record's value is decoded: a resolver checks it
+    # again before it answers with a record (`predicate` already holds it, but on a typed
+    # topic it lets through values not decodable yet).
+    visible: Predicate = match_all
 
 
 async def plan_read(
@@ -100,14 +105,19 @@ async def plan_read(
     """Validate a read's arguments and work out where it starts. History reads start at the
     earliest offsets by default, live streams at the end (resolved by the live feed itself).
 
-    `predicate` replaces the compiled `filter_spec` (typed topics bring their own)."""
+    `predicate` replaces the compiled `filter_spec` (typed topics bring their own). The
+    topic's record-level rule, if it binds the caller, is ANDed with it."""
     topic = readable_topic(context, topic)
     predicate = predicate or compile_filter(filter_spec)
+    guard = read_guard(context, topic)
+    visible: Predicate = match_all
+    if guard is not None:
+        predicate, visible = _both(guard.prefilter, predicate), guard.visible
     kafka = context.kafka
     selected, chosen = await select_partitions(kafka, topic, partitions)
     has_start = after is not None or from_offset is not None or from_timestamp is not None
     if live and not has_start:
-        return ReadPlan(topic, predicate, selected, chosen, {}, None)
+        return ReadPlan(topic, predicate, selected, chosen, {}, None, visible)
     offsets = await kafka.offsets(topic, selected)
     start = await start_positions(
         kafka,
@@ -119,4 +129,10 @@ async def plan_read(
         from_timestamp=from_timestamp,
         default="latest" if live else "earliest",
     )
-    return ReadPlan(topic, predicate, selected, chosen, offsets, start)
+    return ReadPlan(topic, predicate, selected, chosen, offsets, start, visible)
+
+
+def _both(first: Predicate, second: Predicate) -> Predicate:
+    if second is match_all:
+        return first
+    return lambda record: first(record) and second(record)

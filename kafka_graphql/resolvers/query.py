@@ -64,7 +64,7 @@ async def resolve_messages(
         positions[record.partition] = record.offset + 1
         decoded = await decoded_record(typed, record)
         # Checked again: a value decoded only now (a new writer schema) may not match.
-        if typed is None or plan.predicate(decoded):
+        if (typed is None or plan.predicate(decoded)) and plan.visible(record):
             messages.append(to_message(decoded, positions))
     return MessagePage(
         messages=messages,

@@ -56,13 +56,14 @@ async def resolve_message_stream(
         plan.predicate,
         context.settings.limits.subscriber_buffer_batches,
     )
-    return _messages(context, typed, plan.predicate, records)
+    return _messages(context, typed, plan.predicate, plan.visible, records)
 
 
 async def _messages(
     context: Context,
     typed: TypedRecords | None,
     predicate: Callable[[Record], bool],
+    visible: Callable[[Record], bool],
     records: AsyncIterator[tuple[Record, Mapping[int, int]]],
 ) -> AsyncGenerator[Message, None]:
     context.open_subscriptions += 1
@@ -70,7 +71,7 @@ async def _messages(
         async for record, positions in records:
             decoded = await decoded_record(typed, record)
             # Checked again: a value decoded only now (a new writer schema) may not match.
-            if typed is None or predicate(decoded):
+            if (typed is None or predicate(decoded)) and visible(record):
                 yield to_message(decoded, positions)
     finally:
         context.open_subscriptions -= 1

@@ -62,7 +62,7 @@ def connection_resolver(bound: BoundTopic) -> Callable[..., Awaitable[Any]]:
         for record in page.records:
             positions[record.partition] = record.offset + 1
             decoded = await bound.records.decode(record)
-            if wanted(matcher, record, decoded):
+            if wanted(matcher, record, decoded) and plan.visible(record):
                 node = bound.message(record, positions, decoded)
                 edges.append(bound.edge_type(cursor=node.cursor, node=node))
         return bound.connection_type(

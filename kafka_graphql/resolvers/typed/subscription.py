@@ -44,7 +44,7 @@ def stream_resolver(bound: BoundTopic) -> Callable[..., Any]:
             plan.predicate,
             context.settings.limits.subscriber_buffer_batches,
         )
-        return _messages(bound, context, matcher, records)
+        return _messages(bound, context, matcher, plan.visible, records)
 
     where_type = Optional[bound.where_type] if bound.where_type else None  # noqa: UP045
     message: Any = bound.message_type
@@ -56,13 +56,14 @@ async def _messages(
     bound: BoundTopic,
     context: Context,
     matcher: Matcher | None,
+    visible: Callable[[Record], bool],
     records: AsyncIterator[tuple[Record, Mapping[int, int]]],
 ) -> AsyncGenerator[Any, None]:
     context.open_subscriptions += 1
     try:
         async for record, positions in records:
             decoded = await bound.records.decode(record)
-            if wanted(matcher, record, decoded):
+            if wanted(matcher, record, decoded) and visible(record):
                 yield bound.message(record, positions, decoded)
     finally:
         context.open_subscriptions -= 1
