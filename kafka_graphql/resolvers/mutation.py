@@ -10,6 +10,7 @@ from kafka_graphql.errors import BadUserInput
 from kafka_graphql.kafka import OutgoingRecord
 from kafka_graphql.resolvers.access import writable_topic
 from kafka_graphql.resolvers.convert import to_outgoing, to_produce_result
+from kafka_graphql.resolvers.record_access import checked_writes
 from kafka_graphql.schema.inputs import HeaderInput, MessageInput
 from kafka_graphql.schema.scalars import JSON
 from kafka_graphql.schema.types import ProduceResult
@@ -28,7 +29,7 @@ async def resolve_produce(
     topic = writable_topic(info.context, topic)
     encode = _encoder(info.context, topic, None)
     record = to_outgoing(value, key, headers, partition, encode)
-    return (await produce_records(info.context, topic, [record]))[0]
+    return (await produce_records(info.context, topic, [record], [value]))[0]
 
 
 async def resolve_produce_batch(
@@ -41,7 +42,8 @@ async def resolve_produce_batch(
         to_outgoing(m.value, m.key, m.headers, m.partition, _encoder(info.context, topic, i))
         for i, m in enumerate(messages)
     ]
-    return await produce_records(info.context, topic, records)
+    values = [m.value for m in messages]
+    return await produce_records(info.context, topic, records, values, batch=True)
 
 
 def _encoder(context: Context, topic: str, index: int | None) -> Callable[[Any], bytes]:
@@ -59,9 +61,16 @@ def check_batch_size(context: Context, count: int) -> None:
 
 
 async def produce_records(
-    context: Context, topic: str, records: Sequence[OutgoingRecord]
+    context: Context,
+    topic: str,
+    records: Sequence[OutgoingRecord],
+    values: Sequence[object],
+    batch: bool = False,
 ) -> list[ProduceResult]:
+    """Writes `records` (encoded from the plain `values`) once every one of them may be
+    written: the topic's scopes, its record-level rule (which may stamp a header), partitions."""
     topic = writable_topic(context, topic)
+    records = checked_writes(context, topic, records, values, batch)
     partitions = await context.kafka.partitions(topic)
     for record in records:
         if record.partition is not None and record.partition not in partitions:

@@ -30,7 +30,7 @@ def produce_one_resolver(
         writable_topic(info.context, bound.topic)
         plain = input_to_plain(bound.generated, value)
         record = to_outgoing(plain, key, headers, partition, bound.records.encode)
-        return (await produce_records(info.context, bound.topic, [record]))[0]
+        return (await produce_records(info.context, bound.topic, [record], [plain]))[0]
 
     with_annotations(resolve, ProduceResult, value=value_input)
     return resolve
@@ -43,17 +43,18 @@ def produce_many_resolver(
         writable_topic(info.context, bound.topic)
         check_batch_size(info.context, len(messages))
         # The whole batch is checked before anything is written: one bad message refuses it.
+        values = [input_to_plain(bound.generated, m.value) for m in messages]
         records = [
             to_outgoing(
-                input_to_plain(bound.generated, m.value),
+                value,
                 _given(m.key),
                 _given(m.headers),
                 _given(m.partition),
                 lambda plain, i=i: bound.records.encode(plain, i),  # type: ignore[misc]
             )
-            for i, m in enumerate(messages)
+            for i, (m, value) in enumerate(zip(messages, values, strict=True))
         ]
-        return await produce_records(info.context, bound.topic, records)
+        return await produce_records(info.context, bound.topic, records, values, batch=True)
 
     with_annotations(resolve, list[ProduceResult], messages=list[message_input])  # type: ignore[valid-type]
     return resolve
