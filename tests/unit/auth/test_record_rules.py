@@ -159,7 +159,8 @@ def test_a_value_rule_compares_the_value_at_its_path_as_text() -> None:
     assert sees(record({"customer": {"tenantId": 42}}))
     for other in ("43", 42.0, True, None, ["42"], {"id": "42"}, " 42"):
         assert not sees(record({"customer": {"tenantId": other}})), other
-    for value in ({"customer": {}}, {"customer": "42"}, {"tenantId": "42"}, "42", None, [42]):
+    values: list[object] = [{"customer": {}}, {"customer": "42"}, {"tenantId": "42"}, "42", [42]]
+    for value in [*values, None]:
         assert not sees(record(value)), value
     # The header of the same name means nothing to a value rule.
     assert not sees(record({}, ("tenantId", "42")))
@@ -219,8 +220,9 @@ def test_a_value_rule_write_must_carry_the_claim() -> None:
     assert written == outgoing(("tenant", b"x"))
     numeric = RecordRule(value="tenant", claim="tenant")
     assert checked_write(numeric, "7", "t", outgoing(), {"tenant": 7}) == outgoing()
-    for value in ({"customer": {"tenantId": "globex"}}, {"customer": {}}, {}, None, "acme"):
-        with pytest.raises(Forbidden, match="the value's customer.tenantId must be the token's"):
+    wrong: list[object] = [{"customer": {"tenantId": "globex"}}, {"customer": {}}, {}, "acme"]
+    for value in [*wrong, None]:
+        with pytest.raises(Forbidden, match=r"the value's customer\.tenantId must be the token's"):
             checked_write(VALUE_RULE, "acme", "t", outgoing(), value)
 
 
