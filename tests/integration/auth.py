@@ -30,9 +30,12 @@ def auth_settings(
     auth: Mapping[str, Any] | None = None,
     topics: Sequence[Mapping[str, Any]] = ({"name": "test-*"},),
     environ: Mapping[str, str] | None = None,
+    registry_url: str | None = None,
 ) -> Settings:
+    registry = {"schema_registry": {"url": registry_url}} if registry_url else {}
     return settings_from_mapping(
         {
+            **registry,
             "kafka": {
                 "bootstrap_servers": bootstrap,
                 "request_timeout_s": 10,
