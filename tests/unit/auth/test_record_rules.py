@@ -3,6 +3,7 @@ compiled into a record predicate (reads) and a check of outgoing records (writes
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,19 @@ async def test_a_typed_topic_rule_on_a_path_the_schema_lacks_stops_start_up(
     message = str(failed.value)
     assert message.startswith(f"topics[1].records.value {path!r} of topic shop.orders (")
     assert message.endswith(f"order.schema.json): {problem}")
+
+
+async def test_a_kept_field_holds_no_claim(auth: dict[str, Any]) -> None:
+    settings = typed_settings(auth, "tenant")
+    rule = dataclasses.replace(
+        settings.topics[1],
+        deprecated={"Order.tenant": "moved to the header"},
+        deprecated_types={"Order.tenant": "String"},
+    )
+    settings = dataclasses.replace(settings, topics=(settings.topics[0], rule))
+    with pytest.raises(StartupFailed, match="tenant is a field the schema dropped"):
+        async with typed_topics(settings):
+            pass
 
 
 def record(value: object = None, *headers: tuple[str, str | None]) -> Record:
