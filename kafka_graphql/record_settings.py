@@ -34,11 +34,6 @@ class RecordRule:
         """The value path's segments; () for a header rule."""
         return tuple(self.value.split(".")) if self.value is not None else ()
 
-    @property
-    def describe(self) -> str:
-        """How messages name the rule: `header tenant` or `value customer.tenantId`."""
-        return f"header {self.header}" if self.header is not None else f"value {self.value}"
-
 
 def validate_record_rules(rules: Iterable[RecordRule | None], has_auth: bool) -> None:
     """Check each topic's `records` (in the order of `[[topics]]`); each problem names its key."""
