@@ -42,6 +42,7 @@ from kafka_graphql.http_requests import (
     query_string_params,
 )
 from kafka_graphql.kafka import KafkaGateway
+from kafka_graphql.limits import CostedSchema, LimitsRegistry, UnknownWeight
 from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.schema import build_schema
 from kafka_graphql.schema.typed import NameClash
@@ -59,6 +60,7 @@ TOPICS = web.AppKey("topics", TopicRegistry)
 WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
 TYPED = web.AppKey("typed", dict[str, TypedRecords])
 AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
+LIMITS = web.AppKey("limits", LimitsRegistry)
 GRAPHQL_PATH = "/graphql"
 
 
@@ -135,6 +137,7 @@ class GatewayView(GraphQLView[Context, None]):
             typed=typed,
             response=response,
             principal=request.get(PRINCIPAL) or Principal.anonymous(request.remote),
+            limits=app[LIMITS],
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -177,6 +180,7 @@ def create_app(settings: Settings) -> web.Application:
         app[AUTHENTICATOR] = authenticator
     app.cleanup_ctx.append(_authentication)
     app[TOPICS] = TopicRegistry(settings.topics)
+    app[LIMITS] = LimitsRegistry(settings.limits)
     app[WEBSOCKETS] = weakref.WeakSet()
     app[TYPED] = {}
     app.cleanup_ctx.append(_typed_topics)
@@ -229,7 +233,16 @@ async def _typed_topics(app: web.Application) -> AsyncIterator[None]:
                 )
             except NameClash as error:
                 raise StartupFailed(str(error)) from None
+        _check_cost_weights(app[VIEW].schema)
         yield
+
+
+def _check_cost_weights(schema: object) -> None:
+    assert isinstance(schema, CostedSchema)
+    try:
+        schema.costs.check_weights()
+    except UnknownWeight as error:
+        raise StartupFailed(str(error)) from None
 
 
 async def _kafka(app: web.Application) -> AsyncIterator[None]:
@@ -274,7 +287,9 @@ async def schema_sdl(settings: Settings) -> str:
     not needed, the schema registry is when a typed topic's schema lives there)."""
     async with typed_topics(settings) as typed:
         typed_records = map(TypedRecords, typed.values())
-        return build_schema(settings.limits, typed_records, settings.server).as_str()
+        schema = build_schema(settings.limits, typed_records, settings.server)
+        _check_cost_weights(schema)
+        return schema.as_str()
 
 
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
