@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+import time
 import weakref
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -42,7 +43,7 @@ from kafka_graphql.http_requests import (
     query_string_params,
 )
 from kafka_graphql.kafka import KafkaGateway
-from kafka_graphql.limits import CostedSchema, LimitsRegistry, UnknownWeight
+from kafka_graphql.limits import Clock, CostedSchema, LimitsRegistry, UnknownWeight
 from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.schema import build_schema
 from kafka_graphql.schema.typed import NameClash
@@ -165,7 +166,8 @@ class GatewayView(GraphQLView[Context, None]):
 VIEW = web.AppKey("view", GatewayView)
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(settings: Settings, *, limits_clock: Clock = time.monotonic) -> web.Application:
+    """The gateway for `settings`; `limits_clock` is the time budgets refill by (tests move it)."""
     authenticator = Authenticator(settings.auth) if settings.auth is not None else None
     app = web.Application(
         client_max_size=settings.limits.max_request_bytes,
@@ -180,7 +182,7 @@ def create_app(settings: Settings) -> web.Application:
         app[AUTHENTICATOR] = authenticator
     app.cleanup_ctx.append(_authentication)
     app[TOPICS] = TopicRegistry(settings.topics)
-    app[LIMITS] = LimitsRegistry(settings.limits)
+    app[LIMITS] = LimitsRegistry(settings.limits, limits_clock)
     app[WEBSOCKETS] = weakref.WeakSet()
     app[TYPED] = {}
     app.cleanup_ctx.append(_typed_topics)

@@ -32,7 +32,7 @@ class LimitsSettings:
     # Query cost (docs/limits.md#the-cost-model): the most one operation may cost, and each
     # caller's leaky bucket of points, refilled continuously.
     max_query_cost: int = 1000
-    cost_budget: int = 5000
+    cost_budget: int = 2000
     cost_refill_per_s: float = 100.0
     # "Type.field" -> weight, over the defaults (shown in the SDL as `@cost(weight: N)`).
     cost_weights: Mapping[str, int] = field(default_factory=dict)

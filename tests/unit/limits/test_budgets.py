@@ -10,7 +10,7 @@ import pytest
 from kafka_graphql.errors import BadUserInput, RateLimited
 from kafka_graphql.limits import LeakyBucket, LimitsRegistry
 from kafka_graphql.settings import LimitsSettings
-from tests.unit.limits.clock import FakeClock
+from tests.clock import FakeClock
 
 
 def test_a_bucket_empties_with_use_and_refills_with_time() -> None:

@@ -13,7 +13,7 @@ from kafka_graphql.auth import Principal
 from kafka_graphql.limits import LimitsRegistry
 from kafka_graphql.schema import build_schema
 from kafka_graphql.settings import LimitsSettings
-from tests.unit.limits.clock import FakeClock
+from tests.clock import FakeClock
 
 # Introspection runs without Kafka: __schema 1 + types (1 item x __Type 1).
 TWO_POINTS = "{ __schema { types { name } } }"
