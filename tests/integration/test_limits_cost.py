@@ -232,3 +232,51 @@ async def test_each_token_subject_has_a_budget_of_its_own(
         await bob.data(PRODUCE, {"topic": topic, "value": 2})
         assert (await bob.data(RATE_LIMIT))["rateLimit"]["remaining"] == 10
         assert (await alice.data(RATE_LIMIT))["rateLimit"]["remaining"] == 0
+
+
+async def test_over_websocket_an_over_cost_subscription_is_refused_and_queries_report_cost(
+    bootstrap: str,
+    http: aiohttp.ClientSession,
+    new_topic: TopicFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    topic = await new_topic()
+    settings = gateway_settings(bootstrap, max_query_cost=11, cost_budget=100)
+    async with run_gateway(settings, FakeClock()) as gateway:
+        client = GraphQLClient(http, gateway.url)
+        calls = kafka_calls(gateway.kafka, monkeypatch)
+        # Opening 10, then each message 1 + its headers 1: 12.
+        over = "subscription($t: String!) { messages(topic: $t) { offset headers { key } } }"
+        async with client.subscribe(over, {"t": topic}) as stream:
+            event = await stream.next_event()
+            # Refused before it ran, as an execution result: errors and no data, then complete.
+            assert event["type"] == "next"
+            assert event["payload"]["data"] is None
+            assert (await stream.next_event())["type"] == "complete"
+        (error,) = event["payload"]["errors"]
+        assert error["extensions"] == {
+            "code": "COST_LIMIT_EXCEEDED",
+            "cost": {"requestedQueryCost": 12, "maximumQueryCost": 11},
+        }
+        assert calls == []
+        within = "subscription($t: String!) { messages(topic: $t) { offset } }"
+        async with client.subscribe(within, {"t": topic}) as stream:
+            await gateway.kafka.live.wait_until(
+                lambda: gateway.kafka.live.subscriber_count(topic) == 1
+            )
+            written = await client.data(PRODUCE, {"topic": topic, "value": 1})
+            assert (await stream.next_message())["offset"] == written["produce"]["offset"]
+        # A query over the socket carries its cost like one over HTTP.
+        async with client.subscribe(RATE_LIMIT) as answer:
+            event = await answer.next_event()
+        assert event["type"] == "next"
+        assert event["payload"]["data"]["rateLimit"]["remaining"] == 90  # the produce's 10
+        assert event["payload"]["extensions"]["cost"] == {
+            "requestedQueryCost": 0,
+            "actualQueryCost": 0,
+            "throttleStatus": {
+                "maximumAvailable": 100,
+                "currentlyAvailable": 90,
+                "restoreRate": 100.0,
+            },
+        }
