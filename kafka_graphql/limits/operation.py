@@ -15,10 +15,11 @@ from graphql import GraphQLError, OperationType
 from strawberry.types import ExecutionContext
 
 from kafka_graphql.errors import CostLimitExceeded, RateLimited
-from kafka_graphql.limits.cost import CostModel, OperationCost
+from kafka_graphql.limits.cost import CostModel
 from kafka_graphql.limits.fields import CostingError
 from kafka_graphql.limits.registry import LimitsRegistry
 from kafka_graphql.limits.settings import LimitsSettings
+from kafka_graphql.limits.walk import OperationCost
 
 
 @runtime_checkable
