@@ -11,6 +11,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from kafka_graphql.auth import Principal
 from kafka_graphql.kafka import KafkaGateway
+from kafka_graphql.limits import LimitsRegistry
 from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.settings import Settings
 from kafka_graphql.topics import TopicRegistry
@@ -28,6 +29,8 @@ class Context:
     # connection_init payload once it is accepted. Anonymous until then, which reads nothing
     # when [auth] is on.
     principal: Principal = field(default_factory=lambda: Principal.anonymous(None))
+    # Every caller's budgets (one registry per gateway process; a fresh one has the defaults).
+    limits: LimitsRegistry = field(default_factory=LimitsRegistry)
     # The HTTP response, when there is one (queries and mutations over HTTP).
     response: web.StreamResponse | None = None
     # Live subscriptions on this connection (a WebSocket's context lives as long as it does).

@@ -82,3 +82,16 @@ class SchemaRegistryUnavailable(GatewayError):
     """The schema registry did not answer in time, refused us, or answered nonsense."""
 
     code = "SCHEMA_REGISTRY_UNAVAILABLE"
+
+
+class CostLimitExceeded(GatewayError):
+    """The operation costs more than one operation may (`limits.max_query_cost`); nothing ran."""
+
+    code = "COST_LIMIT_EXCEEDED"
+
+
+class RateLimited(GatewayError):
+    """The caller's budget (cost points, or produce messages and bytes) is spent for now;
+    `extensions.retryAfter` says in how many seconds to try again. Nothing ran."""
+
+    code = "RATE_LIMITED"

@@ -5,7 +5,9 @@ It is the one place that (1) runs the checks an operation must pass before it ex
 `extensions.code`. Errors the gateway did not raise on purpose are logged and masked, so no
 stack trace or internal name leaks.
 
-Authentication-aware checks (permissions, query cost, rate limits) plug into `checks`.
+Authentication-aware checks (permissions) plug into `checks`; the limits (query cost, budgets)
+are one entry point, `limits`: admitted after every check, and reported in the response's
+extensions.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from kafka_graphql.errors import BadRequest, GatewayError
+from kafka_graphql.limits import OperationLimits
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +72,15 @@ class OperationNameRequired(CannotGetOperationTypeError):
 
 class OperationGate(SchemaExtension):
     def __init__(
-        self, *, checks: Sequence[OperationCheck] = DEFAULT_CHECKS, field_suggestions: bool = True
+        self,
+        *,
+        checks: Sequence[OperationCheck] = DEFAULT_CHECKS,
+        field_suggestions: bool = True,
+        limits: OperationLimits | None = None,
     ) -> None:
         self._checks = tuple(checks)
         self._field_suggestions = field_suggestions
+        self._limits = limits
         self._validation_errors: set[int] = set()
 
     def on_parse(self) -> Iterator[None]:
@@ -97,6 +105,9 @@ class OperationGate(SchemaExtension):
         try:
             for check in self._checks:
                 check(execution)  # raises a GatewayError to refuse the operation
+            if self._limits is not None:
+                # Last: an operation another check refuses spends nothing.
+                self._limits.admit(execution)
         except GatewayError as refusal:
             if _is_websocket_subscription(execution):
                 raise  # the streaming path turns it into an `error` message for the client
@@ -113,6 +124,12 @@ class OperationGate(SchemaExtension):
         errors = getattr(result, "errors", None)
         if errors:
             result.errors = [self.public_error(e) for e in errors]  # type: ignore[union-attr]
+
+    def get_results(self) -> dict[str, Any]:
+        # After on_operation, so the limits see the errors in their public form.
+        if self._limits is None:
+            return {}
+        return self._limits.results(self.execution_context)
 
     def on_stream_result(self, result: Any) -> Iterator[None]:
         if getattr(result, "errors", None):

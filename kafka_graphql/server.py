@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+import time
 import weakref
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -42,6 +43,7 @@ from kafka_graphql.http_requests import (
     query_string_params,
 )
 from kafka_graphql.kafka import KafkaGateway
+from kafka_graphql.limits import Clock, CostedSchema, LimitsRegistry, UnknownWeight
 from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.schema import build_schema
 from kafka_graphql.schema.typed import NameClash
@@ -59,6 +61,7 @@ TOPICS = web.AppKey("topics", TopicRegistry)
 WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
 TYPED = web.AppKey("typed", dict[str, TypedRecords])
 AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
+LIMITS = web.AppKey("limits", LimitsRegistry)
 GRAPHQL_PATH = "/graphql"
 
 
@@ -135,6 +138,7 @@ class GatewayView(GraphQLView[Context, None]):
             typed=typed,
             response=response,
             principal=request.get(PRINCIPAL) or Principal.anonymous(request.remote),
+            limits=app[LIMITS],
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -162,7 +166,8 @@ class GatewayView(GraphQLView[Context, None]):
 VIEW = web.AppKey("view", GatewayView)
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(settings: Settings, *, limits_clock: Clock = time.monotonic) -> web.Application:
+    """The gateway for `settings`; `limits_clock` is the time budgets refill by (tests move it)."""
     authenticator = Authenticator(settings.auth) if settings.auth is not None else None
     app = web.Application(
         client_max_size=settings.limits.max_request_bytes,
@@ -177,6 +182,7 @@ def create_app(settings: Settings) -> web.Application:
         app[AUTHENTICATOR] = authenticator
     app.cleanup_ctx.append(_authentication)
     app[TOPICS] = TopicRegistry(settings.topics)
+    app[LIMITS] = LimitsRegistry(settings.limits, limits_clock)
     app[WEBSOCKETS] = weakref.WeakSet()
     app[TYPED] = {}
     app.cleanup_ctx.append(_typed_topics)
@@ -229,7 +235,16 @@ async def _typed_topics(app: web.Application) -> AsyncIterator[None]:
                 )
             except NameClash as error:
                 raise StartupFailed(str(error)) from None
+        _check_cost_weights(app[VIEW].schema)
         yield
+
+
+def _check_cost_weights(schema: object) -> None:
+    assert isinstance(schema, CostedSchema)
+    try:
+        schema.costs.check_weights()
+    except UnknownWeight as error:
+        raise StartupFailed(str(error)) from None
 
 
 async def _kafka(app: web.Application) -> AsyncIterator[None]:
@@ -274,7 +289,9 @@ async def schema_sdl(settings: Settings) -> str:
     not needed, the schema registry is when a typed topic's schema lives there)."""
     async with typed_topics(settings) as typed:
         typed_records = map(TypedRecords, typed.values())
-        return build_schema(settings.limits, typed_records, settings.server).as_str()
+        schema = build_schema(settings.limits, typed_records, settings.server)
+        _check_cost_weights(schema)
+        return schema.as_str()
 
 
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -21,6 +21,10 @@ from kafka_graphql.auth.settings import (
     resolve_auth,
     validate_auth,
 )
+
+# Re-exported: callers keep importing LimitsSettings from the one settings module.
+from kafka_graphql.limits.settings import LimitsSettings as LimitsSettings
+from kafka_graphql.limits.settings import LimitsSettingsError, validate_limits
 from kafka_graphql.record_settings import RecordSettingsError, validate_record_rules
 from kafka_graphql.topic_settings import (
     SchemaRegistrySettings,
@@ -117,23 +121,6 @@ class ServerSettings:
     def url(self) -> str:
         scheme = "https" if self.tls_cert_file else "http"
         return f"{scheme}://{self.host}:{self.port}/graphql"
-
-
-@dataclass(frozen=True, slots=True)
-class LimitsSettings:
-    """Defaults are safe for a public endpoint; each limit has a test that proves it holds."""
-
-    max_page_size: int = 200
-    max_batch_size: int = 500
-    max_query_depth: int = 10
-    max_query_tokens: int = 2000
-    max_aliases: int = 30
-    # Records scanned by one history page before it returns what it has (filters can skip many).
-    max_scan_records: int = 10_000
-    # Batches a live subscriber may have waiting; beyond it the subscriber catches up on its own.
-    subscriber_buffer_batches: int = 64
-    max_subscriptions_per_connection: int = 100
-    max_request_bytes: int = 1_048_576
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,9 +251,12 @@ def _coerce(wanted: Any, value: object, key: str) -> Any:
     if origin in (dict, Mapping):
         if not isinstance(value, Mapping):
             raise SettingsError(f"{key} must be a table")
-        for name, text in value.items():
-            if not isinstance(text, str):
-                raise SettingsError(f"{key}.{name} must be a string, got {text!r}")
+        item_type = typing.get_args(wanted)[1]
+        for name, item in value.items():
+            if item_type is int and (isinstance(item, bool) or not isinstance(item, int)):
+                raise SettingsError(f'{key}."{name}" must be an integer, got {item!r}')
+            if item_type is str and not isinstance(item, str):
+                raise SettingsError(f"{key}.{name} must be a string, got {item!r}")
         return dict(value)
     if origin is tuple:
         (item_type, _ellipsis) = typing.get_args(wanted)
@@ -301,9 +291,10 @@ def _validate(settings: Settings) -> None:
         raise SettingsError(str(error)) from None
     if settings.server.is_production:
         production_requirements(settings)
-    for limit in dataclasses.fields(LimitsSettings):
-        if getattr(settings.limits, limit.name) <= 0:
-            raise SettingsError(f"limits.{limit.name} must be positive")
+    try:
+        validate_limits(settings.limits)
+    except LimitsSettingsError as error:
+        raise SettingsError(str(error)) from None
     for i, rule in enumerate(settings.topics):
         if not rule.name:
             raise SettingsError(f"topics[{i}].name must not be empty")

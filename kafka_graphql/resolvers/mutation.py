@@ -8,6 +8,7 @@ from typing import Any
 from kafka_graphql.context import Context, Info
 from kafka_graphql.errors import BadUserInput
 from kafka_graphql.kafka import OutgoingRecord
+from kafka_graphql.limits import record_size
 from kafka_graphql.resolvers.access import writable_topic
 from kafka_graphql.resolvers.convert import to_outgoing, to_produce_result
 from kafka_graphql.resolvers.record_access import checked_writes
@@ -77,5 +78,7 @@ async def produce_records(
             raise BadUserInput(
                 f"topic {topic!r} has no partition {record.partition} (it has {len(partitions)})"
             )
+    # The last check: nothing is written, and no rate spent, unless everything else passed.
+    context.limits.admit_produce(context.principal.id, [record_size(r) for r in records])
     acks = await context.kafka.produce(topic, records)
     return [to_produce_result(ack) for ack in acks]

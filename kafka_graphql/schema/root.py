@@ -5,6 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from kafka_graphql.resolvers import mutation, query, subscription
+from kafka_graphql.resolvers.rate_limit import resolve_rate_limit
+from kafka_graphql.schema.rate_limit import RateLimit
 from kafka_graphql.schema.topic import Topic
 from kafka_graphql.schema.types import MessagePage, ProduceResult
 
@@ -23,6 +25,10 @@ class Query:
         resolver=query.resolve_messages,
         description="A bounded read of a topic's history (no consumer group, nothing committed). "
         "Starts at the earliest offset unless after, fromOffset or fromTimestamp says otherwise.",
+    )
+    rate_limit: RateLimit = strawberry.field(
+        resolver=resolve_rate_limit,
+        description="The caller's budget of cost points; reading it costs nothing.",
     )
 
 

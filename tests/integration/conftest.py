@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -18,6 +19,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from kafka_graphql.kafka import KafkaGateway
+from kafka_graphql.limits import Clock
 from kafka_graphql.server import KAFKA, create_app
 from kafka_graphql.settings import Settings, settings_from_mapping
 from kafka_graphql.tls import server_ssl_context
@@ -80,8 +82,10 @@ class RunningGateway:
 
 
 @asynccontextmanager
-async def run_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
-    app = create_app(settings)
+async def run_gateway(
+    settings: Settings, limits_clock: Clock = time.monotonic
+) -> AsyncIterator[RunningGateway]:
+    app = create_app(settings, limits_clock=limits_clock)
     runner = web.AppRunner(app)
     await runner.setup()
     # As `kafka-graphql` serves: HTTPS when the settings name a certificate and key.

@@ -1,0 +1,29 @@
+"""Limits: query cost, per-caller budgets and produce rates (docs/limits.md)."""
+
+from kafka_graphql.limits.bucket import Clock, LeakyBucket
+from kafka_graphql.limits.cost import CostModel, UnknownWeight
+from kafka_graphql.limits.directive import Cost, show_weights
+from kafka_graphql.limits.fields import CostingError, FragmentCycle
+from kafka_graphql.limits.operation import CostedSchema, OperationLimits
+from kafka_graphql.limits.produce import record_size
+from kafka_graphql.limits.registry import BudgetStatus, LimitsRegistry
+from kafka_graphql.limits.settings import LimitsSettings
+from kafka_graphql.limits.walk import OperationCost
+
+__all__ = [
+    "BudgetStatus",
+    "Clock",
+    "Cost",
+    "CostModel",
+    "CostedSchema",
+    "CostingError",
+    "FragmentCycle",
+    "LeakyBucket",
+    "LimitsRegistry",
+    "LimitsSettings",
+    "OperationCost",
+    "OperationLimits",
+    "UnknownWeight",
+    "record_size",
+    "show_weights",
+]

@@ -1,0 +1,130 @@
+"""The limits' one entry point, which the operation gate calls: `admit` before an operation runs,
+`results` for its response's `extensions.cost`.
+
+Admission prices the operation (cost.py), refuses one over `limits.max_query_cost`, and charges
+the rest to the caller's budget (registry.py). After it ran, the part of the charge that the data
+did not use is given back, as Shopify does: a page that came back short costs what it returned.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, runtime_checkable
+
+from aiohttp import hdrs, web
+from graphql import GraphQLError, OperationType
+from strawberry.types import ExecutionContext
+
+from kafka_graphql.errors import CostLimitExceeded, RateLimited
+from kafka_graphql.limits.cost import CostModel
+from kafka_graphql.limits.fields import CostingError
+from kafka_graphql.limits.registry import LimitsRegistry
+from kafka_graphql.limits.settings import LimitsSettings
+from kafka_graphql.limits.walk import OperationCost
+
+
+@runtime_checkable
+class CostedSchema(Protocol):
+    """A schema that carries its cost model (the gateway's does)."""
+
+    costs: CostModel
+
+
+class OperationLimits:
+    """The limits of one operation (the gate makes one per operation)."""
+
+    def __init__(self, model: CostModel, settings: LimitsSettings) -> None:
+        self._model = model
+        self._settings = settings
+        self._cost: OperationCost | None = None
+        # Who was charged and how much, to give back what the operation did not use.
+        self._charged: tuple[LimitsRegistry, str, int] | None = None
+
+    def admit(self, execution: ExecutionContext) -> None:
+        """Raises CostLimitExceeded or RateLimited to refuse the operation before it runs."""
+        document = execution.graphql_document
+        assert document is not None  # the gate admits parsed, validated operations
+        maximum = self._settings.max_query_cost
+        try:
+            cost = self._model.operation_cost(
+                document, execution.variables, execution.operation_name
+            )
+        except CostingError as error:
+            raise CostLimitExceeded(
+                str(error), cost={"requestedQueryCost": None, "maximumQueryCost": maximum}
+            ) from None
+        self._cost = cost
+        if cost.requested > maximum:
+            raise CostLimitExceeded(
+                f"this operation costs {cost.requested} points; one operation may cost at most "
+                f"{maximum} (ask for smaller pages, or fewer fields or aliases)",
+                cost={"requestedQueryCost": cost.requested, "maximumQueryCost": maximum},
+            )
+        if cost.operation is OperationType.SUBSCRIPTION:
+            # Priced (opening and per message) but not charged here: opening a stream and its
+            # deliveries are charged by the subscription limits.
+            return
+        registry, principal = _caller(execution)
+        if registry is not None:
+            registry.spend(principal, cost.requested)
+            self._charged = (registry, principal, cost.requested)
+
+    def results(self, execution: ExecutionContext) -> dict[str, Any]:
+        """`{"cost": ...}` for the response's extensions, after the refund of what went unused.
+
+        Called once per response, after the gate made the errors public.
+        """
+        cost = self._cost
+        if cost is not None and cost.operation is OperationType.SUBSCRIPTION:
+            return {}  # a stream's events are not responses to a request
+        actual = 0
+        if self._charged is not None:
+            registry, principal, charged = self._charged
+            self._charged = None
+            actual = min(charged, self._actual(execution))
+            registry.refund(principal, charged - actual)
+        answer: dict[str, Any] = {
+            "requestedQueryCost": cost.requested if cost is not None else 0,
+            "actualQueryCost": actual,
+        }
+        caller, principal = _caller(execution)
+        if caller is not None:
+            status = caller.budget(principal)
+            answer["throttleStatus"] = {
+                "maximumAvailable": status.maximum,
+                "currentlyAvailable": int(status.available),
+                "restoreRate": status.restore_rate,
+            }
+        _too_many_requests(execution)
+        return {"cost": answer}
+
+    def _actual(self, execution: ExecutionContext) -> int:
+        document = execution.graphql_document
+        assert document is not None
+        data = getattr(execution.result, "data", None)
+        return self._model.actual_cost(
+            document, execution.variables, execution.operation_name, data
+        )
+
+
+def _caller(execution: ExecutionContext) -> tuple[LimitsRegistry | None, str]:
+    context = execution.context
+    registry = getattr(context, "limits", None)
+    principal = getattr(context, "principal", None)
+    if not isinstance(registry, LimitsRegistry) or principal is None:
+        return None, ""  # a schema executed without the gateway's context (unit tests)
+    return registry, str(principal.id)
+
+
+def _too_many_requests(execution: ExecutionContext) -> None:
+    """HTTP 429 with Retry-After when rate limits refused the whole request (no data at all)."""
+    response = getattr(execution.context, "response", None)
+    result = execution.result
+    if not isinstance(response, web.Response) or result is None or result.data is not None:
+        return
+    errors: list[GraphQLError] = list(result.errors or ())
+    refusals = [(e.extensions or {}) for e in errors]
+    if not refusals or any(r.get("code") != RateLimited.code for r in refusals):
+        return
+    seconds = max(int(r.get("retryAfter", 1)) for r in refusals)
+    response.set_status(429)
+    response.headers[hdrs.RETRY_AFTER] = str(seconds)

@@ -1,0 +1,87 @@
+"""The `[limits]` table: what one caller, one operation and one connection may ask of the gateway.
+
+Defaults are safe for a public endpoint; docs/limits.md says what each limit protects, the error a
+client sees and how to tune it, and each limit has a test that proves it holds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+class LimitsSettingsError(ValueError):
+    """A `[limits]` value that cannot be used; the message names the key."""
+
+
+@dataclass(frozen=True, slots=True)
+class LimitsSettings:
+    max_page_size: int = 200
+    max_batch_size: int = 500
+    max_query_depth: int = 10
+    max_query_tokens: int = 2000
+    max_aliases: int = 30
+    # Records scanned by one history page before it returns what it has (filters can skip many).
+    max_scan_records: int = 10_000
+    # Batches a live subscriber may have waiting; beyond it the subscriber catches up on its own.
+    subscriber_buffer_batches: int = 64
+    max_subscriptions_per_connection: int = 100
+    max_request_bytes: int = 1_048_576
+    # Query cost (docs/limits.md#the-cost-model): the most one operation may cost, and each
+    # caller's leaky bucket of points, refilled continuously.
+    max_query_cost: int = 1000
+    cost_budget: int = 2000
+    cost_refill_per_s: float = 100.0
+    # "Type.field" -> weight, over the defaults (shown in the SDL as `@cost(weight: N)`).
+    cost_weights: Mapping[str, int] = field(default_factory=dict)
+    # Produce, per caller: messages and bytes per second (a burst of one second's worth), and
+    # the largest message (key + value + headers).
+    produce_messages_per_s: int = 1000
+    produce_bytes_per_s: int = 1_048_576
+    max_message_bytes: int = 1_000_000
+    # Callers whose budgets are remembered; the least recently seen beyond it are forgotten.
+    max_tracked_principals: int = 10_000
+
+
+# `Type.field`, both GraphQL names.
+_WEIGHT_KEY = re.compile(r"[_A-Za-z][_0-9A-Za-z]*\.[_A-Za-z][_0-9A-Za-z]*")
+
+
+def validate_limits(limits: LimitsSettings) -> None:
+    """Raises LimitsSettingsError naming the key of a value that cannot work."""
+    for limit in dataclasses.fields(LimitsSettings):
+        value = getattr(limits, limit.name)
+        if isinstance(value, int | float) and value <= 0:
+            raise LimitsSettingsError(f"limits.{limit.name} must be positive")
+    for key, weight in limits.cost_weights.items():
+        if not _WEIGHT_KEY.fullmatch(key):
+            raise LimitsSettingsError(
+                f'limits.cost_weights key "{key}" must name a field as Type.field'
+            )
+        if weight < 0:
+            raise LimitsSettingsError(f'limits.cost_weights."{key}" must not be negative')
+    # A pair of limits where the first would make the second unreachable: refused rather than
+    # leaving operations that pass one check but can never pass the other.
+    if limits.max_query_cost > limits.cost_budget:
+        raise LimitsSettingsError(
+            "limits.max_query_cost must not exceed limits.cost_budget: an operation that costs "
+            "more than the whole budget could never run"
+        )
+    if limits.max_batch_size > limits.produce_messages_per_s:
+        raise LimitsSettingsError(
+            "limits.max_batch_size must not exceed limits.produce_messages_per_s: a full batch "
+            "could never be written"
+        )
+    if limits.max_message_bytes > limits.produce_bytes_per_s:
+        raise LimitsSettingsError(
+            "limits.max_message_bytes must not exceed limits.produce_bytes_per_s: a message of "
+            "the largest size could never be written"
+        )
+
+
+def weight_keys(weights: Mapping[str, int]) -> dict[tuple[str, str], int]:
+    """`{"Query.topics": 5}` as `{("Query", "topics"): 5}`."""
+    pairs = (key.split(".", 1) for key in weights)
+    return {(type_name, name): weights[f"{type_name}.{name}"] for type_name, name in pairs}

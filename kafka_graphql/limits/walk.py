@@ -1,0 +1,225 @@
+"""Walking an operation's fields for the cost model (cost.py): the requested cost over the
+fields collected from the document, the actual cost over the same fields and the data that came
+back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLCompositeType,
+    GraphQLObjectType,
+    OperationDefinitionNode,
+    OperationType,
+    get_named_type,
+    get_nullable_type,
+    is_abstract_type,
+    is_composite_type,
+    is_list_type,
+)
+
+from kafka_graphql.limits.fields import (
+    CollectedField,
+    CostingError,
+    FieldCollector,
+    Selection,
+)
+from kafka_graphql.limits.values import (
+    ABSENT,
+    argument_default,
+    argument_value,
+    operation_variables,
+)
+
+if TYPE_CHECKING:
+    from kafka_graphql.limits.cost import CostModel
+
+SLICING_ARGUMENTS = ("first", "limit")
+LENGTH_ARGUMENTS = ("messages",)
+
+
+@dataclass(frozen=True, slots=True)
+class OperationCost:
+    operation: OperationType
+    requested: int
+    # A subscription's two parts: what opening it costs, and what each message delivered costs.
+    opening: int = 0
+    per_message: int = 0
+
+
+def find_operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    for operation in operations:
+        if name is None or (operation.name is not None and operation.name.value == name):
+            return operation
+    raise CostingError(f"the document has no operation {name!r}")
+
+
+class Costing:
+    """One operation of one document, with its variables, costed by one model."""
+
+    def __init__(
+        self,
+        model: CostModel,
+        document: DocumentNode,
+        variables: Mapping[str, Any] | None,
+        operation_name: str | None,
+    ) -> None:
+        self._model = model
+        self._operation = find_operation(document, operation_name)
+        self._variables = operation_variables(self._operation, variables)
+        fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        self._fields = FieldCollector(model.schema, fragments, self._variables)
+        root = {
+            OperationType.QUERY: model.schema.query_type,
+            OperationType.MUTATION: model.schema.mutation_type,
+            OperationType.SUBSCRIPTION: model.schema.subscription_type,
+        }[self._operation.operation]
+        if root is None:
+            raise CostingError(f"the schema has no {self._operation.operation.value} type")
+        self._root = root
+
+    def _root_fields(self) -> list[CollectedField]:
+        return self._fields.collect(self._root, [Selection(self._operation.selection_set)])
+
+    def requested(self) -> OperationCost:
+        kind = self._operation.operation
+        fields = self._root_fields()
+        if kind is OperationType.SUBSCRIPTION:
+            # A stream is a list in time: its weight opens it, then each message is one item.
+            opening = per_message = 0
+            for field in fields:
+                opening += self._weight(self._root, field)
+                named = get_named_type(field.definition.type)
+                if is_composite_type(named):
+                    per_message += 1 + self._selection(named, field.selections, None)
+            return OperationCost(kind, opening + per_message, opening, per_message)
+        return OperationCost(kind, self._fields_cost(self._root, fields, None))
+
+    def _weight(self, parent: GraphQLObjectType, field: CollectedField) -> int:
+        return self._model.weight(parent.name, field.name, field.definition)
+
+    def _selection(
+        self,
+        named: GraphQLCompositeType,
+        selections: Iterable[Selection],
+        child_size: int | None,
+    ) -> int:
+        return max(
+            (
+                self._fields_cost(t, self._fields.collect(t, selections), child_size)
+                for t in self._object_types(named)
+            ),
+            default=0,
+        )
+
+    def _fields_cost(
+        self, parent: GraphQLObjectType, fields: list[CollectedField], child_size: int | None
+    ) -> int:
+        return sum(self._field_cost(parent, f, child_size) for f in fields)
+
+    def _field_cost(
+        self, parent: GraphQLObjectType, field: CollectedField, parent_size: int | None
+    ) -> int:
+        weight = self._weight(parent, field)
+        named = get_named_type(field.definition.type)
+        if not is_composite_type(named):
+            return weight
+        size = self._size(field)
+        if is_list_type(get_nullable_type(field.definition.type)):
+            items = size if size is not None else parent_size if parent_size is not None else 1
+            return weight + items * (1 + self._selection(named, field.selections, None))
+        return weight + self._selection(named, field.selections, size)
+
+    def _size(self, field: CollectedField) -> int | None:
+        arguments = field.definition.args
+        for name in SLICING_ARGUMENTS:
+            if name in arguments:
+                value = argument_value(field.node.arguments, name, self._variables)
+                if value is ABSENT or value is None:
+                    value = argument_default(arguments[name])  # the resolvers' value for null too
+                return _clamp(value, self._model.max_page_size)
+        for name in LENGTH_ARGUMENTS:
+            if name in arguments and is_list_type(get_nullable_type(arguments[name].type)):
+                value = argument_value(field.node.arguments, name, self._variables)
+                if value is ABSENT or value is None:
+                    return 0
+                # A single value given for a list is coerced to a list of one.
+                length = len(value) if isinstance(value, list) else 1
+                return min(length, self._model.max_batch_size)
+        return None
+
+    def _object_types(self, named: GraphQLCompositeType) -> list[GraphQLObjectType]:
+        if is_abstract_type(named):
+            return list(self._model.schema.get_possible_types(named))
+        assert isinstance(named, GraphQLObjectType)
+        return [named]
+
+    # The actual cost: the same walk over the data that came back.
+
+    def actual(self, data: Mapping[str, Any] | None) -> int:
+        if data is None:
+            return 0
+        return self._fields_actual(self._root, self._root_fields(), data, None)
+
+    def _fields_actual(
+        self,
+        parent: GraphQLObjectType,
+        fields: list[CollectedField],
+        data: Mapping[str, Any],
+        child_size: int | None,
+    ) -> int:
+        return sum(self._field_actual(parent, f, data.get(f.key), child_size) for f in fields)
+
+    def _field_actual(
+        self, parent: GraphQLObjectType, field: CollectedField, value: Any, parent_size: int | None
+    ) -> int:
+        if value is None:
+            return 0  # nothing came back: a null, or an error in its place
+        weight = self._weight(parent, field)
+        named = get_named_type(field.definition.type)
+        if not is_composite_type(named):
+            return weight
+        size = self._size(field)
+        if not isinstance(value, list):
+            return weight + self._selection_actual(named, field.selections, value, size)
+        items = [
+            1 + self._selection_actual(named, field.selections, item, None)
+            for item in value
+            if item is not None
+        ]
+        if size is None and parent_size is None:
+            # Requested as one item: charged as its most expensive one, never more.
+            return weight + max(items, default=0)
+        return weight + sum(items)
+
+    def _selection_actual(
+        self,
+        named: GraphQLCompositeType,
+        selections: Iterable[Selection],
+        value: Any,
+        child_size: int | None,
+    ) -> int:
+        if not isinstance(value, Mapping):
+            return 0
+        return max(
+            (
+                self._fields_actual(t, self._fields.collect(t, selections), value, child_size)
+                for t in self._object_types(named)
+            ),
+            default=0,
+        )
+
+
+def _clamp(value: Any, maximum: int) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return maximum  # refused by execution; counted as the largest it could be
+    return max(0, min(value, maximum))
