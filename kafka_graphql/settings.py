@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kafka_graphql.auth.field_settings import validate_field_settings
 from kafka_graphql.auth.settings import (
     AuthSettings,
     AuthSettingsError,
@@ -263,6 +264,9 @@ def _coerce(wanted: Any, value: object, key: str) -> Any:
     if origin in (dict, Mapping):
         if not isinstance(value, Mapping):
             raise SettingsError(f"{key} must be a table")
+        (_key_type, item_type) = typing.get_args(wanted)
+        if item_type is not str:
+            return {name: _coerce(item_type, item, f"{key}.{name}") for name, item in value.items()}
         for name, text in value.items():
             if not isinstance(text, str):
                 raise SettingsError(f"{key}.{name} must be a string, got {text!r}")
@@ -315,6 +319,7 @@ def _validate(settings: Settings) -> None:
         validate_schema_registry(settings.schema_registry)
         validate_typed_topics(settings.topics, settings.schema_registry)
         validate_topic_scopes(settings.topics, settings.auth is not None)
+        validate_field_settings(settings.topics, settings.auth)
         if settings.auth is not None:
             validate_auth(settings.auth)
     except (TopicSettingsError, AuthSettingsError) as error:
