@@ -24,6 +24,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
+    SelectionNode,
     SelectionSetNode,
     get_named_type,
 )
@@ -50,6 +51,10 @@ def selected_fields(
 
 
 class _Walk:
+    """Depth first, in document order, with a stack rather than recursion: the walk runs with
+    validation, so the document may be as deep, or its fragments as circular, as a caller made
+    them (each fragment is walked once, and unknown names are passed over)."""
+
     def __init__(self, schema: GraphQLSchema, document: DocumentNode) -> None:
         self.schema = schema
         self.fragments = {
@@ -59,46 +64,49 @@ class _Walk:
         self.spread: set[str] = set()
 
     def selections(
-        self, parent: GraphQLNamedType, selection_set: SelectionSetNode
+        self, root: GraphQLNamedType, selection_set: SelectionSetNode
     ) -> Iterator[Selected]:
-        # Recursive: validation (QueryDepthLimiter among its rules) bounded the depth, every name
-        # resolves and no fragment spreads itself.
-        for selection in selection_set.selections:
+        stack: list[tuple[GraphQLNamedType, Iterator[SelectionNode]]] = [
+            (root, iter(selection_set.selections))
+        ]
+        while stack:
+            parent, selections = stack[-1]
+            selection = next(selections, None)
+            if selection is None:
+                stack.pop()
+                continue
+            inner: list[tuple[GraphQLNamedType | None, SelectionSetNode]] = []
             if isinstance(selection, FieldNode):
-                yield from self.field(parent, selection)
+                name = selection.name.value
+                for owner, field in _definitions(self.schema, parent, name):
+                    if (owner.name, name) not in self.seen:
+                        self.seen.add((owner.name, name))
+                        yield Selected(owner.name, name, field)
+                    if selection.selection_set is not None:
+                        inner.append((get_named_type(field.type), selection.selection_set))
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
-                inner = self.schema.get_type(condition.name.value) if condition else parent
-                if inner is not None:
-                    yield from self.selections(inner, selection.selection_set)
+                named = self.schema.get_type(condition.name.value) if condition else parent
+                inner.append((named, selection.selection_set))
             elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = self.fragments.get(name)
+                fragment = self.fragments.get(selection.name.value)
                 # A fragment's fields are the same wherever it is spread: walk it once.
-                if fragment is not None and name not in self.spread:
-                    self.spread.add(name)
-                    inner = self.schema.get_type(fragment.type_condition.name.value)
-                    if inner is not None:
-                        yield from self.selections(inner, fragment.selection_set)
-
-    def field(self, parent: GraphQLNamedType, node: FieldNode) -> Iterator[Selected]:
-        name = node.name.value
-        if name.startswith("__"):
-            return
-        for owner, field in _definitions(self.schema, parent, name):
-            key = (owner.name, name)
-            if key not in self.seen:
-                self.seen.add(key)
-                yield Selected(owner.name, name, field)
-            if node.selection_set is not None:
-                yield from self.selections(get_named_type(field.type), node.selection_set)
+                if fragment is not None and fragment.name.value not in self.spread:
+                    self.spread.add(fragment.name.value)
+                    named = self.schema.get_type(fragment.type_condition.name.value)
+                    inner.append((named, fragment.selection_set))
+            stack.extend(
+                (named, iter(nested.selections))
+                for named, nested in reversed(inner)
+                if named is not None
+            )
 
 
 def _definitions(
     schema: GraphQLSchema, parent: GraphQLNamedType, name: str
 ) -> Iterator[tuple[GraphQLNamedType, GraphQLField]]:
-    if not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
-        return  # a union selects only __typename directly
+    if name.startswith("__") or not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
+        return  # meta fields; a union selects only __typename directly
     field = parent.fields.get(name)
     if field is None:
         return

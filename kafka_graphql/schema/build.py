@@ -19,7 +19,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from kafka_graphql.auth.field_check import field_authorization
 from kafka_graphql.auth.field_rules import FieldKey, FieldRules
-from kafka_graphql.gate import DEFAULT_CHECKS, OperationGate
+from kafka_graphql.gate import OperationGate
 from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.schema.directives import (
     add_auth_directives,
@@ -95,11 +95,11 @@ def _schema(
 ) -> GatewaySchema:
     suggestions = server.shows_field_suggestions
     # Field authorization walks each operation's document: only when a field has @auth.
-    checks = (*DEFAULT_CHECKS, field_authorization) if guarded else DEFAULT_CHECKS
+    document_checks = (field_authorization,) if guarded else ()
     # Factories: each operation gets fresh extension instances.
     # The gate comes first so that it sees (and formats) what the others report.
     extensions: list[Callable[[], SchemaExtension]] = [
-        lambda: OperationGate(checks=checks, field_suggestions=suggestions),
+        lambda: OperationGate(document_checks=document_checks, field_suggestions=suggestions),
         lambda: MaxTokensLimiter(max_token_count=limits.max_query_tokens),
         lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
         lambda: QueryDepthLimiter(max_depth=limits.max_query_depth),

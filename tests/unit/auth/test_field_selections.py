@@ -115,3 +115,40 @@ def test_skip_and_include_are_not_evaluated() -> None:
     }
     """
     assert selected(document) == ["Query.order", "Order.customer", "Customer.email", "Order.id"]
+
+
+def walk_unvalidated(document: str) -> list[str]:
+    """The walk runs with validation, so it must also get through documents that fail it."""
+    parsed = parse(document)
+    operation = get_operation_ast(parsed)
+    assert operation is not None
+    return [f"{s.type_name}.{s.field_name}" for s in selected_fields(SCHEMA, parsed, operation)]
+
+
+def test_documents_that_fail_validation_are_walked_without_harm() -> None:
+    circular = """
+    { order { ...A } }
+    fragment A on Order { customer { ...B } }
+    fragment B on Customer { email ... on Customer { ...C } }
+    fragment C on Customer { ...B id }
+    """
+    assert walk_unvalidated(circular) == [
+        "Query.order",
+        "Order.customer",
+        "Customer.email",
+        "Customer.id",
+    ]
+    unknown = "{ order { nope { email } ...Missing ... on Nowhere { id } customer { email } } }"
+    assert walk_unvalidated(unknown) == ["Query.order", "Order.customer", "Customer.email"]
+
+
+def test_a_long_chain_of_fragments_is_no_recursion() -> None:
+    # The parser bounds how deep a selection nests, not how many fragments spread one another.
+    length = 3000
+    chain = [f"fragment F{i} on Query {{ ...F{i + 1} }}" for i in range(length)]
+    chain.append(f"fragment F{length} on Query {{ order {{ customer {{ email }} }} }}")
+    parsed = parse("{ ...F0 }\n" + "\n".join(chain), max_tokens=None, no_location=True)
+    operation = get_operation_ast(parsed)
+    assert operation is not None
+    fields = [s.field_name for s in selected_fields(SCHEMA, parsed, operation)]
+    assert fields == ["order", "customer", "email"]
