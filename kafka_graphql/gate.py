@@ -20,13 +20,13 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from aiohttp import web
-from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import (
     ASTValidationRule,
     GraphQLError,
     GraphQLSyntaxError,
     OperationDefinitionNode,
 )
+from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionContext

@@ -61,7 +61,7 @@ KAFKA_METHODS = (
 
 @asynccontextmanager
 async def field_gateway(bootstrap: str, public_key_file: Path) -> AsyncIterator[RunningGateway]:
-    topics = [
+    topics: list[dict[str, Any]] = [
         {
             "name": ORDERS,
             "partitions": 1,
