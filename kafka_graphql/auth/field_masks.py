@@ -7,8 +7,8 @@ the objects and lists on the way to a field it hides, and the value itself when 
 
 from __future__ import annotations
 
-from collections.abc import Set
-from dataclasses import dataclass
+from collections.abc import Mapping, Set
+from dataclasses import dataclass, field
 
 from kafka_graphql.auth.field_rules import FieldKey, FieldRules
 from kafka_graphql.auth.scopes import may_see
@@ -30,6 +30,7 @@ class ValueMasker:
     def __init__(self, model: TypeModel, rules: FieldRules) -> None:
         objects = {t.name for t in model.types if isinstance(t, ObjectType)}
         self._model = model
+        self._types: Mapping[str, NamedType] = {t.name: t for t in model.types}
         self._guards = {k: v for k, v in rules.guards.items() if k[0] in objects}
         self._masks = {k: v for k, v in rules.masks.items() if k[0] in objects}
 
@@ -45,7 +46,9 @@ class ValueMasker:
         omitted = frozenset(k for k, s in self._guards.items() if not may_see(scopes, s))
         if not nulled and not omitted:
             return FULL_VIEW
-        return FieldView(self._model, nulled, omitted - nulled)
+        owners = {type_name for type_name, _ in nulled | omitted}
+        reaching = _reaching(self._model, owners)
+        return FieldView(nulled, omitted - nulled, self._model.root, self._types, reaching)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,56 +56,49 @@ class FieldView:
     """One caller's view of one topic's values: masked fields it may not see are null, guarded
     ones are left out (the typed API refuses to select them; plain values drop them)."""
 
-    model: TypeModel | None = None
     nulled: frozenset[FieldKey] = frozenset()
     omitted: frozenset[FieldKey] = frozenset()
+    root: str = ""
+    # The topic's named types, and those whose values may hold a hidden field (the only ones
+    # worth walking), worked out once per view rather than per record.
+    types: Mapping[str, NamedType] = field(default_factory=dict, compare=False, repr=False)
+    reaching: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    # Both kinds together: what the typed API builds as null (read once per record).
+    hidden: frozenset[FieldKey] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hidden", self.nulled | self.omitted)
 
     @property
     def full(self) -> bool:
         """True when the caller may see every field of the value. Only such a caller sees the
         value's other forms (`rawValue`, the wording of `schemaErrors`), which carry every
         field and cannot be masked field by field."""
-        return not self.nulled and not self.omitted
-
-    @property
-    def hidden(self) -> frozenset[FieldKey]:
-        return self.nulled | self.omitted
+        return not self.hidden
 
     def value(self, plain: object) -> object:
         """`plain` (a value that decoded and matched the topic's schema) as this caller sees
         it. Masked fields are null, present or not, so that not even their absence shows."""
         if self.full:
             return plain
-        assert self.model is not None
-        return _Masking(self).object(self.model.root, plain)
+        return self._object(self.root, plain)
 
-
-FULL_VIEW = FieldView()
-
-
-class _Masking:
-    def __init__(self, view: FieldView) -> None:
-        assert view.model is not None
-        self.view = view
-        self.types: dict[str, NamedType] = {t.name: t for t in view.model.types}
-        self.reaching = _reaching(view.model, {k[0] for k in view.hidden})
-
-    def value(self, kind: Kind, value: object) -> object:
+    def _value(self, kind: Kind, value: object) -> object:
         match kind:
             case ObjectKind(name):
-                return self.object(name, value)
+                return self._object(name, value)
             case UnionKind(name) if isinstance(value, dict):
                 union = self.types[name]
                 assert isinstance(union, UnionType)
                 member = union.member_for(value)
-                return value if member is None else self.object(member, value)
+                return value if member is None else self._object(member, value)
             case ListKind(of) if isinstance(value, list):
-                items = [self.value(of, item) for item in value]
+                items = [self._value(of, item) for item in value]
                 changed = any(a is not b for a, b in zip(items, value, strict=True))
                 return items if changed else value
         return value
 
-    def object(self, name: str, value: object) -> object:
+    def _object(self, name: str, value: object) -> object:
         if name not in self.reaching or not isinstance(value, dict):
             return value
         model = self.types[name]
@@ -110,19 +106,22 @@ class _Masking:
         copy: dict[str, object] | None = None
         for f in model.fields:
             key = (name, f.name)
-            if key in self.view.omitted:
+            if key in self.omitted:
                 if f.name in value:
                     copy = copy if copy is not None else dict(value)
                     del copy[f.name]
-            elif key in self.view.nulled:
+            elif key in self.nulled:
                 copy = copy if copy is not None else dict(value)
                 copy[f.name] = None
             elif f.name in value:
-                inner = self.value(f.kind, value[f.name])
+                inner = self._value(f.kind, value[f.name])
                 if inner is not value[f.name]:
                     copy = copy if copy is not None else dict(value)
                     copy[f.name] = inner
         return value if copy is None else copy
+
+
+FULL_VIEW = FieldView()
 
 
 def _reaching(model: TypeModel, owners: set[str]) -> frozenset[str]:
