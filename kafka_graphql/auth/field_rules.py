@@ -20,6 +20,21 @@ from kafka_graphql.typed.topic import TypedTopic
 
 # (GraphQL type, field): ("Order", "customer").
 FieldKey = tuple[str, str]
+# The generic API's object types, which `auth.field_scopes` guards for every topic (a unit test
+# keeps this list equal to the schema's): named in a topic's rules, they get a pointer there.
+GENERIC_TYPES = frozenset(
+    {
+        "Header",
+        "Message",
+        "MessagePage",
+        "Mutation",
+        "Partition",
+        "ProduceResult",
+        "Query",
+        "Subscription",
+        "Topic",
+    }
+)
 V = TypeVar("V")
 
 
@@ -101,6 +116,11 @@ def _checked(topic: TypedTopic, setting: str, target: str) -> FieldKey:
             raise FieldRuleProblem(
                 f"{where}: {envelope} is the record, not its value; its fields are guarded for "
                 f'every topic by auth.field_scopes "Message.{field_name}"'
+            )
+        if type_name in GENERIC_TYPES:
+            raise FieldRuleProblem(
+                f"{where}: {type_name} is a type of the generic API, which every topic shares; "
+                f'guard its fields with auth.field_scopes "{target}"'
             )
         objects = ", ".join(t.name for t in model.types if isinstance(t, ObjectType))
         raise FieldRuleProblem(

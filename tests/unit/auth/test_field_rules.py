@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from graphql import GraphQLObjectType
 
-from kafka_graphql.auth.field_rules import FieldRuleProblem, FieldRules
+from kafka_graphql.auth.field_rules import GENERIC_TYPES, FieldRuleProblem, FieldRules
 from kafka_graphql.schema import build_schema
 from kafka_graphql.server import main
 from kafka_graphql.settings import Settings, SettingsError, settings_from_mapping
@@ -139,6 +140,12 @@ async def rules_of(*topics: dict[str, Any], auth: dict[str, Any] | None = None) 
             "its members' fields), not an object type",
         ),
         (
+            {"field_scopes": {"Message.value": ["x"]}},
+            'topic shop.orders: field_scopes "Message.value": Message is a type of the generic '
+            "API, which every topic shares; guard its fields with auth.field_scopes "
+            '"Message.value"',
+        ),
+        (
             {"field_scopes": {"OrderMessage.key": ["x"]}},
             'topic shop.orders: field_scopes "OrderMessage.key": OrderMessage is the record, not '
             'its value; its fields are guarded for every topic by auth.field_scopes "Message.key"',
@@ -241,6 +248,16 @@ mask = {{ "OrderCustomer.email" = "orders:pii", "Order.quantity" = "orders:quant
     assert '@auth(requires: ["kafka:headers"])' in message.group()
     # The definition, customer, Message.headers, OrderMessage.headers and partitions.
     assert sdl.count("@auth(") == 5
+
+
+def test_the_generic_types_named_in_start_up_messages_are_the_generic_api_s() -> None:
+    schema = build_schema()._schema
+    objects = {
+        name
+        for name, named in schema.type_map.items()
+        if isinstance(named, GraphQLObjectType) and not name.startswith("__")
+    }
+    assert objects == GENERIC_TYPES
 
 
 def test_without_rules_the_schema_has_no_auth_directive() -> None:
