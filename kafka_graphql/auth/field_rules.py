@@ -52,9 +52,6 @@ class FieldRules:
     # ... or the field is null without the scope.
     masks: Mapping[FieldKey, str] = field(default_factory=dict)
 
-    def __bool__(self) -> bool:
-        return bool(self.generic or self.guards or self.masks)
-
     @classmethod
     def configured(cls, auth: AuthSettings | None, typed: Iterable[TypedTopic] = ()) -> FieldRules:
         """The rules of `auth.field_scopes` and of every typed topic's `field_scopes` and
