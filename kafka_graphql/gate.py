@@ -5,7 +5,11 @@ It is the one place that (1) runs the checks an operation must pass before it ex
 `extensions.code`. Errors the gateway did not raise on purpose are logged and masked, so no
 stack trace or internal name leaks.
 
-Authentication-aware checks (permissions) plug into `checks`; the limits (query cost, budgets)
+Authentication-aware checks plug in as `checks`, which run just before execution (how an
+operation is sent: a subscription needs a stream), or as `document_checks`, which run with
+validation (what an operation selects: field-level authorization). A document check's refusal
+is a pre-execution error on every transport, as a validation error is: on a WebSocket an
+`error` message, like a refused topic, rather than a result. The limits (query cost, budgets)
 are one entry point, `limits`: admitted after every check, and reported in the response's
 extensions.
 """
@@ -18,8 +22,13 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from aiohttp import web
+from graphql import (
+    ASTValidationRule,
+    GraphQLError,
+    GraphQLSyntaxError,
+    OperationDefinitionNode,
+)
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionContext
@@ -75,10 +84,12 @@ class OperationGate(SchemaExtension):
         self,
         *,
         checks: Sequence[OperationCheck] = DEFAULT_CHECKS,
+        document_checks: Sequence[OperationCheck] = (),
         field_suggestions: bool = True,
         limits: OperationLimits | None = None,
     ) -> None:
         self._checks = tuple(checks)
+        self._document_checks = tuple(document_checks)
         self._field_suggestions = field_suggestions
         self._limits = limits
         self._validation_errors: set[int] = set()
@@ -97,6 +108,10 @@ class OperationGate(SchemaExtension):
                 raise OperationNameRequired
 
     def on_validate(self) -> Iterator[None]:
+        execution = self.execution_context
+        if self._document_checks:
+            rule = _validation_rule(execution, self._document_checks)
+            execution.validation_rules = (*execution.validation_rules, rule)
         yield
         self._validation_errors = {id(e) for e in self.execution_context.pre_execution_errors or ()}
 
@@ -161,6 +176,24 @@ class OperationGate(SchemaExtension):
             return _with_code(error, message, "BAD_USER_INPUT", {})
         log.error("unexpected GraphQL error at %s: %s", error.path, error.message)
         return _with_code(error, INTERNAL_MESSAGE, "INTERNAL_SERVER_ERROR", {})
+
+
+def _validation_rule(
+    execution: ExecutionContext, checks: tuple[OperationCheck, ...]
+) -> type[ASTValidationRule]:
+    """The document checks as a validation rule of this operation (a rule sees the document
+    only; this one also sees the caller, through `execution`)."""
+
+    class DocumentChecks(ASTValidationRule):
+        def leave_document(self, *_: object) -> None:
+            for check in checks:
+                try:
+                    check(execution)  # raises a GatewayError to refuse the operation
+                except GatewayError as refusal:
+                    self.report_error(GraphQLError(refusal.message, original_error=refusal))
+                    return
+
+    return DocumentChecks
 
 
 def _with_code(

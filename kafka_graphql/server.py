@@ -19,6 +19,7 @@ from strawberry.types.unset import UnsetType
 
 from kafka_graphql.auth import Authenticator, Principal
 from kafka_graphql.auth.dev import DevTokenError, token_for_config
+from kafka_graphql.auth.field_rules import FieldRules
 from kafka_graphql.auth.http import (
     PRINCIPAL,
     authentication_middleware,
@@ -190,7 +191,9 @@ def create_app(settings: Settings, *, limits_clock: Clock = time.monotonic) -> w
     app.on_shutdown.append(_complete_streams)
     view = GatewayView(
         # Replaced at start-up when there are typed topics (their schemas may be in a registry).
-        schema=build_schema(settings.limits, server=settings.server),
+        schema=build_schema(
+            settings.limits, server=settings.server, rules=FieldRules.configured(settings.auth)
+        ),
         graphql_ide="graphiql" if settings.server.serves_graphiql else None,
         allowed_origins=settings.server.cors_allow_origins,
         # Our own limit answers with a coded error first (resolvers/subscription.py); this one
@@ -228,10 +231,11 @@ async def _typed_topics(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     async with typed_topics(settings) as typed:
         if typed:
-            app[TYPED] = {name: TypedRecords(topic) for name, topic in typed.items()}
+            rules = FieldRules.configured(settings.auth, typed.values())
+            app[TYPED] = {name: TypedRecords(topic, rules) for name, topic in typed.items()}
             try:
                 app[VIEW].schema = build_schema(
-                    settings.limits, app[TYPED].values(), settings.server
+                    settings.limits, app[TYPED].values(), settings.server, rules
                 )
             except NameClash as error:
                 raise StartupFailed(str(error)) from None
@@ -288,8 +292,9 @@ async def schema_sdl(settings: Settings) -> str:
     """The SDL the gateway would serve with these settings (typed topics included; Kafka is
     not needed, the schema registry is when a typed topic's schema lives there)."""
     async with typed_topics(settings) as typed:
-        typed_records = map(TypedRecords, typed.values())
-        schema = build_schema(settings.limits, typed_records, settings.server)
+        rules = FieldRules.configured(settings.auth, typed.values())
+        typed_records = [TypedRecords(topic, rules) for topic in typed.values()]
+        schema = build_schema(settings.limits, typed_records, settings.server, rules)
         _check_cost_weights(schema)
         return schema.as_str()
 

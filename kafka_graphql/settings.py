@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kafka_graphql.auth.field_settings import validate_field_settings
 from kafka_graphql.auth.settings import (
     AuthSettings,
     AuthSettingsError,
@@ -252,6 +253,8 @@ def _coerce(wanted: Any, value: object, key: str) -> Any:
         if not isinstance(value, Mapping):
             raise SettingsError(f"{key} must be a table")
         item_type = typing.get_args(wanted)[1]
+        if item_type not in (int, str):
+            return {name: _coerce(item_type, item, f"{key}.{name}") for name, item in value.items()}
         for name, item in value.items():
             if item_type is int and (isinstance(item, bool) or not isinstance(item, int)):
                 raise SettingsError(f'{key}."{name}" must be an integer, got {item!r}')
@@ -308,6 +311,7 @@ def _validate(settings: Settings) -> None:
         validate_typed_topics(settings.topics, settings.schema_registry)
         validate_topic_scopes(settings.topics, settings.auth is not None)
         validate_record_rules((t.records for t in settings.topics), settings.auth is not None)
+        validate_field_settings(settings.topics, settings.auth)
         if settings.auth is not None:
             validate_auth(settings.auth)
     except (TopicSettingsError, AuthSettingsError, RecordSettingsError) as error:

@@ -56,6 +56,11 @@ class TopicRule:
     write_scopes: tuple[str, ...] | None = None
     # The record-level rule (record_settings.py): which records a caller sees and may write.
     records: RecordRule | None = None
+    # Field-level authorization of a typed topic's value types (docs/security.md): "Type.field"
+    # -> scopes of which a caller needs one to select the field (an @auth directive) ...
+    field_scopes: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    # ... and "Type.field" -> the scope without which the field is null (masked). Need [auth].
+    mask: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def is_typed(self) -> bool:

@@ -46,6 +46,9 @@ class AuthSettings:
     # The environment variable holding the HS* shared secret.
     hs_secret_env: str | None = None
     anonymous_scopes: tuple[str, ...] = ()
+    # "Type.field" of the generic API -> scopes of which a caller needs one to select the field
+    # (an @auth directive). Typed topics guard their own types with their `field_scopes`.
+    field_scopes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # The secret itself, read from `hs_secret_env` when the settings are loaded (never from the
     # file, never shown).
     hs_secret: str | None = field(default=None, repr=False, compare=False)

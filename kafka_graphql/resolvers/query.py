@@ -9,7 +9,11 @@ from kafka_graphql.filters import compile_filter
 from kafka_graphql.resolvers.convert import to_filter_spec, to_message
 from kafka_graphql.resolvers.positions import plan_read
 from kafka_graphql.resolvers.topics import resolve_topic_name, resolve_topic_names
-from kafka_graphql.resolvers.typed.generic import decoded_predicate, decoded_record
+from kafka_graphql.resolvers.typed.generic import (
+    caller_view,
+    decoded_predicate,
+    decoded_record,
+)
 from kafka_graphql.schema.inputs import MessageFilter
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
 from kafka_graphql.schema.topic import Topic
@@ -41,12 +45,13 @@ async def resolve_messages(
     if not 1 <= limit <= max_page:
         raise BadUserInput(f"limit must be between 1 and {max_page}")
     typed = context.typed.get(topic)
+    view = caller_view(typed, context.principal.scopes)
     plan = await plan_read(
         context,
         topic,
         partitions=partitions,
         filter_spec=None,
-        predicate=decoded_predicate(typed, compile_filter(to_filter_spec(filter))),
+        predicate=decoded_predicate(typed, view, compile_filter(to_filter_spec(filter))),
         after=after,
         from_offset=from_offset,
         from_timestamp=from_timestamp,
@@ -62,7 +67,7 @@ async def resolve_messages(
     messages = []
     for record in page.records:
         positions[record.partition] = record.offset + 1
-        decoded = await decoded_record(typed, record)
+        decoded = await decoded_record(typed, view, record)
         # Checked again: a value decoded only now (a new writer schema) may not match.
         if (typed is None or plan.predicate(decoded)) and plan.visible(record):
             messages.append(to_message(decoded, positions))

@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from kafka_graphql.auth.field_masks import FULL_VIEW
 from kafka_graphql.auth.scopes import ADMIN
 from kafka_graphql.context import Context
 from kafka_graphql.filters import Predicate
@@ -50,8 +51,11 @@ def read_guard(context: Context, topic: str) -> ReadGuard | None:
     typed = context.typed.get(topic)
     if typed is None or rule.header is not None:
         return ReadGuard(predicate, predicate)
-    # A typed topic's rule reads the value as its schema decodes it, as `where` does.
-    return ReadGuard(decoded_predicate(typed, predicate), _once_decoded(typed, predicate))
+    # A typed topic's rule reads the value as its schema decodes it, as `where` does, but whole:
+    # a field hidden from the caller still decides which records are the caller's.
+    return ReadGuard(
+        decoded_predicate(typed, FULL_VIEW, predicate), _once_decoded(typed, predicate)
+    )
 
 
 def _once_decoded(typed: TypedRecords, predicate: Predicate) -> Predicate:

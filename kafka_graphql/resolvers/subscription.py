@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 
+from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Context, Info
 from kafka_graphql.errors import LimitExceeded
 from kafka_graphql.filters import compile_filter
 from kafka_graphql.kafka import Record
 from kafka_graphql.resolvers.convert import to_filter_spec, to_message
 from kafka_graphql.resolvers.positions import plan_read
-from kafka_graphql.resolvers.typed.generic import decoded_predicate, decoded_record
+from kafka_graphql.resolvers.typed.generic import (
+    caller_view,
+    decoded_predicate,
+    decoded_record,
+)
 from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.schema.inputs import MessageFilter
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
@@ -38,12 +43,13 @@ async def resolve_message_stream(
     context = info.context
     check_subscription_slot(context)
     typed = context.typed.get(topic)
+    view = caller_view(typed, context.principal.scopes)
     plan = await plan_read(
         context,
         topic,
         partitions=partitions,
         filter_spec=None,
-        predicate=decoded_predicate(typed, compile_filter(to_filter_spec(filter))),
+        predicate=decoded_predicate(typed, view, compile_filter(to_filter_spec(filter))),
         after=after,
         from_offset=from_offset,
         from_timestamp=from_timestamp,
@@ -56,12 +62,13 @@ async def resolve_message_stream(
         plan.predicate,
         context.settings.limits.subscriber_buffer_batches,
     )
-    return _messages(context, typed, plan.predicate, plan.visible, records)
+    return _messages(context, typed, view, plan.predicate, plan.visible, records)
 
 
 async def _messages(
     context: Context,
     typed: TypedRecords | None,
+    view: FieldView,
     predicate: Callable[[Record], bool],
     visible: Callable[[Record], bool],
     records: AsyncIterator[tuple[Record, Mapping[int, int]]],
@@ -69,7 +76,7 @@ async def _messages(
     context.open_subscriptions += 1
     try:
         async for record, positions in records:
-            decoded = await decoded_record(typed, record)
+            decoded = await decoded_record(typed, view, record)
             # Checked again: a value decoded only now (a new writer schema) may not match.
             if (typed is None or predicate(decoded)) and visible(record):
                 yield to_message(decoded, positions)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import strawberry
@@ -16,19 +17,30 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
+from kafka_graphql.auth.field_check import field_authorization
+from kafka_graphql.auth.field_rules import FieldKey, FieldRules
 from kafka_graphql.gate import OperationGate
 from kafka_graphql.limits import CostModel, OperationLimits, show_weights
 from kafka_graphql.limits.settings import weight_keys
 from kafka_graphql.resolvers.typed.records import TypedRecords
+from kafka_graphql.schema.directives import (
+    add_auth_directives,
+    check_generic_guards,
+    with_typed_messages,
+)
 from kafka_graphql.schema.root import Mutation, Query, Subscription
 from kafka_graphql.schema.scalars import SCALAR_MAP
 from kafka_graphql.schema.typed import check_names, gateway_names, typed_roots
+from kafka_graphql.schema.typed.names import TopicNames
 from kafka_graphql.settings import LimitsSettings, ServerSettings
 
 
 class GatewaySchema(strawberry.Schema):
     # Weights and size rules of this schema's fields (kafka_graphql/limits/cost.py).
     costs: CostModel
+    # (type, field) -> scopes of which a caller needs one to select the field: what put @auth on
+    # the fields, and what the gate checks (auth/field_check.py).
+    field_guards: Mapping[FieldKey, tuple[str, ...]] = MappingProxyType({})
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         # Client mistakes are answered, not logged with a traceback; the operation gate logs the
@@ -40,25 +52,41 @@ def build_schema(
     limits: LimitsSettings | None = None,
     typed: Iterable[TypedRecords] = (),
     server: ServerSettings | None = None,
+    rules: FieldRules | None = None,
 ) -> GatewaySchema:
     """The generic API, plus the generated fields and types of each typed topic. `server` says
-    whether introspection and field suggestions are on (its profile, or its explicit keys).
+    whether introspection and field suggestions are on (its profile, or its explicit keys);
+    `rules` which fields need a scope (@auth, checked on every operation) or are masked.
 
     Raises NameClash, before any typed type is built, when two generated names (or a generated
-    name and one of the generic API's) would mean different things.
+    name and one of the generic API's) would mean different things, and FieldRuleProblem when
+    `auth.field_scopes` names a field the generic API does not have.
     """
     limits = limits or LimitsSettings()
     server = server or ServerSettings()
+    rules = rules or FieldRules()
     typed = list(typed)
-    generic = _schema(limits, server, Query, Mutation, Subscription)
+    guarded = bool(rules.generic or rules.guards)
+    generic = _schema(limits, server, Query, Mutation, Subscription, guarded)
+    check_generic_guards(generic._schema, rules.generic)
     if not typed:
+        _guard(generic, rules.generic)
         return generic
     # Read with the development profile's introspection: only the names are wanted here.
     check_names(
         (r.topic for r in typed),
         gateway_names(_schema(limits, ServerSettings(), Query, Mutation, Subscription)),
     )
-    return _schema(limits, server, *typed_roots(typed))
+    schema = _schema(limits, server, *typed_roots(typed, rules.masks), guarded)
+    messages = (TopicNames.of(r.topic.rule).message for r in typed)
+    guards = with_typed_messages(schema._schema, rules.generic, messages)
+    _guard(schema, {**guards, **rules.guards})
+    return schema
+
+
+def _guard(schema: GatewaySchema, guards: Mapping[FieldKey, tuple[str, ...]]) -> None:
+    add_auth_directives(schema, guards)
+    schema.field_guards = MappingProxyType(dict(guards))
 
 
 def _schema(
@@ -67,13 +95,18 @@ def _schema(
     query: type[Any],
     mutation: type[Any],
     subscription: type[Any],
+    guarded: bool = False,
 ) -> GatewaySchema:
     suggestions = server.shows_field_suggestions
+    # Field authorization walks each operation's document: only when a field has @auth.
+    document_checks = (field_authorization,) if guarded else ()
     # Factories: each operation gets fresh extension instances.
     # The gate comes first so that it sees (and formats) what the others report.
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: OperationGate(
-            field_suggestions=suggestions, limits=OperationLimits(schema.costs, limits)
+            document_checks=document_checks,
+            field_suggestions=suggestions,
+            limits=OperationLimits(schema.costs, limits),
         ),
         lambda: MaxTokensLimiter(max_token_count=limits.max_query_tokens),
         lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),

@@ -9,6 +9,8 @@ from typing import Any
 
 from strawberry import UNSET
 
+from kafka_graphql.auth.field_masks import FieldView
+from kafka_graphql.context import Context
 from kafka_graphql.cursor import encode_cursor
 from kafka_graphql.kafka import Record
 from kafka_graphql.resolvers.typed.records import Decoded, TypedRecords
@@ -20,6 +22,8 @@ from kafka_graphql.typed.model import ObjectKind
 
 # (key, decoded plain value or None) -> whether the record is wanted.
 Matcher = Callable[[str | None, object], bool]
+# `schemaErrors` for a caller that may not see every field of the value.
+REDACTED_ERRORS = "the value does not match the topic's schema"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,15 +42,24 @@ class BoundTopic:
     def topic(self) -> str:
         return self.records.topic.rule.name
 
-    def message(self, record: Record, positions: Mapping[int, int], decoded: Decoded) -> Any:
+    def view(self, context: Context) -> FieldView:
+        """What the caller may see of this topic's values."""
+        return self.records.view(context.principal.scopes)
+
+    def message(
+        self, record: Record, positions: Mapping[int, int], decoded: Decoded, view: FieldView
+    ) -> Any:
         value, errors = None, decoded.errors
         if decoded.value is not None:
             try:
                 value = self.builder.build(
-                    ObjectKind(self.records.topic.model.root), decoded.value, []
+                    ObjectKind(self.records.topic.model.root), decoded.value, [], view.hidden
                 )
             except ValueMismatch as error:
                 errors = (str(error),)
+        if errors and not view.full:
+            # Validation messages quote the value, hidden fields included.
+            errors = (REDACTED_ERRORS,)
         return self.message_type(
             topic=record.topic,
             partition=record.partition,
@@ -56,7 +69,8 @@ class BoundTopic:
             headers=[Header(key=h.key, value=h.value) for h in record.headers],
             cursor=Cursor(encode_cursor(record.topic, positions)),
             value=value,
-            raw_value=record.value,
+            # The whole value, which no caller sees unless it may see every field.
+            raw_value=record.value if view.full else None,
             schema_errors=list(errors),
         )
 
@@ -66,7 +80,7 @@ class BoundTopic:
             return None
         return self.compile_where(input_to_plain(self.generated, where))
 
-    def wanted_now(self, matcher: Matcher | None) -> Callable[[Record], bool]:
+    def wanted_now(self, matcher: Matcher | None, view: FieldView) -> Callable[[Record], bool]:
         """The predicate the Kafka layer runs. A record whose writer schema is not fetched yet
         passes, and is checked again once decoded (`wanted`)."""
 
@@ -74,13 +88,15 @@ class BoundTopic:
             if matcher is None:
                 return True
             decoded = self.records.decode_now(record)
-            return decoded is None or matcher(record.key, decoded.value)
+            return decoded is None or wanted(matcher, record, decoded, view)
 
         return predicate
 
 
-def wanted(matcher: Matcher | None, record: Record, decoded: Decoded) -> bool:
-    return matcher is None or matcher(record.key, decoded.value)
+def wanted(matcher: Matcher | None, record: Record, decoded: Decoded, view: FieldView) -> bool:
+    """Whether the caller wants the record. The filter sees the value as the caller does, so
+    that it tells nothing about fields the caller may not see."""
+    return matcher is None or matcher(record.key, view.value(decoded.value))
 
 
 def with_annotations(function: Callable[..., Any], returns: object, **arguments: object) -> None:

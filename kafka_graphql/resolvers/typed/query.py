@@ -35,6 +35,7 @@ def connection_resolver(bound: BoundTopic) -> Callable[..., Awaitable[Any]]:
             # where this page starts, so a starting point given with it has done its part.
             from_offset = from_timestamp = None
         matcher = bound.matcher(where)
+        view = bound.view(context)
         plan = await plan_read(
             context,
             bound.topic,
@@ -44,7 +45,7 @@ def connection_resolver(bound: BoundTopic) -> Callable[..., Awaitable[Any]]:
             from_offset=from_offset,
             from_timestamp=from_timestamp,
             live=False,
-            predicate=bound.wanted_now(matcher),
+            predicate=bound.wanted_now(matcher, view),
         )
         assert plan.start is not None  # history reads always have a start
         end = {p: o.latest for p, o in plan.offsets.items()}
@@ -62,8 +63,8 @@ def connection_resolver(bound: BoundTopic) -> Callable[..., Awaitable[Any]]:
         for record in page.records:
             positions[record.partition] = record.offset + 1
             decoded = await bound.records.decode(record)
-            if wanted(matcher, record, decoded) and plan.visible(record):
-                node = bound.message(record, positions, decoded)
+            if wanted(matcher, record, decoded, view) and plan.visible(record):
+                node = bound.message(record, positions, decoded, view)
                 edges.append(bound.edge_type(cursor=node.cursor, node=node))
         return bound.connection_type(
             edges=edges,

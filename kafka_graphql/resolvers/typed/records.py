@@ -7,8 +7,11 @@ reasons, so that a bad record never breaks a page or a stream.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Set
 from dataclasses import dataclass
 
+from kafka_graphql.auth.field_masks import FieldView, ValueMasker
+from kafka_graphql.auth.field_rules import FieldRules
 from kafka_graphql.errors import BadUserInput, GatewayError
 from kafka_graphql.kafka import Record
 from kafka_graphql.typed.codecs import UndecodableValue, WriterSchemaNeeded
@@ -28,9 +31,14 @@ class Decoded:
 
 
 class TypedRecords:
-    def __init__(self, topic: TypedTopic) -> None:
+    def __init__(self, topic: TypedTopic, rules: FieldRules | None = None) -> None:
         self.topic = topic
+        self.masker = ValueMasker(topic.model, rules or FieldRules())
         self._cache: OrderedDict[tuple[int, int, int], Decoded] = OrderedDict()
+
+    def view(self, scopes: Set[str]) -> FieldView:
+        """What a caller with these scopes may see of this topic's values."""
+        return self.masker.view(scopes)
 
     def encode(self, value: object, index: int | None = None) -> bytes:
         """The bytes to write, or BAD_USER_INPUT naming the bad field as a path."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from typing import Any, Optional
 
+from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Context, Info
 from kafka_graphql.kafka import Record
 from kafka_graphql.resolvers.positions import plan_read
@@ -26,6 +27,7 @@ def stream_resolver(bound: BoundTopic) -> Callable[..., Any]:
         context = info.context
         check_subscription_slot(context)
         matcher = bound.matcher(where)
+        view = bound.view(context)
         plan = await plan_read(
             context,
             bound.topic,
@@ -35,7 +37,7 @@ def stream_resolver(bound: BoundTopic) -> Callable[..., Any]:
             from_offset=from_offset,
             from_timestamp=from_timestamp,
             live=True,
-            predicate=bound.wanted_now(matcher),
+            predicate=bound.wanted_now(matcher, view),
         )
         records = context.kafka.stream(
             plan.topic,
@@ -44,7 +46,7 @@ def stream_resolver(bound: BoundTopic) -> Callable[..., Any]:
             plan.predicate,
             context.settings.limits.subscriber_buffer_batches,
         )
-        return _messages(bound, context, matcher, plan.visible, records)
+        return _messages(bound, context, matcher, view, plan.visible, records)
 
     where_type = Optional[bound.where_type] if bound.where_type else None  # noqa: UP045
     message: Any = bound.message_type
@@ -56,6 +58,7 @@ async def _messages(
     bound: BoundTopic,
     context: Context,
     matcher: Matcher | None,
+    view: FieldView,
     visible: Callable[[Record], bool],
     records: AsyncIterator[tuple[Record, Mapping[int, int]]],
 ) -> AsyncGenerator[Any, None]:
@@ -63,8 +66,10 @@ async def _messages(
     try:
         async for record, positions in records:
             decoded = await bound.records.decode(record)
-            if wanted(matcher, record, decoded) and visible(record):
-                yield bound.message(record, positions, decoded)
+            if wanted(matcher, record, decoded, view) and visible(record):
+                # Built for this subscriber alone: its view, never another's, and never a
+                # change to the decoded value the topic's subscribers share.
+                yield bound.message(record, positions, decoded, view)
     finally:
         context.open_subscriptions -= 1
         await records.aclose()  # type: ignore[attr-defined]

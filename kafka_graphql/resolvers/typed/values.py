@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Set
 from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
 
+from kafka_graphql.auth.field_rules import FieldKey
 from kafka_graphql.schema.typed.values import GeneratedTypes, python_name
 from kafka_graphql.typed.model import (
     EnumKind,
@@ -37,7 +39,11 @@ class OutputBuilder:
     def __init__(self, generated: GeneratedTypes) -> None:
         self._types = generated
 
-    def build(self, kind: Kind, value: object, path: Path) -> object:
+    def build(
+        self, kind: Kind, value: object, path: Path, hidden: Set[FieldKey] = frozenset()
+    ) -> object:
+        """The output object of `value`, with the fields in `hidden` null (the caller's view,
+        auth/field_masks.py): they are not even read."""
         if value is None:
             return None
         match kind:
@@ -49,32 +55,35 @@ class OutputBuilder:
                 except ValueError:
                     raise ValueMismatch(path, f"{value!r} is not a value of {name}") from None
             case ObjectKind(name):
-                return self._object(name, value, path)
+                return self._object(name, value, path, hidden)
             case UnionKind(name):
-                return self._union(name, value, path)
+                return self._union(name, value, path, hidden)
             case ListKind(of, items_nullable):
                 if not isinstance(value, list):
                     raise ValueMismatch(path, "expected a list")
-                items = [self.build(of, v, [*path, i]) for i, v in enumerate(value)]
+                items = [self.build(of, v, [*path, i], hidden) for i, v in enumerate(value)]
                 if not items_nullable and None in items:
                     raise ValueMismatch(path, "a list item is null")
                 return items
         raise AssertionError(kind)
 
-    def _object(self, name: str, value: object, path: Path) -> object:
+    def _object(self, name: str, value: object, path: Path, hidden: Set[FieldKey]) -> object:
         model = self._types.models[name]
         assert isinstance(model, ObjectType)
         if not isinstance(value, dict):
             raise ValueMismatch(path, f"expected an object for {name}")
         fields: dict[str, object] = {}
         for f in model.fields:
-            built = self.build(f.kind, value.get(f.name), [*path, f.name])
+            if (name, f.name) in hidden:
+                fields[python_name(f.name)] = None
+                continue
+            built = self.build(f.kind, value.get(f.name), [*path, f.name], hidden)
             if built is None and not f.nullable:
                 raise ValueMismatch([*path, f.name], "is missing")
             fields[python_name(f.name)] = built
         return self._types.objects[name](**fields)
 
-    def _union(self, name: str, value: object, path: Path) -> object:
+    def _union(self, name: str, value: object, path: Path, hidden: Set[FieldKey]) -> object:
         model = self._types.models[name]
         assert isinstance(model, UnionType)
         if not isinstance(value, dict):
@@ -82,7 +91,7 @@ class OutputBuilder:
         member = model.member_for(value)
         if member is None:
             raise ValueMismatch(path, f"matches no member of {name}")
-        return self._object(member, value, path)
+        return self._object(member, value, path, hidden)
 
 
 def _scalar(scalar: Scalar, value: object, path: Path) -> object:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import types
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import strawberry
@@ -15,10 +15,13 @@ from kafka_graphql.schema.typed.topic import bind_topic
 from kafka_graphql.schema.typed.values import GeneratedTypes
 
 
-def typed_roots(typed: Iterable[TypedRecords]) -> tuple[type[Any], type[Any], type[Any]]:
+def typed_roots(
+    typed: Iterable[TypedRecords], masks: Mapping[tuple[str, str], str] | None = None
+) -> tuple[type[Any], type[Any], type[Any]]:
     """Query, Mutation and Subscription with the typed topics' fields (sorted by topic name,
-    so that the SDL is the same on every start)."""
-    generated = GeneratedTypes()
+    so that the SDL is the same on every start). `masks`: the fields masked for callers
+    without a scope, which are nullable in output types."""
+    generated = GeneratedTypes(masks)
     query: dict[str, StrawberryField] = {}
     mutation: dict[str, StrawberryField] = {}
     subscription: dict[str, StrawberryField] = {}

@@ -21,6 +21,15 @@ from kafka_graphql.schema.typed.values import GeneratedTypes
 from kafka_graphql.schema.types import Header, PageInfo
 from kafka_graphql.typed.where import compile_where, filter_inputs
 
+# Said on a topic with field rules (`field_scopes`, `mask`): the bytes hold every field.
+RAW_VALUE_RULES = (
+    "\n\nNull for a caller that may not see every field of the value (this topic's field rules)."
+)
+SCHEMA_ERRORS_RULES = (
+    " For a caller that may not see every field of the value, only that the value does not "
+    "match (the reasons quote it)."
+)
+
 
 @dataclass(frozen=True, slots=True)
 class TopicFields:
@@ -74,9 +83,13 @@ def bind_topic(generated: GeneratedTypes, records: TypedRecords) -> TopicFields:
             "raw_value": (
                 Optional[JSON],  # noqa: UP045
                 "The value as the generic `messages` API reads bytes: JSON, else UTF-8 text, "
-                'else {"$binary": ...}.',
+                'else {"$binary": ...}.' + (RAW_VALUE_RULES if records.masker.has_rules else ""),
             ),
-            "schema_errors": (list[str], "Why `value` is null; empty when it is not."),
+            "schema_errors": (
+                list[str],
+                "Why `value` is null; empty when it is not."
+                + (SCHEMA_ERRORS_RULES if records.masker.has_rules else ""),
+            ),
         },
     )
     edge = _type(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import keyword
 import types
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Optional, Union
 
@@ -66,6 +67,13 @@ def field_description(field: Field) -> str | None:
     return f"{field.description}\n\n{encoding}" if field.description else encoding
 
 
+def masked_note(scope: str, nullable: bool) -> str:
+    note = f"Masked: null for callers without the scope {scope}."
+    if nullable:
+        return note
+    return f"{note} Values always have it; it is nullable here because it is masked."
+
+
 def python_name(field_name: str) -> str:
     """The attribute a GraphQL field lives in (GraphQL names may be Python keywords)."""
     return field_name + "_" if keyword.iskeyword(field_name) else field_name
@@ -81,9 +89,11 @@ class UnionInput:
 
 
 class GeneratedTypes:
-    """Every generated Strawberry type by its model name."""
+    """Every generated Strawberry type by its model name. `masks` ("Type", "field") -> scope:
+    fields that are null for callers without the scope, and so nullable in output types."""
 
-    def __init__(self) -> None:
+    def __init__(self, masks: Mapping[tuple[str, str], str] | None = None) -> None:
+        self.masks = dict(masks or {})
         self.models: dict[str, NamedType] = {}
         self.objects: dict[str, type[Any]] = {}
         self.inputs: dict[str, type[Any]] = {}
@@ -190,13 +200,18 @@ class GeneratedTypes:
         cls.__annotations__ = {}
         for f in model.fields:
             attribute = python_name(f.name)
-            cls.__annotations__[attribute] = self.output(f.kind, f.nullable)
+            mask = self.masks.get((model.name, f.name))
+            cls.__annotations__[attribute] = self.output(f.kind, f.nullable or mask is not None)
+            description = field_description(f)
+            if mask is not None:
+                note = masked_note(mask, f.nullable)
+                description = f"{description}\n\n{note}" if description else note
             setattr(
                 cls,
                 attribute,
                 strawberry.field(
                     name=f.name,
-                    description=field_description(f),
+                    description=description,
                     deprecation_reason=f.deprecation,
                     default=None,
                 ),
