@@ -42,6 +42,9 @@ def auth_settings(
                 "metadata_max_age_s": 1,
             },
             "server": {"shutdown_grace_s": 2},
+            # These tests are about permissions and read a lot as one caller; budgets have
+            # their own tests (test_limits_*.py).
+            "limits": {"cost_budget": 100_000, "cost_refill_per_s": 10_000},
             "auth": {
                 "algorithms": ["RS256"],
                 "issuer": ISSUER,

@@ -73,8 +73,13 @@ def kafka_calls(gateway: RunningGateway, monkeypatch: pytest.MonkeyPatch) -> lis
 
 
 async def refusal(client: GraphQLClient, query: str, **variables: Any) -> tuple[int, Any]:
+    """The status and body, less the cost report every response carries (a refused operation
+    ran nothing, so it was charged nothing)."""
     response = await client.raw(query, variables)
-    return response.status, response.json()
+    body = response.json()
+    cost = body.pop("extensions")["cost"]
+    assert cost["actualQueryCost"] == 0, cost
+    return response.status, body
 
 
 def forbidden(message: str) -> tuple[int, Any]:
