@@ -101,7 +101,18 @@ class Cluster:
             # Another gateway instance may have created it first.
             with contextlib.suppress(TopicAlreadyExistsError):
                 await self._admin.create_topics(missing)
-        await self.topics(fresh=True)
+        # The controller has the topics now; the broker's metadata shows them a moment later.
+        # Until it does, `topics` would list none of them and reads would say NOT_FOUND, so
+        # start-up waits (polling metadata: there is no event for it) within the request timeout.
+        deadline = time.monotonic() + self._settings.request_timeout_s
+        while True:
+            served = await self.topics(fresh=True)
+            if all(len(served.get(t.name, ())) == t.num_partitions for t in missing):
+                return
+            if time.monotonic() > deadline:
+                log.warning("created topics are not in the cluster metadata yet; going on")
+                return
+            await asyncio.sleep(0.05)
 
     async def ping(self) -> None:
         """Raise KafkaUnavailable unless the cluster answers a metadata request in time."""

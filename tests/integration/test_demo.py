@@ -260,3 +260,34 @@ async def test_the_free_form_topic_takes_any_json(tour: GraphQLClient) -> None:
         {"p": at["partition"], "o": at["offset"]},
     )
     assert read["messages"]["messages"] == [{"value": value}]
+
+
+async def test_the_customer_email_is_masked_without_the_pii_scope(
+    tour: GraphQLClient, demo_settings: Settings
+) -> None:
+    run = uuid.uuid4().hex[:8]
+    value = order(f"o-{run}-pii", "PLACED", 10)
+    await tour.data(PRODUCE_ORDER, {"key": value["id"], "value": value})
+    query = """query($id: String!) { orders(where: {id: {eq: $id}}) {
+                 edges { node { value { customer { name email } } } } } }"""
+
+    async def customer(client: GraphQLClient) -> Any:
+        (edge,) = (await client.data(query, {"id": value["id"]}))["orders"]["edges"]
+        return edge["node"]["value"]["customer"]
+
+    # The development token has no shop:pii: the email reads as null, the rest as written.
+    assert await customer(tour) == {"name": "Ada Lovelace", "email": None}
+    auth = demo_settings.auth
+    assert auth is not None
+    pii = mint_token(
+        ensure_dev_key(ROOT / ".dev"),
+        subject="support",
+        scopes=("kafka:read:*", "shop:pii"),
+        ttl_s=600,
+        issuer=auth.issuer,
+        audience=auth.audience,
+    )
+    assert await customer(tour.with_token(pii)) == {
+        "name": "Ada Lovelace",
+        "email": "ada@example.com",
+    }
