@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import AIOKafkaAdminClient
 
 from kafka_graphql.settings import Settings, settings_from_mapping
-from tests.integration.helpers import poll_until
+from tests.integration.helpers import create_served_topic
 from tests.tokens import AUDIENCE, ISSUER, ec_pair, rsa_pair, write_keys
 
 # A scope set that may do anything: the positive control of every refusal.
@@ -61,14 +61,7 @@ def auth_settings(
 
 async def create_topic(admin: AIOKafkaAdminClient, name: str, partitions: int = 1) -> None:
     """Creates `name` and waits until the broker serves every partition."""
-    await admin.create_topics([NewTopic(name, partitions, 1)])
-
-    async def served() -> bool:
-        (described,) = await admin.describe_topics([name])
-        ready = [p for p in described["partitions"] if p["leader"] >= 0]
-        return described["error_code"] == 0 and len(ready) == partitions
-
-    await poll_until(served, timeout_s=30, interval_s=0.05)
+    await create_served_topic(admin, name, partitions)
 
 
 async def end_offsets(bootstrap: str, topic: str, partitions: int = 1) -> dict[int, int]:

@@ -16,7 +16,7 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import AIOKafkaAdminClient
 
 from kafka_graphql.kafka import KafkaGateway
 from kafka_graphql.limits import Clock
@@ -25,7 +25,7 @@ from kafka_graphql.settings import Settings, settings_from_mapping
 from kafka_graphql.tls import server_ssl_context
 from tests.clients import GraphQLClient
 from tests.integration.brokers import private_broker  # noqa: F401 (a fixture for every test)
-from tests.integration.helpers import poll_until
+from tests.integration.helpers import create_served_topic
 
 TopicFactory = Callable[..., Awaitable[str]]
 
@@ -141,16 +141,7 @@ def new_topic(admin: AIOKafkaAdminClient) -> TopicFactory:
 
     async def create(partitions: int = 1, prefix: str = "test") -> str:
         name = f"{prefix}-{uuid.uuid4().hex[:12]}"
-        await admin.create_topics([NewTopic(name, partitions, 1)])
-        # The controller has committed the topic; wait until the broker's metadata shows it
-        # with a leader for every partition.
-
-        async def served() -> bool:
-            (described,) = await admin.describe_topics([name])
-            ready = [p for p in described["partitions"] if p["leader"] >= 0]
-            return described["error_code"] == 0 and len(ready) == partitions
-
-        await poll_until(served, timeout_s=30, interval_s=0.05)
+        await create_served_topic(admin, name, partitions)
         return name
 
     return create

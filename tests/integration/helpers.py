@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
 from tests.clients import GraphQLClient
 
 MESSAGE_FIELDS = "topic partition offset timestamp key value headers { key value } cursor"
@@ -73,3 +75,16 @@ async def poll_until(
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError(f"condition not met within {timeout_s} s")
         await asyncio.sleep(interval_s)
+
+
+async def create_served_topic(admin: AIOKafkaAdminClient, name: str, partitions: int = 1) -> None:
+    """Creates `name` and waits until the broker serves every partition (the controller has
+    committed the topic; the broker's metadata shows it with leaders a moment later)."""
+    await admin.create_topics([NewTopic(name, partitions, 1)])
+
+    async def served() -> bool:
+        (described,) = await admin.describe_topics([name])
+        ready = [p for p in described["partitions"] if p["leader"] >= 0]
+        return described["error_code"] == 0 and len(ready) == partitions
+
+    await poll_until(served, timeout_s=30, interval_s=0.05)

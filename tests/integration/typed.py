@@ -8,11 +8,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import AIOKafkaAdminClient
 
 from kafka_graphql.settings import settings_from_mapping
 from tests.integration.conftest import RunningGateway, run_gateway
-from tests.integration.helpers import poll_until
+from tests.integration.helpers import create_served_topic
 
 SCHEMAS = Path(__file__).parents[1] / "fixtures" / "schemas"
 
@@ -21,14 +21,7 @@ ENVELOPE = "topic partition offset timestamp key headers { key value } cursor ra
 
 async def create_topic(admin: AIOKafkaAdminClient, partitions: int, prefix: str = "typed") -> str:
     name = f"{prefix}-{uuid.uuid4().hex[:12]}"
-    await admin.create_topics([NewTopic(name, partitions, 1)])
-
-    async def served() -> bool:
-        (described,) = await admin.describe_topics([name])
-        ready = [p for p in described["partitions"] if p["leader"] >= 0]
-        return described["error_code"] == 0 and len(ready) == partitions
-
-    await poll_until(served, timeout_s=30, interval_s=0.05)
+    await create_served_topic(admin, name, partitions)
     return name
 
 
