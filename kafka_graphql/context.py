@@ -35,6 +35,8 @@ class Context:
     response: web.StreamResponse | None = None
     # Live subscriptions on this connection (a WebSocket's context lives as long as it does).
     open_subscriptions: int = 0
+    # Whether this WebSocket holds one of its caller's connection slots (released on close).
+    connection_slot: bool = False
     # The connection_init payload, while `on_ws_connect` reads it (Strawberry sets it).
     connection_params: dict[str, Any] | None = None
 

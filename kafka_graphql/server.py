@@ -9,6 +9,7 @@ import sys
 import time
 import weakref
 from collections.abc import AsyncIterator, Sequence
+from datetime import timedelta
 from pathlib import Path
 
 from aiohttp import WSCloseCode, web
@@ -52,7 +53,12 @@ from kafka_graphql.settings import Settings, SettingsError, load_settings
 from kafka_graphql.tls import TLSFileError, server_ssl_context
 from kafka_graphql.topics import TopicRegistry
 from kafka_graphql.typed.startup import StartupFailed, typed_topics
-from kafka_graphql.ws_protocols import GatewayWebSocketAdapter, LegacyWSHandler, TransportWSHandler
+from kafka_graphql.ws_protocols import (
+    GatewayWebSocketAdapter,
+    LegacyWSHandler,
+    TooManyConnections,
+    TransportWSHandler,
+)
 
 log = logging.getLogger("kafka_graphql")
 
@@ -150,6 +156,10 @@ class GatewayView(GraphQLView[Context, None]):
         if authenticator is not None:
             token = connection_init_token(params)
             context.principal = await authenticator.authenticate(token, context.request.remote)
+        limits = context.limits
+        if not limits.open_connection(context.principal.id):
+            raise TooManyConnections(limits.settings.max_connections_per_principal)
+        context.connection_slot = True
         return await super().on_ws_connect(context)
 
     async def create_websocket_response(
@@ -199,6 +209,7 @@ def create_app(settings: Settings, *, limits_clock: Clock = time.monotonic) -> w
         # Our own limit answers with a coded error first (resolvers/subscription.py); this one
         # is Strawberry's backstop.
         max_subscriptions_per_connection=settings.limits.max_subscriptions_per_connection + 1,
+        connection_init_wait_timeout=timedelta(seconds=settings.limits.connection_init_timeout_s),
     )
     assets = Path(settings.server.graphiql_assets_dir)
     view.local_graphiql_html = (

@@ -13,6 +13,12 @@ first and refused the way its protocol says:
   that isn't JSON is a `connection_error`, one of no known type an `error`; where the protocol
   has no rule (no `id`, binary frames, a second `connection_init`) the socket closes with 4400.
 
+Limits (docs/limits.md#websockets): a socket that sends no `connection_init` within
+`limits.connection_init_timeout_s` closes with 4408 "Connection initialisation timeout" (the
+graphql-transport-ws rule; legacy graphql-ws has none, and closes the same way). A caller's
+connection beyond `limits.max_connections_per_principal` closes with 4429 right after its
+`connection_init` (legacy: after a `connection_error`); its slot is released when it closes.
+
 Authentication happens at `connection_init` (GatewayView.on_ws_connect). A refusal closes a
 graphql-transport-ws socket with 4403, which graphql-ws clients retry (with a fresh token); on
 legacy graphql-ws a `connection_error` carrying the code comes first. An accepted connection
@@ -21,6 +27,7 @@ lives until its token expires (plus the leeway), then closes with 4403 the same 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from contextlib import suppress
 from typing import Any, cast
@@ -40,13 +47,15 @@ from strawberry.subscriptions.protocols.graphql_ws.types import OperationMessage
 
 from kafka_graphql.auth.ws import ExpiryTimer
 from kafka_graphql.context import Context
-from kafka_graphql.errors import Unauthenticated
+from kafka_graphql.errors import LimitExceeded, Unauthenticated
 from kafka_graphql.http_requests import REQUEST_ERROR_CODE
 
 INVALID_MESSAGE = 4400
 UNAUTHORIZED = 4401
 SUBSCRIBER_EXISTS = 4409
 TOO_MANY_INITIALISATION_REQUESTS = 4429
+TOO_MANY_CONNECTIONS = 4429
+INITIALISATION_TIMEOUT = 4408
 FORBIDDEN = 4403
 EXPIRED = "Forbidden: the token has expired"
 # RFC 6455 5.5: a close frame's reason fits in 123 bytes.
@@ -54,6 +63,21 @@ MAX_CLOSE_REASON_BYTES = 123
 
 TRANSPORT_WS_TYPES = frozenset({"connection_init", "ping", "pong", "subscribe", "complete"})
 LEGACY_WS_TYPES = frozenset({"connection_init", "connection_terminate", "start", "stop"})
+
+
+class TooManyConnections(Exception):
+    """From on_ws_connect: the caller holds as many connections as it may."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"Too many connections: limits.max_connections_per_principal is {limit}")
+        self.reason = str(self)
+
+
+def release_connection(context: Context) -> None:
+    """The caller's connection slot, when this socket took one."""
+    if context.connection_slot:
+        context.connection_slot = False
+        context.limits.close_connection(context.principal.id)
 
 
 class GatewayWebSocketAdapter(AiohttpWebSocketAdapter):
@@ -104,13 +128,19 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         except Unauthenticated as error:  # from on_ws_connect: a refused connection_init
             await self.websocket.close(FORBIDDEN, f"Forbidden: {error.message}")
             return
+        except TooManyConnections as too_many:
+            await self.websocket.close(TOO_MANY_CONNECTIONS, too_many.reason)
+            return
         if self.connection_acknowledged and self.expiry is None:
             self.expiry = _expiry_timer(self.context, self.websocket)
 
     async def shutdown(self) -> None:
         if self.expiry is not None:
             await self.expiry.stop()
-        await super().shutdown()
+        try:
+            await super().shutdown()
+        finally:
+            release_connection(self.context)
 
     def _refusal(self, message: object) -> tuple[int, str] | None:
         if not isinstance(message, dict):
@@ -141,7 +171,9 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
     async def handle(self) -> None:
         # Strawberry's loop, except that it ignores text that isn't JSON in silence and closes
         # with 1002 on a binary frame; the legacy protocol answers the first with a
-        # `connection_error`, and has no rule for the second.
+        # `connection_error`, and has no rule for the second. It has no connection_init
+        # timeout either.
+        init_timeout = asyncio.create_task(self._close_unless_initialised())
         try:
             try:
                 async for message in self.websocket.iter_json():
@@ -156,13 +188,22 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         except WebSocketDisconnected:
             pass
         finally:
+            init_timeout.cancel()
+            with suppress(asyncio.CancelledError):
+                await init_timeout
             if self.expiry is not None:
                 await self.expiry.stop()
+            release_connection(self.context)
             if self.keep_alive_task:
                 self.keep_alive_task.cancel()
                 with suppress(BaseException):
                     await self.keep_alive_task
             await self.cleanup()
+
+    async def _close_unless_initialised(self) -> None:
+        await asyncio.sleep(self.view.connection_init_wait_timeout.total_seconds())
+        if not self.connection_acknowledged:
+            await self.websocket.close(INITIALISATION_TIMEOUT, "Connection initialisation timeout")
 
     async def handle_message(self, message: Any) -> None:
         if not isinstance(message, dict) or message.get("type") not in LEGACY_WS_TYPES:
@@ -208,6 +249,12 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
                 {"type": "connection_error", "payload": _error(error.message, error.code)}
             )
             await self.websocket.close(FORBIDDEN, f"Forbidden: {error.message}")
+            return
+        except TooManyConnections as refusal:
+            await self.websocket.send_json(
+                {"type": "connection_error", "payload": _error(refusal.reason, LimitExceeded.code)}
+            )
+            await self.websocket.close(TOO_MANY_CONNECTIONS, refusal.reason)
             return
         if self.connection_acknowledged and self.expiry is None:
             self.expiry = _expiry_timer(self.context, self.websocket)

@@ -59,14 +59,16 @@ class OperationLimits:
                 f"{maximum} (ask for smaller pages, or fewer fields or aliases)",
                 cost={"requestedQueryCost": cost.requested, "maximumQueryCost": maximum},
             )
-        if cost.operation is OperationType.SUBSCRIPTION:
-            # Priced (opening and per message) but not charged here: opening a stream and its
-            # deliveries are charged by the subscription limits.
-            return
         registry, principal = _caller(execution)
-        if registry is not None:
-            registry.spend(principal, cost.requested)
-            self._charged = (registry, principal, cost.requested)
+        if registry is None:
+            return
+        if cost.operation is OperationType.SUBSCRIPTION:
+            # Opening a stream is charged now, and kept: the stream was opened. Its deliveries
+            # are not charged here.
+            registry.spend(principal, cost.opening)
+            return
+        registry.spend(principal, cost.requested)
+        self._charged = (registry, principal, cost.requested)
 
     def results(self, execution: ExecutionContext) -> dict[str, Any]:
         """`{"cost": ...}` for the response's extensions, after the refund of what went unused.

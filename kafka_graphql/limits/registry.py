@@ -5,7 +5,9 @@ forgotten together. Entries are kept in least-recently-seen order. An entry whos
 full again holds nothing worth keeping and is dropped as newer callers arrive; beyond
 `limits.max_tracked_principals` the least recently seen entry is dropped even if it is not full
 (that caller starts afresh if it comes back): 100,000 callers, or a million, cost no more
-memory than that bound.
+memory than that bound. An entry that holds open subscriptions or connections is never dropped
+(its counts would be lost and the caps with them): the registry holds at most the bound plus the
+callers with an open WebSocket.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from kafka_graphql.errors import BadUserInput, RateLimited
+from kafka_graphql.errors import BadUserInput, LimitExceeded, RateLimited
 from kafka_graphql.limits.bucket import Clock, LeakyBucket, retry_after
 from kafka_graphql.limits.settings import LimitsSettings
 
@@ -25,22 +27,27 @@ SWEEP = 2
 
 
 class PrincipalState:
-    """One caller's buckets, each made when first used."""
+    """One caller's buckets, each made when first used, and its open streams and sockets."""
 
-    __slots__ = ("cost", "produce_bytes", "produce_messages")
+    __slots__ = ("connections", "cost", "produce_bytes", "produce_messages", "subscriptions")
 
     def __init__(self) -> None:
         self.cost: LeakyBucket | None = None
         self.produce_messages: LeakyBucket | None = None
         self.produce_bytes: LeakyBucket | None = None
+        self.subscriptions = 0
+        self.connections = 0
 
     def buckets(self) -> Iterator[LeakyBucket]:
         for bucket in (self.cost, self.produce_messages, self.produce_bytes):
             if bucket is not None:
                 yield bucket
 
+    def busy(self) -> bool:
+        return self.subscriptions > 0 or self.connections > 0
+
     def at_rest(self) -> bool:
-        return all(bucket.at_rest() for bucket in self.buckets())
+        return not self.busy() and all(bucket.at_rest() for bucket in self.buckets())
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +92,15 @@ class LimitsRegistry:
             if oldest is None or not oldest.at_rest():
                 break
             self._states.popitem(last=False)
-        while len(self._states) >= self.settings.max_tracked_principals:
-            self._states.popitem(last=False)
+        # Full: the least recently seen entry goes, unless it is busy (then it counts as seen).
+        busy = 0
+        while len(self._states) - busy >= self.settings.max_tracked_principals:
+            principal, oldest = next(iter(self._states.items()))
+            if oldest.busy():
+                self._states.move_to_end(principal)
+                busy += 1
+            else:
+                self._states.popitem(last=False)
 
     def _bucket(self, capacity: float, refill_per_s: float) -> LeakyBucket:
         return LeakyBucket(capacity, refill_per_s, self._clock)
@@ -171,3 +185,37 @@ class LimitsRegistry:
             )
         state.produce_messages.take(len(sizes))
         state.produce_bytes.take(total)
+
+    # Subscriptions and connections across all of a caller's sockets.
+
+    def check_subscription(self, principal: str) -> None:
+        """Raises LimitExceeded when the caller holds as many subscriptions as it may."""
+        state = self._states.get(principal)
+        limit = self.settings.max_subscriptions_per_principal
+        if state is not None and state.subscriptions >= limit:
+            raise LimitExceeded(
+                f"at most {limit} subscriptions per caller across all of its connections "
+                "(limits.max_subscriptions_per_principal)"
+            )
+
+    def open_subscription(self, principal: str) -> None:
+        self.state(principal).subscriptions += 1
+
+    def close_subscription(self, principal: str) -> None:
+        state = self._states.get(principal)
+        if state is not None and state.subscriptions > 0:
+            state.subscriptions -= 1
+
+    def open_connection(self, principal: str) -> bool:
+        """Counts a connection for the caller; False (and nothing counted) when it holds as many
+        as it may."""
+        state = self.state(principal)
+        if state.connections >= self.settings.max_connections_per_principal:
+            return False
+        state.connections += 1
+        return True
+
+    def close_connection(self, principal: str) -> None:
+        state = self._states.get(principal)
+        if state is not None and state.connections > 0:
+            state.connections -= 1

@@ -28,6 +28,11 @@ class LimitsSettings:
     # Batches a live subscriber may have waiting; beyond it the subscriber catches up on its own.
     subscriber_buffer_batches: int = 64
     max_subscriptions_per_connection: int = 100
+    # Across all of one caller's sockets: live subscriptions, and WebSocket connections.
+    max_subscriptions_per_principal: int = 200
+    max_connections_per_principal: int = 20
+    # Seconds a new WebSocket may take to send `connection_init` (Strawberry's default is 60).
+    connection_init_timeout_s: float = 5.0
     max_request_bytes: int = 1_048_576
     # Query cost (docs/limits.md#the-cost-model): the most one operation may cost, and each
     # caller's leaky bucket of points, refilled continuously.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 
 from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Context, Info
@@ -23,10 +24,26 @@ from kafka_graphql.schema.types import Message
 
 
 def check_subscription_slot(context: Context) -> None:
-    """The per-connection cap, checked before a stream (generic or typed) starts."""
+    """The per-connection and per-caller caps, checked before a stream (generic or typed)
+    starts; the stream takes its slots when it starts (`subscription_slot`)."""
     limit = context.settings.limits.max_subscriptions_per_connection
     if context.open_subscriptions >= limit:
         raise LimitExceeded(f"at most {limit} subscriptions per connection")
+    context.limits.check_subscription(context.principal.id)
+
+
+@asynccontextmanager
+async def subscription_slot(context: Context) -> AsyncIterator[None]:
+    """Holds the stream's slots on its connection and for its caller until it ends, however it
+    ends (completed by the client, an error, the socket closing)."""
+    principal = context.principal.id
+    context.open_subscriptions += 1
+    context.limits.open_subscription(principal)
+    try:
+        yield
+    finally:
+        context.open_subscriptions -= 1
+        context.limits.close_subscription(principal)
 
 
 async def resolve_message_stream(
@@ -73,13 +90,12 @@ async def _messages(
     visible: Callable[[Record], bool],
     records: AsyncIterator[tuple[Record, Mapping[int, int]]],
 ) -> AsyncGenerator[Message, None]:
-    context.open_subscriptions += 1
     try:
-        async for record, positions in records:
-            decoded = await decoded_record(typed, view, record)
-            # Checked again: a value decoded only now (a new writer schema) may not match.
-            if (typed is None or predicate(decoded)) and visible(record):
-                yield to_message(decoded, positions)
+        async with subscription_slot(context):
+            async for record, positions in records:
+                decoded = await decoded_record(typed, view, record)
+                # Checked again: a value decoded only now (a new writer schema) may not match.
+                if (typed is None or predicate(decoded)) and visible(record):
+                    yield to_message(decoded, positions)
     finally:
-        context.open_subscriptions -= 1
         await records.aclose()  # type: ignore[attr-defined]

@@ -3,16 +3,37 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
+import pytest_asyncio
 
 from kafka_graphql.kafka import live as live_module
 from kafka_graphql.kafka.reader import new_consumer as real_new_consumer
 from tests.clients import GraphQLClient, Subscription
-from tests.integration.conftest import RunningGateway, TopicFactory
+from tests.integration.conftest import RunningGateway, TopicFactory, gateway_settings, run_gateway
 from tests.integration.helpers import SUBSCRIBE, produce_batch
 
 SUBSCRIBERS = 200
+
+
+@pytest_asyncio.fixture
+async def gateway(bootstrap: str) -> AsyncIterator[RunningGateway]:
+    # One caller (127.0.0.1) holds every subscriber's socket: caps and budget to match.
+    settings = gateway_settings(
+        bootstrap,
+        max_connections_per_principal=SUBSCRIBERS,
+        max_subscriptions_per_principal=SUBSCRIBERS,
+        cost_budget=100 * SUBSCRIBERS,
+    )
+    async with run_gateway(settings) as running:
+        yield running
+
+
+@pytest.fixture
+def client(gateway: RunningGateway, http: aiohttp.ClientSession) -> GraphQLClient:
+    return GraphQLClient(http, gateway.url)
 
 
 async def test_200_subscribers_are_served_by_one_kafka_consumer(

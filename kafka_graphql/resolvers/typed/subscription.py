@@ -9,7 +9,7 @@ from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Context, Info
 from kafka_graphql.kafka import Record
 from kafka_graphql.resolvers.positions import plan_read
-from kafka_graphql.resolvers.subscription import check_subscription_slot
+from kafka_graphql.resolvers.subscription import check_subscription_slot, subscription_slot
 from kafka_graphql.resolvers.typed.bound import BoundTopic, Matcher, wanted, with_annotations
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
 
@@ -62,14 +62,13 @@ async def _messages(
     visible: Callable[[Record], bool],
     records: AsyncIterator[tuple[Record, Mapping[int, int]]],
 ) -> AsyncGenerator[Any, None]:
-    context.open_subscriptions += 1
     try:
-        async for record, positions in records:
-            decoded = await bound.records.decode(record)
-            if wanted(matcher, record, decoded, view) and visible(record):
-                # Built for this subscriber alone: its view, never another's, and never a
-                # change to the decoded value the topic's subscribers share.
-                yield bound.message(record, positions, decoded, view)
+        async with subscription_slot(context):
+            async for record, positions in records:
+                decoded = await bound.records.decode(record)
+                if wanted(matcher, record, decoded, view) and visible(record):
+                    # Built for this subscriber alone: its view, never another's, and never a
+                    # change to the decoded value the topic's subscribers share.
+                    yield bound.message(record, positions, decoded, view)
     finally:
-        context.open_subscriptions -= 1
         await records.aclose()  # type: ignore[attr-defined]
