@@ -1,3 +1,3 @@
-from kafka_graphql.server import main
+from kafka_graphql.cli import main
 
 main()

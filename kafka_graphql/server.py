@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
-import sys
 import time
 import weakref
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,7 +17,6 @@ from strawberry.http import GraphQLRequestData
 from strawberry.types.unset import UnsetType
 
 from kafka_graphql.auth import Authenticator, Principal
-from kafka_graphql.auth.dev import DevTokenError, token_for_config
 from kafka_graphql.auth.field_rules import FieldRules
 from kafka_graphql.auth.http import (
     PRINCIPAL,
@@ -31,7 +28,7 @@ from kafka_graphql.auth.ws import connection_init_token
 from kafka_graphql.context import Context
 from kafka_graphql.cors import cors_middleware
 from kafka_graphql.csrf import check_csrf
-from kafka_graphql.errors import Forbidden, GatewayError, Unauthenticated
+from kafka_graphql.errors import Forbidden, Unauthenticated
 from kafka_graphql.graphiql import ASSETS_URL, local_graphiql_html
 from kafka_graphql.http_errors import unexpected_errors_middleware
 from kafka_graphql.http_requests import (
@@ -49,8 +46,7 @@ from kafka_graphql.limits import Clock, CostedSchema, LimitsRegistry, UnknownWei
 from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.schema import build_schema
 from kafka_graphql.schema.typed import NameClash
-from kafka_graphql.settings import Settings, SettingsError, load_settings
-from kafka_graphql.tls import TLSFileError, server_ssl_context
+from kafka_graphql.settings import Settings
 from kafka_graphql.topics import TopicRegistry
 from kafka_graphql.typed.startup import StartupFailed, typed_topics
 from kafka_graphql.ws_protocols import (
@@ -250,11 +246,11 @@ async def _typed_topics(app: web.Application) -> AsyncIterator[None]:
                 )
             except NameClash as error:
                 raise StartupFailed(str(error)) from None
-        _check_cost_weights(app[VIEW].schema)
+        check_cost_weights(app[VIEW].schema)
         yield
 
 
-def _check_cost_weights(schema: object) -> None:
+def check_cost_weights(schema: object) -> None:
     assert isinstance(schema, CostedSchema)
     try:
         schema.costs.check_weights()
@@ -297,87 +293,3 @@ async def _readyz(request: web.Request) -> web.Response:
     if reason is not None:
         return web.json_response({"status": "unavailable", "reason": reason}, status=503)
     return web.json_response({"status": "ready"})
-
-
-async def schema_sdl(settings: Settings) -> str:
-    """The SDL the gateway would serve with these settings (typed topics included; Kafka is
-    not needed, the schema registry is when a typed topic's schema lives there)."""
-    async with typed_topics(settings) as typed:
-        rules = FieldRules.configured(settings.auth, typed.values())
-        typed_records = [TypedRecords(topic, rules) for topic in typed.values()]
-        schema = build_schema(settings.limits, typed_records, settings.server, rules)
-        _check_cost_weights(schema)
-        return schema.as_str()
-
-
-def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
-    config_help = "TOML settings file (default: kafka-graphql.toml)"
-    parser = argparse.ArgumentParser(prog="kafka-graphql", description=__doc__)
-    parser.add_argument("--config", help=config_help)
-    # After the command too; SUPPRESS keeps a --config given before the command.
-    config = argparse.ArgumentParser(add_help=False)
-    config.add_argument("--config", default=argparse.SUPPRESS, help=config_help)
-    commands = parser.add_subparsers(dest="command", metavar="{serve,schema,token}")
-    commands.add_parser("serve", parents=[config], help="serve the API (the default)")
-    commands.add_parser(
-        "schema", parents=[config], help="print the SDL (for GraphQL codegen) and exit"
-    )
-    token = commands.add_parser(
-        "token",
-        parents=[config],
-        help="print a development token signed with the key under .dev/ (made on first use)",
-    )
-    token.add_argument("--sub", default="dev", help="the token's subject (default: dev)")
-    token.add_argument(
-        "--scope", action="append", default=[], help='scopes, e.g. "kafka:read:* kafka:admin"'
-    )
-    token.add_argument("--ttl", default="1h", help="lifetime: 90s, 30m, 1h, 2d (default: 1h)")
-    token.add_argument("--claim", action="append", default=[], help="another claim: name=value")
-    return parser.parse_args(argv)
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    args = _arguments(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("aiokafka").setLevel(logging.WARNING)
-    if args.command == "token":
-        try:
-            print(token_for_config(args.config, args.sub, args.scope, args.ttl, args.claim))
-        except (DevTokenError, SettingsError) as error:
-            sys.exit(f"kafka-graphql token: {error}")
-        return
-    try:
-        settings = load_settings(args.config)
-        tls = server_ssl_context(settings.server.tls_cert_file, settings.server.tls_key_file)
-    except (SettingsError, TLSFileError) as error:
-        sys.exit(f"kafka-graphql: invalid configuration: {error}")
-    if args.command == "schema":
-        try:
-            print(asyncio.run(schema_sdl(settings)))
-        except (GatewayError, StartupFailed, NameClash) as error:
-            sys.exit(f"kafka-graphql: cannot build the schema: {error}")
-        return
-    log.info(
-        "%s: %s (Kafka at %s, %s)",
-        "GraphiQL" if settings.server.serves_graphiql else "GraphQL",
-        settings.server.url,
-        settings.kafka.bootstrap_servers,
-        settings.kafka.security_protocol,
-    )
-    try:
-        web.run_app(
-            create_app(settings),
-            host=settings.server.host,
-            port=settings.server.port,
-            ssl_context=tls,
-            print=None,
-            shutdown_timeout=settings.server.shutdown_grace_s,
-        )
-    except (GatewayError, StartupFailed) as error:
-        sys.exit(f"kafka-graphql: cannot start: {error}")
-
-
-if __name__ == "__main__":
-    main()

@@ -17,9 +17,9 @@ import pytest
 import pytest_asyncio
 
 from kafka_graphql.auth.dev import ensure_dev_key, mint_token
+from kafka_graphql.cli import schema_sdl
 from kafka_graphql.demo_registry import seed
 from kafka_graphql.dev_banner import DEV_SCOPES
-from kafka_graphql.server import schema_sdl
 from kafka_graphql.settings import Settings, load_settings
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient
 from tests.integration.conftest import RunningGateway, run_gateway

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kafka_graphql.server import main
+from kafka_graphql.cli import main
 
 SCHEMAS = Path(__file__).parents[1] / "fixtures" / "schemas"
 

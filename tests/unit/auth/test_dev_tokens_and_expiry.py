@@ -13,7 +13,7 @@ from kafka_graphql.auth.keys import load_public_key_file
 from kafka_graphql.auth.settings import AuthSettings
 from kafka_graphql.auth.tokens import PublicKeys, TokenVerifier
 from kafka_graphql.auth.ws import ExpiryTimer
-from kafka_graphql.server import main
+from kafka_graphql.cli import main
 
 DEMO_AUTH = """
 [auth]

@@ -12,8 +12,8 @@ import pytest
 from graphql import GraphQLObjectType
 
 from kafka_graphql.auth.field_rules import GENERIC_TYPES, FieldRuleProblem, FieldRules
+from kafka_graphql.cli import main
 from kafka_graphql.schema import build_schema
-from kafka_graphql.server import main
 from kafka_graphql.settings import Settings, SettingsError, settings_from_mapping
 from kafka_graphql.typed.topic import load_typed_topics
 from tests.tokens import AUDIENCE, HS_SECRET, HS_SECRET_ENV, ISSUER

@@ -8,7 +8,7 @@ import tomllib
 
 import pytest
 
-from kafka_graphql.server import schema_sdl
+from kafka_graphql.cli import schema_sdl
 from kafka_graphql.settings import SettingsError, settings_from_mapping
 from kafka_graphql.typed.startup import StartupFailed
 from tests.unit.typed.helpers import FIXTURES

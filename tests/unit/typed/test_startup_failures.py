@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kafka_graphql.server import main
+from kafka_graphql.cli import main
 from kafka_graphql.settings import ENVIRONMENT_OVERRIDES
 from tests.unit.typed.helpers import SDL_SNAPSHOTS, check_snapshot
 from tests.unit.typed.startup_cases import CASES, Case
