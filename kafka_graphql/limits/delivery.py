@@ -84,6 +84,7 @@ async def deliver(
     last_cursor: str | None = None
     reading: asyncio.Task[Matched] | None = None
     done = False
+    state = registry.state(principal)
 
     async def next_matched() -> Matched:
         return await matched.__anext__()
@@ -95,6 +96,7 @@ async def deliver(
                 if not registry.try_deliver(principal, value_size(entry.record)):
                     break
                 waiting.popitem(last=False)
+                state.held -= 1 + entry.skipped
                 entry.message.skipped = entry.skipped
                 last_cursor = entry.message.cursor
                 yield entry.message
@@ -148,7 +150,9 @@ async def deliver(
             skipped = previous.skipped + 1 if previous is not None else 0
             # The newest message of its key goes last: deliveries keep the order of arrival.
             waiting[slot] = _Waiting(record, message, skipped)
+            state.held += 1
     finally:
+        state.held -= sum(1 + entry.skipped for entry in waiting.values())
         if reading is not None:
             reading.cancel()
             with contextlib.suppress(BaseException):

@@ -34,6 +34,7 @@ class PrincipalState:
         "cost",
         "delivery_bytes",
         "delivery_messages",
+        "held",
         "produce_bytes",
         "produce_messages",
         "subscriptions",
@@ -47,6 +48,9 @@ class PrincipalState:
         self.delivery_bytes: LeakyBucket | None = None
         self.subscriptions = 0
         self.connections = 0
+        # Matching messages the caller's conflating streams hold back now: those waiting for
+        # budget and those they replaced (the `skipped` still to be reported).
+        self.held = 0
 
     def buckets(self) -> Iterator[LeakyBucket]:
         for bucket in (

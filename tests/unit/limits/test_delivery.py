@@ -131,5 +131,5 @@ async def test_the_budget_is_shared_by_the_callers_streams() -> None:
 
 
 def test_the_overflow_policy_is_checked() -> None:
-    with pytest.raises(LimitsSettingsError, match="limits.subscription_overflow"):
+    with pytest.raises(LimitsSettingsError, match=r"limits\.subscription_overflow"):
         validate_limits(LimitsSettings(subscription_overflow="drop"))
