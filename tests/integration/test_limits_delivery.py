@@ -9,12 +9,16 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 
 from kafka_graphql.server import LIMITS
+from kafka_graphql.settings import settings_from_mapping
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient
 from tests.clock import FakeClock
 from tests.integration.conftest import RunningGateway, TopicFactory, gateway_settings, run_gateway
 from tests.integration.helpers import poll_until, produce_batch
+from tests.integration.test_typed_json import order
+from tests.integration.typed import SCHEMAS, create_topic
 
 CALLER = "ip:127.0.0.1"
 PROTOCOLS = pytest.mark.parametrize("protocol", [TRANSPORT_WS, LEGACY_WS])
@@ -111,3 +115,46 @@ async def refused_with_cursor(stream: Any) -> str:
     if event["type"] != "error":
         assert (await stream.next_event())["type"] == "complete"
     return cursor
+
+
+SUBSCRIBE_ORDERS = """
+subscription { orders { offset key value { id quantity } cursor skipped } }"""
+
+PRODUCE_ORDERS = """
+mutation($messages: [OrderMessageInput!]!) { produceOrders(messages: $messages) { offset } }"""
+
+
+@PROTOCOLS
+async def test_a_typed_stream_conflates_with_skipped_too(
+    bootstrap: str, http: aiohttp.ClientSession, admin: AIOKafkaAdminClient, protocol: str
+) -> None:
+    topic, clock, written, keys = await create_topic(admin, 1), FakeClock(), 20, 2
+    settings = settings_from_mapping(
+        {
+            "kafka": {"bootstrap_servers": bootstrap, "request_timeout_s": 10},
+            "server": {"shutdown_grace_s": 2},
+            "limits": {"delivery_messages_per_s": RATE},
+            "topics": [{"name": topic, "type": "Order", "value_schema": "order.schema.json"}],
+        },
+        base_dir=SCHEMAS,
+    )
+    async with run_gateway(settings, limits_clock=clock) as running:
+        client = GraphQLClient(http, running.url)
+        async with client.subscribe(SUBSCRIBE_ORDERS, {}, protocol) as stream:
+            await live(running, topic, 1)
+            messages = [{"key": f"k{i % keys}", "value": order(i)} for i in range(written)]
+            await client.data(PRODUCE_ORDERS, {"messages": messages})
+            delivered = await stream.take(RATE, "orders")
+            state = running.app[LIMITS].state(CALLER)
+
+            async def all_held() -> bool:
+                return state.held == written - RATE
+
+            await poll_until(all_held, 10, 0.01)
+            clock.advance(1)
+            newest = await stream.take(keys, "orders")
+            assert sorted((m["key"], m["value"]["quantity"]) for m in newest) == [
+                (f"k{k}", written - keys + k) for k in range(keys)
+            ]
+            delivered += newest
+            assert len(delivered) + sum(m["skipped"] for m in delivered) == written
