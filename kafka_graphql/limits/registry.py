@@ -29,17 +29,37 @@ SWEEP = 2
 class PrincipalState:
     """One caller's buckets, each made when first used, and its open streams and sockets."""
 
-    __slots__ = ("connections", "cost", "produce_bytes", "produce_messages", "subscriptions")
+    __slots__ = (
+        "connections",
+        "cost",
+        "delivery_bytes",
+        "delivery_messages",
+        "held",
+        "produce_bytes",
+        "produce_messages",
+        "subscriptions",
+    )
 
     def __init__(self) -> None:
         self.cost: LeakyBucket | None = None
         self.produce_messages: LeakyBucket | None = None
         self.produce_bytes: LeakyBucket | None = None
+        self.delivery_messages: LeakyBucket | None = None
+        self.delivery_bytes: LeakyBucket | None = None
         self.subscriptions = 0
         self.connections = 0
+        # Matching messages the caller's conflating streams hold back now: those waiting for
+        # budget and those they replaced (the `skipped` still to be reported).
+        self.held = 0
 
     def buckets(self) -> Iterator[LeakyBucket]:
-        for bucket in (self.cost, self.produce_messages, self.produce_bytes):
+        for bucket in (
+            self.cost,
+            self.produce_messages,
+            self.produce_bytes,
+            self.delivery_messages,
+            self.delivery_bytes,
+        ):
             if bucket is not None:
                 yield bucket
 
@@ -185,6 +205,35 @@ class LimitsRegistry:
             )
         state.produce_messages.take(len(sizes))
         state.produce_bytes.take(total)
+
+    # Delivery to subscribers, shared by all of a caller's streams.
+
+    def _delivery_buckets(self, principal: str) -> tuple[LeakyBucket, LeakyBucket]:
+        state = self.state(principal)
+        if state.delivery_messages is None or state.delivery_bytes is None:
+            limits = self.settings
+            rate, byte_rate = limits.delivery_messages_per_s, limits.delivery_bytes_per_s
+            state.delivery_messages = self._bucket(rate, rate)
+            state.delivery_bytes = self._bucket(byte_rate, byte_rate)
+        return state.delivery_messages, state.delivery_bytes
+
+    def delivery_wait(self, principal: str, size: int) -> float:
+        """Seconds until a message of `size` value bytes may be delivered to the caller: 0 now.
+        A value larger than a second's worth of bytes counts as a second's worth (it waits for
+        a full bucket rather than forever)."""
+        messages, byte_bucket = self._delivery_buckets(principal)
+        size = min(size, self.settings.delivery_bytes_per_s)
+        return max(messages.wait_for(1), byte_bucket.wait_for(size))
+
+    def try_deliver(self, principal: str, size: int) -> bool:
+        """Takes one message of `size` value bytes from the caller's delivery budget if both
+        buckets allow it now; False (and nothing taken) otherwise."""
+        if self.delivery_wait(principal, size) > 0:
+            return False
+        messages, byte_bucket = self._delivery_buckets(principal)
+        messages.take(1)
+        byte_bucket.take(min(size, self.settings.delivery_bytes_per_s))
+        return True
 
     # Subscriptions and connections across all of a caller's sockets.
 

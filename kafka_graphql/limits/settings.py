@@ -46,9 +46,20 @@ class LimitsSettings:
     produce_messages_per_s: int = 1000
     produce_bytes_per_s: int = 1_048_576
     max_message_bytes: int = 1_000_000
+    # Delivery to subscribers, per caller across all of its streams: messages and bytes of
+    # record values per second (a burst of one second's worth). Beyond it, `subscription_overflow`:
+    # "conflate" (the newest message per key, at the allowed rate) or "close" (RATE_LIMITED with
+    # the cursor to resume from). A conflating stream holds at most `max_pending_keys` keys
+    # waiting; one more closes it as "close" would.
+    delivery_messages_per_s: int = 1000
+    delivery_bytes_per_s: int = 1_048_576
+    subscription_overflow: str = "conflate"
+    max_pending_keys: int = 1000
     # Callers whose budgets are remembered; the least recently seen beyond it are forgotten.
     max_tracked_principals: int = 10_000
 
+
+OVERFLOW_POLICIES = ("conflate", "close")
 
 # `Type.field`, both GraphQL names.
 _WEIGHT_KEY = re.compile(r"[_A-Za-z][_0-9A-Za-z]*\.[_A-Za-z][_0-9A-Za-z]*")
@@ -67,6 +78,11 @@ def validate_limits(limits: LimitsSettings) -> None:
             )
         if weight < 0:
             raise LimitsSettingsError(f'limits.cost_weights."{key}" must not be negative')
+    if limits.subscription_overflow not in OVERFLOW_POLICIES:
+        raise LimitsSettingsError(
+            'limits.subscription_overflow must be "conflate" or "close", not '
+            f'"{limits.subscription_overflow}"'
+        )
     # A pair of limits where the first would make the second unreachable: refused rather than
     # leaving operations that pass one check but can never pass the other.
     if limits.max_query_cost > limits.cost_budget:

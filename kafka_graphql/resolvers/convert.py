@@ -27,6 +27,7 @@ def to_message(record: Record, positions: Mapping[int, int]) -> Message:
         value=record.value,
         headers=[Header(key=h.key, value=h.value) for h in record.headers],
         cursor=Cursor(encode_cursor(record.topic, positions)),
+        skipped=0,
     )
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import aclosing, asynccontextmanager
 
 from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Context, Info
 from kafka_graphql.errors import LimitExceeded
 from kafka_graphql.filters import compile_filter
 from kafka_graphql.kafka import Record
+from kafka_graphql.limits.delivery import Matched, deliver
 from kafka_graphql.resolvers.convert import to_filter_spec, to_message
 from kafka_graphql.resolvers.positions import plan_read
 from kafka_graphql.resolvers.typed.generic import (
@@ -90,12 +91,28 @@ async def _messages(
     visible: Callable[[Record], bool],
     records: AsyncIterator[tuple[Record, Mapping[int, int]]],
 ) -> AsyncGenerator[Message, None]:
+    matched = _matched(typed, view, predicate, visible, records)
     try:
-        async with subscription_slot(context):
-            async for record, positions in records:
-                decoded = await decoded_record(typed, view, record)
-                # Checked again: a value decoded only now (a new writer schema) may not match.
-                if (typed is None or predicate(decoded)) and visible(record):
-                    yield to_message(decoded, positions)
+        async with (
+            subscription_slot(context),
+            aclosing(deliver(context.limits, context.principal.id, matched)) as delivered,
+        ):
+            async for message in delivered:
+                yield message
     finally:
+        await matched.aclose()
         await records.aclose()  # type: ignore[attr-defined]
+
+
+async def _matched(
+    typed: TypedRecords | None,
+    view: FieldView,
+    predicate: Callable[[Record], bool],
+    visible: Callable[[Record], bool],
+    records: AsyncIterator[tuple[Record, Mapping[int, int]]],
+) -> AsyncGenerator[Matched, None]:
+    async for record, positions in records:
+        decoded = await decoded_record(typed, view, record)
+        # Checked again: a value decoded only now (a new writer schema) may not match.
+        if (typed is None or predicate(decoded)) and visible(record):
+            yield record, positions, to_message(decoded, positions)

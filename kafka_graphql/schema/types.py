@@ -24,6 +24,14 @@ class Partition:
     )
 
 
+SKIPPED_DOC = (
+    "How many matching messages of this key were conflated away on this subscription since "
+    "its previous delivery, because the caller's delivery budget was spent "
+    '(`limits.subscription_overflow = "conflate"`); 0 otherwise, and always 0 in a history '
+    "read."
+)
+
+
 @strawberry.type(description="A record read from Kafka.")
 class Message:
     topic: str
@@ -40,6 +48,7 @@ class Message:
         description="Where this message is. Pass it as `after` (with the same filter and "
         "partitions) to continue right after it, on this or any other gateway instance."
     )
+    skipped: int = strawberry.field(description=SKIPPED_DOC)
 
 
 @strawberry.type(description="One page of a bounded history read.")

@@ -26,6 +26,7 @@ async def gateway(bootstrap: str) -> AsyncIterator[RunningGateway]:
         max_connections_per_principal=SUBSCRIBERS,
         max_subscriptions_per_principal=SUBSCRIBERS,
         cost_budget=100 * SUBSCRIBERS,
+        delivery_messages_per_s=100 * SUBSCRIBERS,
     )
     async with run_gateway(settings) as running:
         yield running

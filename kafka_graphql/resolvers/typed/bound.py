@@ -72,6 +72,7 @@ class BoundTopic:
             # The whole value, which no caller sees unless it may see every field.
             raw_value=record.value if view.full else None,
             schema_errors=list(errors),
+            skipped=0,
         )
 
     def matcher(self, where: object) -> Matcher | None:

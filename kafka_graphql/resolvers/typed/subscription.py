@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
+from contextlib import aclosing
 from typing import Any, Optional
 
 from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Context, Info
 from kafka_graphql.kafka import Record
+from kafka_graphql.limits.delivery import Matched, deliver
 from kafka_graphql.resolvers.positions import plan_read
 from kafka_graphql.resolvers.subscription import check_subscription_slot, subscription_slot
 from kafka_graphql.resolvers.typed.bound import BoundTopic, Matcher, wanted, with_annotations
@@ -62,13 +64,29 @@ async def _messages(
     visible: Callable[[Record], bool],
     records: AsyncIterator[tuple[Record, Mapping[int, int]]],
 ) -> AsyncGenerator[Any, None]:
+    matched = _matched(bound, matcher, view, visible, records)
     try:
-        async with subscription_slot(context):
-            async for record, positions in records:
-                decoded = await bound.records.decode(record)
-                if wanted(matcher, record, decoded, view) and visible(record):
-                    # Built for this subscriber alone: its view, never another's, and never a
-                    # change to the decoded value the topic's subscribers share.
-                    yield bound.message(record, positions, decoded, view)
+        async with (
+            subscription_slot(context),
+            aclosing(deliver(context.limits, context.principal.id, matched)) as delivered,
+        ):
+            async for message in delivered:
+                yield message
     finally:
+        await matched.aclose()
         await records.aclose()  # type: ignore[attr-defined]
+
+
+async def _matched(
+    bound: BoundTopic,
+    matcher: Matcher | None,
+    view: FieldView,
+    visible: Callable[[Record], bool],
+    records: AsyncIterator[tuple[Record, Mapping[int, int]]],
+) -> AsyncGenerator[Matched, None]:
+    async for record, positions in records:
+        decoded = await bound.records.decode(record)
+        if wanted(matcher, record, decoded, view) and visible(record):
+            # Built for this subscriber alone: its view, never another's, and never a change
+            # to the decoded value the topic's subscribers share.
+            yield record, positions, bound.message(record, positions, decoded, view)

@@ -18,7 +18,7 @@ from kafka_graphql.schema.inputs import HeaderInput
 from kafka_graphql.schema.scalars import JSON, Cursor, DateTime, Long
 from kafka_graphql.schema.typed.names import TopicNames
 from kafka_graphql.schema.typed.values import GeneratedTypes
-from kafka_graphql.schema.types import Header, PageInfo
+from kafka_graphql.schema.types import SKIPPED_DOC, Header, PageInfo
 from kafka_graphql.typed.where import compile_where, filter_inputs
 
 # Said on a topic with field rules (`field_scopes`, `mask`): the bytes hold every field.
@@ -90,6 +90,7 @@ def bind_topic(generated: GeneratedTypes, records: TypedRecords) -> TopicFields:
                 "Why `value` is null; empty when it is not."
                 + (SCHEMA_ERRORS_RULES if records.masker.has_rules else ""),
             ),
+            "skipped": (int, SKIPPED_DOC),
         },
     )
     edge = _type(

@@ -1,0 +1,159 @@
+"""A subscriber's delivery budget, applied to one stream (docs/limits.md#delivery-budget).
+
+The stream's matching messages pass through `deliver`, which spends one message and the
+record's value bytes from the caller's delivery budget (shared by all of the caller's streams)
+for each one. When the budget does not hold the next message:
+
+- `"close"`: the stream ends with RATE_LIMITED; `extensions.cursor` is the last delivered
+  message's cursor (or, before any delivery, the position just before the refused message), so
+  that `after: cursor` resumes with no gap.
+- `"conflate"`: messages wait, the newest one per key (a null key: one slot per partition), and
+  are delivered in the order their newest message arrived as budget returns; each delivered
+  message's `skipped` counts the older messages of its key it replaced. Reading goes on while
+  the stream waits, and waiting holds up no other stream. At most `limits.max_pending_keys` keys
+  wait; one more closes the stream as `"close"` does, with the cursor just before the first
+  message that had to wait (messages after it may come again; none is lost).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import OrderedDict
+from collections.abc import AsyncGenerator, AsyncIterator, Hashable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from kafka_graphql.cursor import encode_cursor
+from kafka_graphql.errors import RateLimited
+from kafka_graphql.kafka import Record
+from kafka_graphql.limits.registry import LimitsRegistry
+
+# The longest a waiting stream sleeps before it looks at its budget again: the budget is shared
+# with the caller's other streams and refills on the registry's clock, not the event loop's.
+RECHECK_S = 0.05
+
+# What a stream yields before its delivery budget: a matching record, its positions, the
+# message built for it (which has a `skipped` field).
+Matched = tuple[Record, Mapping[int, int], Any]
+
+
+@dataclass(slots=True)
+class _Waiting:
+    record: Record
+    message: Any
+    skipped: int
+
+
+def value_size(record: Record) -> int:
+    """The bytes a delivery spends: the record's value as written (0 for a null value)."""
+    if record.raw_value is not None:
+        return len(record.raw_value)
+    return 0
+
+
+def _slot(record: Record) -> Hashable:
+    return ("key", record.key) if record.key is not None else ("partition", record.partition)
+
+
+def _before(record: Record, positions: Mapping[int, int]) -> str:
+    """The cursor that resumes at `record` itself."""
+    return encode_cursor(record.topic, {**positions, record.partition: record.offset})
+
+
+def _limited(registry: LimitsRegistry, reason: str, cursor: str, wait: float) -> RateLimited:
+    limits = registry.settings
+    return RateLimited(
+        f"{reason}: this caller may receive {limits.delivery_messages_per_s} messages and "
+        f"{limits.delivery_bytes_per_s} bytes per second across its subscriptions "
+        "(limits.delivery_messages_per_s, limits.delivery_bytes_per_s); resubscribe with "
+        "`after` set to extensions.cursor to continue where this stream ended",
+        cursor=cursor,
+        retryAfter=max(1, int(wait + 0.999)),
+    )
+
+
+async def deliver(
+    registry: LimitsRegistry, principal: str, matched: AsyncIterator[Matched]
+) -> AsyncGenerator[Any, None]:
+    conflate = registry.settings.subscription_overflow == "conflate"
+    max_pending = registry.settings.max_pending_keys
+    waiting: OrderedDict[Hashable, _Waiting] = OrderedDict()
+    # Where to resume from if a conflating stream must close: before the first waiting message.
+    backlog_from: str | None = None
+    last_cursor: str | None = None
+    reading: asyncio.Task[Matched] | None = None
+    done = False
+    state = registry.state(principal)
+
+    async def next_matched() -> Matched:
+        return await matched.__anext__()
+
+    try:
+        while True:
+            while waiting:
+                entry = next(iter(waiting.values()))
+                if not registry.try_deliver(principal, value_size(entry.record)):
+                    break
+                waiting.popitem(last=False)
+                state.held -= 1 + entry.skipped
+                entry.message.skipped = entry.skipped
+                last_cursor = entry.message.cursor
+                yield entry.message
+            if not waiting:
+                backlog_from = None
+                if done:
+                    return
+            timeout = None
+            if waiting:
+                first = next(iter(waiting.values())).record
+                wait = registry.delivery_wait(principal, value_size(first))
+                timeout = min(max(wait, 0.001), RECHECK_S)
+            if done:
+                await asyncio.sleep(timeout or 0)
+                continue
+            if reading is None:
+                reading = asyncio.ensure_future(next_matched())
+            finished, _ = await asyncio.wait({reading}, timeout=timeout)
+            if not finished:
+                continue
+            task, reading = reading, None
+            try:
+                record, positions, message = task.result()
+            except StopAsyncIteration:
+                done = True
+                continue
+            if not waiting and registry.try_deliver(principal, value_size(record)):
+                last_cursor = message.cursor
+                yield message
+                continue
+            if not conflate:
+                wait = registry.delivery_wait(principal, value_size(record))
+                raise _limited(
+                    registry,
+                    "delivery budget exceeded",
+                    last_cursor or _before(record, positions),
+                    wait,
+                )
+            slot = _slot(record)
+            previous = waiting.pop(slot, None)
+            if previous is None and len(waiting) >= max_pending:
+                raise _limited(
+                    registry,
+                    f"more than {max_pending} keys are waiting for delivery "
+                    "(limits.max_pending_keys)",
+                    backlog_from or _before(record, positions),
+                    registry.delivery_wait(principal, value_size(record)),
+                )
+            if backlog_from is None:
+                backlog_from = _before(record, positions)
+            skipped = previous.skipped + 1 if previous is not None else 0
+            # The newest message of its key goes last: deliveries keep the order of arrival.
+            waiting[slot] = _Waiting(record, message, skipped)
+            state.held += 1
+    finally:
+        state.held -= sum(1 + entry.skipped for entry in waiting.values())
+        if reading is not None:
+            reading.cancel()
+            with contextlib.suppress(BaseException):
+                await reading
