@@ -112,17 +112,26 @@ async def deliver(
             if done:
                 await asyncio.sleep(timeout or 0)
                 continue
-            if reading is None:
-                reading = asyncio.ensure_future(next_matched())
-            finished, _ = await asyncio.wait({reading}, timeout=timeout)
-            if not finished:
-                continue
-            task, reading = reading, None
-            try:
-                record, positions, message = task.result()
-            except StopAsyncIteration:
-                done = True
-                continue
+            if reading is None and not waiting:
+                # Nothing held back, so nothing to recheck while reading: read directly, without
+                # a task per message (the common path of every delivery).
+                try:
+                    record, positions, message = await next_matched()
+                except StopAsyncIteration:
+                    done = True
+                    continue
+            else:
+                if reading is None:
+                    reading = asyncio.ensure_future(next_matched())
+                finished, _ = await asyncio.wait({reading}, timeout=timeout)
+                if not finished:
+                    continue
+                task, reading = reading, None
+                try:
+                    record, positions, message = task.result()
+                except StopAsyncIteration:
+                    done = True
+                    continue
             if not waiting and registry.try_deliver(principal, value_size(record)):
                 last_cursor = message.cursor
                 yield message

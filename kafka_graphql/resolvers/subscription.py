@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from contextlib import aclosing, asynccontextmanager
+from typing import Any
 
 from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Context, Info
@@ -83,21 +84,30 @@ async def resolve_message_stream(
     return _messages(context, typed, view, plan.predicate, plan.visible, records)
 
 
-async def _messages(
+def _messages(
     context: Context,
     typed: TypedRecords | None,
     view: FieldView,
     predicate: Callable[[Record], bool],
     visible: Callable[[Record], bool],
     records: AsyncIterator[tuple[Record, Mapping[int, int]]],
-) -> AsyncGenerator[Message, None]:
-    matched = _matched(typed, view, predicate, visible, records)
+) -> AsyncGenerator[Any, None]:
+    return delivered(context, _matched(typed, view, predicate, visible, records), records)
+
+
+async def delivered(
+    context: Context,
+    matched: AsyncGenerator[Matched, None],
+    records: AsyncIterator[tuple[Record, Mapping[int, int]]],
+) -> AsyncGenerator[Any, None]:
+    """A subscription's messages, as the caller's delivery budget lets them through, holding a
+    subscription slot while it runs; closing it closes `matched` and the Kafka stream."""
     try:
         async with (
             subscription_slot(context),
-            aclosing(deliver(context.limits, context.principal.id, matched)) as delivered,
+            aclosing(deliver(context.limits, context.principal.id, matched)) as messages,
         ):
-            async for message in delivered:
+            async for message in messages:
                 yield message
     finally:
         await matched.aclose()

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
-from contextlib import aclosing
 from typing import Any, Optional
 
 from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Context, Info
 from kafka_graphql.kafka import Record
-from kafka_graphql.limits.delivery import Matched, deliver
+from kafka_graphql.limits.delivery import Matched
 from kafka_graphql.resolvers.positions import plan_read
-from kafka_graphql.resolvers.subscription import check_subscription_slot, subscription_slot
+from kafka_graphql.resolvers.subscription import check_subscription_slot, delivered
 from kafka_graphql.resolvers.typed.bound import BoundTopic, Matcher, wanted, with_annotations
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
 
@@ -56,7 +55,7 @@ def stream_resolver(bound: BoundTopic) -> Callable[..., Any]:
     return resolve
 
 
-async def _messages(
+def _messages(
     bound: BoundTopic,
     context: Context,
     matcher: Matcher | None,
@@ -64,17 +63,7 @@ async def _messages(
     visible: Callable[[Record], bool],
     records: AsyncIterator[tuple[Record, Mapping[int, int]]],
 ) -> AsyncGenerator[Any, None]:
-    matched = _matched(bound, matcher, view, visible, records)
-    try:
-        async with (
-            subscription_slot(context),
-            aclosing(deliver(context.limits, context.principal.id, matched)) as delivered,
-        ):
-            async for message in delivered:
-                yield message
-    finally:
-        await matched.aclose()
-        await records.aclose()  # type: ignore[attr-defined]
+    return delivered(context, _matched(bound, matcher, view, visible, records), records)
 
 
 async def _matched(
