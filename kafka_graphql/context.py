@@ -39,6 +39,8 @@ class Context:
     connection_slot: bool = False
     # The connection_init payload, while `on_ws_connect` reads it (Strawberry sets it).
     connection_params: dict[str, Any] | None = None
+    # An HTTP request that carries a batch of operations (answered with 429 only as a whole).
+    in_batch: bool = False
 
 
 Info = StrawberryInfo[Context, None]

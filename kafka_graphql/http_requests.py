@@ -123,18 +123,44 @@ def check_json_content_type(content_type: str | None) -> None:
             raise RequestError("the only charset accepted is utf-8", status=415)
 
 
-def body_params(body: bytes) -> Mapping[str, object]:
+def body_params(body: bytes, max_batch: int | None = None) -> Mapping[str, object] | list[object]:
+    """The body's one operation, or the operations of a batch (a JSON array) when batching is on
+    (`max_batch` operations at most; None: off)."""
     try:
         data = loads_strict(body)
     except NotJSON as error:
         raise RequestError(f"the request body is not valid JSON: {error.msg}") from None
     if isinstance(data, list):
-        raise RequestError(
-            "batched requests (a JSON array) are not supported: send one operation per request"
-        )
+        if max_batch is None:
+            raise RequestError(
+                "batched requests (a JSON array) are off on this server (server.batching): "
+                "send one operation per request"
+            )
+        if not data:
+            raise RequestError("a batched request (a JSON array) must hold at least one operation")
+        if len(data) > max_batch:
+            raise RequestError(
+                f"a batched request holds at most {max_batch} operations "
+                f"(limits.max_batch_operations), not {len(data)}"
+            )
+        return data
     if not isinstance(data, dict):
         raise RequestError("the request body must be a JSON object")
     return data
+
+
+def batch_requests(operations: list[object]) -> list[GraphQLRequestData]:
+    """Each operation of a batch, read as strictly as a single one; the first bad one refuses
+    the whole request (nothing has run yet)."""
+    requests = []
+    for index, operation in enumerate(operations):
+        if not isinstance(operation, dict):
+            raise RequestError(f"operation {index} of the batch must be a JSON object")
+        try:
+            requests.append(graphql_request(operation))
+        except RequestError as error:
+            raise RequestError(f"operation {index} of the batch: {error.message}") from None
+    return requests
 
 
 def query_string_params(raw_query: str) -> Mapping[str, object]:

@@ -14,6 +14,7 @@ from aiohttp import WSCloseCode, web
 from cross_web import AiohttpHTTPRequestAdapter, AsyncHTTPRequestAdapter, HTTPException
 from strawberry.aiohttp.views import GraphQLView
 from strawberry.http import GraphQLRequestData
+from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 from strawberry.types.unset import UnsetType
 
 from kafka_graphql.auth import Authenticator, Principal
@@ -33,6 +34,7 @@ from kafka_graphql.graphiql import ASSETS_URL, local_graphiql_html
 from kafka_graphql.http_errors import unexpected_errors_middleware
 from kafka_graphql.http_requests import (
     RequestError,
+    batch_requests,
     body_params,
     check_json_content_type,
     error_response,
@@ -42,7 +44,13 @@ from kafka_graphql.http_requests import (
     query_string_params,
 )
 from kafka_graphql.kafka import KafkaGateway
-from kafka_graphql.limits import Clock, CostedSchema, LimitsRegistry, UnknownWeight
+from kafka_graphql.limits import (
+    Clock,
+    CostedSchema,
+    LimitsRegistry,
+    UnknownWeight,
+    throttle_http,
+)
 from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.schema import build_schema
 from kafka_graphql.schema.typed import NameClash
@@ -107,7 +115,36 @@ class GatewayView(GraphQLView[Context, None]):
             return graphql_request(query_string_params(request.request.rel_url.raw_query_string))
         check_csrf(request.headers)
         check_json_content_type(request.content_type)
-        return graphql_request(body_params(await request.get_body()))
+        settings = request.request.app[SETTINGS]
+        max_batch = settings.limits.max_batch_operations if settings.server.batching else None
+        params = body_params(await request.get_body(), max_batch)
+        if isinstance(params, list):
+            return batch_requests(params)
+        return graphql_request(params)
+
+    async def execute_operation(  # type: ignore[override]
+        self,
+        request: web.Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: web.Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+    ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
+        # The operations of a batch run concurrently (as in Apollo Server), each through the
+        # gate and charged on its own; the request is 429 only if every one was throttled.
+        context.in_batch = isinstance(request_data, list)
+        result = await super().execute_operation(
+            request=request,
+            request_adapter=request_adapter,
+            sub_response=sub_response,
+            context=context,
+            root_value=root_value,
+            request_data=request_data,
+        )
+        if isinstance(result, list):
+            throttle_http(sub_response, result)
+        return result
 
     async def reject_websocket(self, request: web.Request) -> web.Response:
         # A browser page on an origin outside `server.cors_allow_origins` (Strawberry's check,

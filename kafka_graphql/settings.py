@@ -97,6 +97,9 @@ class ServerSettings:
     # Serve HTTPS and WSS: a PEM certificate chain and its private key (both or neither).
     tls_cert_file: str | None = None
     tls_key_file: str | None = None
+    # Batched HTTP requests (a JSON array of operations, Apollo's BatchHttpLink), at most
+    # `limits.max_batch_operations` each. Off: one operation per request.
+    batching: bool = False
 
     @property
     def is_production(self) -> bool:

@@ -4,7 +4,7 @@ from kafka_graphql.limits.bucket import Clock, LeakyBucket
 from kafka_graphql.limits.cost import CostModel, UnknownWeight
 from kafka_graphql.limits.directive import Cost, show_weights
 from kafka_graphql.limits.fields import CostingError, FragmentCycle
-from kafka_graphql.limits.operation import CostedSchema, OperationLimits
+from kafka_graphql.limits.operation import CostedSchema, OperationLimits, throttle_http
 from kafka_graphql.limits.produce import record_size
 from kafka_graphql.limits.registry import BudgetStatus, LimitsRegistry
 from kafka_graphql.limits.settings import LimitsSettings
@@ -26,4 +26,5 @@ __all__ = [
     "UnknownWeight",
     "record_size",
     "show_weights",
+    "throttle_http",
 ]

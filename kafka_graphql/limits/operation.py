@@ -8,6 +8,7 @@ did not use is given back, as Shopify does: a page that came back short costs wh
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from aiohttp import hdrs, web
@@ -118,15 +119,27 @@ def _caller(execution: ExecutionContext) -> tuple[LimitsRegistry | None, str]:
 
 
 def _too_many_requests(execution: ExecutionContext) -> None:
-    """HTTP 429 with Retry-After when rate limits refused the whole request (no data at all)."""
-    response = getattr(execution.context, "response", None)
-    result = execution.result
-    if not isinstance(response, web.Response) or result is None or result.data is not None:
+    context = execution.context
+    if getattr(context, "in_batch", False):
+        return  # the whole batch is answered at once (`throttle_batch`)
+    response = getattr(context, "response", None)
+    if isinstance(response, web.Response) and execution.result is not None:
+        throttle_http(response, [execution.result])
+
+
+def throttle_http(response: web.Response, results: Sequence[Any]) -> None:
+    """HTTP 429 with Retry-After when rate limits refused the whole request: every operation in
+    it (one, or each of a batch) has no data at all and only RATE_LIMITED errors."""
+    seconds = 0
+    for result in results:
+        errors: list[GraphQLError] = list(getattr(result, "errors", None) or ())
+        refusals = [(e.extensions or {}) for e in errors]
+        if result.data is not None or not refusals:
+            return
+        if any(r.get("code") != RateLimited.code for r in refusals):
+            return
+        seconds = max(seconds, *(int(r.get("retryAfter", 1)) for r in refusals))
+    if not results:
         return
-    errors: list[GraphQLError] = list(result.errors or ())
-    refusals = [(e.extensions or {}) for e in errors]
-    if not refusals or any(r.get("code") != RateLimited.code for r in refusals):
-        return
-    seconds = max(int(r.get("retryAfter", 1)) for r in refusals)
     response.set_status(429)
     response.headers[hdrs.RETRY_AFTER] = str(seconds)

@@ -34,6 +34,8 @@ class LimitsSettings:
     # Seconds a new WebSocket may take to send `connection_init` (Strawberry's default is 60).
     connection_init_timeout_s: float = 5.0
     max_request_bytes: int = 1_048_576
+    # Operations in one batched HTTP request (a JSON array), when `server.batching` is on.
+    max_batch_operations: int = 10
     # Query cost (docs/limits.md#the-cost-model): the most one operation may cost, and each
     # caller's leaky bucket of points, refilled continuously.
     max_query_cost: int = 1000
