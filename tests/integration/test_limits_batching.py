@@ -60,9 +60,7 @@ async def test_a_batch_runs_each_operation_and_answers_an_array_in_order(
         assert produced["extensions"]["cost"]["requestedQueryCost"] == 10
         # One bad operation is its own error; the others ran.
         assert invalid["data"] is None
-        assert [e["extensions"]["code"] for e in invalid["errors"]] == [
-            "GRAPHQL_VALIDATION_FAILED"
-        ]
+        assert [e["extensions"]["code"] for e in invalid["errors"]] == ["GRAPHQL_VALIDATION_FAILED"]
         assert rate["data"]["rateLimit"]["remaining"] <= 2000 - 10
     # The write in the batch is in Kafka.
     consumer = AIOKafkaConsumer(
