@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from contextlib import suppress
 from typing import Any, cast
 
+from graphql import GraphQLFormattedError
 from strawberry.aiohttp.views import AiohttpWebSocketAdapter
 from strawberry.http.async_base_view import AsyncWebSocketAdapter
 from strawberry.http.exceptions import (
@@ -42,6 +43,7 @@ from strawberry.http.exceptions import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ErrorMessage
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import OperationMessage
 
@@ -133,6 +135,20 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             return
         if self.connection_acknowledged and self.expiry is None:
             self.expiry = _expiry_timer(self.context, self.websocket)
+
+    async def handle_subscribe(self, message: Any) -> None:
+        # Counted here, with the operations this socket has in flight, and not when a stream
+        # starts: subscribes sent together would all pass a count of started streams.
+        limit = self.context.settings.limits.max_subscriptions_per_connection
+        if len(self.operations) >= limit:
+            error: GraphQLFormattedError = {
+                "message": _too_many_subscriptions(limit),
+                "extensions": {"code": LimitExceeded.code},
+            }
+            refusal: ErrorMessage = {"id": message["id"], "type": "error", "payload": [error]}
+            await self.send_message(refusal)
+            return
+        await super().handle_subscribe(message)
 
     async def shutdown(self) -> None:
         if self.expiry is not None:
@@ -239,6 +255,14 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
                     {"type": "error", "id": message["id"], "payload": _error(problem)}
                 )
                 return
+            # As on graphql-transport-ws (a `start` that reuses an id replaces that operation).
+            limit = self.context.settings.limits.max_subscriptions_per_connection
+            if message["id"] not in self.tasks and len(self.tasks) >= limit:
+                error = _error(_too_many_subscriptions(limit), LimitExceeded.code)
+                await self.websocket.send_json(
+                    {"type": "error", "id": message["id"], "payload": error}
+                )
+                return
         await super().handle_message(cast("OperationMessage", message))
 
     async def _connection_init(self, message: OperationMessage) -> None:
@@ -258,6 +282,10 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             return
         if self.connection_acknowledged and self.expiry is None:
             self.expiry = _expiry_timer(self.context, self.websocket)
+
+
+def _too_many_subscriptions(limit: int) -> str:
+    return f"at most {limit} subscriptions per connection (limits.max_subscriptions_per_connection)"
 
 
 def _error(message: str, code: str = REQUEST_ERROR_CODE) -> dict[str, Any]:

@@ -30,7 +30,10 @@ def check_subscription_slot(context: Context) -> None:
     starts; the stream takes its slots when it starts (`subscription_slot`)."""
     limit = context.settings.limits.max_subscriptions_per_connection
     if context.open_subscriptions >= limit:
-        raise LimitExceeded(f"at most {limit} subscriptions per connection")
+        raise LimitExceeded(
+            f"at most {limit} subscriptions per connection "
+            "(limits.max_subscriptions_per_connection)"
+        )
     context.limits.check_subscription(context.principal.id)
 
 

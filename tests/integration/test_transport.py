@@ -246,24 +246,40 @@ async def test_cors_allows_only_configured_origins(
             assert (await ws.receive_json(timeout=10))["type"] == "connection_ack"
 
 
-async def test_subscriptions_per_connection_are_limited(
-    bootstrap: str, http: aiohttp.ClientSession, new_topic: TopicFactory
+@pytest.mark.parametrize("protocol", ["graphql-transport-ws", "graphql-ws"])
+async def test_subscriptions_per_connection_are_limited_even_when_sent_at_once(
+    bootstrap: str, http: aiohttp.ClientSession, new_topic: TopicFactory, protocol: str
 ) -> None:
     topic = await new_topic()
     settings = gateway_settings(bootstrap, max_subscriptions_per_connection=2)
+    legacy = protocol == "graphql-ws"
     async with (
         run_gateway(settings) as running,
-        http.ws_connect(running.url, protocols=["graphql-transport-ws"]) as ws,
+        http.ws_connect(running.url, protocols=[protocol]) as ws,
     ):
         await ws.send_json({"type": "connection_init"})
         assert (await ws.receive_json(timeout=10))["type"] == "connection_ack"
         payload = {"query": SUBSCRIBE, "variables": {"topic": topic}}
-        for n in ("1", "2", "3"):
-            await ws.send_json({"id": n, "type": "subscribe", "payload": payload})
-        refused = await ws.receive_json(timeout=10)
-        assert refused["id"] == "3" and refused["type"] == "error"
-        assert refused["payload"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
-        # The two accepted subscriptions are live.
+        # Four in one go: none of the streams has started when the last arrives.
+        await asyncio.gather(
+            *(
+                ws.send_json(
+                    {"id": n, "type": "start" if legacy else "subscribe", "payload": payload}
+                )
+                for n in ("1", "2", "3", "4")
+            )
+        )
+        refused = {}
+        while len(refused) < 2:
+            message = await ws.receive_json(timeout=10)
+            if message["type"] == "ka":
+                continue
+            assert message["type"] == "error", message
+            errors = [message["payload"]] if legacy else message["payload"]
+            refused[message["id"]] = [e["extensions"]["code"] for e in errors]
+            assert "limits.max_subscriptions_per_connection" in errors[0]["message"]
+        assert refused == {"3": ["LIMIT_EXCEEDED"], "4": ["LIMIT_EXCEEDED"]}
+        # The two accepted subscriptions are live, and no more.
         live = running.kafka.live
         await asyncio.wait_for(live.wait_until(lambda: live.subscriber_count(topic) == 2), 30)
 
