@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from strawberry.types import Info as StrawberryInfo
@@ -15,6 +15,9 @@ from kafka_graphql.limits import LimitsRegistry
 from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.settings import Settings
 from kafka_graphql.topics import TopicRegistry
+
+if TYPE_CHECKING:
+    from kafka_graphql.resolvers.slots import SubscriptionSlot
 
 
 @dataclass(slots=True)
@@ -33,8 +36,10 @@ class Context:
     limits: LimitsRegistry = field(default_factory=LimitsRegistry)
     # The HTTP response, when there is one (queries and mutations over HTTP).
     response: web.StreamResponse | None = None
-    # Live subscriptions on this connection (a WebSocket's context lives as long as it does).
+    # Live subscriptions on this connection (a WebSocket's context lives as long as it does),
+    # and the slots they hold (resolvers/slots.py).
     open_subscriptions: int = 0
+    subscription_slots: set[SubscriptionSlot] = field(default_factory=set)
     # Whether this WebSocket holds one of its caller's connection slots (released on close).
     connection_slot: bool = False
     # The connection_init payload, while `on_ws_connect` reads it (Strawberry sets it).

@@ -51,6 +51,7 @@ from kafka_graphql.auth.ws import ExpiryTimer
 from kafka_graphql.context import Context
 from kafka_graphql.errors import LimitExceeded, Unauthenticated
 from kafka_graphql.http_requests import REQUEST_ERROR_CODE
+from kafka_graphql.resolvers.slots import release_subscription_slots
 
 INVALID_MESSAGE = 4400
 UNAUTHORIZED = 4401
@@ -76,7 +77,9 @@ class TooManyConnections(Exception):
 
 
 def release_connection(context: Context) -> None:
-    """The caller's connection slot, when this socket took one."""
+    """The caller's connection slot, when this socket took one, and the subscription slots of
+    streams admitted on it that never started."""
+    release_subscription_slots(context)
     if context.connection_slot:
         context.connection_slot = False
         context.limits.close_connection(context.principal.id)

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
-from contextlib import aclosing, asynccontextmanager
+from contextlib import aclosing
 from typing import Any
 
 from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Context, Info
-from kafka_graphql.errors import LimitExceeded
 from kafka_graphql.filters import compile_filter
 from kafka_graphql.kafka import Record
 from kafka_graphql.limits.delivery import Matched, deliver
 from kafka_graphql.resolvers.convert import to_filter_spec, to_message
 from kafka_graphql.resolvers.positions import plan_read
+from kafka_graphql.resolvers.slots import SubscriptionSlot, take_subscription_slot
 from kafka_graphql.resolvers.typed.generic import (
     caller_view,
     decoded_predicate,
@@ -23,32 +23,6 @@ from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.schema.inputs import MessageFilter
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
 from kafka_graphql.schema.types import Message
-
-
-def check_subscription_slot(context: Context) -> None:
-    """The per-connection and per-caller caps, checked before a stream (generic or typed)
-    starts; the stream takes its slots when it starts (`subscription_slot`)."""
-    limit = context.settings.limits.max_subscriptions_per_connection
-    if context.open_subscriptions >= limit:
-        raise LimitExceeded(
-            f"at most {limit} subscriptions per connection "
-            "(limits.max_subscriptions_per_connection)"
-        )
-    context.limits.check_subscription(context.principal.id)
-
-
-@asynccontextmanager
-async def subscription_slot(context: Context) -> AsyncIterator[None]:
-    """Holds the stream's slots on its connection and for its caller until it ends, however it
-    ends (completed by the client, an error, the socket closing)."""
-    principal = context.principal.id
-    context.open_subscriptions += 1
-    context.limits.open_subscription(principal)
-    try:
-        yield
-    finally:
-        context.open_subscriptions -= 1
-        context.limits.close_subscription(principal)
 
 
 async def resolve_message_stream(
@@ -63,20 +37,24 @@ async def resolve_message_stream(
     """Validate everything before the stream starts, so that bad input is answered with an
     `error` message rather than a broken stream; then stream."""
     context = info.context
-    check_subscription_slot(context)
-    typed = context.typed.get(topic)
-    view = caller_view(typed, context.principal.scopes)
-    plan = await plan_read(
-        context,
-        topic,
-        partitions=partitions,
-        filter_spec=None,
-        predicate=decoded_predicate(typed, view, compile_filter(to_filter_spec(filter))),
-        after=after,
-        from_offset=from_offset,
-        from_timestamp=from_timestamp,
-        live=True,
-    )
+    slot = take_subscription_slot(context)
+    try:
+        typed = context.typed.get(topic)
+        view = caller_view(typed, context.principal.scopes)
+        plan = await plan_read(
+            context,
+            topic,
+            partitions=partitions,
+            filter_spec=None,
+            predicate=decoded_predicate(typed, view, compile_filter(to_filter_spec(filter))),
+            after=after,
+            from_offset=from_offset,
+            from_timestamp=from_timestamp,
+            live=True,
+        )
+    except BaseException:
+        slot.release()
+        raise
     records = context.kafka.stream(
         plan.topic,
         plan.start,
@@ -84,35 +62,24 @@ async def resolve_message_stream(
         plan.predicate,
         context.settings.limits.subscriber_buffer_batches,
     )
-    return _messages(context, typed, view, plan.predicate, plan.visible, records)
-
-
-def _messages(
-    context: Context,
-    typed: TypedRecords | None,
-    view: FieldView,
-    predicate: Callable[[Record], bool],
-    visible: Callable[[Record], bool],
-    records: AsyncIterator[tuple[Record, Mapping[int, int]]],
-) -> AsyncGenerator[Any, None]:
-    return delivered(context, _matched(typed, view, predicate, visible, records), records)
+    matched = _matched(typed, view, plan.predicate, plan.visible, records)
+    return delivered(context, slot, matched, records)
 
 
 async def delivered(
     context: Context,
+    slot: SubscriptionSlot,
     matched: AsyncGenerator[Matched, None],
     records: AsyncIterator[tuple[Record, Mapping[int, int]]],
 ) -> AsyncGenerator[Any, None]:
-    """A subscription's messages, as the caller's delivery budget lets them through, holding a
-    subscription slot while it runs; closing it closes `matched` and the Kafka stream."""
+    """A subscription's messages, as the caller's delivery budget lets them through; when it
+    ends, however it ends, it gives back its slot and closes `matched` and the Kafka stream."""
     try:
-        async with (
-            subscription_slot(context),
-            aclosing(deliver(context.limits, context.principal.id, matched)) as messages,
-        ):
+        async with aclosing(deliver(context.limits, context.principal.id, matched)) as messages:
             async for message in messages:
                 yield message
     finally:
+        slot.release()
         await matched.aclose()
         await records.aclose()  # type: ignore[attr-defined]
 

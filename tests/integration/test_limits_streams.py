@@ -3,6 +3,7 @@ opening cost, the subscription and connection caps, and the connection_init time
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiohttp
@@ -62,6 +63,60 @@ async def test_subscriptions_per_caller_are_capped_across_sockets(
             await live_count(running, topic, 1)
             async with subscription():
                 await live_count(running, topic, 2)
+        await state_is(running, 0, 0)
+
+
+@PROTOCOLS
+async def test_subscribes_sent_at_once_on_several_sockets_cannot_pass_the_caller_cap(
+    bootstrap: str, http: aiohttp.ClientSession, new_topic: TopicFactory, protocol: str
+) -> None:
+    topic = await new_topic()
+    settings = gateway_settings(bootstrap, max_subscriptions_per_principal=3)
+    legacy = protocol == LEGACY_WS
+    # From an offset: each resolver asks Kafka for offsets before its stream can start, which
+    # leaves the others time to pass a check that only counted started streams.
+    payload = {"query": SUBSCRIBE, "variables": {"topic": topic, "fromOffset": 0}}
+    async with run_gateway(settings) as running:
+        sockets = [await http.ws_connect(running.url, protocols=[protocol]) for _ in range(3)]
+        try:
+            for ws in sockets:
+                await ws.send_json({"type": "connection_init"})
+                assert (await ws.receive_json(timeout=10))["type"] == "connection_ack"
+            # Six subscribes, two per socket, all sent before any stream can have started.
+            await asyncio.gather(
+                *(
+                    ws.send_json(
+                        {"id": n, "type": "start" if legacy else "subscribe", "payload": payload}
+                    )
+                    for ws in sockets
+                    for n in ("a", "b")
+                )
+            )
+
+            # Three are refused (which three depends on the order they arrive in) and three
+            # are live: all six accounted for, however they were interleaved.
+            refused: list[list[str]] = []
+            errors = asyncio.Queue[list[str]]()
+
+            async def read(ws: aiohttp.ClientWebSocketResponse) -> None:
+                async for message in ws:
+                    event = message.json()
+                    if event["type"] == "error":
+                        await errors.put(error_codes(event))
+
+            readers = [asyncio.create_task(read(ws)) for ws in sockets]
+            try:
+                for _ in range(3):
+                    refused.append(await asyncio.wait_for(errors.get(), 30))
+            finally:
+                for reader in readers:
+                    reader.cancel()
+            assert refused == [["LIMIT_EXCEEDED"]] * 3
+            await live_count(running, topic, 3)
+            await state_is(running, 3, 3)
+        finally:
+            for ws in sockets:
+                await ws.close()
         await state_is(running, 0, 0)
 
 

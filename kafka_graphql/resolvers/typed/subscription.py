@@ -6,11 +6,12 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from typing import Any, Optional
 
 from kafka_graphql.auth.field_masks import FieldView
-from kafka_graphql.context import Context, Info
+from kafka_graphql.context import Info
 from kafka_graphql.kafka import Record
 from kafka_graphql.limits.delivery import Matched
 from kafka_graphql.resolvers.positions import plan_read
-from kafka_graphql.resolvers.subscription import check_subscription_slot, delivered
+from kafka_graphql.resolvers.slots import take_subscription_slot
+from kafka_graphql.resolvers.subscription import delivered
 from kafka_graphql.resolvers.typed.bound import BoundTopic, Matcher, wanted, with_annotations
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
 
@@ -26,20 +27,24 @@ def stream_resolver(bound: BoundTopic) -> Callable[..., Any]:
     ) -> AsyncGenerator[Any, None]:
         # Everything is checked before the stream starts, as for `messages`.
         context = info.context
-        check_subscription_slot(context)
-        matcher = bound.matcher(where)
-        view = bound.view(context)
-        plan = await plan_read(
-            context,
-            bound.topic,
-            partitions=partitions,
-            filter_spec=None,
-            after=after,
-            from_offset=from_offset,
-            from_timestamp=from_timestamp,
-            live=True,
-            predicate=bound.wanted_now(matcher, view),
-        )
+        slot = take_subscription_slot(context)
+        try:
+            matcher = bound.matcher(where)
+            view = bound.view(context)
+            plan = await plan_read(
+                context,
+                bound.topic,
+                partitions=partitions,
+                filter_spec=None,
+                after=after,
+                from_offset=from_offset,
+                from_timestamp=from_timestamp,
+                live=True,
+                predicate=bound.wanted_now(matcher, view),
+            )
+        except BaseException:
+            slot.release()
+            raise
         records = context.kafka.stream(
             plan.topic,
             plan.start,
@@ -47,23 +52,13 @@ def stream_resolver(bound: BoundTopic) -> Callable[..., Any]:
             plan.predicate,
             context.settings.limits.subscriber_buffer_batches,
         )
-        return _messages(bound, context, matcher, view, plan.visible, records)
+        matched = _matched(bound, matcher, view, plan.visible, records)
+        return delivered(context, slot, matched, records)
 
     where_type = Optional[bound.where_type] if bound.where_type else None  # noqa: UP045
     message: Any = bound.message_type
     with_annotations(resolve, AsyncGenerator[message, None], where=where_type)
     return resolve
-
-
-def _messages(
-    bound: BoundTopic,
-    context: Context,
-    matcher: Matcher | None,
-    view: FieldView,
-    visible: Callable[[Record], bool],
-    records: AsyncIterator[tuple[Record, Mapping[int, int]]],
-) -> AsyncGenerator[Any, None]:
-    return delivered(context, _matched(bound, matcher, view, visible, records), records)
 
 
 async def _matched(
