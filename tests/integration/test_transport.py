@@ -269,7 +269,7 @@ async def test_subscriptions_per_connection_are_limited_even_when_sent_at_once(
                 for n in ("1", "2", "3", "4")
             )
         )
-        refused = {}
+        refused: dict[str, list[str]] = {}
         while len(refused) < 2:
             message = await ws.receive_json(timeout=10)
             if message["type"] == "ka":

@@ -3,6 +3,8 @@ spread, so a fragment spread many times counts that many times (no bypass by ind
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from kafka_graphql.limits import LimitsSettings
@@ -12,7 +14,7 @@ from kafka_graphql.schema import build_schema
 TEN = " ".join(f"a{i}: name" for i in range(10))
 
 
-async def validation_errors(query: str, **limits: int) -> list[tuple[str, str]]:
+async def validation_errors(query: str, **limits: Any) -> list[tuple[str, str]]:
     """The validation refusals (an operation that passes them then fails to run: there is no
     gateway behind this schema; run asynchronously, so nothing is left un-awaited)."""
     schema = build_schema(LimitsSettings(**limits))
