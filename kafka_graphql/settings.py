@@ -97,6 +97,9 @@ class ServerSettings:
     # Serve HTTPS and WSS: a PEM certificate chain and its private key (both or neither).
     tls_cert_file: str | None = None
     tls_key_file: str | None = None
+    # Parsed and validated documents kept for the next request that sends the same text, in
+    # tokens (~450 bytes of memory each); 0 keeps none (docs/performance.md).
+    document_cache_tokens: int = 50_000
 
     @property
     def is_production(self) -> bool:
@@ -287,6 +290,8 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("kafka.metadata_max_age_s must not be negative")
     if not 0 <= settings.server.port <= 65535:
         raise SettingsError(f"server.port must be in 0..65535, got {settings.server.port}")
+    if settings.server.document_cache_tokens < 0:
+        raise SettingsError("server.document_cache_tokens must not be negative")
     try:
         validate_server(settings.server)
         validate_kafka_security(settings.kafka)

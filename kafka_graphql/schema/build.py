@@ -19,6 +19,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from kafka_graphql.auth.field_check import field_authorization
 from kafka_graphql.auth.field_rules import FieldKey, FieldRules
+from kafka_graphql.documents import DocumentCache
 from kafka_graphql.gate import OperationGate
 from kafka_graphql.limits import CostModel, OperationLimits, show_weights
 from kafka_graphql.limits.settings import weight_keys
@@ -41,6 +42,8 @@ class GatewaySchema(strawberry.Schema):
     # (type, field) -> scopes of which a caller needs one to select the field: what put @auth on
     # the fields, and what the gate checks (auth/field_check.py).
     field_guards: Mapping[FieldKey, tuple[str, ...]] = MappingProxyType({})
+    # The documents its gate parsed and validated (kafka_graphql/documents.py).
+    documents: DocumentCache
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         # Client mistakes are answered, not logged with a traceback; the operation gate logs the
@@ -98,6 +101,8 @@ def _schema(
     guarded: bool = False,
 ) -> GatewaySchema:
     suggestions = server.shows_field_suggestions
+    # One per schema: its entries are this schema's answers (kafka_graphql/documents.py).
+    documents = DocumentCache(server.document_cache_tokens)
     # Field authorization walks each operation's document: only when a field has @auth.
     document_checks = (field_authorization,) if guarded else ()
     # Factories: each operation gets fresh extension instances.
@@ -107,6 +112,7 @@ def _schema(
             document_checks=document_checks,
             field_suggestions=suggestions,
             limits=OperationLimits(schema.costs, limits),
+            documents=documents,
         ),
         lambda: MaxTokensLimiter(max_token_count=limits.max_query_tokens),
         lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
@@ -129,5 +135,6 @@ def _schema(
         max_page_size=limits.max_page_size,
         max_batch_size=limits.max_batch_size,
     )
+    schema.documents = documents
     show_weights(schema, schema.costs)
     return schema
