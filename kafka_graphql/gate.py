@@ -26,12 +26,13 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from aiohttp import web
-from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import (
+    ASTValidationRule,
     GraphQLError,
     GraphQLSyntaxError,
     OperationDefinitionNode,
 )
+from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.schema.schema import validate_document
@@ -92,12 +93,18 @@ class OperationGate(SchemaExtension):
         document_checks: Sequence[OperationCheck] = (),
         field_suggestions: bool = True,
         limits: OperationLimits | None = None,
+        validation_rules: Sequence[type[ASTValidationRule]] = (),
+        max_tokens: int | None = None,
         documents: DocumentCache | None = None,
     ) -> None:
         self._checks = tuple(checks)
         self._document_checks = tuple(document_checks)
         self._field_suggestions = field_suggestions
         self._limits = limits
+        # The structural limits: the document's size in tokens (GRAPHQL_PARSE_FAILED) and
+        # validation rules (depth, aliases, introspection: GRAPHQL_VALIDATION_FAILED).
+        self._rules = tuple(validation_rules)
+        self._max_tokens = max_tokens
         self._validation_errors: set[int] = set()
         # Shared by every operation of one schema (its rules and limits are the schema's).
         self._documents = documents
@@ -176,6 +183,10 @@ class OperationGate(SchemaExtension):
         yield
 
     def on_operation(self) -> Iterator[None]:
+        execution = self.execution_context
+        if self._max_tokens is not None:
+            execution.parse_options["max_tokens"] = self._max_tokens
+        execution.validation_rules = (*execution.validation_rules, *self._rules)
         yield
         result = self.execution_context.result
         errors = getattr(result, "errors", None)
