@@ -109,10 +109,13 @@ class Server:
 
 
 @asynccontextmanager
-async def _process(args: list[str], base: str, log: Path) -> AsyncIterator[int]:
+async def _process(
+    args: list[str], base: str, log: Path, tree: Path | None = None
+) -> AsyncIterator[int]:
+    python = str(tree / ".venv" / "bin" / "python") if tree is not None else sys.executable
     with log.open("wb") as out:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, *args, stdout=out, stderr=asyncio.subprocess.STDOUT
+            python, *args, stdout=out, stderr=asyncio.subprocess.STDOUT, cwd=tree
         )
     try:
         async with aiohttp.ClientSession() as session:
@@ -133,7 +136,10 @@ async def _process(args: list[str], base: str, log: Path) -> AsyncIterator[int]:
 
 
 @asynccontextmanager
-async def gateway(bootstrap: str, directory: Path, extra: str) -> AsyncIterator[Server]:
+async def gateway(
+    bootstrap: str, directory: Path, extra: str, tree: Path | None = None
+) -> AsyncIterator[Server]:
+    """The gateway of this checkout, or of the checkout `tree` (with its own .venv)."""
     port = _free_port()
     config = directory / "gateway.toml"
     config.write_text(
@@ -146,7 +152,7 @@ async def gateway(bootstrap: str, directory: Path, extra: str) -> AsyncIterator[
     )
     base = f"http://127.0.0.1:{port}"
     args = ["-m", "kafka_graphql", "--config", str(config)]
-    async with _process(args, base, directory / "gateway.log") as pid:
+    async with _process(args, base, directory / "gateway.log", tree) as pid:
         yield Server(pid, f"{base}/graphql", f"{base}/graphql")
 
 
@@ -263,27 +269,33 @@ async def main(args: argparse.Namespace) -> None:
     finally:
         await admin.close()
     connector = aiohttp.TCPConnector(limit=args.in_flight)
-    rows: dict[str, list[Figures]] = {}
     async with aiohttp.ClientSession(connector=connector) as http:
         for round_ in range(args.rounds):
             async with bare(bootstrap, directory) as server:
-                bare_figures = await measure(server, http, topic, args)
-                half = bare_figures["produce"].rate / 2
+                figures = {"bare": await measure(server, http, topic, args)}
+                half = figures["bare"]["produce"].rate / 2
                 send = _sender(http, server.produce_url, PRODUCE, lambda i: {"t": topic, "v": i})
-                bare_figures["paced"] = await _paced(server, half, args.paced_s, send)
-            async with gateway(bootstrap, directory, args.gateway_toml) as server:
-                gateway_figures = await measure(server, http, topic, args)
-                send = _sender(http, server.produce_url, PRODUCE, lambda i: {"t": topic, "v": i})
-                gateway_figures["paced"] = await _paced(server, half, args.paced_s, send)
+                figures["bare"]["paced"] = await _paced(server, half, args.paced_s, send)
+            trees = {"gateway": None}
+            if args.compare is not None:
+                trees[f"gateway@{args.compare.name}"] = args.compare
+            for label, tree in trees.items():
+                async with gateway(bootstrap, directory, args.gateway_toml, tree) as server:
+                    figures[label] = await measure(server, http, topic, args)
+                    send = _sender(
+                        http, server.produce_url, PRODUCE, lambda i: {"t": topic, "v": i}
+                    )
+                    figures[label]["paced"] = await _paced(server, half, args.paced_s, send)
             for name in ("produce", "batch", "paced"):
-                b, g = bare_figures[name], gateway_figures[name]
-                rows.setdefault(name, []).append(g)
-                print(f"round {round_ + 1} {name:8} bare    {b}")
-                print(f"round {round_ + 1} {name:8} gateway {g}")
-                if name == "paced":
-                    print(f"           p99 overhead {g.p99_ms - b.p99_ms:+.2f} ms at {half:.0f}/s")
-                else:
-                    print(f"           ratio {g.rate / b.rate:.2f}")
+                b = figures["bare"][name]
+                print(f"round {round_ + 1} {name:8} {'bare':16} {b}")
+                for label in trees:
+                    g = figures[label][name]
+                    if name == "paced":
+                        versus = f"p99 overhead {g.p99_ms - b.p99_ms:+.2f} ms at {half:.0f}/s"
+                    else:
+                        versus = f"ratio {g.rate / b.rate:.2f}"
+                    print(f"round {round_ + 1} {name:8} {label:16} {g}  {versus}")
             sys.stdout.flush()
     print(f"gateway log: {directory / 'gateway.log'}")
 
@@ -300,6 +312,12 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--batches", type=int, default=100)
     parser.add_argument("--paced-s", type=float, default=4.0)
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        metavar="CHECKOUT",
+        help="also run the gateway of another checkout (with its own .venv), e.g. /work/main",
+    )
     parser.add_argument(
         "--gateway-toml", default="", help="extra lines for the gateway's [server] table"
     )

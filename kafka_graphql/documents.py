@@ -7,8 +7,8 @@ always the one this schema gave this text.
 
 Only what depends on nothing but the document and the schema is kept: the syntax tree, the
 schema's validation errors (graphql-core's rules, the depth, alias and introspection rules), and
-what the limits derive from an operation before they read its variables. What depends on the
-caller (field-level authorization, budgets) runs on every request. Documents that do not parse
+each operation's requested cost by the shapes of the variables it read (limits/walk.py). What
+depends on the caller (field-level authorization, budgets) runs on every request. Documents that do not parse
 are not kept: they are answered by parsing them again.
 
 The bound is in tokens, which is what an entry's memory follows (a syntax tree holds every token
@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
 
 from graphql import DocumentNode, GraphQLError
+
+from kafka_graphql.limits import CostMemo
 
 
 @dataclass(slots=True)
@@ -35,8 +36,14 @@ class CachedDocument:
     weight: int
     # The schema's validation errors; None until validated once.
     errors: list[GraphQLError] | None = None
-    # Per operation name: what the limits derived before reading variables (limits/walk.py).
-    plans: dict[str | None, Any] = field(default_factory=dict)
+    # Per operation name: its requested costs, by the shapes of the variables (limits/walk.py).
+    costs: dict[str | None, CostMemo] = field(default_factory=dict)
+
+    def cost_memo(self, operation_name: str | None) -> CostMemo:
+        memo = self.costs.get(operation_name)
+        if memo is None:
+            memo = self.costs[operation_name] = CostMemo()
+        return memo
 
 
 CHARACTERS_PER_TOKEN = 200

@@ -171,7 +171,9 @@ class OperationGate(SchemaExtension):
                 check(execution)  # raises a GatewayError to refuse the operation
             if self._limits is not None:
                 # Last: an operation another check refuses spends nothing.
-                self._limits.admit(execution)
+                cached = self._cached
+                memo = cached.cost_memo(execution.operation_name) if cached is not None else None
+                self._limits.admit(execution, memo)
         except GatewayError as refusal:
             if _is_websocket_subscription(execution):
                 raise  # the streaming path turns it into an `error` message for the client

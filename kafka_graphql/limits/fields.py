@@ -85,7 +85,7 @@ class FieldCollector:
     ) -> None:
         self._schema = schema
         self._fragments = fragments
-        self._variables = dict(variables)
+        self._variables = variables  # read, never changed (walk.py notes what is read)
         self._collected = 0
 
     def collect(
