@@ -8,8 +8,8 @@ always the one this schema gave this text.
 Only what depends on nothing but the document and the schema is kept: the syntax tree, the
 schema's validation errors (graphql-core's rules, the depth, alias and introspection rules), and
 each operation's requested cost by the shapes of the variables it read (limits/walk.py). What
-depends on the caller (field-level authorization, budgets) runs on every request. Documents that do not parse
-are not kept: they are answered by parsing them again.
+depends on the caller (field-level authorization, budgets) runs on every request. Documents that
+do not parse are not kept: they are answered by parsing them again.
 
 The bound is in tokens, which is what an entry's memory follows (a syntax tree holds every token
 of its document, comments too, ~450 bytes each), so many small documents or a few large ones fit
