@@ -276,11 +276,14 @@ async def main(args: argparse.Namespace) -> None:
                 half = figures["bare"]["produce"].rate / 2
                 send = _sender(http, server.produce_url, PRODUCE, lambda i: {"t": topic, "v": i})
                 figures["bare"]["paced"] = await _paced(server, half, args.paced_s, send)
-            trees = {"gateway": None}
+            trees: dict[str, tuple[str, Path | None]] = {"gateway": (args.gateway_toml, None)}
+            for variant in args.variant:
+                label, _, toml = variant.partition("=")
+                trees[label] = (toml.replace("\\n", "\n") + "\n", None)
             if args.compare is not None:
-                trees[f"gateway@{args.compare.name}"] = args.compare
-            for label, tree in trees.items():
-                async with gateway(bootstrap, directory, args.gateway_toml, tree) as server:
+                trees[f"gateway@{args.compare.name}"] = ("", args.compare)
+            for label, (toml, tree) in trees.items():
+                async with gateway(bootstrap, directory, toml, tree) as server:
                     figures[label] = await measure(server, http, topic, args)
                     send = _sender(
                         http, server.produce_url, PRODUCE, lambda i: {"t": topic, "v": i}
@@ -317,6 +320,13 @@ def _arguments() -> argparse.Namespace:
         type=Path,
         metavar="CHECKOUT",
         help="also run the gateway of another checkout (with its own .venv), e.g. /work/main",
+    )
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="LABEL=TOML",
+        help='also run this gateway with other [server] lines, e.g. uvloop=event_loop="uvloop"',
     )
     parser.add_argument(
         "--gateway-toml", default="", help="extra lines for the gateway's [server] table"

@@ -100,6 +100,8 @@ class ServerSettings:
     # Parsed and validated documents kept for the next request that sends the same text, in
     # tokens (~450 bytes of memory each); 0 keeps none (docs/performance.md).
     document_cache_tokens: int = 50_000
+    # "uvloop" (faster, docs/performance.md) or "asyncio" (the standard library's).
+    event_loop: str = "asyncio"
 
     @property
     def is_production(self) -> bool:

@@ -1,0 +1,13 @@
+"""The event loop the gateway runs on (`server.event_loop`): uvloop, or the standard library's."""
+
+from __future__ import annotations
+
+import asyncio
+
+
+def new_event_loop(name: str) -> asyncio.AbstractEventLoop:
+    if name == "uvloop":
+        import uvloop  # not on Windows; the settings refuse "uvloop" where it is missing
+
+        return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
