@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 
 
 def new_event_loop(name: str) -> asyncio.AbstractEventLoop:
+    """`name` is "uvloop", "asyncio", or "auto" (uvloop where it is installed)."""
+    if name == "auto":
+        name = "uvloop" if importlib.util.find_spec("uvloop") is not None else "asyncio"
     if name == "uvloop":
         import uvloop  # not on Windows; the settings refuse "uvloop" where it is missing
 

@@ -100,8 +100,9 @@ class ServerSettings:
     # Parsed and validated documents kept for the next request that sends the same text, in
     # tokens (~450 bytes of memory each); 0 keeps none (docs/performance.md).
     document_cache_tokens: int = 50_000
-    # "uvloop" (faster, docs/performance.md) or "asyncio" (the standard library's).
-    event_loop: str = "asyncio"
+    # "uvloop" (faster, docs/performance.md), "asyncio" (the standard library's), or "auto":
+    # uvloop where it is installed (not on Windows).
+    event_loop: str = "auto"
 
     @property
     def is_production(self) -> bool:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from kafka_graphql.settings import KafkaSettings, ServerSettings
 
 PROFILES = ("development", "production")
-EVENT_LOOPS = ("uvloop", "asyncio")
+EVENT_LOOPS = ("auto", "uvloop", "asyncio")
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 SERVER_FILES = ("tls_cert_file", "tls_key_file")
@@ -60,7 +60,7 @@ def validate_server(server: ServerSettings) -> None:
     if server.event_loop == "uvloop" and importlib.util.find_spec("uvloop") is None:
         raise TransportSettingsError(
             'server.event_loop = "uvloop" needs the uvloop package (there is none for Windows): '
-            'install it, or set "asyncio"'
+            'install it, or set "auto" or "asyncio"'
         )
     for i, origin in enumerate(server.cors_allow_origins):
         # In the form browsers send in `Origin`, so that the CORS check can compare strings.
