@@ -7,9 +7,11 @@ Both servers run as their own processes (`python -m kafka_graphql`, and this fil
 For each, in turns:
 - `produce` at `--in-flight` requests in flight: requests/s, p50/p99, and the server's CPU
   (user + system from /proc/<pid>/stat) per request;
-- `produceBatch` of 100 at 4 in flight (the bare side: raw aiokafka, 100 sends then one wait);
-- `produce` paced at half the bare handler's rate: p99 (the overhead is the gateway's p99 minus
-  the bare one's).
+- `produceBatch` of 100 at 4 in flight (the bare handler: 100 sends, then one wait for all);
+- `produce` paced at half the rate this gateway reached above, the same load for every server:
+  p99 (the overhead is the gateway's p99 minus the bare one's).
+`--compare CHECKOUT` adds the gateway of another checkout (e.g. /work/main), `--variant` this
+gateway with other [server] lines, to compare them in the same run.
 The client only counts responses (it parses one of each kind, to check it), so it stays cheap.
 """
 
@@ -26,8 +28,9 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import aiohttp
@@ -270,31 +273,38 @@ async def main(args: argparse.Namespace) -> None:
         await admin.close()
     connector = aiohttp.TCPConnector(limit=args.in_flight)
     async with aiohttp.ClientSession(connector=connector) as http:
+        servers: dict[str, Callable[[], AbstractAsyncContextManager[Server]]] = {
+            "bare": lambda: bare(bootstrap, directory),
+            "gateway": lambda: gateway(bootstrap, directory, args.gateway_toml),
+        }
+        for variant in args.variant:
+            label, _, toml = variant.partition("=")
+            servers[label] = partial(gateway, bootstrap, directory, toml + "\n")
+        if args.compare is not None:
+            servers[f"gateway@{args.compare.name}"] = partial(
+                gateway, bootstrap, directory, "", args.compare
+            )
         for round_ in range(args.rounds):
-            async with bare(bootstrap, directory) as server:
-                figures = {"bare": await measure(server, http, topic, args)}
-                half = figures["bare"]["produce"].rate / 2
-                send = _sender(http, server.produce_url, PRODUCE, lambda i: {"t": topic, "v": i})
-                figures["bare"]["paced"] = await _paced(server, half, args.paced_s, send)
-            trees: dict[str, tuple[str, Path | None]] = {"gateway": (args.gateway_toml, None)}
-            for variant in args.variant:
-                label, _, toml = variant.partition("=")
-                trees[label] = (toml.replace("\\n", "\n") + "\n", None)
-            if args.compare is not None:
-                trees[f"gateway@{args.compare.name}"] = ("", args.compare)
-            for label, (toml, tree) in trees.items():
-                async with gateway(bootstrap, directory, toml, tree) as server:
+            figures: dict[str, dict[str, Figures]] = {}
+            for label, server_of in servers.items():
+                async with server_of() as server:
                     figures[label] = await measure(server, http, topic, args)
+            # P3: at half of what this gateway can do, every server gets the same paced load.
+            half = figures["gateway"]["produce"].rate / 2
+            for label, server_of in servers.items():
+                async with server_of() as server:
                     send = _sender(
                         http, server.produce_url, PRODUCE, lambda i: {"t": topic, "v": i}
                     )
+                    await _closed_loop(server, args.warmup, args.in_flight, send)
                     figures[label]["paced"] = await _paced(server, half, args.paced_s, send)
             for name in ("produce", "batch", "paced"):
                 b = figures["bare"][name]
-                print(f"round {round_ + 1} {name:8} {'bare':16} {b}")
-                for label in trees:
-                    g = figures[label][name]
-                    if name == "paced":
+                for label, row in figures.items():
+                    g = row[name]
+                    if label == "bare":
+                        versus = ""
+                    elif name == "paced":
                         versus = f"p99 overhead {g.p99_ms - b.p99_ms:+.2f} ms at {half:.0f}/s"
                     else:
                         versus = f"ratio {g.rate / b.rate:.2f}"
