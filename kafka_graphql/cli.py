@@ -14,6 +14,7 @@ from aiohttp import web
 from kafka_graphql.auth.dev import DevTokenError, token_for_config
 from kafka_graphql.auth.field_rules import FieldRules
 from kafka_graphql.errors import GatewayError
+from kafka_graphql.event_loop import new_event_loop
 from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.schema import build_schema
 from kafka_graphql.schema.typed import NameClash
@@ -100,6 +101,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             ssl_context=tls,
             print=None,
             shutdown_timeout=settings.server.shutdown_grace_s,
+            loop=new_event_loop(settings.server.event_loop),
         )
     except (GatewayError, StartupFailed) as error:
         sys.exit(f"kafka-graphql: cannot start: {error}")

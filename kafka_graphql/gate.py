@@ -12,6 +12,10 @@ is a pre-execution error on every transport, as a validation error is: on a WebS
 `error` message, like a refused topic, rather than a result. The limits (query cost, budgets)
 are one entry point, `limits`: admitted after every check, and reported in the response's
 extensions.
+
+The gate also keeps documents it has parsed and validated (documents.py): a document sent again
+is neither parsed nor validated against the schema again. Document checks depend on the caller,
+so they are never cached: they run on every operation, after the (cached) schema validation.
 """
 
 from __future__ import annotations
@@ -31,9 +35,11 @@ from graphql import (
 from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
+from kafka_graphql.documents import CachedDocument, DocumentCache
 from kafka_graphql.errors import BadRequest, GatewayError
 from kafka_graphql.limits import OperationLimits
 
@@ -87,17 +93,35 @@ class OperationGate(SchemaExtension):
         document_checks: Sequence[OperationCheck] = (),
         field_suggestions: bool = True,
         limits: OperationLimits | None = None,
+        validation_rules: Sequence[type[ASTValidationRule]] = (),
+        max_tokens: int | None = None,
+        documents: DocumentCache | None = None,
     ) -> None:
         self._checks = tuple(checks)
         self._document_checks = tuple(document_checks)
         self._field_suggestions = field_suggestions
         self._limits = limits
+        # The structural limits: the document's size in tokens (GRAPHQL_PARSE_FAILED) and
+        # validation rules (depth, aliases, introspection: GRAPHQL_VALIDATION_FAILED).
+        self._rules = tuple(validation_rules)
+        self._max_tokens = max_tokens
         self._validation_errors: set[int] = set()
+        # Shared by every operation of one schema (its rules and limits are the schema's).
+        self._documents = documents
+        self._cached: CachedDocument | None = None
 
     def on_parse(self) -> Iterator[None]:
-        yield
         execution = self.execution_context
+        text = execution.query or ""
+        documents = self._documents if text and execution.graphql_document is None else None
+        if documents is not None:
+            self._cached = documents.get(text)
+            if self._cached is not None:
+                execution.graphql_document = self._cached.document  # Strawberry won't parse it
+        yield
         document = execution.graphql_document
+        if documents is not None and self._cached is None and document is not None:
+            self._cached = documents.add(text, document)
         # Strawberry runs the first operation when no name is given (ExecutionContext.
         # operation_name in strawberry/types/execution.py); the GraphQL spec (GetOperation)
         # requires an error. Only the private field tells a given name from that default.
@@ -109,11 +133,36 @@ class OperationGate(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         execution = self.execution_context
-        if self._document_checks:
-            rule = _validation_rule(execution, self._document_checks)
-            execution.validation_rules = (*execution.validation_rules, rule)
+        # Strawberry validates only when no extension did (strawberry/schema/schema.py).
+        if execution.graphql_document is not None and execution.pre_execution_errors is None:
+            execution.pre_execution_errors = self._validate(execution)
         yield
         self._validation_errors = {id(e) for e in self.execution_context.pre_execution_errors or ()}
+
+    def _validate(self, execution: ExecutionContext) -> list[GraphQLError]:
+        document = execution.graphql_document
+        assert document is not None
+        cached = self._cached
+        errors = cached.errors if cached is not None else None
+        if errors is None:
+            # The schema's rules, and those the limiter extensions added in on_operation: the
+            # same for every operation of this schema, so the answer may be kept.
+            errors = validate_document(
+                execution.schema._schema, document, execution.validation_rules
+            )
+            if cached is not None:
+                cached.errors = errors
+        refusal = self._check_document(execution)
+        return [*errors, refusal] if refusal is not None else list(errors)
+
+    def _check_document(self, execution: ExecutionContext) -> GraphQLError | None:
+        """The caller-dependent checks of what the document selects (never cached)."""
+        for check in self._document_checks:
+            try:
+                check(execution)  # raises a GatewayError to refuse the operation
+            except GatewayError as refusal:
+                return GraphQLError(refusal.message, original_error=refusal)
+        return None
 
     def on_execute(self) -> Iterator[None]:
         execution = self.execution_context
@@ -122,7 +171,9 @@ class OperationGate(SchemaExtension):
                 check(execution)  # raises a GatewayError to refuse the operation
             if self._limits is not None:
                 # Last: an operation another check refuses spends nothing.
-                self._limits.admit(execution)
+                cached = self._cached
+                memo = cached.cost_memo(execution.operation_name) if cached is not None else None
+                self._limits.admit(execution, memo)
         except GatewayError as refusal:
             if _is_websocket_subscription(execution):
                 raise  # the streaming path turns it into an `error` message for the client
@@ -134,6 +185,10 @@ class OperationGate(SchemaExtension):
         yield
 
     def on_operation(self) -> Iterator[None]:
+        execution = self.execution_context
+        if self._max_tokens is not None:
+            execution.parse_options["max_tokens"] = self._max_tokens
+        execution.validation_rules = (*execution.validation_rules, *self._rules)
         yield
         result = self.execution_context.result
         errors = getattr(result, "errors", None)
@@ -176,24 +231,6 @@ class OperationGate(SchemaExtension):
             return _with_code(error, message, "BAD_USER_INPUT", {})
         log.error("unexpected GraphQL error at %s: %s", error.path, error.message)
         return _with_code(error, INTERNAL_MESSAGE, "INTERNAL_SERVER_ERROR", {})
-
-
-def _validation_rule(
-    execution: ExecutionContext, checks: tuple[OperationCheck, ...]
-) -> type[ASTValidationRule]:
-    """The document checks as a validation rule of this operation (a rule sees the document
-    only; this one also sees the caller, through `execution`)."""
-
-    class DocumentChecks(ASTValidationRule):
-        def leave_document(self, *_: object) -> None:
-            for check in checks:
-                try:
-                    check(execution)  # raises a GatewayError to refuse the operation
-                except GatewayError as refusal:
-                    self.report_error(GraphQLError(refusal.message, original_error=refusal))
-                    return
-
-    return DocumentChecks
 
 
 def _with_code(

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any, NoReturn
 from urllib.parse import parse_qsl
 
+import orjson
 from aiohttp import hdrs, web
 from cross_web import HTTPException
 from strawberry.http import GraphQLRequestData
@@ -110,6 +111,18 @@ def loads_strict(data: str | bytes) -> object:
     except ValueError:
         # Python refuses integers of more than 4,300 digits (sys.get_int_max_str_digits).
         raise NotJSON("a number has too many digits") from None
+
+
+def dumps(data: object) -> str:
+    """A response or WebSocket message as JSON text (text: Strawberry sends a WebSocket message
+    encoded as bytes in a binary frame, which the subprotocols do not allow). orjson is ~10x
+    faster than json.dumps; what it refuses (integers beyond 64 bits, which a JSON value read
+    from a topic may hold) is written by json.dumps. Reading stays with `loads_strict`: orjson
+    would keep the last of duplicate keys rather than refuse them."""
+    try:
+        return orjson.dumps(data).decode()
+    except TypeError:
+        return json.dumps(data, separators=(",", ":"))
 
 
 def check_json_content_type(content_type: str | None) -> None:

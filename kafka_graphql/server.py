@@ -9,8 +9,9 @@ import weakref
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeGuard
 
-from aiohttp import WSCloseCode, web
+from aiohttp import WSCloseCode, hdrs, web
 from cross_web import AiohttpHTTPRequestAdapter, AsyncHTTPRequestAdapter, HTTPException
 from strawberry.aiohttp.views import GraphQLView
 from strawberry.http import GraphQLRequestData
@@ -37,6 +38,7 @@ from kafka_graphql.http_requests import (
     batch_requests,
     body_params,
     check_json_content_type,
+    dumps,
     error_response,
     from_strawberry,
     graphql_request,
@@ -160,6 +162,16 @@ class GatewayView(GraphQLView[Context, None]):
     def decode_json(self, data: str | bytes) -> object:
         # WebSocket messages come through here too.
         return loads_strict(data)
+
+    def encode_json(self, data: object) -> str:
+        return dumps(data)
+
+    def is_websocket_request(self, request: web.Request) -> TypeGuard[web.Request]:
+        # Strawberry builds a WebSocketResponse to ask, on every request; without this header
+        # its answer is no (aiohttp's WebSocketResponse._handshake).
+        if request.headers.get(hdrs.UPGRADE, "").lower().strip() != "websocket":
+            return False
+        return super().is_websocket_request(request)
 
     @property
     def graphql_ide_html(self) -> str:

@@ -100,6 +100,12 @@ class ServerSettings:
     # Batched HTTP requests (a JSON array of operations, Apollo's BatchHttpLink), at most
     # `limits.max_batch_operations` each. Off: one operation per request.
     batching: bool = False
+    # Parsed and validated documents kept for the next request that sends the same text, in
+    # tokens (~450 bytes of memory each); 0 keeps none (docs/performance.md).
+    document_cache_tokens: int = 50_000
+    # "uvloop" (faster, docs/performance.md), "asyncio" (the standard library's), or "auto":
+    # uvloop where it is installed (not on Windows).
+    event_loop: str = "auto"
 
     @property
     def is_production(self) -> bool:
@@ -290,6 +296,8 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("kafka.metadata_max_age_s must not be negative")
     if not 0 <= settings.server.port <= 65535:
         raise SettingsError(f"server.port must be in 0..65535, got {settings.server.port}")
+    if settings.server.document_cache_tokens < 0:
+        raise SettingsError("server.document_cache_tokens must not be negative")
     try:
         validate_server(settings.server)
         validate_kafka_security(settings.kafka)

@@ -7,6 +7,7 @@ Relative file paths resolve against the configuration file's folder, like schema
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from kafka_graphql.settings import KafkaSettings, ServerSettings
 
 PROFILES = ("development", "production")
+EVENT_LOOPS = ("auto", "uvloop", "asyncio")
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 SERVER_FILES = ("tls_cert_file", "tls_key_file")
@@ -54,6 +56,12 @@ def _one_of(key: str, value: str, allowed: tuple[str, ...]) -> None:
 
 def validate_server(server: ServerSettings) -> None:
     _one_of("server.profile", server.profile, PROFILES)
+    _one_of("server.event_loop", server.event_loop, EVENT_LOOPS)
+    if server.event_loop == "uvloop" and importlib.util.find_spec("uvloop") is None:
+        raise TransportSettingsError(
+            'server.event_loop = "uvloop" needs the uvloop package (there is none for Windows): '
+            'install it, or set "auto" or "asyncio"'
+        )
     for i, origin in enumerate(server.cors_allow_origins):
         # In the form browsers send in `Origin`, so that the CORS check can compare strings.
         usual = normalize_origin(origin)

@@ -8,12 +8,13 @@ from kafka_graphql.limits.operation import CostedSchema, OperationLimits, thrott
 from kafka_graphql.limits.produce import record_size
 from kafka_graphql.limits.registry import BudgetStatus, LimitsRegistry
 from kafka_graphql.limits.settings import LimitsSettings
-from kafka_graphql.limits.walk import OperationCost
+from kafka_graphql.limits.walk import CostMemo, OperationCost
 
 __all__ = [
     "BudgetStatus",
     "Clock",
     "Cost",
+    "CostMemo",
     "CostModel",
     "CostedSchema",
     "CostingError",

@@ -29,7 +29,8 @@ from graphql import (
     is_composite_type,
 )
 
-from kafka_graphql.limits.walk import Costing, OperationCost
+from kafka_graphql.limits.values import operation_variables
+from kafka_graphql.limits.walk import Costing, CostMemo, OperationCost, find_operation
 
 MUTATION_WEIGHT = 10
 SUBSCRIPTION_OPENING_WEIGHT = 10
@@ -101,9 +102,22 @@ class CostModel:
         document: DocumentNode,
         variables: Mapping[str, Any] | None,
         operation_name: str | None = None,
+        memo: CostMemo | None = None,
     ) -> OperationCost:
-        """The requested cost. Raises CostingError when the operation cannot be costed."""
-        return Costing(self, document, variables, operation_name).requested()
+        """The requested cost. Raises CostingError when the operation cannot be costed.
+
+        With a `memo` (of this document and operation), a cost it holds for variables of the
+        same shapes is answered without walking again, and a new one is kept there."""
+        if memo is not None:
+            operation = find_operation(document, operation_name)
+            known = memo.find(operation_variables(operation, variables))
+            if known is not None:
+                return known
+        costing = Costing(self, document, variables, operation_name)
+        cost = costing.requested()
+        if memo is not None:
+            memo.keep(costing, cost)
+        return cost
 
     def actual_cost(
         self,

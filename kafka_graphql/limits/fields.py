@@ -85,10 +85,30 @@ class FieldCollector:
     ) -> None:
         self._schema = schema
         self._fragments = fragments
-        self._variables = dict(variables)
+        self._variables = variables  # read, never changed (walk.py notes what is read)
         self._collected = 0
+        # The same selections on the same type collect the same fields (the variables are this
+        # operation's): the actual cost asks again for every item of a list that came back.
+        # Keyed on the nodes' identity; they live as long as the document.
+        self._known: dict[tuple[str, tuple[tuple[int, frozenset[str]], ...]], list[CollectedField]]
+        self._known = {}
 
     def collect(
+        self, object_type: GraphQLObjectType, selections: Iterable[Selection]
+    ) -> list[CollectedField]:
+        selections = tuple(selections)
+        key = (object_type.name, tuple((id(s.node), s.within) for s in selections))
+        known = self._known.get(key)
+        if known is None:
+            known = self._known[key] = self._collect_fields(object_type, selections)
+        else:
+            # Counted as if collected again: the bound holds the same, whatever is known.
+            self._collected += len(known)
+            if self._collected > MAX_COLLECTED_FIELDS:
+                raise TooLarge
+        return known
+
+    def _collect_fields(
         self, object_type: GraphQLObjectType, selections: Iterable[Selection]
     ) -> list[CollectedField]:
         fields: dict[str, list[tuple[FieldNode, frozenset[str]]]] = {}

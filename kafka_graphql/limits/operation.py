@@ -20,7 +20,7 @@ from kafka_graphql.limits.cost import CostModel
 from kafka_graphql.limits.fields import CostingError
 from kafka_graphql.limits.registry import LimitsRegistry
 from kafka_graphql.limits.settings import LimitsSettings
-from kafka_graphql.limits.walk import OperationCost
+from kafka_graphql.limits.walk import CostMemo, OperationCost
 
 
 @runtime_checkable
@@ -40,14 +40,16 @@ class OperationLimits:
         # Who was charged and how much, to give back what the operation did not use.
         self._charged: tuple[LimitsRegistry, str, int] | None = None
 
-    def admit(self, execution: ExecutionContext) -> None:
-        """Raises CostLimitExceeded or RateLimited to refuse the operation before it runs."""
+    def admit(self, execution: ExecutionContext, memo: CostMemo | None = None) -> None:
+        """Raises CostLimitExceeded or RateLimited to refuse the operation before it runs.
+
+        `memo`: the costs of this document's operation the gate keeps with the document."""
         document = execution.graphql_document
         assert document is not None  # the gate admits parsed, validated operations
         maximum = self._settings.max_query_cost
         try:
             cost = self._model.operation_cost(
-                document, execution.variables, execution.operation_name
+                document, execution.variables, execution.operation_name, memo
             )
         except CostingError as error:
             raise CostLimitExceeded(

@@ -4,7 +4,7 @@ back."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +59,54 @@ def find_operation(document: DocumentNode, name: str | None) -> OperationDefinit
     raise CostingError(f"the document has no operation {name!r}")
 
 
+def shape(value: Any) -> Hashable:
+    """All the walk can tell of a variable's value: a size (`_clamp`), a list's length, or a
+    condition (`is True`, `is False`). Two values of one shape cost the same."""
+    if value is ABSENT or value is None or isinstance(value, bool | int | float | str):
+        return type(value), value  # the type too: 1 == True, but only True is a condition
+    if isinstance(value, list):
+        return list, len(value)
+    return (object,)
+
+
+class _Reads(dict[str, Any]):
+    """The operation's variables, noting the shape of each one the walk reads (values.py reads
+    a variable with `get` only)."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        super().__init__(values)
+        self.shapes: dict[str, Hashable] = {}
+
+    def get(self, name: str, default: Any = None) -> Any:
+        value = super().get(name, default)
+        self.shapes.setdefault(name, shape(value))
+        return value
+
+
+class CostMemo:
+    """The requested costs of one operation of one cached document (kafka_graphql/documents.py).
+
+    The walk is a function of the document and of what it reads of the variables: a cost is kept
+    with the shapes of the variables it read, and serves any request whose variables have the
+    same shapes there. A few variants are kept (page sizes differ), the oldest dropped first.
+    """
+
+    MAX_VARIANTS = 16
+
+    def __init__(self) -> None:
+        self._variants: list[tuple[tuple[tuple[str, Hashable], ...], OperationCost]] = []
+
+    def find(self, variables: Mapping[str, Any]) -> OperationCost | None:
+        for reads, cost in self._variants:
+            if all(shape(variables.get(name, ABSENT)) == seen for name, seen in reads):
+                return cost
+        return None
+
+    def keep(self, costing: Costing, cost: OperationCost) -> None:
+        self._variants.append((tuple(costing.variables.shapes.items()), cost))
+        del self._variants[: -self.MAX_VARIANTS]
+
+
 class Costing:
     """One operation of one document, with its variables, costed by one model."""
 
@@ -71,11 +119,11 @@ class Costing:
     ) -> None:
         self._model = model
         self._operation = find_operation(document, operation_name)
-        self._variables = operation_variables(self._operation, variables)
+        self.variables = _Reads(operation_variables(self._operation, variables))
         fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
-        self._fields = FieldCollector(model.schema, fragments, self._variables)
+        self._fields = FieldCollector(model.schema, fragments, self.variables)
         root = {
             OperationType.QUERY: model.schema.query_type,
             OperationType.MUTATION: model.schema.mutation_type,
@@ -141,13 +189,13 @@ class Costing:
         arguments = field.definition.args
         for name in SLICING_ARGUMENTS:
             if name in arguments:
-                value = argument_value(field.node.arguments, name, self._variables)
+                value = argument_value(field.node.arguments, name, self.variables)
                 if value is ABSENT or value is None:
                     value = argument_default(arguments[name])  # the resolvers' value for null too
                 return _clamp(value, self._model.max_page_size)
         for name in LENGTH_ARGUMENTS:
             if name in arguments and is_list_type(get_nullable_type(arguments[name].type)):
-                value = argument_value(field.node.arguments, name, self._variables)
+                value = argument_value(field.node.arguments, name, self.variables)
                 if value is ABSENT or value is None:
                     return 0
                 # A single value given for a list is coerced to a list of one.

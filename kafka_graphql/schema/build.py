@@ -7,18 +7,13 @@ from types import MappingProxyType
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
-from strawberry.extensions import (
-    DisableIntrospection,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-    SchemaExtension,
-)
+from graphql import ASTValidationRule, GraphQLError, NoSchemaIntrospectionCustomRule
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
 from kafka_graphql.auth.field_check import field_authorization
 from kafka_graphql.auth.field_rules import FieldKey, FieldRules
+from kafka_graphql.documents import DocumentCache
 from kafka_graphql.gate import OperationGate
 from kafka_graphql.limits import CostModel, OperationLimits, show_weights
 from kafka_graphql.limits.settings import weight_keys
@@ -41,6 +36,8 @@ class GatewaySchema(strawberry.Schema):
     # (type, field) -> scopes of which a caller needs one to select the field: what put @auth on
     # the fields, and what the gate checks (auth/field_check.py).
     field_guards: Mapping[FieldKey, tuple[str, ...]] = MappingProxyType({})
+    # The documents its gate parsed and validated (kafka_graphql/documents.py).
+    documents: DocumentCache
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         # Client mistakes are answered, not logged with a traceback; the operation gate logs the
@@ -100,22 +97,31 @@ def _schema(
     suggestions = server.shows_field_suggestions
     # Field authorization walks each operation's document: only when a field has @auth.
     document_checks = (field_authorization,) if guarded else ()
-    # Factories: each operation gets fresh extension instances.
-    # The gate comes first so that it sees (and formats) what the others report.
+    # The structural limits' validation rules, made once: Strawberry's limiter extensions would
+    # make them (classes) again for every operation, and an extension costs every operation its
+    # hooks. The gate runs them; they are the same for every operation of this schema, which is
+    # what lets it keep their answers (kafka_graphql/documents.py).
+    rules: list[type[ASTValidationRule]] = [
+        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+        *QueryDepthLimiter(max_depth=limits.max_query_depth).validation_rules,
+    ]
+    if not server.allows_introspection:
+        # `__schema` or `__type` anywhere (`__typename` stays) is refused with
+        # GRAPHQL_VALIDATION_FAILED before anything runs, on every transport.
+        rules.append(NoSchemaIntrospectionCustomRule)
+    # One per schema: its entries are this schema's answers (kafka_graphql/documents.py).
+    documents = DocumentCache(server.document_cache_tokens)
+    # A factory: each operation gets a fresh gate.
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: OperationGate(
             document_checks=document_checks,
             field_suggestions=suggestions,
             limits=OperationLimits(schema.costs, limits),
+            validation_rules=rules,
+            max_tokens=limits.max_query_tokens,
+            documents=documents,
         ),
-        lambda: MaxTokensLimiter(max_token_count=limits.max_query_tokens),
-        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
-        lambda: QueryDepthLimiter(max_depth=limits.max_query_depth),
     ]
-    if not server.allows_introspection:
-        # A validation rule: `__schema` or `__type` anywhere (`__typename` stays) is refused
-        # with GRAPHQL_VALIDATION_FAILED before anything runs, on every transport.
-        extensions.append(DisableIntrospection)
     schema = GatewaySchema(
         query=query,
         mutation=mutation,
@@ -129,5 +135,6 @@ def _schema(
         max_page_size=limits.max_page_size,
         max_batch_size=limits.max_batch_size,
     )
+    schema.documents = documents
     show_weights(schema, schema.costs)
     return schema

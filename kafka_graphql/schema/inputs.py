@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import strawberry
+from strawberry.types.arguments import InputContext
 
 from kafka_graphql.schema.scalars import JSON
 
@@ -22,6 +26,29 @@ class MessageInput:
     key: str | None = None
     headers: list[HeaderInput] | None = None
     partition: int | None = None
+
+
+def _headers(values: Sequence[Mapping[str, Any]] | None) -> list[HeaderInput] | None:
+    if values is None:
+        return None
+    return [HeaderInput(key=h["key"], value=h.get("value")) for h in values]
+
+
+def _message_from_input(
+    cls: type[MessageInput], value: Mapping[str, Any], _: InputContext
+) -> MessageInput:
+    # What Strawberry's own conversion builds (tests/unit/test_inputs.py), without resolving
+    # every field's type again for every message of a batch (~30% of a produceBatch's CPU).
+    # graphql-core has coerced the value: required fields are there, the rest may be absent.
+    return cls(
+        value=value["value"],
+        key=value.get("key"),
+        headers=_headers(value.get("headers")),
+        partition=value.get("partition"),
+    )
+
+
+MessageInput.__strawberry_definition__.from_input = _message_from_input  # type: ignore[attr-defined]
 
 
 @strawberry.input(
