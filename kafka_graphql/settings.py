@@ -97,6 +97,9 @@ class ServerSettings:
     # Serve HTTPS and WSS: a PEM certificate chain and its private key (both or neither).
     tls_cert_file: str | None = None
     tls_key_file: str | None = None
+    # Live subscribers of one topic with the same operation and view share one execution and
+    # one encoding per record (docs/performance.md#shared-subscription-execution).
+    shared_subscriptions: bool = True
 
     @property
     def is_production(self) -> bool:

@@ -92,9 +92,7 @@ def typed_message_class(message_type: type[Any]) -> type[Any]:
 
 def _lazy_class(message_type: type[Any]) -> type[Any]:
 
-    def __init__(
-        self: Any, record: Record, positions: Mapping[int, int], **fields: Any
-    ) -> None:
+    def __init__(self: Any, record: Record, positions: Mapping[int, int], **fields: Any) -> None:
         self._set_record(record, positions)
         self.topic = record.topic
         self.partition = record.partition

@@ -23,6 +23,7 @@ from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.schema.inputs import MessageFilter
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
 from kafka_graphql.schema.types import Message
+from kafka_graphql.shared import relay
 
 
 def check_subscription_slot(context: Context) -> None:
@@ -81,34 +82,32 @@ async def resolve_message_stream(
         plan.predicate,
         context.settings.limits.subscriber_buffer_batches,
     )
-    return _messages(context, typed, view, plan.predicate, plan.visible, records)
-
-
-def _messages(
-    context: Context,
-    typed: TypedRecords | None,
-    view: FieldView,
-    predicate: Callable[[Record], bool],
-    visible: Callable[[Record], bool],
-    records: AsyncIterator[tuple[Record, Mapping[int, int]]],
-) -> AsyncGenerator[Any, None]:
-    return delivered(context, _matched(typed, view, predicate, visible, records), records)
+    matched = _matched(typed, view, plan.predicate, plan.visible, records)
+    return delivered(info, plan.topic, view, matched, records)
 
 
 async def delivered(
-    context: Context,
+    info: Info,
+    topic: str,
+    view: FieldView,
     matched: AsyncGenerator[Matched, None],
     records: AsyncIterator[tuple[Record, Mapping[int, int]]],
 ) -> AsyncGenerator[Any, None]:
     """A subscription's messages, as the caller's delivery budget lets them through, holding a
-    subscription slot while it runs; closing it closes `matched` and the Kafka stream."""
+    subscription slot while it runs; closing it closes `matched` and the Kafka stream.
+
+    On a WebSocket, a message is sent from here on the shared path (shared/relay.py) when it
+    can be; the others are yielded to graphql-core, in order."""
+    context = info.context
     try:
         async with (
             subscription_slot(context),
             aclosing(deliver(context.limits, context.principal.id, matched)) as messages,
         ):
-            async for message in messages:
-                yield message
+            with relay(info, topic, view) as shared:
+                async for message in messages:
+                    if shared is None or not await shared.send(message):
+                        yield message
     finally:
         await matched.aclose()
         await records.aclose()  # type: ignore[attr-defined]

@@ -6,7 +6,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from typing import Any, Optional
 
 from kafka_graphql.auth.field_masks import FieldView
-from kafka_graphql.context import Context, Info
+from kafka_graphql.context import Info
 from kafka_graphql.kafka import Record
 from kafka_graphql.limits.delivery import Matched
 from kafka_graphql.resolvers.positions import plan_read
@@ -47,23 +47,13 @@ def stream_resolver(bound: BoundTopic) -> Callable[..., Any]:
             plan.predicate,
             context.settings.limits.subscriber_buffer_batches,
         )
-        return _messages(bound, context, matcher, view, plan.visible, records)
+        matched = _matched(bound, matcher, view, plan.visible, records)
+        return delivered(info, plan.topic, view, matched, records)
 
     where_type = Optional[bound.where_type] if bound.where_type else None  # noqa: UP045
     message: Any = bound.message_type
     with_annotations(resolve, AsyncGenerator[message, None], where=where_type)
     return resolve
-
-
-def _messages(
-    bound: BoundTopic,
-    context: Context,
-    matcher: Matcher | None,
-    view: FieldView,
-    visible: Callable[[Record], bool],
-    records: AsyncIterator[tuple[Record, Mapping[int, int]]],
-) -> AsyncGenerator[Any, None]:
-    return delivered(context, _matched(bound, matcher, view, visible, records), records)
 
 
 async def _matched(
