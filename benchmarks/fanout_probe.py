@@ -48,8 +48,10 @@ def cpu_s(pid: int) -> float:
 
 
 async def client_main(url: str, topic: str, count: int, compress: bool) -> None:
-    """`count` subscribers; prints "ready" once all are acknowledged, then "got N" lines."""
+    """`count` subscribers; prints "ready" once all are acknowledged, then "got <frames>
+    <subscribers that got one>" lines."""
     received = 0
+    live: set[int] = set()
 
     async def one(session: aiohttp.ClientSession, n: int, ready: asyncio.Event) -> None:
         nonlocal received
@@ -69,8 +71,12 @@ async def client_main(url: str, topic: str, count: int, compress: bool) -> None:
         )
         ready.set()
         async for message in ws:
-            if message.type == aiohttp.WSMsgType.TEXT and message.data.startswith('{"id"'):
+            if message.type == aiohttp.WSMsgType.TEXT and '"next"' in message.data[:40]:
                 received += 1
+                live.add(n)
+            else:
+                print(f"subscriber {n}: {message.type} {message.data!r:.300}", file=sys.stderr)
+        print(f"subscriber {n}: closed {ws.close_code}", file=sys.stderr)
 
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
@@ -79,16 +85,13 @@ async def client_main(url: str, topic: str, count: int, compress: bool) -> None:
             ready = asyncio.Event()
             events.append(ready)
             tasks.append(asyncio.create_task(one(session, n, ready)))
-            if n % 50 == 49:
-                await asyncio.sleep(0.05)  # spread the handshakes
+            if n % 25 == 24:
+                await asyncio.sleep(0.1)  # spread the handshakes
         for event in events:
             await event.wait()
         print("ready", flush=True)
-        reported = -1
         while True:  # until the driver ends this process
-            if received != reported:
-                reported = received
-                print(f"got {received}", flush=True)
+            print(f"got {received} {len(live)}", flush=True)
             await asyncio.sleep(0.02)
 
 
@@ -159,6 +162,7 @@ async def measure(
 ) -> float:
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     log = Path(tempfile.mkdtemp()) / "server.log"
+    print(f"  server log: {log}")
     process = await asyncio.create_subprocess_exec(
         *server, stdout=log.open("wb"), stderr=asyncio.subprocess.STDOUT, env=env
     )
@@ -185,35 +189,65 @@ async def measure(
         await producer.start()
         value = json.dumps({"id": "order-1", "amount": 12.5, "items": [1, 2, 3]}).encode()
 
-        async def everyone_got(count: int) -> None:
+        async def counts() -> list[tuple[int, int]]:
+            latest = []
             for client in clients:
                 assert client.stdout is not None
-                while True:
-                    line = (await client.stdout.readline()).decode().split()
-                    if line and int(line[1]) >= count:
-                        break
+                line = (await client.stdout.readline()).split()
+                # Skip what queued up, to the newest line.
+                while len(client.stdout._buffer) > 0:  # type: ignore[attr-defined]
+                    line = (await client.stdout.readline()).split() or line
+                latest.append((int(line[1]), int(line[2])))
+            return latest
 
         try:
-            # Warm-up: until every subscriber got all of them, all are live.
-            warm_up = 0
-            while True:
+            # Warm-up: a record every 0.2 s until every subscriber got one (all are live), then
+            # until nothing more arrives.
+            warm_up_until = time.monotonic() + 60
+            while any(live < per_client for _, live in await counts()):
+                if time.monotonic() > warm_up_until:
+                    raise RuntimeError(f"subscribers not live after 60 s: {await counts()}")
                 await producer.send_and_wait(topic, value)
-                warm_up += 1
-                try:
-                    await asyncio.wait_for(everyone_got(per_client * warm_up), 1)
+                await asyncio.sleep(0.2)
+            settled = await counts()
+            while True:
+                await asyncio.sleep(0.5)
+                now = await counts()
+                if now == settled:
                     break
-                except TimeoutError:
-                    if warm_up > 60:
-                        raise
-            total = per_client * (warm_up + args.messages)
+                settled = now
+            targets = [got + per_client * args.messages for got, _ in settled]
+            spy = None
+            if args.profile and "kafka_graphql" in server:
+                # py-spy (pip install py-spy) samples the gateway while the records go out.
+                spy = await asyncio.create_subprocess_exec(
+                    "py-spy",
+                    "record",
+                    "--nonblocking",
+                    "-r",
+                    "200",
+                    "-f",
+                    "raw",
+                    "-o",
+                    args.profile,
+                    "-p",
+                    str(process.pid),
+                    stdout=asyncio.subprocess.DEVNULL,
+                    stderr=asyncio.subprocess.DEVNULL,
+                )
+                await asyncio.sleep(1)
             before = cpu_s(process.pid)
             started = time.perf_counter()
             for _ in range(args.messages):
                 await producer.send(topic, value)
             await producer.flush()
-            await everyone_got(total)
+            while any(got < t for (got, _), t in zip(await counts(), targets, strict=True)):
+                pass
             after = cpu_s(process.pid)
             wall = time.perf_counter() - started
+            if spy is not None:
+                spy.send_signal(2)
+                await spy.wait()
         finally:
             await producer.stop()
             for client in clients:
@@ -247,10 +281,11 @@ async def main(args: argparse.Namespace) -> None:
         else:
             config = Path(tempfile.mkdtemp()) / "probe.toml"
             big = 10**9
-            shared = str(args.shared == "on").lower()
+            # Written only when off: a gateway older than the setting then runs as "on" does.
+            shared = "" if args.shared == "on" else "shared_subscriptions = false\n"
             config.write_text(
                 f'[kafka]\nbootstrap_servers = "{bootstrap}"\n'
-                f"[server]\nport = {port}\nshared_subscriptions = {shared}\n"
+                f"[server]\nport = {port}\n{shared}"
                 f"[limits]\nmax_subscriptions_per_principal = {big}\n"
                 f"max_connections_per_principal = {big}\ndelivery_messages_per_s = {big}\n"
                 f"delivery_bytes_per_s = {big}\ncost_budget = {big}\ncost_refill_per_s = {big}\n"
@@ -280,4 +315,5 @@ if __name__ == "__main__":
         parser.add_argument("--clients", type=int, default=4)
         parser.add_argument("--shared", choices=["on", "off"], default="on")
         parser.add_argument("--compress", action="store_true")
+        parser.add_argument("--profile", help="write a py-spy profile of the gateway here")
         asyncio.run(main(parser.parse_args()))

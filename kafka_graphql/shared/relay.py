@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import DocumentNode
+from strawberry.http.exceptions import WebSocketDisconnected
 
 from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Context, Info
@@ -84,7 +85,11 @@ class Relay:
         if payload is None:
             return False
         operation = self._operation
-        await operation.send(operation.head + payload + operation.tail)  # type: ignore[operator]
+        try:
+            await operation.send(operation.head + payload + operation.tail)  # type: ignore[operator]
+        except WebSocketDisconnected:
+            # The normal path meets the closed socket too, and ends the operation its way.
+            return False
         return True
 
 
