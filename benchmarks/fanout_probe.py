@@ -164,7 +164,12 @@ async def measure(
     log = Path(tempfile.mkdtemp()) / "server.log"
     print(f"  server log: {log}")
     process = await asyncio.create_subprocess_exec(
-        *server, stdout=log.open("wb"), stderr=asyncio.subprocess.STDOUT, env=env
+        *server,
+        stdout=log.open("wb"),
+        stderr=asyncio.subprocess.STDOUT,
+        env=env,
+        # `python -m` imports the package from its working directory first.
+        cwd=args.gateway_source if "kafka_graphql" in server else None,
     )
     try:
         await wait_ready(url.replace("/graphql", "/healthz"))
@@ -254,7 +259,7 @@ async def measure(
                 client.kill()
                 await client.wait()
         deliveries = per_client * args.clients * args.messages
-        per_delivery_us = (after - before) / deliveries * 1e6
+        per_delivery_us = float((after - before) / deliveries * 1e6)
         print(
             f"  {deliveries} deliveries in {wall:.2f} s; server CPU {after - before:.2f} s "
             f"= {per_delivery_us:.1f} µs per delivery"
@@ -316,4 +321,7 @@ if __name__ == "__main__":
         parser.add_argument("--shared", choices=["on", "off"], default="on")
         parser.add_argument("--compress", action="store_true")
         parser.add_argument("--profile", help="write a py-spy profile of the gateway here")
+        parser.add_argument(
+            "--gateway-source", help="run the gateway from this checkout (e.g. the main branch)"
+        )
         asyncio.run(main(parser.parse_args()))

@@ -80,9 +80,12 @@ SCHEMA = build_schema(
 
 
 class Event:
+    """A message as the group reads it; the root field `messages` resolves to itself."""
+
     def __init__(self, offset: int, positions: dict[int, int]) -> None:
         self.partition, self.offset, self.positions, self.skipped = 0, offset, positions, 0
         self.cursor = f"c{positions}"
+        self.messages = self
 
 
 async def test_a_group_executes_a_record_once_per_positions_and_lives_while_it_has_members() -> (
@@ -92,25 +95,23 @@ async def test_a_group_executes_a_record_once_per_positions_and_lives_while_it_h
     document = parse('subscription { messages(topic: "t") { offset cursor } }')
     with groups.member(key(), SCHEMA, document, None, None) as first:
         with groups.member(key(), SCHEMA, document, None, None) as second:
-            assert first is second and first is not None
-            one = await first.payload(_with_root(Event(1, {0: 2})))
-            assert await second.payload(_with_root(Event(1, {0: 2}))) == one
+            assert first is second
+            assert first is not None and second is not None
+            one = await first.payload(Event(1, {0: 2}))
+            assert await second.payload(Event(1, {0: 2})) == one
             assert first.executions == 1
             # The same record at other positions has another cursor: executed again.
-            assert await second.payload(_with_root(Event(1, {0: 5}))) != one
+            assert await second.payload(Event(1, {0: 5})) != one
             assert first.executions == 2
         assert len(groups) == 1
     assert len(groups) == 0
+    assert one is not None
     assert json.loads(one) == {"data": {"messages": {"offset": 1, "cursor": "c{0: 2}"}}}
-
-
-def _with_root(event: Event) -> Any:
-    event.messages = event  # type: ignore[attr-defined] (the root field reads itself)
-    return event
 
 
 def test_the_frame_around_a_payload_is_what_the_encoder_writes() -> None:
     frame = {"id": "7", "type": "next"}
     head, tail = frame_around(json.dumps, frame)
+    assert isinstance(head, str) and isinstance(tail, str)
     payload = json.dumps({"data": {"a": 1}})
     assert head + payload + tail == json.dumps({**frame, "payload": {"data": {"a": 1}}})
