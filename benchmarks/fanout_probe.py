@@ -55,28 +55,36 @@ async def client_main(url: str, topic: str, count: int, compress: bool) -> None:
 
     async def one(session: aiohttp.ClientSession, n: int, ready: asyncio.Event) -> None:
         nonlocal received
-        ws = await session.ws_connect(
-            url, protocols=["graphql-transport-ws"], compress=15 if compress else 0
+        subscribe = json.dumps(
+            {
+                "id": str(n),
+                "type": "subscribe",
+                "payload": {"query": SUBSCRIBE, "variables": {"t": topic}},
+            }
         )
-        await ws.send_str('{"type":"connection_init","payload":{}}')
-        await ws.receive()  # connection_ack
-        await ws.send_str(
-            json.dumps(
-                {
-                    "id": str(n),
-                    "type": "subscribe",
-                    "payload": {"query": SUBSCRIBE, "variables": {"t": topic}},
-                }
+        # On a loaded machine a handshake can miss the server's connection_init timeout, or
+        # the subscription its Kafka request timeout: try again, as a client would.
+        for attempt in range(10):
+            ws = await session.ws_connect(
+                url, protocols=["graphql-transport-ws"], compress=15 if compress else 0
             )
-        )
-        ready.set()
-        async for message in ws:
-            if message.type == aiohttp.WSMsgType.TEXT and '"next"' in message.data[:40]:
-                received += 1
-                live.add(n)
-            else:
-                print(f"subscriber {n}: {message.type} {message.data!r:.300}", file=sys.stderr)
-        print(f"subscriber {n}: closed {ws.close_code}", file=sys.stderr)
+            await ws.send_str('{"type":"connection_init","payload":{}}')
+            ack = await ws.receive()
+            if ack.type != aiohttp.WSMsgType.TEXT:
+                print(f"subscriber {n}: no ack ({ack.type} {ack.data}), again", file=sys.stderr)
+                await ws.close()
+                continue
+            await ws.send_str(subscribe)
+            ready.set()
+            async for message in ws:
+                if message.type == aiohttp.WSMsgType.TEXT and '"next"' in message.data[:40]:
+                    received += 1
+                    live.add(n)
+                else:
+                    print(f"subscriber {n}: {message.data!r:.300}, again", file=sys.stderr)
+                    break
+            await ws.close()
+            await asyncio.sleep(attempt * 0.5)
 
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
@@ -225,8 +233,9 @@ async def measure(
             spy = None
             if args.profile and "kafka_graphql" in server:
                 # py-spy (pip install py-spy) samples the gateway while the records go out.
+                beside = Path(sys.executable).parent / "py-spy"
                 spy = await asyncio.create_subprocess_exec(
-                    "py-spy",
+                    str(beside) if beside.exists() else "py-spy",
                     "record",
                     "--nonblocking",
                     "-r",
