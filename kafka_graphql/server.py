@@ -57,6 +57,7 @@ from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.schema import build_schema
 from kafka_graphql.schema.typed import NameClash
 from kafka_graphql.settings import Settings
+from kafka_graphql.shared import SharedGroups
 from kafka_graphql.topics import TopicRegistry
 from kafka_graphql.typed.startup import StartupFailed, typed_topics
 from kafka_graphql.ws_protocols import (
@@ -85,6 +86,8 @@ class GatewayView(GraphQLView[Context, None]):
     that needs no CDN."""
 
     local_graphiql_html: str | None = None
+    # Groups of subscribers that share execution (None: `server.shared_subscriptions` is off).
+    shared_groups: SharedGroups | None = None
     websocket_adapter_class = GatewayWebSocketAdapter
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
@@ -262,6 +265,8 @@ def create_app(settings: Settings, *, limits_clock: Clock = time.monotonic) -> w
     )
     if view.local_graphiql_html is not None:
         app.router.add_static(ASSETS_URL, assets)
+    if settings.server.shared_subscriptions:
+        view.shared_groups = SharedGroups(view.encode_json)
     app[VIEW] = view
     app.router.add_route("*", GRAPHQL_PATH, view)
     app.router.add_get("/healthz", _healthz)

@@ -106,6 +106,9 @@ class ServerSettings:
     # "uvloop" (faster, docs/performance.md), "asyncio" (the standard library's), or "auto":
     # uvloop where it is installed (not on Windows).
     event_loop: str = "auto"
+    # Live subscribers of one topic with the same operation and view share one execution and
+    # one encoding per record (docs/performance.md#shared-subscription-execution).
+    shared_subscriptions: bool = True
 
     @property
     def is_production(self) -> bool:

@@ -33,6 +33,7 @@ from contextlib import suppress
 from typing import Any, cast
 
 from graphql import GraphQLFormattedError
+from aiohttp import ClientConnectionResetError
 from strawberry.aiohttp.views import AiohttpWebSocketAdapter
 from strawberry.http.async_base_view import AsyncWebSocketAdapter
 from strawberry.http.exceptions import (
@@ -42,6 +43,7 @@ from strawberry.http.exceptions import (
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ErrorMessage
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
@@ -52,6 +54,7 @@ from kafka_graphql.context import Context
 from kafka_graphql.errors import LimitExceeded, Unauthenticated
 from kafka_graphql.http_requests import REQUEST_ERROR_CODE
 from kafka_graphql.resolvers.slots import release_subscription_slots
+from kafka_graphql.shared import SharedGroups, SharedOperation, frame_around, mark_operation
 
 INVALID_MESSAGE = 4400
 UNAUTHORIZED = 4401
@@ -86,6 +89,17 @@ def release_connection(context: Context) -> None:
 
 
 class GatewayWebSocketAdapter(AiohttpWebSocketAdapter):
+    async def send_encoded(self, data: str | bytes) -> None:
+        """A message already encoded with the view's `encode_json` (`send_json` without the
+        encoding; shared/relay.py)."""
+        try:
+            if isinstance(data, bytes):
+                await self.ws.send_bytes(data)
+            else:
+                await self.ws.send_str(data)
+        except (RuntimeError, ClientConnectionResetError) as exc:
+            raise WebSocketDisconnected from exc
+
     async def close(self, code: int, reason: str) -> None:
         # Strawberry puts messages of any length in close reasons (e.g. a syntax error's);
         # aiohttp sends them as they are, an invalid frame when they are longer than 123 bytes.
@@ -153,6 +167,16 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             return
         await super().handle_subscribe(message)
 
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        _mark_shared(
+            self,
+            operation.query,
+            operation.operation_name,
+            operation.variables,
+            {"id": operation.id, "type": "next"},
+        )
+        await super().run_operation(operation)
+
     async def shutdown(self) -> None:
         if self.expiry is not None:
             await self.expiry.stop()
@@ -218,6 +242,16 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
                 with suppress(BaseException):
                     await self.keep_alive_task
             await self.cleanup()
+
+    async def handle_async_results(
+        self,
+        operation_id: str,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, object] | None,
+    ) -> None:
+        _mark_shared(self, query, operation_name, variables, {"type": "data", "id": operation_id})
+        await super().handle_async_results(operation_id, query, operation_name, variables)
 
     async def _close_unless_initialised(self) -> None:
         await asyncio.sleep(self.view.connection_init_wait_timeout.total_seconds())
@@ -289,6 +323,27 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
 
 def _too_many_subscriptions(limit: int) -> str:
     return f"at most {limit} subscriptions per connection (limits.max_subscriptions_per_connection)"
+
+def _mark_shared(
+    handler: TransportWSHandler | LegacyWSHandler,
+    query: str,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+    frame: dict[str, Any],
+) -> None:
+    """Marks the current task (the one running the operation) for the shared path, when the
+    gateway has it on. `frame` is the subprotocol's result message, in the order Strawberry
+    writes its keys, without the payload."""
+    groups: SharedGroups | None = getattr(handler.view, "shared_groups", None)
+    websocket = handler.websocket
+    if groups is None or not isinstance(websocket, GatewayWebSocketAdapter):
+        return
+    head, tail = frame_around(handler.view.encode_json, frame)
+    mark_operation(
+        SharedOperation(
+            groups, query, operation_name, variables, head, tail, websocket.send_encoded
+        )
+    )
 
 
 def _error(message: str, code: str = REQUEST_ERROR_CODE) -> dict[str, Any]:

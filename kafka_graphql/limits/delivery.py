@@ -81,7 +81,8 @@ async def deliver(
     waiting: OrderedDict[Hashable, _Waiting] = OrderedDict()
     # Where to resume from if a conflating stream must close: before the first waiting message.
     backlog_from: str | None = None
-    last_cursor: str | None = None
+    # The last delivered message, whose cursor a closing stream reports (built only then).
+    last: Any = None
     reading: asyncio.Task[Matched] | None = None
     done = False
     state = registry.state(principal)
@@ -98,7 +99,7 @@ async def deliver(
                 waiting.popitem(last=False)
                 state.held -= 1 + entry.skipped
                 entry.message.skipped = entry.skipped
-                last_cursor = entry.message.cursor
+                last = entry.message
                 yield entry.message
             if not waiting:
                 backlog_from = None
@@ -133,7 +134,7 @@ async def deliver(
                     done = True
                     continue
             if not waiting and registry.try_deliver(principal, value_size(record)):
-                last_cursor = message.cursor
+                last = message
                 yield message
                 continue
             if not conflate:
@@ -141,7 +142,7 @@ async def deliver(
                 raise _limited(
                     registry,
                     "delivery budget exceeded",
-                    last_cursor or _before(record, positions),
+                    last.cursor if last is not None else _before(record, positions),
                     wait,
                 )
             slot = _slot(record)

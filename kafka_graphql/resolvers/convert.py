@@ -7,28 +7,19 @@ from typing import Any
 
 import strawberry
 
-from kafka_graphql.cursor import encode_cursor
 from kafka_graphql.errors import BadRequest, BadUserInput
 from kafka_graphql.filters import ABSENT, FilterSpec, ValueCondition
 from kafka_graphql.kafka import OutgoingRecord, ProduceAck, Record
+from kafka_graphql.resolvers.messages import RecordMessage
 from kafka_graphql.schema.inputs import HeaderInput, MessageFilter, ValuePredicate
-from kafka_graphql.schema.scalars import Cursor, DateTime, Long
-from kafka_graphql.schema.types import Header, Message, ProduceResult, as_datetime
+from kafka_graphql.schema.scalars import DateTime, Long
+from kafka_graphql.schema.types import Message, ProduceResult, as_datetime
 from kafka_graphql.values import encode_value
 
 
 def to_message(record: Record, positions: Mapping[int, int]) -> Message:
-    return Message(
-        topic=record.topic,
-        partition=record.partition,
-        offset=Long(record.offset),
-        timestamp=DateTime(as_datetime(record.timestamp_ms)),
-        key=record.key,
-        value=record.value,
-        headers=[Header(key=h.key, value=h.value) for h in record.headers],
-        cursor=Cursor(encode_cursor(record.topic, positions)),
-        skipped=0,
-    )
+    """`positions`: the stream's positions just after `record` (the message's cursor)."""
+    return RecordMessage(record, positions)
 
 
 def to_produce_result(ack: ProduceAck) -> ProduceResult:

@@ -23,6 +23,7 @@ from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.schema.inputs import MessageFilter
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
 from kafka_graphql.schema.types import Message
+from kafka_graphql.shared import relay
 
 
 async def resolve_message_stream(
@@ -63,21 +64,29 @@ async def resolve_message_stream(
         context.settings.limits.subscriber_buffer_batches,
     )
     matched = _matched(typed, view, plan.predicate, plan.visible, records)
-    return delivered(context, slot, matched, records)
+    return delivered(info, plan.topic, view, slot, matched, records)
 
 
 async def delivered(
-    context: Context,
+    info: Info,
+    topic: str,
+    view: FieldView,
     slot: SubscriptionSlot,
     matched: AsyncGenerator[Matched, None],
     records: AsyncIterator[tuple[Record, Mapping[int, int]]],
 ) -> AsyncGenerator[Any, None]:
     """A subscription's messages, as the caller's delivery budget lets them through; when it
-    ends, however it ends, it gives back its slot and closes `matched` and the Kafka stream."""
+    ends, however it ends, it gives back its slot and closes `matched` and the Kafka stream.
+
+    On a WebSocket, a message is sent from here on the shared path (shared/relay.py) when it
+    can be; the others are yielded to graphql-core, in order."""
+    context = info.context
     try:
         async with aclosing(deliver(context.limits, context.principal.id, matched)) as messages:
-            async for message in messages:
-                yield message
+            with relay(info, topic, view) as shared:
+                async for message in messages:
+                    if shared is None or not await shared.send(message):
+                        yield message
     finally:
         slot.release()
         await matched.aclose()

@@ -11,13 +11,11 @@ from strawberry import UNSET
 
 from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Context
-from kafka_graphql.cursor import encode_cursor
 from kafka_graphql.kafka import Record
+from kafka_graphql.resolvers.messages import typed_message_class
 from kafka_graphql.resolvers.typed.records import Decoded, TypedRecords
 from kafka_graphql.resolvers.typed.values import OutputBuilder, ValueMismatch, input_to_plain
-from kafka_graphql.schema.scalars import Cursor, DateTime, Long
 from kafka_graphql.schema.typed.values import GeneratedTypes
-from kafka_graphql.schema.types import Header, as_datetime
 from kafka_graphql.typed.model import ObjectKind
 
 # (key, decoded plain value or None) -> whether the record is wanted.
@@ -60,19 +58,13 @@ class BoundTopic:
         if errors and not view.full:
             # Validation messages quote the value, hidden fields included.
             errors = (REDACTED_ERRORS,)
-        return self.message_type(
-            topic=record.topic,
-            partition=record.partition,
-            offset=Long(record.offset),
-            timestamp=DateTime(as_datetime(record.timestamp_ms)),
-            key=record.key,
-            headers=[Header(key=h.key, value=h.value) for h in record.headers],
-            cursor=Cursor(encode_cursor(record.topic, positions)),
+        return typed_message_class(self.message_type)(
+            record,
+            positions,
             value=value,
             # The whole value, which no caller sees unless it may see every field.
             raw_value=record.value if view.full else None,
             schema_errors=list(errors),
-            skipped=0,
         )
 
     def matcher(self, where: object) -> Matcher | None:

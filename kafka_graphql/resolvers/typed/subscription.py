@@ -53,7 +53,7 @@ def stream_resolver(bound: BoundTopic) -> Callable[..., Any]:
             context.settings.limits.subscriber_buffer_batches,
         )
         matched = _matched(bound, matcher, view, plan.visible, records)
-        return delivered(context, slot, matched, records)
+        return delivered(info, plan.topic, view, slot, matched, records)
 
     where_type = Optional[bound.where_type] if bound.where_type else None  # noqa: UP045
     message: Any = bound.message_type

@@ -1,0 +1,134 @@
+"""Groups of subscribers that receive the same bytes for the same record.
+
+Two live subscriptions of one topic get the same `next` payload for a record when everything
+that shapes it is equal: the document and operation (selection set, aliases, fragments,
+directives), the variables, and what the caller may see (its scopes, which decide the field
+masks of a typed topic's values, the view itself, and its value of the topic's record-rule
+claim). That tuple is the group key. Which records a subscriber receives stays its own business
+(its filter and record rule run in its own stream, before anything is queued); the key holds
+the filter anyway (it is in the document or the variables), so a group never mixes filters.
+
+The payload of a record also holds the subscriber's cursor, which is its stream's positions
+just after the record: subscribers level with each other have the same, one that joined from a
+cursor of its own may differ for a while. A payload is therefore kept per record *and*
+positions, and a member whose positions differ gets a payload of its own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from inspect import isawaitable
+from typing import Any
+
+from graphql import DocumentNode, ExecutionResult, Executor, execute_subscription_event
+
+from kafka_graphql.auth.field_masks import FieldView
+
+# Payloads a group keeps, newest last: enough for a member a few fetches behind the others.
+# One further behind executes the record again (the same bytes, just not shared).
+MAX_PAYLOADS = 1024
+
+Encode = Callable[[Any], str | bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupKey:
+    topic: str
+    query: str
+    operation_name: str | None
+    # Every variable, as canonical JSON: those that only steer the stream (`after`) split
+    # groups needlessly, but a variable that shapes the result can never be missed.
+    variables: str
+    scopes: frozenset[str]
+    view: FieldView
+    # None when no record rule binds the caller; else (the caller's claim value,).
+    record_claim: tuple[str | None] | None
+
+
+def group_key(
+    *,
+    topic: str,
+    query: str,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+    scopes: frozenset[str],
+    view: FieldView,
+    record_claim: tuple[str | None] | None,
+) -> GroupKey:
+    canonical = json.dumps(variables or {}, sort_keys=True, separators=(",", ":"))
+    return GroupKey(topic, query, operation_name, canonical, scopes, view, record_claim)
+
+
+class SharedGroup:
+    """One group: its operation, executed once per record (and positions) for all members."""
+
+    def __init__(self, executor: Executor[Any], encode: Encode) -> None:
+        self.members = 0
+        self._executor = executor
+        self._encode = encode
+        self._payloads: dict[tuple[int, int], tuple[Mapping[int, int], str | bytes]] = {}
+        self.executions = 0
+
+    async def payload(self, message: Any) -> str | bytes | None:
+        """The encoded `{"data": ...}` of `message` (a RecordFields message), or None when its
+        execution has errors (the normal path then answers, with the errors in their public
+        shape)."""
+        record = (message.partition, message.offset)
+        kept = self._payloads.get(record)
+        if kept is not None and kept[0] == message.positions:
+            return kept[1]
+        result = execute_subscription_event(self._executor.build_per_event_executor(message))
+        if isawaitable(result):
+            result = await result
+        assert isinstance(result, ExecutionResult)
+        self.executions += 1
+        if result.errors:
+            return None
+        payload = self._encode({"data": result.data})
+        if kept is None and len(self._payloads) >= MAX_PAYLOADS:
+            del self._payloads[next(iter(self._payloads))]
+        self._payloads[record] = (message.positions, payload)
+        return payload
+
+
+class SharedGroups:
+    """The groups of this process, each alive while it has members."""
+
+    def __init__(self, encode: Encode) -> None:
+        self._groups: dict[GroupKey, SharedGroup] = {}
+        self._encode = encode
+
+    def __len__(self) -> int:
+        return len(self._groups)
+
+    @property
+    def executions(self) -> int:
+        """Executions of the groups alive now (for tests and operations tooling)."""
+        return sum(group.executions for group in self._groups.values())
+
+    @contextmanager
+    def member(
+        self, key: GroupKey, schema: Any, document: DocumentNode, context: Any, variables: Any
+    ) -> Iterator[SharedGroup | None]:
+        """Membership of the group for `key`, made on first use with an executor for the
+        operation; None when the operation cannot be prepared again (the normal path then
+        serves it)."""
+        group = self._groups.get(key)
+        if group is None:
+            executor = Executor.build(
+                schema, document, context_value=context, raw_variable_values=variables
+            )
+            if not isinstance(executor, Executor):
+                yield None
+                return
+            group = self._groups[key] = SharedGroup(executor, self._encode)
+        group.members += 1
+        try:
+            yield group
+        finally:
+            group.members -= 1
+            if group.members == 0 and self._groups.get(key) is group:
+                del self._groups[key]
