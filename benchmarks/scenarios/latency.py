@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import aiohttp
 from aiokafka import AIOKafkaProducer
 
 from benchmarks import servers
@@ -26,6 +27,7 @@ class Paced:
     server_cpu_us: float  # per delivery
     client_cpu_us: float
     errors: list[str]
+    skipped: int | None = None  # the bare server's frames not sent to a full socket
 
 
 async def paced(
@@ -63,6 +65,10 @@ async def paced(
         b = await burst(pool, server.probe, write, expected, stall_s=5.0, within_s=within)
     finally:
         await pool.close()
+    skipped = None
+    if server.name == "bare-ws":
+        async with aiohttp.ClientSession() as http, http.get(f"{server.url}/skipped") as answer:
+            skipped = int(await answer.text())
     expected = sent[0] * live
     latencies = [x for r in b.reports for x in r.latencies_ms]
     latencies += [float("inf")] * max(0, expected - len(latencies))
@@ -76,6 +82,7 @@ async def paced(
         b.server_cpu_s / max(1, b.frames) * 1e6,
         b.client_cpu_s / max(1, b.frames) * 1e6,
         b.errors[:3],
+        skipped,
     )
 
 
