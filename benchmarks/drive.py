@@ -48,28 +48,36 @@ async def make_live(
     client: AIOKafkaProducer,
     topic: str,
     marker_keys: Sequence[str | None] = (None,),
-    timeout_s: float = 600,
+    timeout_s: float = 300,
     label: str = "",
-) -> None:
+) -> int:
     """Subscribes, then writes markers until every subscription has received one: each is then
     live, with no guess at how long subscribing takes. A new round of markers is written only
-    once the last round stopped making subscriptions ready."""
+    once the last round stopped making subscriptions ready. Returns how many subscriptions
+    ended before going live (an `error` instead of events): they are left out of the counts."""
     await pool.command("subscribe")
     target = pool.subscriptions
     deadline = time.monotonic() + timeout_s
-    while pool.total("ready") < target:
+
+    def settled() -> int:
+        return pool.total("ready") + pool.total("failed")
+
+    while settled() < target:
         if time.monotonic() > deadline or not pool.alive():
             raise TimeoutError(f"{pool.total('ready')} of {target} subscriptions live")
         await produce_many(client, topic, len(marker_keys), marker_keys)
         live = pool.total("ready")
         print(f"    {label} subscriptions live: {live}/{target}", file=sys.stderr, flush=True)
-        last, since = pool.total("ready"), time.monotonic()
-        while pool.total("ready") < target and time.monotonic() - since < 1.0:
+        last, since = settled(), time.monotonic()
+        while settled() < target and time.monotonic() - since < 1.0:
             await asyncio.sleep(0.05)
-            if (now := pool.total("ready")) != last:
+            if (now := settled()) != last:
                 last, since = now, time.monotonic()
+    if failed := pool.total("failed"):
+        print(f"    {label}: {failed} subscriptions ended before going live", file=sys.stderr)
     await quiet(pool)
     await pool.command("reset")
+    return failed
 
 
 @dataclass

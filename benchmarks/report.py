@@ -45,7 +45,7 @@ def markdown(meta: dict[str, Any], rows: list[Row], plotted: bool) -> str:
         row_cells[5] = {True: "pass", False: "**miss**", None: ""}[row.passed]
         lines.append("| " + " | ".join(c.replace("|", "/") for c in row_cells) + " |")
     if plotted:
-        lines += ["", f"![P5 and P6: CPU per delivery and per message]({PLOT.name})"]
+        lines += ["", f"![P5 and P6: server CPU per delivery and per record]({PLOT.name})"]
     return "\n".join(lines)
 
 
@@ -59,17 +59,21 @@ def plot(rows: list[Row], path: Path) -> bool:
         print("matplotlib is not installed (pip install -e .[bench]): no plot", file=sys.stderr)
         return False
     fan = [r for r in rows if r.scenario == "P5"]
-    keyed = [r for r in rows if r.scenario == "P6" and "subscribers" in r.details]
-    if not fan and not keyed:
+    keyed = [r for r in rows if r.scenario == "P6" and r.details.get("family") == "uniform"]
+    alone = [r for r in rows if r.scenario == "P6" and r.details.get("family") == "same deliveries"]
+    panels = [
+        (fan, "P5 fan-out: CPU per delivery", "µs CPU / delivery"),
+        (keyed, "P6 1 key of 1,000 each: CPU per record", "µs CPU / record"),
+        (alone, "P6 same deliveries at every size: CPU per record", "µs CPU / record"),
+    ]
+    panels = [panel for panel in panels if panel[0]]
+    if not panels:
         return False
-    figure, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for ax, series, title, unit in (
-        (axes[0], fan, "P5 fan-out: server CPU per delivery", "µs CPU / delivery"),
-        (axes[1], keyed, "P6 key filters: server CPU per ingested message", "µs CPU / message"),
-    ):
+    figure, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
+    for ax, (series, title, unit) in zip(axes[0], panels, strict=True):
         xs = [r.details["subscribers"] for r in series]
-        ax.plot(xs, [r.gateway_cpu_us for r in series], "o-", label="gateway")
-        ax.plot(xs, [r.baseline_cpu_us for r in series], "s--", label="bare stack")
+        ax.plot(xs, [r.gateway_cpu_us or None for r in series], "o-", label="gateway")
+        ax.plot(xs, [r.baseline_cpu_us or None for r in series], "s--", label="bare stack")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("subscribers")

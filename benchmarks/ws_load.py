@@ -78,6 +78,7 @@ class _Worker:
         self.frames = shared["frames"]
         self.ready = shared["ready"]
         self.opened = shared["opened"]
+        self.failed = shared["failed"]
         self.counts = [0] * len(spec.sockets)
         self.latencies: list[float] = []
         self.errors: list[str] = []
@@ -128,6 +129,9 @@ class _Worker:
             if '"next"' not in data[:48]:
                 if len(self.errors) < 5:
                     self.errors.append(data[:500])
+                if pending and '"id"' in data and (sub_id := _frame_id(data)) in pending:
+                    pending.discard(sub_id)  # ended (`error`, `complete`) before going live
+                    self.failed[me] += 1
                 continue
             self.counts[i] += 1
             frames[me] += 1
@@ -238,7 +242,7 @@ class SubscriberPool:
         n = len(self.specs)
         # Each worker writes only its own slot: no lock.
         self._shared = {
-            name: _CTX.Array("q", n, lock=False) for name in ("frames", "ready", "opened")
+            name: _CTX.Array("q", n, lock=False) for name in ("frames", "ready", "opened", "failed")
         }
         for index, spec in enumerate(self.specs):
             mine, theirs = _CTX.Pipe()

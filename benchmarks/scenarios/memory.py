@@ -32,7 +32,7 @@ async def _idle(
     try:
         await asyncio.sleep(SETTLE_S)
         before = server.probe.rss_kb()
-        await make_live(pool, client, topic, label=server.name)
+        failed = await make_live(pool, client, topic, label=server.name)
         await asyncio.sleep(SETTLE_S)
         start = server.probe.rss_kb()
         cycles = sum(await churners.command(f"churn:{o.churn_s}"))
@@ -41,12 +41,14 @@ async def _idle(
     finally:
         await churners.close()
         await pool.close()
+    live = pool.subscriptions - failed
     return {
-        "subscriptions": pool.subscriptions,
+        "subscriptions": live,
+        "failed_to_start": failed,
         "rss_sockets_only_kb": before,
         "rss_start_kb": start,
         "rss_after_churn_kb": end,
-        "kb_per_subscription": (start - before) / pool.subscriptions,
+        "kb_per_subscription": (start - before) / live,
         "churn_growth_pct": (end - start) / start * 100,
         "churn_s": o.churn_s,
         "churn_cycles": cycles,
