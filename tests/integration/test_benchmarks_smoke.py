@@ -16,7 +16,7 @@ async def test_p1_quick_measures_the_gateway_and_the_bare_handler(
     out = tmp_path / "p1.json"
     process = await asyncio.create_subprocess_exec(
         sys.executable,
-        *("-m", "benchmarks", "P1", "--quick", "--duration", "1", "--http-workers", "1"),
+        *("-m", "benchmarks", "P1", "--quick", "--duration", "0.5", "--http-workers", "1"),
         *("--out", str(out)),
         env={**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap},
         stdout=asyncio.subprocess.PIPE,
