@@ -25,7 +25,7 @@ class Options:
     latency_rate: float = 1000.0  # P7 messages/s
     latency_subscribers: int = 100  # P7, P8
     stall_rate: float = 100.0  # P8 messages/s
-    stall_value_bytes: int = 1000  # P8: padding, so that the stalled socket's buffers fill
+    stall_value_bytes: int = 8000  # P8: padding, so that the stalled socket's buffers fill
     latency_duration_s: float = 10.0  # P7, P8 measuring time per run
     idle_subscriptions: int = 10_000  # P9
     churn_s: float = 60.0  # P9

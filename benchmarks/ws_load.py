@@ -65,6 +65,13 @@ def _sent_at(frame: str) -> float | None:
     return float(frame[at + 4 : end])
 
 
+def _small_buffer(addr_info: Any) -> socket.socket:
+    family, kind, proto, _, _ = addr_info
+    sock = socket.socket(family=family, type=kind, proto=proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    return sock
+
+
 def _frame_id(frame: str) -> str:
     at = frame.index('"id"') + 4
     start = frame.index('"', at) + 1
@@ -91,10 +98,6 @@ class _Worker:
         ws = await session.ws_connect(
             self.spec.url, protocols=["graphql-transport-ws"], compress=self.spec.compress
         )
-        if self.spec.sockets[i].stalled:
-            raw = ws.get_extra_info("socket")
-            if isinstance(raw, socket.socket):
-                raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         await ws.send_str('{"type":"connection_init"}')
         ack = await ws.receive(timeout=60)
         if '"connection_ack"' not in str(ack.data):
@@ -115,7 +118,13 @@ class _Worker:
                 payload = {"query": SUBSCRIBE, "variables": variables}
                 message = {"id": sub_id, "type": "subscribe", "payload": payload}
                 await ws.send_str(json.dumps(message))
-            if not sock.stalled:
+            if sock.stalled:
+                # aiohttp would go on reading into memory: stop reading the socket itself.
+                transport = ws._conn.transport if ws._conn else None
+                if transport is None:
+                    raise RuntimeError("the stalled socket has no transport")
+                transport.pause_reading()
+            else:
                 self.readers.append(asyncio.create_task(self.read(i, ws)))
 
     async def read(self, i: int, ws: aiohttp.ClientWebSocketResponse) -> None:
@@ -194,7 +203,10 @@ async def _run(spec: WorkerSpec, index: int, shared: dict[str, Any], conn: Conne
     loop = asyncio.get_running_loop()
     commands: asyncio.Queue[str] = asyncio.Queue()
     loop.add_reader(conn.fileno(), lambda: commands.put_nowait(conn.recv()))
-    connector = aiohttp.TCPConnector(limit=0)
+    # A stalled socket's tiny receive buffer, set before it connects, keeps the window small: the
+    # server's own buffers then fill within seconds instead of after megabytes.
+    stalled = any(s.stalled for s in spec.sockets)
+    connector = aiohttp.TCPConnector(limit=0, socket_factory=_small_buffer if stalled else None)
     async with aiohttp.ClientSession(connector=connector) as session:
         opening = asyncio.Semaphore(20)
 
