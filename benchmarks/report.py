@@ -33,9 +33,11 @@ HEADER = (
 
 def markdown(meta: dict[str, Any], rows: list[Row], plotted: bool) -> str:
     m = meta["machine"]
-    lines = [
-        f"Run {meta['date']} on {m['cores']} cores ({m['cpu']}), Python {m['python']}, "
-        f"Linux {m['kernel']}: `{meta['command']}`.",
+    lines = [f"{m['cores']} cores ({m['cpu']}), Python {m['python']}, Linux {m['kernel']}.", ""]
+    for run in meta.get("runs", [{"date": meta["date"], "command": meta["command"]}]):
+        scenarios = ", ".join(run.get("scenarios", []))
+        lines.append(f"- {run['date']}: `{run['command']}` ({scenarios})")
+    lines += [
         "",
         "| " + " | ".join(HEADER) + " |",
         "|" + "---|" * len(HEADER),

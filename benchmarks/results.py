@@ -50,7 +50,9 @@ def _num(value: float | None, digits: int = 0) -> str:
 
 
 def _digits(value: float | None) -> int:
-    if value is None or value == float("inf") or float(value).is_integer():
+    if value is None or value in (float("inf"), float("-inf")) or value != value:
+        return 0
+    if abs(value - round(value)) < 1e-6:
         return 0
     return 2 if abs(value) < 10 else 0
 
@@ -102,11 +104,19 @@ def save(path: Path, rows: list[Row], meta: dict[str, Any]) -> None:
     """Writes `rows` into `path`, keeping the rows of scenarios that did not run this time."""
     ran = {row.scenario for row in rows}
     kept: list[dict[str, Any]] = []
+    runs: list[dict[str, Any]] = []
     if path.exists():
-        kept = [r for r in json.loads(path.read_text())["rows"] if r["scenario"] not in ran]
+        before = json.loads(path.read_text())
+        kept = [r for r in before["rows"] if r["scenario"] not in ran]
+        # The earlier runs whose rows are still here, each with the scenarios it still holds.
+        for run in before.get("runs", []):
+            if still := [s for s in run["scenarios"] if s not in ran]:
+                runs.append({**run, "scenarios": still})
+    runs.append({"date": meta["date"], "command": meta["command"], "scenarios": sorted(ran)})
     merged = sorted([*kept, *(asdict(row) for row in rows)], key=lambda r: int(r["scenario"][1:]))
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({**meta, "machine": machine(), "rows": merged}, indent=1) + "\n")
+    data = {**meta, "machine": machine(), "runs": runs, "rows": merged}
+    path.write_text(json.dumps(data, indent=1) + "\n")
 
 
 def load(path: Path) -> tuple[dict[str, Any], list[Row]]:
