@@ -1,0 +1,124 @@
+"""`python -m benchmarks [P1 P5 ...] [--quick | --soak]`: runs the scenarios against the broker
+named by $KAFKA_BOOTSTRAP_SERVERS (`make bench` starts a throw-away one), prints the table and
+writes the results as JSON (then `python -m benchmarks.report` rewrites docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import os
+import shlex
+import sys
+import time
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchmarks.options import Options
+from benchmarks.results import RESULTS, Row, cells, save, table
+from benchmarks.scenarios.base import Run, Scenario
+from benchmarks.scenarios.consume import p4
+from benchmarks.scenarios.fanout import p5, p6
+from benchmarks.scenarios.latency import p7, p8
+from benchmarks.scenarios.memory import p9
+from benchmarks.scenarios.produce import p1, p2, p3
+
+# P10 is measured during P5 (the gateway's connections at each size): asking for it runs P5.
+SCENARIOS: dict[str, Scenario] = {
+    "P1": p1, "P2": p2, "P3": p3, "P4": p4, "P5": p5, "P6": p6, "P7": p7, "P8": p8, "P9": p9,
+}  # fmt: skip
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in text.split(","))
+
+
+def parse(argv: list[str]) -> tuple[list[str], Options, Path]:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("scenarios", nargs="*", help="P1 .. P10 (default: all)")
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
+    parser.add_argument("--soak", action="store_true", help="P9's churn for 300 s")
+    parser.add_argument("--out", type=Path, help="JSON file (default results/latest.json)")
+    parser.add_argument("--duration", type=float, help="P1-P3 seconds per side")
+    parser.add_argument("--fanout", type=_sizes, help="P5 subscriber counts, e.g. 10,100,1000")
+    parser.add_argument("--fanout-messages", type=int)
+    parser.add_argument("--filter-subscribers", type=_sizes, help="P6 subscriber counts")
+    parser.add_argument("--idle", type=int, help="P9 idle subscriptions")
+    parser.add_argument("--churn-s", type=float, help="P9 churn seconds")
+    parser.add_argument("--sub-workers", type=int, help="subscriber client processes")
+    parser.add_argument("--http-workers", type=int, help="P1/P3 client processes")
+    parser.add_argument(
+        "--compress", action="store_true", help="subscribers offer permessage-deflate"
+    )
+    parser.add_argument(
+        "--profile", type=Path, help="py-spy the gateway into this folder (pip install py-spy)"
+    )
+    args = parser.parse_args(argv)
+    wanted = [s.upper() for s in args.scenarios] or [*SCENARIOS]
+    if "P10" in wanted:
+        wanted = [s for s in wanted if s != "P10"] + ([] if "P5" in wanted else ["P5"])
+    unknown = [s for s in wanted if s not in SCENARIOS]
+    if unknown:
+        parser.error(f"unknown scenario {', '.join(unknown)}: P1 .. P10")
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if not bootstrap:
+        parser.error("set KAFKA_BOOTSTRAP_SERVERS (make bench starts a broker)")
+    options = Options(bootstrap)
+    if args.quick:
+        options = options.quick()
+    overrides = {
+        "duration_s": args.duration,
+        "fanout": args.fanout,
+        "fanout_messages": args.fanout_messages,
+        "filter_subscribers": args.filter_subscribers,
+        "idle_subscriptions": args.idle,
+        "churn_s": 300.0 if args.soak else args.churn_s,
+        "sub_workers": args.sub_workers,
+        "http_workers": args.http_workers,
+        "compress": 15 if args.compress else None,
+    }
+    options = dataclasses.replace(options, **{k: v for k, v in overrides.items() if v})
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+        os.environ["BENCH_PROFILE"] = str(args.profile.resolve())
+    out = args.out or RESULTS / ("quick.json" if args.quick else "latest.json")
+    return sorted(wanted, key=lambda s: int(s[1:])), options, out
+
+
+async def main(argv: list[str]) -> int:
+    wanted, options, out = parse(argv)
+    run = Run(options)
+    rows: list[Row] = []
+    for name in wanted:
+        started = time.monotonic()
+        print(f"{name} ...", file=sys.stderr, flush=True)
+        os.environ["BENCH_SCENARIO"] = name
+        # One scenario failing must not lose the others' figures.
+        try:
+            new = await SCENARIOS[name](run)
+        except Exception:  # noqa: BLE001
+            traceback.print_exc()
+            print(f"{name} FAILED", file=sys.stderr, flush=True)
+            continue
+        for row in new:
+            print("  " + " | ".join(cells(row)), file=sys.stderr, flush=True)
+        print(f"{name} took {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+        rows.extend(new)
+        save(out, new, _meta(argv, options))
+    print()
+    print(table(rows))
+    print(f"\nwritten to {out}")
+    return 0
+
+
+def _meta(argv: list[str], options: Options) -> dict[str, object]:
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": shlex.join(["python", "-m", "benchmarks", *argv]),
+        "options": {k: v for k, v in dataclasses.asdict(options).items() if k != "bootstrap"},
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(sys.argv[1:])))

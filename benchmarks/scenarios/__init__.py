@@ -1,0 +1,1 @@
+"""One module per family of scenarios; `SCENARIOS` names each scenario's function."""

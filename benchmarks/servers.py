@@ -1,0 +1,157 @@
+"""The servers under test, each its own process: the gateway (`python -m kafka_graphql`, as in
+production) and the bare-stack baselines (`python -m benchmarks.bare_http`, `bare_ws`)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+
+from benchmarks.proc import Probe
+
+# Large enough that no limit throttles a benchmark (docs/limits.md): every bench client is the
+# same anonymous caller (ip:127.0.0.1), so the per-caller budgets and caps are shared by all of
+# its sockets. Limits must stay positive and consistent (max_query_cost <= cost_budget, ...).
+GATEWAY_LIMITS = {
+    "max_subscriptions_per_connection": 100_000,
+    "max_subscriptions_per_principal": 10_000_000,
+    "max_connections_per_principal": 10_000_000,
+    "connection_init_timeout_s": 120.0,
+    "max_query_cost": 1_000_000,
+    "cost_budget": 1_000_000_000_000,
+    "cost_refill_per_s": 1_000_000_000_000.0,
+    "produce_messages_per_s": 1_000_000_000,
+    "produce_bytes_per_s": 1_000_000_000_000,
+    "delivery_messages_per_s": 1_000_000_000,
+    "delivery_bytes_per_s": 1_000_000_000_000,
+    "max_pending_keys": 1_000_000,
+}
+
+
+@dataclass(frozen=True)
+class Server:
+    name: str
+    url: str  # http://127.0.0.1:port
+    probe: Probe
+
+    @property
+    def graphql(self) -> str:
+        return f"{self.url}/graphql"
+
+    @property
+    def ws(self) -> str:
+        return f"ws{self.url[4:]}/graphql"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def gateway_config(bootstrap: str, port: int) -> str:
+    limits = "\n".join(f"{key} = {value}" for key, value in GATEWAY_LIMITS.items())
+    return (
+        f'[kafka]\nbootstrap_servers = "{bootstrap}"\n'
+        f"[server]\nport = {port}\n"
+        f"[limits]\n{limits}\n"
+        '[[topics]]\nname = "bench-*"\n'
+    )
+
+
+@asynccontextmanager
+async def _process(name: str, argv: list[str], port: int) -> AsyncIterator[Server]:
+    log_path = Path(tempfile.mkdtemp(prefix=f"bench-{name}-")) / "server.log"
+    with log_path.open("wb") as log:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            *argv,
+            stdout=log,
+            stderr=asyncio.subprocess.STDOUT,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as session:
+            for _ in range(600):
+                if process.returncode is not None:
+                    break
+                try:
+                    async with session.get(f"{url}/readyz") as response:
+                        if response.status == 200:
+                            break
+                except aiohttp.ClientConnectionError:
+                    pass
+                await asyncio.sleep(0.1)  # polling a starting process: nothing to wait on
+            else:
+                raise RuntimeError(f"{name} did not become ready; see {log_path}")
+        if process.returncode is not None:
+            raise RuntimeError(f"{name} exited: {log_path.read_text()[-2000:]}")
+        yield Server(name, url, Probe(process.pid))
+    finally:
+        if process.returncode is None:
+            process.terminate()
+            try:
+                await asyncio.wait_for(process.wait(), 15)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+@asynccontextmanager
+async def gateway(bootstrap: str) -> AsyncIterator[Server]:
+    port = free_port()
+    config = Path(tempfile.mkdtemp(prefix="bench-config-")) / "bench.toml"
+    config.write_text(gateway_config(bootstrap, port))
+    async with _process("gateway", ["-m", "kafka_graphql", "--config", str(config)], port) as s:
+        profile = os.environ.get("BENCH_PROFILE")
+        if not profile:
+            yield s
+            return
+        async with _profiled(s, Path(profile)):
+            yield s
+
+
+@asynccontextmanager
+async def _profiled(server: Server, directory: Path) -> AsyncIterator[None]:
+    """py-spy samples the gateway while it serves (`--profile DIR`): collapsed stacks, which
+    `python -m benchmarks.profile` sums up by function."""
+    out = directory / f"{os.environ.get('BENCH_SCENARIO', 'gateway')}-{server.probe.pid}.txt"
+    spy = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "py-spy"),
+        *("record", "--pid", str(server.probe.pid), "--format", "raw", "--rate", "200"),
+        *("--output", str(out), "--nonblocking"),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)
+        await spy.wait()
+        print(f"    gateway profile: {out}", file=sys.stderr, flush=True)
+
+
+@asynccontextmanager
+async def bare_http(bootstrap: str) -> AsyncIterator[Server]:
+    port = free_port()
+    argv = ["-m", "benchmarks.bare_http", "--bootstrap", bootstrap, "--port", str(port)]
+    async with _process("bare-http", argv, port) as server:
+        yield server
+
+
+@asynccontextmanager
+async def bare_ws(bootstrap: str, topic: str) -> AsyncIterator[Server]:
+    port = free_port()
+    argv = ["-m", "benchmarks.bare_ws", "--bootstrap", bootstrap, "--port", str(port)]
+    async with _process("bare-ws", [*argv, "--topic", topic], port) as server:
+        yield server
