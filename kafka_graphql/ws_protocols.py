@@ -32,8 +32,8 @@ from collections.abc import Mapping
 from contextlib import suppress
 from typing import Any, cast
 
-from graphql import GraphQLFormattedError
 from aiohttp import ClientConnectionResetError
+from graphql import GraphQLFormattedError
 from strawberry.aiohttp.views import AiohttpWebSocketAdapter
 from strawberry.http.async_base_view import AsyncWebSocketAdapter
 from strawberry.http.exceptions import (
@@ -323,6 +323,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
 
 def _too_many_subscriptions(limit: int) -> str:
     return f"at most {limit} subscriptions per connection (limits.max_subscriptions_per_connection)"
+
 
 def _mark_shared(
     handler: TransportWSHandler | LegacyWSHandler,

@@ -7,7 +7,7 @@ from contextlib import aclosing
 from typing import Any
 
 from kafka_graphql.auth.field_masks import FieldView
-from kafka_graphql.context import Context, Info
+from kafka_graphql.context import Info
 from kafka_graphql.filters import compile_filter
 from kafka_graphql.kafka import Record
 from kafka_graphql.limits.delivery import Matched, deliver
