@@ -75,6 +75,8 @@ class KafkaSettings:
     ssl_certfile: str | None = None
     ssl_keyfile: str | None = None
     ssl_check_hostname: bool = True
+    # Started readers kept between history pages (docs/operations.md); 0: a new one per page.
+    reader_pool_size: int = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +299,8 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("kafka.request_timeout_s must be in (0, 300]")
     if settings.kafka.metadata_max_age_s < 0:
         raise SettingsError("kafka.metadata_max_age_s must not be negative")
+    if not 0 <= settings.kafka.reader_pool_size <= 64:
+        raise SettingsError("kafka.reader_pool_size must be in 0..64")
     if not 0 <= settings.server.port <= 65535:
         raise SettingsError(f"server.port must be in 0..65535, got {settings.server.port}")
     if settings.server.document_cache_tokens < 0:
