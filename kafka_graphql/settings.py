@@ -111,6 +111,10 @@ class ServerSettings:
     # Live subscribers of one topic with the same operation and view share one execution and
     # one encoding per record (docs/performance.md#shared-subscription-execution).
     shared_subscriptions: bool = True
+    # permessage-deflate: "on" (negotiated with clients that offer it) or "off". When on, frames
+    # under websocket_compression_min_bytes are sent uncompressed (deflate costs CPU per frame).
+    websocket_compression: str = "on"
+    websocket_compression_min_bytes: int = 1024
 
     @property
     def is_production(self) -> bool:
