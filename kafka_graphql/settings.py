@@ -115,6 +115,9 @@ class ServerSettings:
     # under websocket_compression_min_bytes are sent uncompressed (deflate costs CPU per frame).
     websocket_compression: str = "on"
     websocket_compression_min_bytes: int = 1024
+    # Processes serving the port (SO_REUSEPORT), each a whole gateway with its own budgets
+    # (docs/operations.md); more than 1 adds a supervisor process.
+    workers: int = 1
 
     @property
     def is_production(self) -> bool:
@@ -159,6 +162,7 @@ ENVIRONMENT_OVERRIDES: Mapping[str, str] = {
     "KAFKA_GRAPHQL_KAFKA_CLIENT_ID": "kafka.client_id",
     "KAFKA_GRAPHQL_HOST": "server.host",
     "KAFKA_GRAPHQL_PORT": "server.port",
+    "KAFKA_GRAPHQL_WORKERS": "server.workers",
     "KAFKA_GRAPHQL_GRAPHIQL": "server.graphiql",
     "KAFKA_GRAPHQL_SCHEMA_REGISTRY_URL": "schema_registry.url",
     "KAFKA_GRAPHQL_REGISTRY_USER": "schema_registry.username",
@@ -309,6 +313,10 @@ def _validate(settings: Settings) -> None:
         raise SettingsError(f"server.port must be in 0..65535, got {settings.server.port}")
     if settings.server.document_cache_tokens < 0:
         raise SettingsError("server.document_cache_tokens must not be negative")
+    if not 1 <= settings.server.workers <= 256:
+        raise SettingsError(f"server.workers must be in 1..256, got {settings.server.workers}")
+    if settings.server.workers > 1 and settings.server.port == 0:
+        raise SettingsError("server.workers > 1 needs a fixed server.port (not 0)")
     try:
         validate_server(settings.server)
         validate_kafka_security(settings.kafka)
