@@ -61,6 +61,15 @@ def server_side_inode(server_port: int, client_port: int) -> int:
     raise LookupError(f"no connection from port {client_port}")
 
 
+def listening(port: int) -> int:
+    """Sockets listening on `port` (one per worker, with SO_REUSEPORT)."""
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        count += int(fields[1].split(":")[1], 16) == port and fields[3] == "0A"
+    return count
+
+
 def owner(inode: int, pids: set[int]) -> int:
     target = f"socket:[{inode}]"
     for pid in pids:
@@ -71,6 +80,20 @@ def owner(inode: int, pids: set[int]) -> int:
             except FileNotFoundError:
                 continue
     raise LookupError(f"no worker holds socket {inode}")
+
+
+async def workers_ready(http: aiohttp.ClientSession, port: int, supervisor: int) -> None:
+    """Until every worker listens and one answers /readyz (another process: polled)."""
+
+    async def ready() -> bool:
+        try:
+            async with http.get(f"http://127.0.0.1:{port}/readyz") as response:
+                answered = response.status == 200
+        except aiohttp.ClientError:
+            return False
+        return answered and listening(port) == WORKERS
+
+    await poll_until(ready, timeout_s=90, interval_s=0.2)
 
 
 @asynccontextmanager
@@ -103,15 +126,7 @@ async def test_two_workers_share_the_port_and_stop_together(
     url = f"http://127.0.0.1:{port}/graphql"
     client = GraphQLClient(http, url)
     async with kafka_graphql(config) as process:
-
-        async def ready() -> bool:
-            try:
-                async with http.get(f"http://127.0.0.1:{port}/readyz") as response:
-                    return response.status == 200 and len(children(process.pid)) == WORKERS
-            except aiohttp.ClientError:
-                return False
-
-        await poll_until(ready, timeout_s=90, interval_s=0.2)
+        await workers_ready(http, port, process.pid)
         workers = children(process.pid)
         subscriptions = [client.subscribe(SUBSCRIBE, {"t": topic}) for _ in range(SOCKETS)]
         held: dict[int, list[Subscription]] = {pid: [] for pid in workers}
@@ -161,3 +176,22 @@ async def test_a_worker_that_cannot_start_stops_the_gateway(tmp_path: Path) -> N
     )
     async with kafka_graphql(config) as process:
         assert await asyncio.wait_for(process.wait(), 60) == 1
+
+
+@pytest.mark.timeout(180)
+async def test_a_worker_that_dies_stops_the_gateway(
+    bootstrap: str, tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    port = free_port()
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        f'[kafka]\nbootstrap_servers = "{bootstrap}"\n'
+        f"[server]\nport = {port}\nworkers = {WORKERS}\nshutdown_grace_s = 2\n"
+    )
+    async with kafka_graphql(config) as process:
+        await workers_ready(http, port, process.pid)
+        crashed, *others = children(process.pid)
+        os.kill(crashed, signal.SIGKILL)
+        # The supervisor stops the others and says so with its status (for a restart).
+        assert await asyncio.wait_for(process.wait(), 60) == 1
+        assert not any(alive(pid) for pid in others)
