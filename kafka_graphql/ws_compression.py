@@ -33,8 +33,11 @@ class _SmallFramesPlain(WebSocketWriter):
         if len(message) >= self.min_bytes or opcode >= WS_CONTROL_FRAME_OPCODE or self._closing:
             await super().send_frame(message, opcode, compress)
             return
-        # Behind any larger frame still being compressed (in an executor), so order is kept.
-        async with self._send_lock:
+        if self._send_lock.locked():
+            # Behind a larger frame still being compressed (in an executor): order is kept.
+            async with self._send_lock:
+                self._write_websocket_frame(message, opcode, 0)
+        else:
             self._write_websocket_frame(message, opcode, 0)
         if self._output_size > self._limit:
             self._output_size = 0
