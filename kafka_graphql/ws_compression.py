@@ -23,9 +23,9 @@ if TYPE_CHECKING:
 class _SmallFramesPlain(WebSocketWriter):
     """aiohttp's writer, except that data frames under `min_bytes` go out uncompressed.
 
-    Uses the writer's internals (its send lock, frame writer and flow control), which aiohttp
-    keeps stable within 3.x; tests/integration/test_ws_compression.py reads the frames' RSV1 bit
-    to catch a change."""
+    Uses the writer's private parts (its send lock, frame writer and flow control), as aiohttp
+    3.14 has them; tests/integration/test_ws_compression.py reads each frame's RSV1 bit on the
+    wire, so an upgrade that changes them fails there."""
 
     min_bytes = 0
 
