@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
+import ssl
 import sys
 from collections.abc import Sequence
 
@@ -22,6 +24,7 @@ from kafka_graphql.server import check_cost_weights, create_app
 from kafka_graphql.settings import Settings, SettingsError, load_settings
 from kafka_graphql.tls import TLSFileError, server_ssl_context
 from kafka_graphql.typed.startup import StartupFailed, typed_topics
+from kafka_graphql.workers import supervise
 
 log = logging.getLogger("kafka_graphql")
 
@@ -93,6 +96,27 @@ def main(argv: Sequence[str] | None = None) -> None:
         settings.kafka.bootstrap_servers,
         settings.kafka.security_protocol,
     )
+    workers = settings.server.workers
+    if workers == 1:
+        problem = _serve(settings, tls, reuse_port=False)
+        if problem:
+            sys.exit(problem)
+        return
+    sys.exit(
+        supervise(
+            workers,
+            lambda: sys.exit(_serve(settings, tls, reuse_port=True)),
+            settings.server.shutdown_grace_s,
+        )
+    )
+
+
+def _serve(settings: Settings, tls: ssl.SSLContext | None, *, reuse_port: bool) -> str | None:
+    """Serve until SIGTERM/SIGINT; what to exit with (None: all went well)."""
+    loop = new_event_loop(settings.server.event_loop)
+    if reuse_port:
+        # A worker: stop once, however many stop signals arrive (kafka_graphql/workers.py).
+        _stop_once_on_signals(loop)
     try:
         web.run_app(
             create_app(settings),
@@ -101,10 +125,26 @@ def main(argv: Sequence[str] | None = None) -> None:
             ssl_context=tls,
             print=None,
             shutdown_timeout=settings.server.shutdown_grace_s,
-            loop=new_event_loop(settings.server.event_loop),
+            reuse_port=reuse_port or None,
+            handle_signals=not reuse_port,
+            loop=loop,
         )
     except (GatewayError, StartupFailed) as error:
-        sys.exit(f"kafka-graphql: cannot start: {error}")
+        return f"kafka-graphql: cannot start: {error}"
+    return None
+
+
+def _stop_once_on_signals(loop: asyncio.AbstractEventLoop) -> None:
+    stopping = False
+
+    def stop() -> None:
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            raise web.GracefulExit
+
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(stop_signal, stop)
 
 
 if __name__ == "__main__":

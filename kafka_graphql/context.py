@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
 from kafka_graphql.auth import Principal
-from kafka_graphql.kafka import KafkaGateway
+from kafka_graphql.kafka import KafkaGateway, PartitionOffsets
 from kafka_graphql.limits import LimitsRegistry
 from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.settings import Settings
@@ -46,6 +47,8 @@ class Context:
     connection_params: dict[str, Any] | None = None
     # An HTTP request that carries a batch of operations (answered with 429 only as a whole).
     in_batch: bool = False
+    # Batches `topics { partitions }` into one offsets request (resolvers/topics.py).
+    topic_offsets: DataLoader[str, dict[int, PartitionOffsets]] | None = None
 
 
 Info = StrawberryInfo[Context, None]

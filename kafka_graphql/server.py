@@ -60,6 +60,7 @@ from kafka_graphql.settings import Settings
 from kafka_graphql.shared import SharedGroups
 from kafka_graphql.topics import TopicRegistry
 from kafka_graphql.typed.startup import StartupFailed, typed_topics
+from kafka_graphql.ws_compression import websocket_response
 from kafka_graphql.ws_protocols import (
     GatewayWebSocketAdapter,
     LegacyWSHandler,
@@ -213,9 +214,11 @@ class GatewayView(GraphQLView[Context, None]):
     async def create_websocket_response(
         self, request: web.Request, subprotocol: str | None
     ) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(
+        settings = request.app[SETTINGS]
+        ws = websocket_response(
+            settings.server,
             protocols=[subprotocol] if subprotocol else [],
-            max_msg_size=request.app[SETTINGS].limits.max_request_bytes,
+            max_msg_size=settings.limits.max_request_bytes,
         )
         await ws.prepare(request)
         request.app[WEBSOCKETS].add(ws)

@@ -75,6 +75,8 @@ class KafkaSettings:
     ssl_certfile: str | None = None
     ssl_keyfile: str | None = None
     ssl_check_hostname: bool = True
+    # Started readers kept between history pages (docs/operations.md); 0: a new one per page.
+    reader_pool_size: int = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +111,13 @@ class ServerSettings:
     # Live subscribers of one topic with the same operation and view share one execution and
     # one encoding per record (docs/performance.md#shared-subscription-execution).
     shared_subscriptions: bool = True
+    # permessage-deflate: "on" (negotiated with clients that offer it) or "off". When on, frames
+    # under websocket_compression_min_bytes are sent uncompressed (deflate costs CPU per frame).
+    websocket_compression: str = "on"
+    websocket_compression_min_bytes: int = 1024
+    # Processes serving the port (SO_REUSEPORT), each a whole gateway with its own budgets
+    # (docs/operations.md); more than 1 adds a supervisor process.
+    workers: int = 1
 
     @property
     def is_production(self) -> bool:
@@ -153,6 +162,7 @@ ENVIRONMENT_OVERRIDES: Mapping[str, str] = {
     "KAFKA_GRAPHQL_KAFKA_CLIENT_ID": "kafka.client_id",
     "KAFKA_GRAPHQL_HOST": "server.host",
     "KAFKA_GRAPHQL_PORT": "server.port",
+    "KAFKA_GRAPHQL_WORKERS": "server.workers",
     "KAFKA_GRAPHQL_GRAPHIQL": "server.graphiql",
     "KAFKA_GRAPHQL_SCHEMA_REGISTRY_URL": "schema_registry.url",
     "KAFKA_GRAPHQL_REGISTRY_USER": "schema_registry.username",
@@ -297,10 +307,16 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("kafka.request_timeout_s must be in (0, 300]")
     if settings.kafka.metadata_max_age_s < 0:
         raise SettingsError("kafka.metadata_max_age_s must not be negative")
+    if not 0 <= settings.kafka.reader_pool_size <= 64:
+        raise SettingsError("kafka.reader_pool_size must be in 0..64")
     if not 0 <= settings.server.port <= 65535:
         raise SettingsError(f"server.port must be in 0..65535, got {settings.server.port}")
     if settings.server.document_cache_tokens < 0:
         raise SettingsError("server.document_cache_tokens must not be negative")
+    if not 1 <= settings.server.workers <= 256:
+        raise SettingsError(f"server.workers must be in 1..256, got {settings.server.workers}")
+    if settings.server.workers > 1 and settings.server.port == 0:
+        raise SettingsError("server.workers > 1 needs a fixed server.port (not 0)")
     try:
         validate_server(settings.server)
         validate_kafka_security(settings.kafka)

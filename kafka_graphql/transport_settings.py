@@ -72,6 +72,9 @@ def validate_server(server: ServerSettings) -> None:
                 f"https://app.example.com (scheme, host, port unless the default, no path); "
                 f"got {origin!r}{hint}"
             )
+    _one_of("server.websocket_compression", server.websocket_compression, ("on", "off"))
+    if server.websocket_compression_min_bytes < 0:
+        raise TransportSettingsError("server.websocket_compression_min_bytes must not be negative")
     if server.graphiql and not server.allows_introspection:
         raise TransportSettingsError(
             "server.graphiql needs server.introspection = true (GraphiQL reads the schema by "

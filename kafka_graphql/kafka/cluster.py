@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -81,6 +81,26 @@ class Cluster:
         return {
             tp.partition: PartitionOffsets(tp.partition, earliest[tp], latest[tp]) for tp in tps
         }
+
+    async def topic_offsets(
+        self, topics: Collection[str]
+    ) -> dict[str, dict[int, PartitionOffsets]]:
+        """Offsets of every partition of each of `topics` in one earliest and one latest request
+        (not two per topic); topics that do not exist are left out."""
+        known = await self.topics()
+        if any(t not in known for t in topics):
+            known = await self.topics(fresh=True)
+        tps = [TopicPartition(t, p) for t in dict.fromkeys(topics) if t in known for p in known[t]]
+        found: dict[str, dict[int, PartitionOffsets]] = {t: {} for t in topics if t in known}
+        if tps:
+            async with kafka_call("reading offsets", self._settings.request_timeout_s):
+                earliest = await self._offsets.beginning_offsets(tps)
+                latest = await self._offsets.end_offsets(tps)
+            for tp in tps:
+                found[tp.topic][tp.partition] = PartitionOffsets(
+                    tp.partition, earliest[tp], latest[tp]
+                )
+        return found
 
     async def offsets_for_time(
         self, topic: str, partitions: Iterable[int], timestamp_ms: int

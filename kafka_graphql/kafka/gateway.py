@@ -6,13 +6,14 @@ It owns every aiokafka object (admin client, offsets consumer, producer, live fe
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence
 
 from kafka_graphql.errors import GatewayError
 from kafka_graphql.kafka.cluster import Cluster
 from kafka_graphql.kafka.history import read_page
 from kafka_graphql.kafka.live import LiveHub
 from kafka_graphql.kafka.producer import Producer
+from kafka_graphql.kafka.reader import ReaderPool
 from kafka_graphql.kafka.records import OutgoingRecord, Page, PartitionOffsets, ProduceAck, Record
 from kafka_graphql.kafka.stream import Positioned, stream_records
 from kafka_graphql.settings import KafkaSettings
@@ -24,6 +25,7 @@ class KafkaGateway:
         self._cluster = Cluster(settings)
         self._producer = Producer(settings, reachable=self._cluster.ping)
         self.live = LiveHub(settings, self._cluster)
+        self.readers = ReaderPool(settings, settings.reader_pool_size)
 
     async def start(self) -> None:
         try:
@@ -41,6 +43,7 @@ class KafkaGateway:
 
     async def close(self) -> None:
         await self.live.close()
+        await self.readers.close()
         await self._producer.close()
         await self._cluster.close()
 
@@ -53,6 +56,12 @@ class KafkaGateway:
 
     async def offsets(self, topic: str, partitions: Iterable[int]) -> dict[int, PartitionOffsets]:
         return await self._cluster.offsets(topic, partitions)
+
+    async def topic_offsets(
+        self, topics: Collection[str]
+    ) -> dict[str, dict[int, PartitionOffsets]]:
+        """Partition offsets of several topics at once; topics that do not exist are left out."""
+        return await self._cluster.topic_offsets(topics)
 
     async def offsets_for_time(
         self, topic: str, partitions: Iterable[int], timestamp_ms: int
@@ -90,7 +99,9 @@ class KafkaGateway:
         predicate: Callable[[Record], bool],
         max_scan: int,
     ) -> Page:
-        return await read_page(self.settings, topic, start, end, limit, predicate, max_scan)
+        return await read_page(
+            self.settings, topic, start, end, limit, predicate, max_scan, self.readers
+        )
 
     def stream(
         self,

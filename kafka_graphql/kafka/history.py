@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Mapping
 
 from kafka_graphql.errors import KafkaUnavailable
-from kafka_graphql.kafka.reader import PartitionReader
+from kafka_graphql.kafka.reader import PartitionReader, ReaderPool
 from kafka_graphql.kafka.records import Page, Record
 from kafka_graphql.settings import KafkaSettings
 
@@ -22,6 +22,7 @@ async def read_page(
     limit: int,
     predicate: Callable[[Record], bool],
     max_scan: int,
+    readers: ReaderPool | None = None,
 ) -> Page:
     """Read up to `limit` matching records between `start` and `end` (exclusive) per partition.
 
@@ -36,7 +37,7 @@ async def read_page(
         matched = dict.fromkeys(todo, 0)
         scanned = 0
         deadline = time.monotonic() + settings.request_timeout_s
-        async with PartitionReader(settings, topic, {p: start[p] for p in todo}) as reader:
+        async with PartitionReader(settings, topic, {p: start[p] for p in todo}, readers) as reader:
             while todo and scanned < max_scan and time.monotonic() < deadline:
                 for partition, records in (await reader.fetch(FETCH_WAIT_S)).items():
                     for record in records:

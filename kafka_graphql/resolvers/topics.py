@@ -4,21 +4,38 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from kafka_graphql.context import Info
+from strawberry.dataloader import DataLoader
+
+from kafka_graphql.context import Context, Info
 from kafka_graphql.errors import NotFound
+from kafka_graphql.kafka import KafkaGateway, PartitionOffsets
 from kafka_graphql.resolvers.access import readable_topic, readable_topics
 from kafka_graphql.schema.scalars import Long
 from kafka_graphql.schema.types import Partition
+
+TopicOffsets = DataLoader[str, dict[int, PartitionOffsets]]
 
 
 class Named(Protocol):
     name: str
 
 
+def _topic_offsets(context: Context) -> TopicOffsets:
+    """The request's batcher: `topics { partitions }` asks Kafka once for all topics, not once
+    per topic. No cache: offsets move, and a subscription's context lives long."""
+    if context.topic_offsets is None:
+        kafka: KafkaGateway = context.kafka
+
+        async def load(topics: list[str]) -> list[dict[int, PartitionOffsets] | BaseException]:
+            found = await kafka.topic_offsets(topics)
+            return [found[t] if t in found else NotFound.topic(t) for t in topics]
+
+        context.topic_offsets = DataLoader(load, cache=False)
+    return context.topic_offsets
+
+
 async def resolve_partitions(root: Named, info: Info) -> list[Partition]:
-    topic = root.name
-    kafka = info.context.kafka
-    offsets = await kafka.offsets(topic, await kafka.partitions(topic))
+    offsets = await _topic_offsets(info.context).load(root.name)
     return [
         Partition(id=p, earliest_offset=Long(o.earliest), latest_offset=Long(o.latest))
         for p, o in sorted(offsets.items())

@@ -14,6 +14,15 @@ def test_defaults_are_safe_for_a_public_endpoint() -> None:
     assert settings.server.port == 8000
     assert settings.topics == ()  # nothing is exposed unless configured
     assert settings.limits.max_page_size <= 1000
+    assert settings.server.workers == 1
+    assert settings.server.websocket_compression == "on"
+    assert settings.server.websocket_compression_min_bytes == 1024
+    assert settings.kafka.reader_pool_size == 4
+
+
+def test_workers_come_from_the_environment() -> None:
+    settings = load_settings(None, environ={"KAFKA_GRAPHQL_WORKERS": "4"})
+    assert settings.server.workers == 4
 
 
 def test_file_and_environment(tmp_path: Path) -> None:
@@ -46,6 +55,15 @@ def test_file_and_environment(tmp_path: Path) -> None:
         ({"topics": "orders"}, "topics"),
         ({"topics": [{"nme": "x"}]}, "topics[0].nme"),
         ({"server": {"graphiql": "yes"}}, "server.graphiql"),
+        ({"server": {"workers": 0}}, "server.workers"),
+        ({"server": {"workers": 2, "port": 0}}, "server.workers > 1 needs a fixed server.port"),
+        ({"server": {"websocket_compression": "auto"}}, "server.websocket_compression"),
+        ({"server": {"websocket_compression": True}}, "server.websocket_compression"),
+        (
+            {"server": {"websocket_compression_min_bytes": -1}},
+            "server.websocket_compression_min_bytes",
+        ),
+        ({"kafka": {"reader_pool_size": -1}}, "kafka.reader_pool_size"),
     ],
 )
 def test_invalid_settings_name_the_key(raw: dict[str, object], named: str) -> None:
