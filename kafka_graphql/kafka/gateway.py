@@ -112,5 +112,5 @@ class KafkaGateway:
         max_batches: int,
     ) -> AsyncIterator[Positioned]:
         return stream_records(
-            self.settings, self.live, topic, start, partitions, predicate, max_batches
+            self.settings, self.live, topic, start, partitions, predicate, max_batches, self.readers
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Mapping
 
 from kafka_graphql.kafka.live import LiveHub, LiveSubscriber, TopicFeed
-from kafka_graphql.kafka.reader import PartitionReader
+from kafka_graphql.kafka.reader import PartitionReader, ReaderPool
 from kafka_graphql.kafka.records import Record
 from kafka_graphql.settings import KafkaSettings
 
@@ -31,8 +31,10 @@ async def stream_records(
     partitions: frozenset[int] | None,
     predicate: Callable[[Record], bool],
     max_batches: int,
+    readers: ReaderPool | None = None,
 ) -> AsyncIterator[Positioned]:
-    """Records of `topic` matching `predicate` from `start` (None: from now on), until closed."""
+    """Records of `topic` matching `predicate` from `start` (None: from now on), until closed.
+    A catch-up reads with a consumer from `readers` (the gateway's pool), when given."""
     async with hub.use(topic) as feed:
         subscriber = LiveSubscriber(partitions, predicate, max_batches)
         feed.register(subscriber)
@@ -44,7 +46,9 @@ async def stream_records(
         try:
             while not subscriber.closed:
                 while subscriber not in feed.subscribers and not subscriber.closed:
-                    async for record in _catch_up(settings, feed, subscriber, positions, predicate):
+                    async for record in _catch_up(
+                        settings, feed, subscriber, positions, predicate, readers
+                    ):
                         yield record, positions
                 delivery = await subscriber.next()
                 if delivery is None:
@@ -64,6 +68,7 @@ async def _catch_up(
     subscriber: LiveSubscriber,
     positions: dict[int, int],
     predicate: Callable[[Record], bool],
+    readers: ReaderPool | None,
 ) -> AsyncIterator[Record]:
     """Read from `positions` until level with the feed, then join it. Updates `positions`.
 
@@ -77,7 +82,7 @@ async def _catch_up(
     if _level_with(feed, subscriber, positions):
         feed.join(subscriber, positions)
         return
-    async with PartitionReader(settings, feed.topic, positions) as reader:
+    async with PartitionReader(settings, feed.topic, positions, readers) as reader:
         while not subscriber.closed:
             for partition, records in (await reader.fetch(CATCH_UP_WAIT_S)).items():
                 for record in records:

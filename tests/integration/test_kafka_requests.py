@@ -21,7 +21,7 @@ from kafka_graphql.settings import settings_from_mapping
 from tests.clients import GraphQLClient
 from tests.integration.brokers import PrivateBroker
 from tests.integration.conftest import RunningGateway, TopicFactory, run_gateway
-from tests.integration.helpers import HISTORY, create_served_topic, poll_until
+from tests.integration.helpers import HISTORY, SUBSCRIBE, create_served_topic, poll_until
 
 
 @contextmanager
@@ -157,6 +157,49 @@ async def test_history_pages_reuse_pooled_readers(
             assert len(opened) >= pages
         monkeypatch.undo()
     assert gateway.kafka.readers.idle == 0  # closed with the gateway
+
+
+async def test_a_replaying_subscription_catches_up_with_a_pooled_reader(
+    bootstrap: str,
+    http: aiohttp.ClientSession,
+    admin: AIOKafkaAdminClient,
+    raw_producer: AIOKafkaProducer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    prefix = f"pool{uuid.uuid4().hex[:8]}"
+    topic = f"{prefix}-t"
+    await create_served_topic(admin, topic, partitions=1)
+    for i in range(5):
+        await raw_producer.send_and_wait(topic, f"{i}".encode())
+    opened: list[tuple[Any, ...]] = []
+    real_create_conn = aiokafka.client.create_conn
+
+    async def create_conn(*args: Any, **kwargs: Any) -> Any:
+        opened.append(args)
+        return await real_create_conn(*args, **kwargs)
+
+    async with (
+        run_gateway(settings(bootstrap, prefix, 2)) as gateway,
+        # A live subscriber keeps the topic's shared feed (and its connections) up throughout.
+        GraphQLClient(http, gateway.url).subscribe(SUBSCRIBE, {"topic": topic}),
+    ):
+        client = GraphQLClient(http, gateway.url)
+        live = gateway.kafka.live
+        await live.wait_until(lambda: live.subscriber_count(topic) == 1)
+
+        async def replay() -> list[int]:
+            async with client.subscribe(SUBSCRIBE, {"topic": topic, "fromOffset": 0}) as stream:
+                return [message["offset"] for message in await stream.take(5)]
+
+        assert await replay() == [0, 1, 2, 3, 4]  # warms the pool (and the live feed)
+        assert gateway.kafka.readers.idle == 1
+        monkeypatch.setattr(aiokafka.client, "create_conn", create_conn)
+        for _ in range(3):
+            assert await replay() == [0, 1, 2, 3, 4]
+        # Each catch-up took the warm reader and gave it back: no new connection.
+        assert opened == []
+        assert gateway.kafka.readers.idle == 1
+        monkeypatch.undo()
 
 
 # Starts a broker twice (see test_kafka_outage.py).
