@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kafka_graphql.errors import BadUserInput
+from kafka_graphql.kafka.live_index import IndexHint
 from kafka_graphql.kafka.records import Record
 
 MAX_PREDICATES = 20
@@ -72,6 +73,17 @@ def compile_filter(spec: FilterSpec | None) -> Predicate:
     if len(checks) == 1:
         return checks[0]
     return lambda r: all(check(r) for check in checks)
+
+
+def index_hint(spec: FilterSpec | None) -> IndexHint | None:
+    """The equalities a filter requires (its key, its headers with a value), for the live
+    feed's filter index; None when it requires none."""
+    if spec is None:
+        return None
+    headers = tuple((name, value) for name, value in spec.headers if value is not None)
+    if spec.key is None and not headers:
+        return None
+    return IndexHint(spec.key, headers)
 
 
 def _header_check(name: str, value: str | None) -> Predicate:

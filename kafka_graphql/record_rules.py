@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 
 from kafka_graphql.errors import Forbidden
 from kafka_graphql.filters import Predicate
-from kafka_graphql.kafka import OutgoingRecord, Record
+from kafka_graphql.kafka import IndexHint, OutgoingRecord, Record
 from kafka_graphql.record_settings import RecordRule
 
 ABSENT = object()
@@ -53,6 +53,14 @@ def compile_record_rule(rule: RecordRule, claim: str | None) -> Predicate:
         return header_check
     path = rule.path
     return lambda record: is_claim(value_at(record.value, path), claim)
+
+
+def record_rule_hint(rule: RecordRule, claim: str | None) -> IndexHint | None:
+    """A header rule's equality (the caller's records carry the header with its claim), for
+    the live feed's filter index; None for a value rule or a caller without the claim."""
+    if rule.header is None or claim is None:
+        return None
+    return IndexHint(headers=((rule.header, claim),))
 
 
 def value_at(value: object, path: Sequence[str]) -> object:

@@ -1,6 +1,7 @@
 """The Kafka layer: the only package that imports aiokafka."""
 
 from kafka_graphql.kafka.gateway import KafkaGateway
+from kafka_graphql.kafka.live_index import IndexHint
 from kafka_graphql.kafka.records import (
     Header,
     OutgoingRecord,
@@ -12,6 +13,7 @@ from kafka_graphql.kafka.records import (
 
 __all__ = [
     "Header",
+    "IndexHint",
     "KafkaGateway",
     "OutgoingRecord",
     "Page",

@@ -12,6 +12,7 @@ from kafka_graphql.errors import GatewayError
 from kafka_graphql.kafka.cluster import Cluster
 from kafka_graphql.kafka.history import read_page
 from kafka_graphql.kafka.live import LiveHub
+from kafka_graphql.kafka.live_index import IndexHint
 from kafka_graphql.kafka.producer import Producer
 from kafka_graphql.kafka.reader import ReaderPool
 from kafka_graphql.kafka.records import OutgoingRecord, Page, PartitionOffsets, ProduceAck, Record
@@ -110,7 +111,18 @@ class KafkaGateway:
         partitions: frozenset[int] | None,
         predicate: Callable[[Record], bool],
         max_batches: int,
+        hint: IndexHint | None = None,
     ) -> AsyncIterator[Positioned]:
+        """Records matching `predicate`; `hint` (equalities `predicate` requires of every record
+        it accepts) lets the shared feed offer a record only to the subscribers it may be for."""
         return stream_records(
-            self.settings, self.live, topic, start, partitions, predicate, max_batches, self.readers
+            self.settings,
+            self.live,
+            topic,
+            start,
+            partitions,
+            predicate,
+            max_batches,
+            self.readers,
+            hint,
         )

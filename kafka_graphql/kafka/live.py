@@ -1,8 +1,8 @@
 """Live fan-out: one Kafka consumer per topic per process, shared by every live subscriber.
 
-The feed reads each record once and offers it to each subscriber synchronously (no await between
-records), so "the feed's position" and "what a subscriber has been offered" are always consistent
-at any await point. That is what makes the catch-up hand-off exact (see stream.py).
+The feed reads each record once and offers it synchronously to each subscriber it may be for (no
+await between records; which subscribers, its filter index decides: live_index.py), so "the feed's
+position" and "what a subscriber has been offered" are always consistent at any await point. That is what makes the catch-up hand-off exact (see stream.py).
 
 Each subscriber has a bounded inbox. A subscriber that falls behind is not allowed to slow the
 others down: it overflows, is detached, and catches up from its own position with its own reader.
@@ -22,6 +22,7 @@ from aiokafka import TopicPartition
 from kafka_graphql.errors import GatewayError, ShuttingDown
 from kafka_graphql.kafka.cluster import Cluster
 from kafka_graphql.kafka.errors import kafka_call
+from kafka_graphql.kafka.live_index import FeedIndex, IndexHint
 from kafka_graphql.kafka.reader import FETCH_MAX_RECORDS, new_consumer, stop_consumer, to_record
 from kafka_graphql.kafka.records import Record
 from kafka_graphql.settings import KafkaSettings
@@ -110,6 +111,8 @@ class TopicFeed:
         # Subscribers receiving records now, and all subscribers (also those catching up).
         self.subscribers: set[LiveSubscriber] = set()
         self.members: set[LiveSubscriber] = set()
+        # The receiving subscribers again, filed by their filters' key or header equality.
+        self._index: FeedIndex[LiveSubscriber] = FeedIndex()
         self.users = 0
         # Per partition that has records the consumer has not reached: (its position, since when).
         self._behind: dict[int, tuple[int, float]] = {}
@@ -137,6 +140,7 @@ class TopicFeed:
         for subscriber in self.members:
             subscriber.close()
         self.subscribers.clear()
+        self._index.clear()
         try:
             if self._task is not None:
                 self._task.cancel()
@@ -146,19 +150,23 @@ class TopicFeed:
             if self._consumer is not None:
                 await stop_consumer(self._consumer)
 
-    def register(self, subscriber: LiveSubscriber) -> None:
+    def register(self, subscriber: LiveSubscriber, hint: IndexHint | None = None) -> None:
+        """Add `subscriber` (not receiving yet); `hint` files it in the feed's filter index."""
         self.members.add(subscriber)
+        self._index.hint(subscriber, hint)
 
     def join(self, subscriber: LiveSubscriber, positions: dict[int, int]) -> None:
         """Attach `subscriber`, which has seen everything below `positions`. Call with no await
         between checking the positions and joining."""
         subscriber.accept_from(positions)
         self.subscribers.add(subscriber)
+        self._index.add(subscriber)
         self._on_change()
 
     def leave(self, subscriber: LiveSubscriber) -> None:
         self.subscribers.discard(subscriber)
         self.members.discard(subscriber)
+        self._index.forget(subscriber)
         self._on_change()
 
     def _assign(self, positions: dict[int, int]) -> None:
@@ -193,10 +201,18 @@ class TopicFeed:
 
     def _dispatch(self, partition: int, records: list[Record]) -> None:
         next_position = records[-1].offset + 1
-        for subscriber in list(self.subscribers):
-            subscriber.offer(partition, records, next_position)
+        index = self._index
+        # Every unfiled subscriber is offered the batch; a filed one only the records carrying
+        # its key or header pair, and nothing when there are none (which is what its predicate
+        # would have made of the rest). O(records + unfiled + deliveries), not O(subscribers).
+        offers: list[tuple[LiveSubscriber, list[Record]]] = [(s, records) for s in index.unfiled]
+        if index.filed:
+            offers.extend(index.route(records).items())
+        for subscriber, offered in offers:
+            subscriber.offer(partition, offered, next_position)
             if subscriber.overflowed:
                 self.subscribers.discard(subscriber)
+                index.discard(subscriber)
         self.positions[partition] = next_position
         self._on_change()
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Mapping
 
 from kafka_graphql.kafka.live import LiveHub, LiveSubscriber, TopicFeed
+from kafka_graphql.kafka.live_index import IndexHint
 from kafka_graphql.kafka.reader import PartitionReader, ReaderPool
 from kafka_graphql.kafka.records import Record
 from kafka_graphql.settings import KafkaSettings
@@ -32,12 +33,14 @@ async def stream_records(
     predicate: Callable[[Record], bool],
     max_batches: int,
     readers: ReaderPool | None = None,
+    hint: IndexHint | None = None,
 ) -> AsyncIterator[Positioned]:
     """Records of `topic` matching `predicate` from `start` (None: from now on), until closed.
-    A catch-up reads with a consumer from `readers` (the gateway's pool), when given."""
+    A catch-up reads with a consumer from `readers` (the gateway's pool), when given. `hint`
+    names equalities `predicate` requires, for the feed's filter index."""
     async with hub.use(topic) as feed:
         subscriber = LiveSubscriber(partitions, predicate, max_batches)
-        feed.register(subscriber)
+        feed.register(subscriber, hint)
         if start is None:
             positions = {p: o for p, o in feed.positions.items() if subscriber.wants(p)}
             feed.join(subscriber, positions)

@@ -10,8 +10,9 @@ from typing import Literal
 from kafka_graphql.context import Context
 from kafka_graphql.cursor import decode_cursor
 from kafka_graphql.errors import BadUserInput
-from kafka_graphql.filters import FilterSpec, Predicate, compile_filter, match_all
-from kafka_graphql.kafka import KafkaGateway, PartitionOffsets
+from kafka_graphql.filters import FilterSpec, Predicate, compile_filter, index_hint, match_all
+from kafka_graphql.kafka import IndexHint, KafkaGateway, PartitionOffsets
+from kafka_graphql.kafka.live_index import both
 from kafka_graphql.resolvers.access import readable_topic
 from kafka_graphql.resolvers.record_access import read_guard
 
@@ -88,6 +89,8 @@ class ReadPlan:
     # again before it answers with a record (`predicate` already holds it, but on a typed
     # topic it lets through values not decodable yet).
     visible: Predicate = match_all
+    # Equalities `predicate` requires (the filter's and the record rule's), for the live feed.
+    hint: IndexHint | None = None
 
 
 async def plan_read(
@@ -101,23 +104,27 @@ async def plan_read(
     from_timestamp: datetime | None,
     live: bool,
     predicate: Predicate | None = None,
+    hint: IndexHint | None = None,
 ) -> ReadPlan:
     """Validate a read's arguments and work out where it starts. History reads start at the
     earliest offsets by default, live streams at the end (resolved by the live feed itself).
 
-    `predicate` replaces the compiled `filter_spec` (typed topics bring their own). The
-    topic's record-level rule, if it binds the caller, is ANDed with it."""
+    `predicate` replaces the compiled `filter_spec` (typed topics bring their own), `hint`
+    the equalities it requires. The topic's record-level rule, if it binds the caller, is ANDed
+    with it."""
     topic = readable_topic(context, topic)
+    hint = hint or index_hint(filter_spec)
     predicate = predicate or compile_filter(filter_spec)
     guard = read_guard(context, topic)
     visible: Predicate = match_all
     if guard is not None:
         predicate, visible = _both(guard.prefilter, predicate), guard.visible
+        hint = both(hint, guard.hint)
     kafka = context.kafka
     selected, chosen = await select_partitions(kafka, topic, partitions)
     has_start = after is not None or from_offset is not None or from_timestamp is not None
     if live and not has_start:
-        return ReadPlan(topic, predicate, selected, chosen, {}, None, visible)
+        return ReadPlan(topic, predicate, selected, chosen, {}, None, visible, hint)
     offsets = await kafka.offsets(topic, selected)
     start = await start_positions(
         kafka,
@@ -129,7 +136,7 @@ async def plan_read(
         from_timestamp=from_timestamp,
         default="latest" if live else "earliest",
     )
-    return ReadPlan(topic, predicate, selected, chosen, offsets, start, visible)
+    return ReadPlan(topic, predicate, selected, chosen, offsets, start, visible, hint)
 
 
 def _both(first: Predicate, second: Predicate) -> Predicate:

@@ -16,8 +16,13 @@ from kafka_graphql.auth.field_masks import FULL_VIEW
 from kafka_graphql.auth.scopes import ADMIN
 from kafka_graphql.context import Context
 from kafka_graphql.filters import Predicate
-from kafka_graphql.kafka import OutgoingRecord, Record
-from kafka_graphql.record_rules import caller_claim, checked_write, compile_record_rule
+from kafka_graphql.kafka import IndexHint, OutgoingRecord, Record
+from kafka_graphql.record_rules import (
+    caller_claim,
+    checked_write,
+    compile_record_rule,
+    record_rule_hint,
+)
 from kafka_graphql.record_settings import RecordRule
 from kafka_graphql.resolvers.typed.generic import decoded_predicate
 from kafka_graphql.resolvers.typed.records import TypedRecords
@@ -41,16 +46,19 @@ class ReadGuard:
     prefilter: Predicate
     # Exact, for a record whose value has been decoded (awaited) by then.
     visible: Predicate
+    # A header rule's equality, for the live feed's filter index.
+    hint: IndexHint | None = None
 
 
 def read_guard(context: Context, topic: str) -> ReadGuard | None:
     rule = record_rule(context, topic)
     if rule is None:
         return None
-    predicate = compile_record_rule(rule, caller_claim(rule, context.principal.claims))
+    claim = caller_claim(rule, context.principal.claims)
+    predicate = compile_record_rule(rule, claim)
     typed = context.typed.get(topic)
     if typed is None or rule.header is not None:
-        return ReadGuard(predicate, predicate)
+        return ReadGuard(predicate, predicate, record_rule_hint(rule, claim))
     # A typed topic's rule reads the value as its schema decodes it, as `where` does, but whole:
     # a field hidden from the caller still decides which records are the caller's.
     return ReadGuard(

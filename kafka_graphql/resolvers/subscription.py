@@ -8,7 +8,7 @@ from typing import Any
 
 from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Info
-from kafka_graphql.filters import compile_filter
+from kafka_graphql.filters import compile_filter, index_hint
 from kafka_graphql.kafka import Record
 from kafka_graphql.limits.delivery import Matched, deliver
 from kafka_graphql.resolvers.convert import to_filter_spec, to_message
@@ -42,12 +42,14 @@ async def resolve_message_stream(
     try:
         typed = context.typed.get(topic)
         view = caller_view(typed, context.principal.scopes)
+        spec = to_filter_spec(filter)
         plan = await plan_read(
             context,
             topic,
             partitions=partitions,
             filter_spec=None,
-            predicate=decoded_predicate(typed, view, compile_filter(to_filter_spec(filter))),
+            predicate=decoded_predicate(typed, view, compile_filter(spec)),
+            hint=index_hint(spec),
             after=after,
             from_offset=from_offset,
             from_timestamp=from_timestamp,
@@ -62,6 +64,7 @@ async def resolve_message_stream(
         frozenset(plan.partitions) if plan.chosen else None,
         plan.predicate,
         context.settings.limits.subscriber_buffer_batches,
+        plan.hint,
     )
     matched = _matched(typed, view, plan.predicate, plan.visible, records)
     return delivered(info, plan.topic, view, slot, matched, records)

@@ -11,12 +11,13 @@ from strawberry import UNSET
 
 from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Context
-from kafka_graphql.kafka import Record
+from kafka_graphql.kafka import IndexHint, Record
 from kafka_graphql.resolvers.messages import typed_message_class
 from kafka_graphql.resolvers.typed.records import Decoded, TypedRecords
 from kafka_graphql.resolvers.typed.values import OutputBuilder, ValueMismatch, input_to_plain
 from kafka_graphql.schema.typed.values import GeneratedTypes
 from kafka_graphql.typed.model import ObjectKind
+from kafka_graphql.typed.where.compile import key_equality
 
 # (key, decoded plain value or None) -> whether the record is wanted.
 Matcher = Callable[[str | None, object], bool]
@@ -72,6 +73,13 @@ class BoundTopic:
         if where is None or self.compile_where is None:
             return None
         return self.compile_where(input_to_plain(self.generated, where))
+
+    def index_hint(self, where: object) -> IndexHint | None:
+        """`where`'s key equality (a top-level `key: {eq}`), for the live feed's filter index."""
+        if where is None or self.compile_where is None:
+            return None
+        key = key_equality(input_to_plain(self.generated, where))
+        return None if key is None else IndexHint(key=key)
 
     def wanted_now(self, matcher: Matcher | None, view: FieldView) -> Callable[[Record], bool]:
         """The predicate the Kafka layer runs. A record whose writer schema is not fetched yet

@@ -41,6 +41,7 @@ def stream_resolver(bound: BoundTopic) -> Callable[..., Any]:
                 from_timestamp=from_timestamp,
                 live=True,
                 predicate=bound.wanted_now(matcher, view),
+                hint=bound.index_hint(where),
             )
         except BaseException:
             slot.release()
@@ -51,6 +52,7 @@ def stream_resolver(bound: BoundTopic) -> Callable[..., Any]:
             frozenset(plan.partitions) if plan.chosen else None,
             plan.predicate,
             context.settings.limits.subscriber_buffer_batches,
+            plan.hint,
         )
         matched = _matched(bound, matcher, view, plan.visible, records)
         return delivered(info, plan.topic, view, slot, matched, records)

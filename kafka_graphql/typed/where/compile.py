@@ -50,6 +50,16 @@ def compile_where(model: TypeModel, where: Mapping[str, Any] | None) -> Predicat
     return match_all if check is None else check
 
 
+def key_equality(where: object) -> str | None:
+    """The record key every record matching `where` has: that of a top-level `key: {eq}`
+    (the entries of a `<Root>Where` are ANDed, and so are a filter's operators)."""
+    if not isinstance(where, Mapping):
+        return None
+    spec = where.get(KEY)
+    operand = spec.get("eq") if isinstance(spec, Mapping) else None
+    return operand if isinstance(operand, str) else None
+
+
 class _Compiler:
     def __init__(self, model: TypeModel) -> None:
         self.model = model
