@@ -2,7 +2,8 @@
 
 The feed reads each record once and offers it synchronously to each subscriber it may be for (no
 await between records; which subscribers, its filter index decides: live_index.py), so "the feed's
-position" and "what a subscriber has been offered" are always consistent at any await point. That is what makes the catch-up hand-off exact (see stream.py).
+position" and "what a subscriber has been offered" are always consistent at any await point. That
+is what makes the catch-up hand-off exact (see stream.py).
 
 Each subscriber has a bounded inbox. A subscriber that falls behind is not allowed to slow the
 others down: it overflows, is detached, and catches up from its own position with its own reader.

@@ -19,7 +19,7 @@ def record(offset: int, key: str | None, *headers: tuple[str, str | None]) -> Re
 
 def feed() -> TopicFeed:
     # Dispatching touches neither the cluster nor a consumer: the feed is never started.
-    return TopicFeed(KafkaSettings(), cast(Cluster, None), "t", lambda: None)
+    return TopicFeed(KafkaSettings(), cast("Cluster", None), "t", lambda: None)
 
 
 def subscriber(spec: FilterSpec | None, max_batches: int = 10) -> LiveSubscriber:
