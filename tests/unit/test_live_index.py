@@ -10,7 +10,10 @@ from kafka_graphql.kafka.cluster import Cluster
 from kafka_graphql.kafka.live import Delivery, LiveSubscriber, TopicFeed
 from kafka_graphql.kafka.live_index import FeedIndex, IndexHint, both
 from kafka_graphql.kafka.records import Header, Record
+from kafka_graphql.record_rules import record_rule_hint
+from kafka_graphql.record_settings import RecordRule
 from kafka_graphql.settings import KafkaSettings
+from kafka_graphql.typed.where.compile import key_equality
 
 
 def record(offset: int, key: str | None, *headers: tuple[str, str | None]) -> Record:
@@ -142,3 +145,17 @@ def test_feed_keeps_accept_from_and_overflow_for_indexed_subscribers() -> None:
     sub.close()
     topic._dispatch(0, [record(8, "a")])
     assert offsets(sub) == [6]
+
+
+def test_hints_of_typed_where_and_record_rules() -> None:
+    assert key_equality(None) is None
+    assert key_equality({"key": {"eq": "k7"}, "id": {"gt": 3}}) == "k7"
+    assert key_equality({"key": {"eq": "k7", "startsWith": "k"}}) == "k7"
+    # Only a top-level `eq` is a required equality; `in`, `or` and `not` are not.
+    assert key_equality({"key": {"in": ["k7"]}}) is None
+    assert key_equality({"or": [{"key": {"eq": "k7"}}]}) is None
+    assert key_equality({"not": {"key": {"eq": "k7"}}}) is None
+    header_rule = RecordRule(header="tenant", claim="tenant")
+    assert record_rule_hint(header_rule, "acme") == IndexHint(headers=(("tenant", "acme"),))
+    assert record_rule_hint(header_rule, None) is None
+    assert record_rule_hint(RecordRule(value="owner.id", claim="sub"), "u1") is None
