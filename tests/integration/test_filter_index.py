@@ -66,7 +66,7 @@ def record(n: int) -> dict[str, Any]:
 
 # A last batch that every filter matches at least once. A subscriber's last expected record is
 # in it, so a record it should not get, anywhere before, would show in the list it receives.
-CLOSING = [
+CLOSING: list[dict[str, Any]] = [
     {"value": {"n": 0}, "key": "k0", "headers": [{"key": "tenant", "value": "t0"}]},
     {"value": {"n": 40}, "key": "k1", "headers": [{"key": "tenant", "value": "t1"}]},
     {"value": {"n": 40}, "key": "k2"},
@@ -119,7 +119,7 @@ async def test_each_subscriber_gets_exactly_its_records_indexed_or_not(
         assert feed is not None and feed._index.filed  # the index is in use
         assert len(feed._index.unfiled) == 5
         messages = [record(n) for n in range(60)] + CLOSING
-        written = []
+        written: list[dict[str, Any]] = []
         for start in range(0, len(messages), 16):  # several feed batches
             batch = messages[start : start + 16]
             acks = await produce_batch(client, topic, batch)

@@ -83,7 +83,12 @@ def test_feed_offers_to_matching_and_unindexed_subscribers_only() -> None:
     by_key = {k: subscriber(FilterSpec(key=k)) for k in ("a", "b")}
     # Filed under "c", for which no record comes: its predicate is never even asked.
     asked: list[int] = []
-    by_key["c"] = LiveSubscriber(None, lambda r: bool(asked.append(r.offset)), 10)
+
+    def ask(r: Record) -> bool:
+        asked.append(r.offset)
+        return r.key == "c"
+
+    by_key["c"] = LiveSubscriber(None, ask, 10)
     by_header = subscriber(FilterSpec(headers=(("tenant", "1"),)))
     prefix = subscriber(FilterSpec(key_prefix="b"))  # not indexable: offered everything
     everything = subscriber(None)
