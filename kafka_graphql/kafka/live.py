@@ -39,14 +39,14 @@ class LiveSubscriber:
     """One subscription's inbox on a feed. Filled by the feed, drained by the subscription."""
 
     __slots__ = (
-        "partitions",
-        "_predicate",
-        "_max_batches",
-        "_items",
-        "_waiter",
         "_accept_from",
-        "overflowed",
+        "_items",
+        "_max_batches",
+        "_predicate",
+        "_waiter",
         "closed",
+        "overflowed",
+        "partitions",
     )
 
     def __init__(
