@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 from aiokafka import TopicPartition
@@ -319,8 +319,11 @@ class LiveHub:
         self._changed.set()
         self._changed = asyncio.Event()
 
-    @contextlib.asynccontextmanager
-    async def use(self, topic: str) -> AsyncIterator[TopicFeed]:
+    async def acquire(self, topic: str) -> TopicFeed:
+        """The feed of `topic`, started on first use; each `acquire` must be followed by `release`.
+
+        (Not a context manager: a subscription holds its feed for its whole life, and a
+        generator-based one would cost every idle subscription a suspended frame and wrapper.)"""
         if self._closing:
             raise ShuttingDown("the gateway is shutting down; reconnect to another instance")
         feed = self._feeds.get(topic)
@@ -336,14 +339,16 @@ class LiveHub:
         feed.users += 1
         self._users += 1
         self._idle.clear()
+        return feed
+
+    async def release(self, topic: str, feed: TopicFeed) -> None:
         try:
-            yield feed
-        finally:
             feed.users -= 1
             if feed.users == 0 and self._feeds.get(topic) is feed:
                 del self._feeds[topic]
                 await feed.close()
                 self._notify()
+        finally:
             self._users -= 1
             if self._users == 0:
                 self._idle.set()

@@ -33,7 +33,8 @@ async def stream_records(
     max_batches: int,
 ) -> AsyncIterator[Positioned]:
     """Records of `topic` matching `predicate` from `start` (None: from now on), until closed."""
-    async with hub.use(topic) as feed:
+    feed = await hub.acquire(topic)
+    try:
         subscriber = LiveSubscriber(partitions, predicate, max_batches)
         feed.register(subscriber)
         if start is None:
@@ -56,6 +57,8 @@ async def stream_records(
                 positions[partition] = max(positions[partition], next_position)
         finally:
             feed.leave(subscriber)
+    finally:
+        await hub.release(topic, feed)
 
 
 async def _catch_up(
