@@ -20,6 +20,7 @@ so they are never cached: they run on every operation, after the (cached) schema
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -52,6 +53,7 @@ INTERNAL_MESSAGE = "Internal server error"
 # arguments, types and enum values the caller did not ask for: a map of the schema without
 # introspection. No GraphQL name can contain "?".
 _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
+_NO_ERRORS: frozenset[int] = frozenset()
 
 
 def _is_websocket_subscription(execution: ExecutionContext) -> bool:
@@ -105,7 +107,7 @@ class OperationGate(SchemaExtension):
         # validation rules (depth, aliases, introspection: GRAPHQL_VALIDATION_FAILED).
         self._rules = tuple(validation_rules)
         self._max_tokens = max_tokens
-        self._validation_errors: set[int] = set()
+        self._validation_errors = _NO_ERRORS
         # Shared by every operation of one schema (its rules and limits are the schema's).
         self._documents = documents
         self._cached: CachedDocument | None = None
@@ -137,7 +139,9 @@ class OperationGate(SchemaExtension):
         if execution.graphql_document is not None and execution.pre_execution_errors is None:
             execution.pre_execution_errors = self._validate(execution)
         yield
-        self._validation_errors = {id(e) for e in self.execution_context.pre_execution_errors or ()}
+        errors = self.execution_context.pre_execution_errors
+        # A subscription keeps its gate while it lives: nothing of its own when all went well.
+        self._validation_errors = frozenset(id(e) for e in errors) if errors else _NO_ERRORS
 
     def _validate(self, execution: ExecutionContext) -> list[GraphQLError]:
         document = execution.graphql_document
@@ -188,7 +192,7 @@ class OperationGate(SchemaExtension):
         execution = self.execution_context
         if self._max_tokens is not None:
             execution.parse_options["max_tokens"] = self._max_tokens
-        execution.validation_rules = (*execution.validation_rules, *self._rules)
+        execution.validation_rules = _with_rules(tuple(execution.validation_rules), self._rules)
         yield
         result = self.execution_context.result
         errors = getattr(result, "errors", None)
@@ -231,6 +235,15 @@ class OperationGate(SchemaExtension):
             return _with_code(error, message, "BAD_USER_INPUT", {})
         log.error("unexpected GraphQL error at %s: %s", error.path, error.message)
         return _with_code(error, INTERNAL_MESSAGE, "INTERNAL_SERVER_ERROR", {})
+
+
+@functools.lru_cache(maxsize=8)
+def _with_rules(
+    rules: tuple[type[ASTValidationRule], ...], more: tuple[type[ASTValidationRule], ...]
+) -> tuple[type[ASTValidationRule], ...]:
+    """One tuple for every operation that adds the same rules to the same defaults (a
+    subscription's ExecutionContext keeps it for as long as the subscription lives)."""
+    return (*rules, *more)
 
 
 def _with_code(

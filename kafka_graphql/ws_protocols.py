@@ -175,7 +175,25 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             operation.variables,
             {"id": operation.id, "type": "next"},
         )
-        await super().run_operation(operation)
+        try:
+            await super().run_operation(operation)
+        finally:
+            self._release_task(operation)
+
+    async def cleanup_operation(self, operation_id: str) -> None:
+        operation = self.operations.get(operation_id)
+        await super().cleanup_operation(operation_id)  # cancels its task
+        if operation is not None:
+            self._release_task(operation)
+
+    def _release_task(self, operation: Operation[Context, None]) -> None:
+        # A task that ends with an exception (a cancelled one: with CancelledError) keeps it, and
+        # its traceback holds the operation's frames, and so the operation, whose `task` is
+        # that task: a cycle that would keep the whole subscription (streams, executor,
+        # buffers) until the cyclic GC got to it. Once Strawberry has forgotten the operation,
+        # nothing needs its task.
+        if self.operations.get(operation.id) is not operation:
+            operation.task = None
 
     async def shutdown(self) -> None:
         if self.expiry is not None:

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 from aiokafka import TopicPartition
@@ -40,6 +40,17 @@ RETRY_BACKOFF_S = 1.0
 class LiveSubscriber:
     """One subscription's inbox on a feed. Filled by the feed, drained by the subscription."""
 
+    __slots__ = (
+        "_accept_from",
+        "_items",
+        "_max_batches",
+        "_predicate",
+        "_waiter",
+        "closed",
+        "overflowed",
+        "partitions",
+    )
+
     def __init__(
         self,
         partitions: frozenset[int] | None,
@@ -49,8 +60,10 @@ class LiveSubscriber:
         self.partitions = partitions
         self._predicate = predicate
         self._max_batches = max_batches
-        self._items: deque[Delivery] = deque()
-        self._wake = asyncio.Event()
+        # Both made only when needed: an idle subscriber holds neither (an empty deque or an
+        # asyncio.Event costs ~0.7 KB each, and a gateway holds tens of thousands of these).
+        self._items: deque[Delivery] | None = None
+        self._waiter: asyncio.Future[None] | None = None
         # Per partition, the first offset this subscriber has not yet got from elsewhere.
         self._accept_from: dict[int, int] = {}
         self.overflowed = False
@@ -61,7 +74,7 @@ class LiveSubscriber:
 
     def accept_from(self, positions: dict[int, int]) -> None:
         self._accept_from = dict(positions)
-        self._items.clear()
+        self._items = None
         self.overflowed = False
 
     def offer(self, partition: int, records: list[Record], next_position: int) -> None:
@@ -75,23 +88,33 @@ class LiveSubscriber:
         matching = [r for r in records if self._predicate(r)]
         if not matching:
             return
+        if self._items is None:
+            self._items = deque()
         if len(self._items) >= self._max_batches:
             self.overflowed = True
         else:
             self._items.append((partition, matching, next_position))
-        self._wake.set()
+        self._wake()
 
     def close(self) -> None:
         self.closed = True
-        self._wake.set()
+        self._wake()
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
     async def next(self) -> Delivery | None:
         """The next delivery; None once the subscriber overflowed (and is drained) or closed."""
         while not self._items:
+            self._items = None
             if self.overflowed or self.closed:
                 return None
-            self._wake.clear()
-            await self._wake.wait()
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
         return self._items.popleft()
 
 
@@ -313,8 +336,11 @@ class LiveHub:
         self._changed.set()
         self._changed = asyncio.Event()
 
-    @contextlib.asynccontextmanager
-    async def use(self, topic: str) -> AsyncIterator[TopicFeed]:
+    async def acquire(self, topic: str) -> TopicFeed:
+        """The feed of `topic`, started on first use; each `acquire` must be followed by `release`.
+
+        (Not a context manager: a subscription holds its feed for its whole life, and a
+        generator-based one would cost every idle subscription a suspended frame and wrapper.)"""
         if self._closing:
             raise ShuttingDown("the gateway is shutting down; reconnect to another instance")
         feed = self._feeds.get(topic)
@@ -330,14 +356,16 @@ class LiveHub:
         feed.users += 1
         self._users += 1
         self._idle.clear()
+        return feed
+
+    async def release(self, topic: str, feed: TopicFeed) -> None:
         try:
-            yield feed
-        finally:
             feed.users -= 1
             if feed.users == 0 and self._feeds.get(topic) is feed:
                 del self._feeds[topic]
                 await feed.close()
                 self._notify()
+        finally:
             self._users -= 1
             if self._users == 0:
                 self._idle.set()

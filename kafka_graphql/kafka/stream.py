@@ -38,7 +38,8 @@ async def stream_records(
     """Records of `topic` matching `predicate` from `start` (None: from now on), until closed.
     A catch-up reads with a consumer from `readers` (the gateway's pool), when given. `hint`
     names equalities `predicate` requires, for the feed's filter index."""
-    async with hub.use(topic) as feed:
+    feed = await hub.acquire(topic)
+    try:
         subscriber = LiveSubscriber(partitions, predicate, max_batches)
         feed.register(subscriber, hint)
         if start is None:
@@ -63,6 +64,8 @@ async def stream_records(
                 positions[partition] = max(positions[partition], next_position)
         finally:
             feed.leave(subscriber)
+    finally:
+        await hub.release(topic, feed)
 
 
 async def _catch_up(

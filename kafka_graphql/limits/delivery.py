@@ -73,6 +73,11 @@ def _limited(registry: LimitsRegistry, reason: str, cursor: str, wait: float) ->
     )
 
 
+async def _next(matched: AsyncIterator[Matched]) -> Matched:
+    # Module level: a closure would cost every idle subscription a function and its cells.
+    return await matched.__anext__()
+
+
 async def deliver(
     registry: LimitsRegistry, principal: str, matched: AsyncIterator[Matched]
 ) -> AsyncGenerator[Any, None]:
@@ -86,9 +91,6 @@ async def deliver(
     reading: asyncio.Task[Matched] | None = None
     done = False
     state = registry.state(principal)
-
-    async def next_matched() -> Matched:
-        return await matched.__anext__()
 
     try:
         while True:
@@ -117,13 +119,13 @@ async def deliver(
                 # Nothing held back, so nothing to recheck while reading: read directly, without
                 # a task per message (the common path of every delivery).
                 try:
-                    record, positions, message = await next_matched()
+                    record, positions, message = await _next(matched)
                 except StopAsyncIteration:
                     done = True
                     continue
             else:
                 if reading is None:
-                    reading = asyncio.ensure_future(next_matched())
+                    reading = asyncio.ensure_future(_next(matched))
                 finished, _ = await asyncio.wait({reading}, timeout=timeout)
                 if not finished:
                     continue

@@ -33,6 +33,8 @@ class CostedSchema(Protocol):
 class OperationLimits:
     """The limits of one operation (the gate makes one per operation)."""
 
+    __slots__ = ("_charged", "_cost", "_model", "_settings")
+
     def __init__(self, model: CostModel, settings: LimitsSettings) -> None:
         self._model = model
         self._settings = settings

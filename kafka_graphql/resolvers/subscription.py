@@ -23,7 +23,7 @@ from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.schema.inputs import MessageFilter
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
 from kafka_graphql.schema.types import Message
-from kafka_graphql.shared import relay
+from kafka_graphql.shared import Relay, join_relay
 
 
 async def resolve_message_stream(
@@ -84,13 +84,16 @@ async def delivered(
     On a WebSocket, a message is sent from here on the shared path (shared/relay.py) when it
     can be; the others are yielded to graphql-core, in order."""
     context = info.context
+    shared: Relay | None = None
     try:
+        shared = join_relay(info, topic, view)
         async with aclosing(deliver(context.limits, context.principal.id, matched)) as messages:
-            with relay(info, topic, view) as shared:
-                async for message in messages:
-                    if shared is None or not await shared.send(message):
-                        yield message
+            async for message in messages:
+                if shared is None or not await shared.send(message):
+                    yield message
     finally:
+        if shared is not None:
+            shared.leave()
         slot.release()
         await matched.aclose()
         await records.aclose()  # type: ignore[attr-defined]

@@ -5,8 +5,8 @@ from kafka_graphql.shared.relay import (
     Relay,
     SharedOperation,
     frame_around,
+    join_relay,
     mark_operation,
-    relay,
 )
 
 __all__ = [
@@ -17,6 +17,6 @@ __all__ = [
     "SharedOperation",
     "frame_around",
     "group_key",
+    "join_relay",
     "mark_operation",
-    "relay",
 ]

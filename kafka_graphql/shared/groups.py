@@ -109,26 +109,41 @@ class SharedGroups:
         """Executions of the groups alive now (for tests and operations tooling)."""
         return sum(group.executions for group in self._groups.values())
 
+    def join(
+        self,
+        key: GroupKey,
+        schema: Any,
+        document: Callable[[], DocumentNode],
+        context: Any,
+        variables: Any,
+    ) -> SharedGroup | None:
+        """Membership of the group for `key`, made on first use with an executor for the
+        operation (`document()`, asked for only then); None when the operation cannot be
+        prepared again (the normal path then serves it). A member that joined must `leave`."""
+        group = self._groups.get(key)
+        if group is None:
+            executor = Executor.build(
+                schema, document(), context_value=context, raw_variable_values=variables
+            )
+            if not isinstance(executor, Executor):
+                return None
+            group = self._groups[key] = SharedGroup(executor, self._encode)
+        group.members += 1
+        return group
+
+    def leave(self, key: GroupKey, group: SharedGroup) -> None:
+        group.members -= 1
+        if group.members == 0 and self._groups.get(key) is group:
+            del self._groups[key]
+
     @contextmanager
     def member(
         self, key: GroupKey, schema: Any, document: DocumentNode, context: Any, variables: Any
     ) -> Iterator[SharedGroup | None]:
-        """Membership of the group for `key`, made on first use with an executor for the
-        operation; None when the operation cannot be prepared again (the normal path then
-        serves it)."""
-        group = self._groups.get(key)
-        if group is None:
-            executor = Executor.build(
-                schema, document, context_value=context, raw_variable_values=variables
-            )
-            if not isinstance(executor, Executor):
-                yield None
-                return
-            group = self._groups[key] = SharedGroup(executor, self._encode)
-        group.members += 1
+        """`join` and `leave` around a block."""
+        group = self.join(key, schema, lambda: document, context, variables)
         try:
             yield group
         finally:
-            group.members -= 1
-            if group.members == 0 and self._groups.get(key) is group:
-                del self._groups[key]
+            if group is not None:
+                self.leave(key, group)

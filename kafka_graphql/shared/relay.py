@@ -12,8 +12,7 @@ and graphql-core, which also keeps errors, `complete` and every check before the
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +24,7 @@ from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Context, Info
 from kafka_graphql.record_rules import caller_claim
 from kafka_graphql.resolvers.record_access import record_rule
-from kafka_graphql.shared.groups import Encode, SharedGroup, SharedGroups, group_key
+from kafka_graphql.shared.groups import Encode, GroupKey, SharedGroup, SharedGroups, group_key
 
 # A marker no payload can contain: the frame is encoded around it, then cut at it.
 _SENTINEL = "\x00payload\x00"
@@ -71,11 +70,17 @@ def take_operation() -> SharedOperation | None:
 
 
 class Relay:
-    """One subscriber's membership of its group."""
+    """One subscriber's membership of its group, until `leave`."""
 
-    def __init__(self, operation: SharedOperation, group: SharedGroup) -> None:
+    __slots__ = ("_group", "_key", "_operation")
+
+    def __init__(self, operation: SharedOperation, key: GroupKey, group: SharedGroup) -> None:
         self._operation = operation
+        self._key = key
         self._group = group
+
+    def leave(self) -> None:
+        self._operation.groups.leave(self._key, self._group)
 
     async def send(self, message: Any) -> bool:
         """Send `message` on the shared path; False when it must take the normal one."""
@@ -93,14 +98,15 @@ class Relay:
         return True
 
 
-@contextmanager
-def relay(info: Info, topic: str, view: FieldView) -> Iterator[Relay | None]:
+def join_relay(info: Info, topic: str, view: FieldView) -> Relay | None:
     """The shared path for a live stream of `topic` resolved in the current task, when this
-    operation was marked for it; None otherwise."""
+    operation was marked for it; None otherwise. A relay must `leave` when its stream ends.
+
+    (Not a context manager: a subscription holds it for its whole life, and a generator-based
+    one would cost every idle subscription a suspended frame and its wrapper.)"""
     operation = take_operation()
     if operation is None:
-        yield None
-        return
+        return None
     context: Context = info.context
     rule = record_rule(context, topic)
     key = group_key(
@@ -113,8 +119,11 @@ def relay(info: Info, topic: str, view: FieldView) -> Iterator[Relay | None]:
         record_claim=None if rule is None else (caller_claim(rule, context.principal.claims),),
     )
     # The operation Strawberry parsed and validated, with its fragments (graphql-core's own view
-    # of the resolver's call, which Strawberry's Info wraps).
+    # of the resolver's call, which Strawberry's Info wraps); made only for a group's first member.
     raw = info._raw_info
-    document = DocumentNode(definitions=(raw.operation, *raw.fragments.values()))
-    with operation.groups.member(key, raw.schema, document, context, operation.variables) as group:
-        yield None if group is None else Relay(operation, group)
+
+    def document() -> DocumentNode:
+        return DocumentNode(definitions=(raw.operation, *raw.fragments.values()))
+
+    group = operation.groups.join(key, raw.schema, document, context, operation.variables)
+    return None if group is None else Relay(operation, key, group)
