@@ -30,7 +30,7 @@ def subscriber(spec: FilterSpec | None, max_batches: int = 10) -> LiveSubscriber
 
 
 def queued(sub: LiveSubscriber) -> list[Delivery]:
-    return list(sub._items)
+    return list(sub._items or ())  # the inbox exists only once something was delivered
 
 
 def offsets(sub: LiveSubscriber) -> list[int]:
