@@ -46,6 +46,16 @@ def registry_url() -> str:
     return url
 
 
+# Budgets far above what a test's writers can use, for tests about something else (faults,
+# outages) whose writers a fast enough gateway would otherwise see RATE_LIMITED.
+UNTHROTTLED = {
+    "cost_budget": 10_000_000,
+    "cost_refill_per_s": 10_000_000,
+    "produce_messages_per_s": 10_000_000,
+    "produce_bytes_per_s": 10_000_000_000,
+}
+
+
 def gateway_settings(
     bootstrap: str, request_timeout_s: float = 10, metadata_max_age_s: float = 1, **limits: Any
 ) -> Settings:

@@ -30,7 +30,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient
 from tests.integration.brokers import PrivateBroker
-from tests.integration.conftest import gateway_settings, run_gateway
+from tests.integration.conftest import UNTHROTTLED, gateway_settings, run_gateway
 from tests.integration.helpers import PRODUCE, PRODUCE_BATCH, SUBSCRIBE, poll_until
 
 CYCLES = int(os.environ.get("FAULT_CYCLES", "6"))
@@ -159,7 +159,9 @@ async def test_restarts_and_crashes_under_load_lose_and_duplicate_nothing(
     await admin.start()
     await admin.create_topics([NewTopic(topic, PARTITIONS, 1)])
     await admin.close()
-    settings = gateway_settings(private_broker.bootstrap, REQUEST_TIMEOUT_S, 1)
+    # Budgets far above what the writers can use: this test is about faults, and a writer that
+    # the gateway got fast enough to spend the default budget would see RATE_LIMITED.
+    settings = gateway_settings(private_broker.bootstrap, REQUEST_TIMEOUT_S, 1, **UNTHROTTLED)
     ledger = Ledger()
     stop = asyncio.Event()
 

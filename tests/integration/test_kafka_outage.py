@@ -13,7 +13,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from tests.clients import GraphQLClient
 from tests.integration.brokers import PrivateBroker
-from tests.integration.conftest import gateway_settings, run_gateway
+from tests.integration.conftest import UNTHROTTLED, gateway_settings, run_gateway
 from tests.integration.helpers import HISTORY, PRODUCE, poll_until
 
 REQUEST_TIMEOUT_S = 2
@@ -30,7 +30,7 @@ async def test_kafka_outage_is_bounded_reported_and_recovered(
     await admin.start()
     await admin.create_topics([NewTopic(topic, 1, 1)])
     await admin.close()
-    settings = gateway_settings(private_broker.bootstrap, REQUEST_TIMEOUT_S, 1)
+    settings = gateway_settings(private_broker.bootstrap, REQUEST_TIMEOUT_S, 1, **UNTHROTTLED)
     acknowledged: list[str] = []
     attempts = itertools.count()
 
