@@ -37,9 +37,8 @@ class Context:
     limits: LimitsRegistry = field(default_factory=LimitsRegistry)
     # The HTTP response, when there is one (queries and mutations over HTTP).
     response: web.StreamResponse | None = None
-    # Live subscriptions on this connection (a WebSocket's context lives as long as it does),
-    # and the slots they hold (resolvers/slots.py).
-    open_subscriptions: int = 0
+    # The caller's subscription slots held by streams on this connection (a WebSocket's context
+    # lives as long as it does; resolvers/slots.py).
     subscription_slots: set[SubscriptionSlot] = field(default_factory=set)
     # Whether this WebSocket holds one of its caller's connection slots (released on close).
     connection_slot: bool = False

@@ -257,8 +257,8 @@ def create_app(settings: Settings, *, limits_clock: Clock = time.monotonic) -> w
         ),
         graphql_ide="graphiql" if settings.server.serves_graphiql else None,
         allowed_origins=settings.server.cors_allow_origins,
-        # Our own limit answers with a coded error first (resolvers/subscription.py); this one
-        # is Strawberry's backstop.
+        # Our own limit answers with a coded error first (ws_protocols.py, the same count); this
+        # one is Strawberry's backstop.
         max_subscriptions_per_connection=settings.limits.max_subscriptions_per_connection + 1,
         connection_init_wait_timeout=timedelta(seconds=settings.limits.connection_init_timeout_s),
     )

@@ -1,9 +1,10 @@
-"""A subscription's place in the caps on its connection and on its caller
-(`limits.max_subscriptions_per_connection`, `limits.max_subscriptions_per_principal`).
+"""A subscription's place in its caller's cap (`limits.max_subscriptions_per_principal`, across
+all of the caller's sockets). The cap on one socket, `limits.max_subscriptions_per_connection`,
+is checked by the WebSocket handlers against the operations in flight (ws_protocols.py).
 
 The place is taken when the subscription is admitted, in the same step as the check and before
-the resolver awaits anything: a caller that sends many subscribes at once, on one socket or on
-several, cannot have them all pass the check before any stream has counted. It is released
+the resolver awaits anything: a caller that sends many subscribes at once, on several sockets,
+cannot have them all pass the check before any stream has counted. It is released
 exactly once: when the stream ends however it ends, when the resolver fails before the stream
 exists, or, for a stream that never started, when its socket closes.
 """
@@ -11,8 +12,6 @@ exists, or, for a stream that never started, when its socket closes.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-
-from kafka_graphql.errors import LimitExceeded
 
 if TYPE_CHECKING:
     from kafka_graphql.context import Context
@@ -25,7 +24,6 @@ class SubscriptionSlot:
         self._context = context
         self._principal = context.principal.id
         self._released = False
-        context.open_subscriptions += 1
         context.limits.open_subscription(self._principal)
         context.subscription_slots.add(self)
 
@@ -34,20 +32,13 @@ class SubscriptionSlot:
             return
         self._released = True
         context = self._context
-        context.open_subscriptions -= 1
         context.limits.close_subscription(self._principal)
         context.subscription_slots.discard(self)
 
 
 def take_subscription_slot(context: Context) -> SubscriptionSlot:
-    """Raises LimitExceeded when the connection or the caller holds as many subscriptions as it
-    may; otherwise the stream's slot, counted at once."""
-    limit = context.settings.limits.max_subscriptions_per_connection
-    if context.open_subscriptions >= limit:
-        raise LimitExceeded(
-            f"at most {limit} subscriptions per connection "
-            "(limits.max_subscriptions_per_connection)"
-        )
+    """Raises LimitExceeded when the caller holds as many subscriptions as it may; otherwise the
+    stream's slot, counted at once."""
     context.limits.check_subscription(context.principal.id)
     return SubscriptionSlot(context)
 
