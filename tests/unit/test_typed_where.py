@@ -35,6 +35,7 @@ from kafka_graphql.typed.where import (
     InputSpec,
     compile_where,
     filter_inputs,
+    inspect_where,
 )
 from tests.unit import where_reference
 from tests.unit.typed.helpers import FIXTURES, check_snapshot, fixture
@@ -383,6 +384,18 @@ def test_compiled_filters_agree_with_the_reference(data: st.DataObject) -> None:
     for key, value in [*CORPUS, *records]:
         expected = where_reference.matches(MODEL, where, key, value)
         assert predicate(key, value) == expected, (where, key, value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_the_size_is_the_documented_count(data: st.DataObject) -> None:
+    where = _where(data, MODEL.root_type, 1)
+    conditions, depth = where_reference.cost(MODEL, where)
+    if depth > MAX_DEPTH:
+        with pytest.raises(BadUserInput, match="nest"):
+            inspect_where(MODEL, where, None)
+        return
+    assert inspect_where(MODEL, where, None).size.conditions == conditions
 
 
 @settings(max_examples=100, deadline=None)
