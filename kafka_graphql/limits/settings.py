@@ -59,6 +59,10 @@ class LimitsSettings:
     max_pending_keys: int = 1000
     # Callers whose budgets are remembered; the least recently seen beyond it are forgotten.
     max_tracked_principals: int = 10_000
+    # Filters (`filter`, typed `where`): conditions in one filter, and values in one `in` or
+    # `notIn` list (docs/limits.md#filters; what counts: filter_bounds.py).
+    max_filter_conditions: int = 20
+    max_in_values: int = 100
 
 
 OVERFLOW_POLICIES = ("conflate", "close")

@@ -82,6 +82,12 @@ class _Reads(dict[str, Any]):
         self.shapes.setdefault(name, shape(value))
         return value
 
+    def whole(self, name: str, default: Any = None) -> Any:
+        """A variable read whole (a filter, limits/filter_cost.py): no shape stands for it, so
+        no cost that read it is served from the memo."""
+        self.shapes[name] = object()  # equal to no shape
+        return super().get(name, default)
+
 
 class CostMemo:
     """The requested costs of one operation of one cached document (kafka_graphql/documents.py).
@@ -144,6 +150,7 @@ class Costing:
             opening = per_message = 0
             for field in fields:
                 opening += self._weight(self._root, field)
+                opening += self._model.filter_cost(field, self.variables, stream=True)
                 named = get_named_type(field.definition.type)
                 if is_composite_type(named):
                     per_message += 1 + self._selection(named, field.selections, None)
@@ -175,7 +182,7 @@ class Costing:
     def _field_cost(
         self, parent: GraphQLObjectType, field: CollectedField, parent_size: int | None
     ) -> int:
-        weight = self._weight(parent, field)
+        weight = self._weight(parent, field) + self._model.filter_cost(field, self.variables)
         named = get_named_type(field.definition.type)
         if not is_composite_type(named):
             return weight

@@ -8,7 +8,6 @@ from typing import Any
 import strawberry
 
 from kafka_graphql.errors import BadRequest, BadUserInput
-from kafka_graphql.filters import ABSENT, FilterSpec, ValueCondition
 from kafka_graphql.kafka import OutgoingRecord, ProduceAck, Record
 from kafka_graphql.resolvers.messages import RecordMessage
 from kafka_graphql.schema.inputs import HeaderInput, MessageFilter, ValuePredicate
@@ -68,27 +67,39 @@ def _checked_text(text: str) -> str:
     return text
 
 
-def to_filter_spec(f: MessageFilter | None) -> FilterSpec | None:
+def filter_plain(f: MessageFilter | None) -> dict[str, Any] | None:
+    """The filter as a document writes it (GraphQL names; fields not given left out): what
+    filter_bounds.py measures and filters.py compiles."""
     if f is None:
         return None
-    return FilterSpec(
-        key=f.key,
-        key_prefix=f.key_prefix,
-        headers=tuple((h.key, h.value) for h in f.headers or ()),
-        value=tuple(_to_condition(v) for v in f.value or ()),
-    )
+    plain: dict[str, Any] = {}
+    if f.key is not None:
+        plain["key"] = f.key
+    if f.key_prefix is not None:
+        plain["keyPrefix"] = f.key_prefix
+    if f.headers is not None:
+        plain["headers"] = [{"key": h.key, "value": h.value} for h in f.headers]
+    if f.value is not None:
+        plain["value"] = [_condition_plain(v) for v in f.value]
+    return plain
 
 
-def _to_condition(v: ValuePredicate) -> ValueCondition:
-    return ValueCondition(
-        path=v.path,
-        eq=ABSENT if v.eq is strawberry.UNSET else v.eq,
-        ne=ABSENT if v.ne is strawberry.UNSET else v.ne,
-        one_of=v.in_,
-        gt=v.gt,
-        gte=v.gte,
-        lt=v.lt,
-        lte=v.lte,
-        contains=v.contains,
-        exists=v.exists,
+def _condition_plain(v: ValuePredicate) -> dict[str, Any]:
+    plain: dict[str, Any] = {"path": v.path}
+    # eq/ne given as null are conditions on JSON null; left out, they are none.
+    for name, operand in (("eq", v.eq), ("ne", v.ne)):
+        if operand is not strawberry.UNSET:
+            plain[name] = operand
+    operators: tuple[tuple[str, object], ...] = (
+        ("in", v.in_),
+        ("gt", v.gt),
+        ("gte", v.gte),
+        ("lt", v.lt),
+        ("lte", v.lte),
+        ("contains", v.contains),
+        ("exists", v.exists),
     )
+    for name, value in operators:
+        if value is not None:
+            plain[name] = value
+    return plain

@@ -5,8 +5,8 @@ from __future__ import annotations
 from kafka_graphql.context import Info
 from kafka_graphql.cursor import encode_cursor
 from kafka_graphql.errors import BadUserInput
-from kafka_graphql.filters import compile_filter
-from kafka_graphql.resolvers.convert import to_filter_spec, to_message
+from kafka_graphql.resolvers.convert import to_message
+from kafka_graphql.resolvers.filtering import client_filter, report_page
 from kafka_graphql.resolvers.positions import plan_read
 from kafka_graphql.resolvers.topics import resolve_topic_name, resolve_topic_names
 from kafka_graphql.resolvers.typed.generic import (
@@ -44,6 +44,7 @@ async def resolve_messages(
     limit = 20 if limit is None else limit
     if not 1 <= limit <= max_page:
         raise BadUserInput(f"limit must be between 1 and {max_page}")
+    wanted = client_filter(context, filter)
     typed = context.typed.get(topic)
     view = caller_view(typed, context.principal.scopes)
     plan = await plan_read(
@@ -51,7 +52,7 @@ async def resolve_messages(
         topic,
         partitions=partitions,
         filter_spec=None,
-        predicate=decoded_predicate(typed, view, compile_filter(to_filter_spec(filter))),
+        predicate=decoded_predicate(typed, view, wanted.predicate),
         after=after,
         from_offset=from_offset,
         from_timestamp=from_timestamp,
@@ -62,6 +63,7 @@ async def resolve_messages(
     page = await context.kafka.read_page(
         plan.topic, plan.start, end, limit, plan.predicate, context.settings.limits.max_scan_records
     )
+    report_page(context, wanted.size, plan.start, page.positions)
     # Each message's cursor: the page's positions up to and including that message.
     positions = dict(plan.start)
     messages = []

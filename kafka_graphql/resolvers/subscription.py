@@ -8,10 +8,11 @@ from typing import Any
 
 from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Info
-from kafka_graphql.filters import compile_filter, index_hint
+from kafka_graphql.filters import index_hint
 from kafka_graphql.kafka import Record
 from kafka_graphql.limits.delivery import Matched, deliver
-from kafka_graphql.resolvers.convert import to_filter_spec, to_message
+from kafka_graphql.resolvers.convert import to_message
+from kafka_graphql.resolvers.filtering import client_filter
 from kafka_graphql.resolvers.positions import plan_read
 from kafka_graphql.resolvers.slots import SubscriptionSlot, take_subscription_slot
 from kafka_graphql.resolvers.typed.generic import (
@@ -42,14 +43,14 @@ async def resolve_message_stream(
     try:
         typed = context.typed.get(topic)
         view = caller_view(typed, context.principal.scopes)
-        spec = to_filter_spec(filter)
+        wanted = client_filter(context, filter)
         plan = await plan_read(
             context,
             topic,
             partitions=partitions,
             filter_spec=None,
-            predicate=decoded_predicate(typed, view, compile_filter(spec)),
-            hint=index_hint(spec),
+            predicate=decoded_predicate(typed, view, wanted.predicate),
+            hint=index_hint(wanted.spec),
             after=after,
             from_offset=from_offset,
             from_timestamp=from_timestamp,

@@ -16,6 +16,7 @@ from kafka_graphql.auth.field_rules import FieldKey, FieldRules
 from kafka_graphql.documents import DocumentCache
 from kafka_graphql.gate import OperationGate
 from kafka_graphql.limits import CostModel, OperationLimits, show_weights
+from kafka_graphql.limits.filter_cost import FilterPricing
 from kafka_graphql.limits.settings import weight_keys
 from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.schema.directives import (
@@ -28,6 +29,8 @@ from kafka_graphql.schema.scalars import SCALAR_MAP
 from kafka_graphql.schema.typed import check_names, gateway_names, typed_roots
 from kafka_graphql.schema.typed.names import TopicNames
 from kafka_graphql.settings import LimitsSettings, ServerSettings
+from kafka_graphql.typed.model import TypeModel
+from kafka_graphql.typed.where.shapes import ObjectShape
 
 
 class GatewaySchema(strawberry.Schema):
@@ -38,6 +41,9 @@ class GatewaySchema(strawberry.Schema):
     field_guards: Mapping[FieldKey, tuple[str, ...]] = MappingProxyType({})
     # The documents its gate parsed and validated (kafka_graphql/documents.py).
     documents: DocumentCache
+    # `<Root>Where` input type -> its typed topic's model: the filters that the cost model and
+    # field authorization read (kafka_graphql/filter_arguments.py).
+    where_models: Mapping[str, TypeModel] = MappingProxyType({})
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         # Client mistakes are answered, not logged with a traceback; the operation gate logs the
@@ -74,7 +80,8 @@ def build_schema(
         (r.topic for r in typed),
         gateway_names(_schema(limits, ServerSettings(), Query, Mutation, Subscription)),
     )
-    schema = _schema(limits, server, *typed_roots(typed, rules.masks), guarded)
+    models = {ObjectShape(r.topic.model.root).input_name: r.topic.model for r in typed}
+    schema = _schema(limits, server, *typed_roots(typed, rules.masks), guarded, models)
     messages = (TopicNames.of(r.topic.rule).message for r in typed)
     guards = with_typed_messages(schema._schema, rules.generic, messages)
     _guard(schema, {**guards, **rules.guards})
@@ -93,6 +100,7 @@ def _schema(
     mutation: type[Any],
     subscription: type[Any],
     guarded: bool = False,
+    where_models: Mapping[str, TypeModel] | None = None,
 ) -> GatewaySchema:
     suggestions = server.shows_field_suggestions
     # Field authorization walks each operation's document: only when a field has @auth.
@@ -134,7 +142,9 @@ def _schema(
         weight_keys(limits.cost_weights),
         max_page_size=limits.max_page_size,
         max_batch_size=limits.max_batch_size,
+        filters=FilterPricing(limits, where_models),
     )
     schema.documents = documents
+    schema.where_models = MappingProxyType(dict(where_models or {}))
     show_weights(schema, schema.costs)
     return schema

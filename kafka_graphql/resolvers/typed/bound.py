@@ -11,12 +11,14 @@ from strawberry import UNSET
 
 from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Context
+from kafka_graphql.filter_bounds import FilterCaps, FilterSize
 from kafka_graphql.kafka import IndexHint, Record
 from kafka_graphql.resolvers.messages import typed_message_class
 from kafka_graphql.resolvers.typed.records import Decoded, TypedRecords
 from kafka_graphql.resolvers.typed.values import OutputBuilder, ValueMismatch, input_to_plain
 from kafka_graphql.schema.typed.values import GeneratedTypes
 from kafka_graphql.typed.model import ObjectKind
+from kafka_graphql.typed.where import inspect_where
 from kafka_graphql.typed.where.compile import key_equality
 
 # (key, decoded plain value or None) -> whether the record is wanted.
@@ -35,7 +37,7 @@ class BoundTopic:
     connection_type: type[Any]
     # The `where` input's type and how a plain `where` becomes a matcher; None without filters.
     where_type: type[Any] | None = None
-    compile_where: Callable[[dict[str, Any] | None], Matcher] | None = None
+    compile_where: Callable[[dict[str, Any] | None, FilterCaps], Matcher] | None = None
 
     @property
     def topic(self) -> str:
@@ -68,11 +70,19 @@ class BoundTopic:
             schema_errors=list(errors),
         )
 
-    def matcher(self, where: object) -> Matcher | None:
-        """The compiled `where` (a generated input object), or None when there is none."""
+    def matcher(self, where: object, caps: FilterCaps) -> Matcher | None:
+        """The compiled `where` (a generated input object), or None when there is none.
+        Raises BadUserInput for one over `caps` (as admission did: limits/filter_cost.py)."""
         if where is None or self.compile_where is None:
             return None
-        return self.compile_where(input_to_plain(self.generated, where))
+        return self.compile_where(input_to_plain(self.generated, where), caps)
+
+    def filter_size(self, where: object) -> FilterSize:
+        """The size of `where` (what its page's filter actually costs per record)."""
+        if where is None:
+            return FilterSize()
+        plain = input_to_plain(self.generated, where)
+        return inspect_where(self.records.topic.model, plain, None).size
 
     def index_hint(self, where: object) -> IndexHint | None:
         """`where`'s key equality (a top-level `key: {eq}`), for the live feed's filter index."""

@@ -8,6 +8,8 @@ from typing import Any, Optional
 from kafka_graphql.context import Info
 from kafka_graphql.cursor import encode_cursor
 from kafka_graphql.errors import BadUserInput
+from kafka_graphql.limits.filter_cost import filter_caps
+from kafka_graphql.resolvers.filtering import report_page
 from kafka_graphql.resolvers.positions import plan_read
 from kafka_graphql.resolvers.typed.bound import BoundTopic, wanted, with_annotations
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
@@ -34,7 +36,7 @@ def connection_resolver(bound: BoundTopic) -> Callable[..., Awaitable[Any]]:
             # (Apollo's fetchMore adds `after` to the query's variables): the cursor says
             # where this page starts, so a starting point given with it has done its part.
             from_offset = from_timestamp = None
-        matcher = bound.matcher(where)
+        matcher = bound.matcher(where, filter_caps(context.settings.limits))
         view = bound.view(context)
         plan = await plan_read(
             context,
@@ -57,6 +59,8 @@ def connection_resolver(bound: BoundTopic) -> Callable[..., Awaitable[Any]]:
             plan.predicate,
             context.settings.limits.max_scan_records,
         )
+        if matcher is not None:
+            report_page(context, bound.filter_size(where), plan.start, page.positions)
         # Each edge's cursor: the page's positions up to and including its record.
         positions = dict(plan.start)
         edges = []

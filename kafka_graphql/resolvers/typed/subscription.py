@@ -9,6 +9,7 @@ from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Info
 from kafka_graphql.kafka import Record
 from kafka_graphql.limits.delivery import Matched
+from kafka_graphql.limits.filter_cost import filter_caps
 from kafka_graphql.resolvers.positions import plan_read
 from kafka_graphql.resolvers.slots import take_subscription_slot
 from kafka_graphql.resolvers.subscription import delivered
@@ -29,7 +30,7 @@ def stream_resolver(bound: BoundTopic) -> Callable[..., Any]:
         context = info.context
         slot = take_subscription_slot(context)
         try:
-            matcher = bound.matcher(where)
+            matcher = bound.matcher(where, filter_caps(context.settings.limits))
             view = bound.view(context)
             plan = await plan_read(
                 context,

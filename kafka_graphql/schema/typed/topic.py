@@ -10,6 +10,7 @@ from typing import Any, Optional
 import strawberry
 from strawberry.types.field import StrawberryField
 
+from kafka_graphql.filter_bounds import FilterCaps
 from kafka_graphql.resolvers.typed import mutation, query, subscription
 from kafka_graphql.resolvers.typed.bound import BoundTopic, Matcher
 from kafka_graphql.resolvers.typed.records import TypedRecords
@@ -117,8 +118,8 @@ def bind_topic(generated: GeneratedTypes, records: TypedRecords) -> TopicFields:
     )
     where_type = generated.add_filters(filter_inputs(model))
 
-    def compile_plain(plain: dict[str, Any] | None) -> Matcher:
-        return compile_where(model, plain)
+    def compile_plain(plain: dict[str, Any] | None, caps: FilterCaps) -> Matcher:
+        return compile_where(model, plain, caps)
 
     bound = BoundTopic(
         records,
