@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 import weakref
 from collections.abc import AsyncIterator
@@ -18,6 +19,7 @@ from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 from strawberry.types.unset import UnsetType
 
+from kafka_graphql.allowed_hosts import allowed_hosts, allowed_hosts_middleware
 from kafka_graphql.auth import Authenticator, Principal
 from kafka_graphql.auth.field_rules import FieldRules
 from kafka_graphql.auth.http import (
@@ -30,6 +32,8 @@ from kafka_graphql.auth.ws import connection_init_token
 from kafka_graphql.context import Context
 from kafka_graphql.cors import cors_middleware
 from kafka_graphql.csrf import check_csrf
+from kafka_graphql.cursor import CursorSealer
+from kafka_graphql.cursor_keys import cursor_sealer
 from kafka_graphql.errors import Forbidden, Unauthenticated
 from kafka_graphql.graphiql import ASSETS_URL, local_graphiql_html
 from kafka_graphql.http_errors import unexpected_errors_middleware
@@ -77,6 +81,7 @@ WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
 TYPED = web.AppKey("typed", dict[str, TypedRecords])
 AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
 LIMITS = web.AppKey("limits", LimitsRegistry)
+CURSORS = web.AppKey("cursors", CursorSealer)
 GRAPHQL_PATH = "/graphql"
 
 
@@ -191,6 +196,7 @@ class GatewayView(GraphQLView[Context, None]):
             settings=app[SETTINGS],
             kafka=app[KAFKA],
             topics=app[TOPICS],
+            cursors=app[CURSORS],
             typed=typed,
             response=response,
             principal=request.get(PRINCIPAL) or Principal.anonymous(request.remote),
@@ -228,12 +234,20 @@ class GatewayView(GraphQLView[Context, None]):
 VIEW = web.AppKey("view", GatewayView)
 
 
-def create_app(settings: Settings, *, limits_clock: Clock = time.monotonic) -> web.Application:
-    """The gateway for `settings`; `limits_clock` is the time budgets refill by (tests move it)."""
+def create_app(
+    settings: Settings,
+    *,
+    limits_clock: Clock = time.monotonic,
+    cursors: CursorSealer | None = None,
+) -> web.Application:
+    """The gateway for `settings`; `limits_clock` is the time budgets refill by (tests move it);
+    `cursors` seals cursors (default: from `server.cursor_keys_env`, read now)."""
     authenticator = Authenticator(settings.auth) if settings.auth is not None else None
     app = web.Application(
         client_max_size=settings.limits.max_request_bytes,
         middlewares=[
+            # First: a request for another host gets nothing else, not even a CORS answer.
+            allowed_hosts_middleware(allowed_hosts(settings.server)),
             cors_middleware(settings.server.cors_allow_origins),
             unexpected_errors_middleware,
             *([authentication_middleware(authenticator, GRAPHQL_PATH)] if authenticator else []),
@@ -245,6 +259,7 @@ def create_app(settings: Settings, *, limits_clock: Clock = time.monotonic) -> w
     app.cleanup_ctx.append(_authentication)
     app[TOPICS] = TopicRegistry(settings.topics)
     app[LIMITS] = LimitsRegistry(settings.limits, limits_clock)
+    app[CURSORS] = cursors or cursor_sealer(settings.server, os.environ)
     app[WEBSOCKETS] = weakref.WeakSet()
     app[TYPED] = {}
     app.cleanup_ctx.append(_typed_topics)

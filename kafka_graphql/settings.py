@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kafka_graphql.allowed_hosts import AllowedHostsError, allowed_hosts
 from kafka_graphql.auth.field_settings import validate_field_settings
 from kafka_graphql.auth.settings import (
     AuthSettings,
@@ -22,6 +23,7 @@ from kafka_graphql.auth.settings import (
     resolve_auth,
     validate_auth,
 )
+from kafka_graphql.cursor_keys import CursorKeyError, validate_cursor_keys_env
 
 # Re-exported: callers keep importing LimitsSettings from the one settings module.
 from kafka_graphql.limits.settings import LimitsSettings as LimitsSettings
@@ -29,6 +31,7 @@ from kafka_graphql.limits.settings import LimitsSettingsError, validate_limits
 from kafka_graphql.record_settings import RecordSettingsError, validate_record_rules
 from kafka_graphql.server_settings import PRODUCTION as PRODUCTION
 from kafka_graphql.server_settings import ServerSettings as ServerSettings
+from kafka_graphql.topic_patterns import ShadowedTopic, check_topic_order
 from kafka_graphql.topic_settings import (
     SchemaRegistrySettings,
     TopicSettingsError,
@@ -255,7 +258,9 @@ def _validate(settings: Settings) -> None:
     try:
         validate_server(settings.server)
         validate_kafka_security(settings.kafka)
-    except TransportSettingsError as error:
+        validate_cursor_keys_env(settings.server)
+        allowed_hosts(settings.server)
+    except (TransportSettingsError, CursorKeyError, AllowedHostsError) as error:
         raise SettingsError(str(error)) from None
     if settings.server.is_production:
         production_requirements(settings)
@@ -271,6 +276,10 @@ def _validate(settings: Settings) -> None:
                 raise SettingsError(f"topics[{i}].partitions needs an exact name, not a pattern")
             if rule.partitions <= 0:
                 raise SettingsError(f"topics[{i}].partitions must be positive")
+    try:
+        check_topic_order([t.name for t in settings.topics])
+    except ShadowedTopic as error:
+        raise SettingsError(str(error)) from None
     try:
         validate_schema_registry(settings.schema_registry)
         validate_typed_topics(settings.topics, settings.schema_registry)
@@ -301,4 +310,16 @@ def production_requirements(settings: Settings) -> None:
         raise SettingsError(
             'server.cors_allow_origins must list origins, not "*", when server.profile is '
             '"production"'
+        )
+    # Cursors sealed with a key of the process's own would not open after a restart, nor on
+    # another replica; and "*" would answer a DNS-rebinding page (allowed_hosts.py).
+    if settings.server.cursor_keys_env is None:
+        raise SettingsError(
+            'server.profile "production" needs server.cursor_keys_env: the environment '
+            "variable holding the keys that seal cursors (make one with "
+            "`kafka-graphql cursor-key`)"
+        )
+    if "*" in (settings.server.allowed_hosts or ()):
+        raise SettingsError(
+            'server.allowed_hosts must list names, not "*", when server.profile is "production"'
         )

@@ -24,7 +24,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kafka_graphql.cursor import encode_cursor
+from kafka_graphql.cursor import CursorSealer
 from kafka_graphql.errors import RateLimited
 from kafka_graphql.kafka import Record
 from kafka_graphql.limits.registry import LimitsRegistry
@@ -56,9 +56,9 @@ def _slot(record: Record) -> Hashable:
     return ("key", record.key) if record.key is not None else ("partition", record.partition)
 
 
-def _before(record: Record, positions: Mapping[int, int]) -> str:
+def _before(cursors: CursorSealer, record: Record, positions: Mapping[int, int]) -> str:
     """The cursor that resumes at `record` itself."""
-    return encode_cursor(record.topic, {**positions, record.partition: record.offset})
+    return cursors.seal(record.topic, {**positions, record.partition: record.offset})
 
 
 def _limited(registry: LimitsRegistry, reason: str, cursor: str, wait: float) -> RateLimited:
@@ -79,7 +79,10 @@ async def _next(matched: AsyncIterator[Matched]) -> Matched:
 
 
 async def deliver(
-    registry: LimitsRegistry, principal: str, matched: AsyncIterator[Matched]
+    registry: LimitsRegistry,
+    principal: str,
+    matched: AsyncIterator[Matched],
+    cursors: CursorSealer,
 ) -> AsyncGenerator[Any, None]:
     conflate = registry.settings.subscription_overflow == "conflate"
     max_pending = registry.settings.max_pending_keys
@@ -144,7 +147,7 @@ async def deliver(
                 raise _limited(
                     registry,
                     "delivery budget exceeded",
-                    last.cursor if last is not None else _before(record, positions),
+                    last.cursor if last is not None else _before(cursors, record, positions),
                     wait,
                 )
             slot = _slot(record)
@@ -154,11 +157,11 @@ async def deliver(
                     registry,
                     f"more than {max_pending} keys are waiting for delivery "
                     "(limits.max_pending_keys)",
-                    backlog_from or _before(record, positions),
+                    backlog_from or _before(cursors, record, positions),
                     registry.delivery_wait(principal, value_size(record)),
                 )
             if backlog_from is None:
-                backlog_from = _before(record, positions)
+                backlog_from = _before(cursors, record, positions)
             skipped = previous.skipped + 1 if previous is not None else 0
             # The newest message of its key goes last: deliveries keep the order of arrival.
             waiting[slot] = _Waiting(record, message, skipped)

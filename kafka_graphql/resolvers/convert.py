@@ -7,6 +7,7 @@ from typing import Any
 
 import strawberry
 
+from kafka_graphql.cursor import CursorSealer
 from kafka_graphql.errors import BadRequest, BadUserInput
 from kafka_graphql.kafka import OutgoingRecord, ProduceAck, Record
 from kafka_graphql.resolvers.messages import RecordMessage
@@ -16,9 +17,10 @@ from kafka_graphql.schema.types import Message, ProduceResult, as_datetime
 from kafka_graphql.values import encode_value
 
 
-def to_message(record: Record, positions: Mapping[int, int]) -> Message:
-    """`positions`: the stream's positions just after `record` (the message's cursor)."""
-    return RecordMessage(record, positions)
+def to_message(record: Record, positions: Mapping[int, int], cursors: CursorSealer) -> Message:
+    """`positions`: the stream's positions just after `record` (the message's cursor, sealed
+    by `cursors` when it is read)."""
+    return RecordMessage(record, positions, cursors)
 
 
 def to_produce_result(ack: ProduceAck) -> ProduceResult:

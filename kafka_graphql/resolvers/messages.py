@@ -1,7 +1,7 @@
 """Messages whose derived fields are built only when a selection reads them.
 
 A stream builds a message for every record it delivers, but most selections read a few of its
-fields. The cursor (a JSON document, base64-encoded), the timestamp (a `datetime`) and the
+fields. The cursor (sealed: cursor.py), the timestamp (a `datetime`) and the
 headers (a list of objects) cost more than the rest together, so they are worked out from the
 record on first read. Each message keeps a copy of its stream's positions just after it: the
 stream moves on (a conflating stream holds messages back while it reads), the cursor must not.
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from kafka_graphql.cursor import encode_cursor
+from kafka_graphql.cursor import CursorSealer
 from kafka_graphql.kafka import Record
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
 from kafka_graphql.schema.types import Header, Message, as_datetime
@@ -27,18 +27,22 @@ class RecordFields:
 
     record: Record
     positions: Mapping[int, int]
+    cursors: CursorSealer
     _cursor: Cursor | None = None
     _timestamp: DateTime | None = None
     _headers: list[Header] | None = None
 
-    def _set_record(self, record: Record, positions: Mapping[int, int]) -> None:
+    def _set_record(
+        self, record: Record, positions: Mapping[int, int], cursors: CursorSealer
+    ) -> None:
         self.record = record
         self.positions = dict(positions)
+        self.cursors = cursors
 
     @property
     def cursor(self) -> Cursor:
         if self._cursor is None:
-            self._cursor = Cursor(encode_cursor(self.record.topic, self.positions))
+            self._cursor = Cursor(self.cursors.seal(self.record.topic, self.positions))
         return self._cursor
 
     @cursor.setter
@@ -69,8 +73,8 @@ class RecordFields:
 class RecordMessage(RecordFields, Message):
     """A `Message` read from Kafka by a stream or a history read."""
 
-    def __init__(self, record: Record, positions: Mapping[int, int]) -> None:
-        self._set_record(record, positions)
+    def __init__(self, record: Record, positions: Mapping[int, int], cursors: CursorSealer) -> None:
+        self._set_record(record, positions, cursors)
         self.topic = record.topic
         self.partition = record.partition
         self.offset = Long(record.offset)
@@ -92,8 +96,14 @@ def typed_message_class(message_type: type[Any]) -> type[Any]:
 
 def _lazy_class(message_type: type[Any]) -> type[Any]:
 
-    def __init__(self: Any, record: Record, positions: Mapping[int, int], **fields: Any) -> None:
-        self._set_record(record, positions)
+    def __init__(
+        self: Any,
+        record: Record,
+        positions: Mapping[int, int],
+        cursors: CursorSealer,
+        **fields: Any,
+    ) -> None:
+        self._set_record(record, positions, cursors)
         self.topic = record.topic
         self.partition = record.partition
         self.offset = Long(record.offset)

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Literal
 
 from kafka_graphql.context import Context
-from kafka_graphql.cursor import decode_cursor
+from kafka_graphql.cursor import CursorSealer
 from kafka_graphql.errors import BadUserInput
 from kafka_graphql.filters import FilterSpec, Predicate, compile_filter, index_hint, match_all
 from kafka_graphql.kafka import IndexHint, KafkaGateway, PartitionOffsets
@@ -39,6 +39,7 @@ async def start_positions(
     topic: str,
     partitions: Sequence[int],
     offsets: dict[int, PartitionOffsets],
+    cursors: CursorSealer,
     *,
     after: str | None,
     from_offset: int | None,
@@ -49,12 +50,12 @@ async def start_positions(
     if sum(x is not None for x in (after, from_offset, from_timestamp)) > 1:
         raise BadUserInput("give at most one of after, fromOffset and fromTimestamp")
     if after is not None:
-        cursor = decode_cursor(after, topic)
-        unknown = sorted(set(cursor.positions) - set(await kafka.partitions(topic)))
+        resumed = cursors.open(after, topic)
+        unknown = sorted(set(resumed) - set(await kafka.partitions(topic)))
         if unknown:
             raise BadUserInput(f"cursor names partition {unknown[0]}, which topic {topic!r} lacks")
         # A partition missing from the cursor was added to the topic later: all of it is new.
-        wanted = {p: cursor.positions.get(p, offsets[p].earliest) for p in partitions}
+        wanted = {p: resumed.get(p, offsets[p].earliest) for p in partitions}
     elif from_offset is not None:
         if from_offset < 0:
             raise BadUserInput("fromOffset must not be negative")
@@ -131,6 +132,7 @@ async def plan_read(
         topic,
         selected,
         offsets,
+        context.cursors,
         after=after,
         from_offset=from_offset,
         from_timestamp=from_timestamp,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from kafka_graphql.context import Info
-from kafka_graphql.cursor import encode_cursor
 from kafka_graphql.errors import BadUserInput
 from kafka_graphql.resolvers.convert import to_message
 from kafka_graphql.resolvers.filtering import client_filter, report_page
@@ -72,9 +71,9 @@ async def resolve_messages(
         decoded = await decoded_record(typed, view, record)
         # Checked again: a value decoded only now (a new writer schema) may not match.
         if (typed is None or plan.predicate(decoded)) and plan.visible(record):
-            messages.append(to_message(decoded, positions))
+            messages.append(to_message(decoded, positions, context.cursors))
     return MessagePage(
         messages=messages,
-        next_cursor=Cursor(encode_cursor(plan.topic, page.positions)),
+        next_cursor=Cursor(context.cursors.seal(plan.topic, page.positions)),
         has_more=page.has_more,
     )

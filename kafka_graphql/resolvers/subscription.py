@@ -8,6 +8,7 @@ from typing import Any
 
 from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Info
+from kafka_graphql.cursor import CursorSealer
 from kafka_graphql.filters import index_hint
 from kafka_graphql.kafka import Record
 from kafka_graphql.limits.delivery import Matched, deliver
@@ -67,7 +68,7 @@ async def resolve_message_stream(
         context.settings.limits.subscriber_buffer_batches,
         plan.hint,
     )
-    matched = _matched(typed, view, plan.predicate, plan.visible, records)
+    matched = _matched(typed, view, plan.predicate, plan.visible, records, context.cursors)
     return delivered(info, plan.topic, view, slot, matched, records)
 
 
@@ -88,7 +89,8 @@ async def delivered(
     shared: Relay | None = None
     try:
         shared = join_relay(info, topic, view)
-        async with aclosing(deliver(context.limits, context.principal.id, matched)) as messages:
+        delivering = deliver(context.limits, context.principal.id, matched, context.cursors)
+        async with aclosing(delivering) as messages:
             async for message in messages:
                 if shared is None or not await shared.send(message):
                     yield message
@@ -106,9 +108,10 @@ async def _matched(
     predicate: Callable[[Record], bool],
     visible: Callable[[Record], bool],
     records: AsyncIterator[tuple[Record, Mapping[int, int]]],
+    cursors: CursorSealer,
 ) -> AsyncGenerator[Matched, None]:
     async for record, positions in records:
         decoded = await decoded_record(typed, view, record)
         # Checked again: a value decoded only now (a new writer schema) may not match.
         if (typed is None or predicate(decoded)) and visible(record):
-            yield record, positions, to_message(decoded, positions)
+            yield record, positions, to_message(decoded, positions, cursors)

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -18,6 +19,7 @@ from aiohttp import web
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
+from kafka_graphql.cursor_keys import DEV_CURSOR_KEYS_ENV, ensure_dev_cursor_key
 from kafka_graphql.kafka import KafkaGateway
 from kafka_graphql.limits import Clock
 from kafka_graphql.server import KAFKA, create_app
@@ -28,6 +30,12 @@ from tests.integration.brokers import private_broker  # noqa: F401 (a fixture fo
 from tests.integration.helpers import create_served_topic
 
 TopicFactory = Callable[..., Awaitable[str]]
+
+# As under `make run`: the gateways of the tests seal cursors with the development key under
+# .dev/, from the variable the demo's server.cursor_keys_env names (gateway_settings names it too).
+os.environ.setdefault(
+    DEV_CURSOR_KEYS_ENV, ensure_dev_cursor_key(Path(__file__).parents[2] / ".dev" / "cursor.key")
+)
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +74,7 @@ def gateway_settings(
                 "request_timeout_s": request_timeout_s,
                 "metadata_max_age_s": metadata_max_age_s,
             },
-            "server": {"shutdown_grace_s": 2},
+            "server": {"shutdown_grace_s": 2, "cursor_keys_env": DEV_CURSOR_KEYS_ENV},
             "limits": limits,
             "topics": [{"name": "test-*"}],
         }

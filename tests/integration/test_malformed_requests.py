@@ -225,7 +225,7 @@ async def _raw_http(gateway: RunningGateway, request: bytes, half_close: bool = 
 def _post(headers: bytes, body: bytes, content_length: int | None = None) -> bytes:
     length = len(body) if content_length is None else content_length
     return (
-        b"POST /graphql HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\n"
+        b"POST /graphql HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
         + headers
         + b"Content-Length: %d\r\n\r\n" % length
         + body

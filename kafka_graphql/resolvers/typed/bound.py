@@ -11,6 +11,7 @@ from strawberry import UNSET
 
 from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Context
+from kafka_graphql.cursor import CursorSealer
 from kafka_graphql.filter_bounds import FilterCaps, FilterSize
 from kafka_graphql.kafka import IndexHint, Record
 from kafka_graphql.resolvers.messages import typed_message_class
@@ -48,7 +49,12 @@ class BoundTopic:
         return self.records.view(context.principal.scopes)
 
     def message(
-        self, record: Record, positions: Mapping[int, int], decoded: Decoded, view: FieldView
+        self,
+        record: Record,
+        positions: Mapping[int, int],
+        decoded: Decoded,
+        view: FieldView,
+        cursors: CursorSealer,
     ) -> Any:
         value, errors = None, decoded.errors
         if decoded.value is not None:
@@ -64,6 +70,7 @@ class BoundTopic:
         return typed_message_class(self.message_type)(
             record,
             positions,
+            cursors,
             value=value,
             # The whole value, which no caller sees unless it may see every field.
             raw_value=record.value if view.full else None,

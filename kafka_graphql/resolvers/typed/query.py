@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Optional
 
 from kafka_graphql.context import Info
-from kafka_graphql.cursor import encode_cursor
 from kafka_graphql.errors import BadUserInput
 from kafka_graphql.limits.filter_cost import filter_caps
 from kafka_graphql.resolvers.filtering import report_page
@@ -68,7 +67,7 @@ def connection_resolver(bound: BoundTopic) -> Callable[..., Awaitable[Any]]:
             positions[record.partition] = record.offset + 1
             decoded = await bound.records.decode(record)
             if wanted(matcher, record, decoded, view) and plan.visible(record):
-                node = bound.message(record, positions, decoded, view)
+                node = bound.message(record, positions, decoded, view, context.cursors)
                 edges.append(bound.edge_type(cursor=node.cursor, node=node))
         return bound.connection_type(
             edges=edges,
@@ -79,7 +78,7 @@ def connection_resolver(bound: BoundTopic) -> Callable[..., Awaitable[Any]]:
                 start_cursor=edges[0].cursor if edges else None,
                 # Past every record this page read, matching or not, even when it has no edges:
                 # `after` for the next page or for the subscription.
-                end_cursor=Cursor(encode_cursor(plan.topic, page.positions)),
+                end_cursor=Cursor(context.cursors.seal(plan.topic, page.positions)),
             ),
         )
 

@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Info
+from kafka_graphql.cursor import CursorSealer
 from kafka_graphql.kafka import Record
 from kafka_graphql.limits.delivery import Matched
 from kafka_graphql.limits.filter_cost import filter_caps
@@ -55,7 +56,7 @@ def stream_resolver(bound: BoundTopic) -> Callable[..., Any]:
             context.settings.limits.subscriber_buffer_batches,
             plan.hint,
         )
-        matched = _matched(bound, matcher, view, plan.visible, records)
+        matched = _matched(bound, matcher, view, plan.visible, records, context.cursors)
         return delivered(info, plan.topic, view, slot, matched, records)
 
     where_type = Optional[bound.where_type] if bound.where_type else None  # noqa: UP045
@@ -70,10 +71,11 @@ async def _matched(
     view: FieldView,
     visible: Callable[[Record], bool],
     records: AsyncIterator[tuple[Record, Mapping[int, int]]],
+    cursors: CursorSealer,
 ) -> AsyncGenerator[Matched, None]:
     async for record, positions in records:
         decoded = await bound.records.decode(record)
         if wanted(matcher, record, decoded, view) and visible(record):
             # Built for this subscriber alone: its view, never another's, and never a change
             # to the decoded value the topic's subscribers share.
-            yield record, positions, bound.message(record, positions, decoded, view)
+            yield record, positions, bound.message(record, positions, decoded, view, cursors)
