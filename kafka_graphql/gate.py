@@ -42,7 +42,7 @@ from strawberry.types.graphql import OperationType
 
 from kafka_graphql.documents import CachedDocument, DocumentCache
 from kafka_graphql.errors import BadRequest, GatewayError
-from kafka_graphql.limits import OperationLimits
+from kafka_graphql.limits import OperationLimits, StructuralLimits
 
 log = logging.getLogger(__name__)
 
@@ -98,15 +98,18 @@ class OperationGate(SchemaExtension):
         validation_rules: Sequence[type[ASTValidationRule]] = (),
         max_tokens: int | None = None,
         documents: DocumentCache | None = None,
+        structure: StructuralLimits | None = None,
     ) -> None:
         self._checks = tuple(checks)
         self._document_checks = tuple(document_checks)
         self._field_suggestions = field_suggestions
         self._limits = limits
-        # The structural limits: the document's size in tokens (GRAPHQL_PARSE_FAILED) and
-        # validation rules (depth, aliases, introspection: GRAPHQL_VALIDATION_FAILED).
+        # The structural limits: the document's size in tokens (GRAPHQL_PARSE_FAILED), the
+        # structural caps checked before any validation rule (expanded fields, depth, aliases,
+        # field merges), and validation rules (introspection): GRAPHQL_VALIDATION_FAILED.
         self._rules = tuple(validation_rules)
         self._max_tokens = max_tokens
+        self._structure = structure
         self._validation_errors = _NO_ERRORS
         # Shared by every operation of one schema (its rules and limits are the schema's).
         self._documents = documents
@@ -149,11 +152,15 @@ class OperationGate(SchemaExtension):
         cached = self._cached
         errors = cached.errors if cached is not None else None
         if errors is None:
-            # The schema's rules, and those the limiter extensions added in on_operation: the
-            # same for every operation of this schema, so the answer may be kept.
-            errors = validate_document(
-                execution.schema._schema, document, execution.validation_rules
-            )
+            # The structural caps first: graphql-core's rules run only on a document whose
+            # size once its fragments are spread they bound (limits/structure.py). Then the
+            # schema's rules, and those added in on_operation. All the same for every operation
+            # of this schema, so the answer may be kept (a refusal too: cheap on repeat).
+            errors = self._structure.check(document) if self._structure is not None else []
+            if not errors:
+                errors = validate_document(
+                    execution.schema._schema, document, execution.validation_rules
+                )
             if cached is not None:
                 cached.errors = errors
         refusal = self._check_document(execution)

@@ -23,6 +23,10 @@ class LimitsSettings:
     max_query_depth: int = 10
     max_query_tokens: int = 2000
     max_aliases: int = 30
+    # Validation is linear (limits/structure.py): the fields a document would have with every
+    # fragment spread written out, and the pairs of same-named fields merging them compares.
+    max_expanded_fields: int = 10_000
+    max_field_merges: int = 2_000
     # Records scanned by one history page before it returns what it has (filters can skip many).
     max_scan_records: int = 10_000
     # Batches a live subscriber may have waiting; beyond it the subscriber catches up on its own.

@@ -1,0 +1,78 @@
+"""The structural caps of a document, checked before any other validation rule (the operation
+gate runs them first, and graphql-core's rules only on a document that passed them).
+
+Each is linear in the document, however its fragment spreads multiply (shape.py, merges.py):
+
+- `limits.max_expanded_fields`: the fields the document would have with every spread written
+  out. First, since it bounds the work of everything after it, graphql-core's rules included.
+- `limits.max_query_depth` and `limits.max_aliases`, counted as the query written out, with
+  the messages of Strawberry's QueryDepthLimiter and MaxAliasesLimiter (which expand fragments
+  at every spread, so that a chain of spreads doubling at each level held validation for hours).
+- `limits.max_field_merges`: the pairs of same-named fields validation compares to merge them
+  (graphql-core's OverlappingFieldsCanBeMergedRule is quadratic in them).
+
+A refusal is a validation error (GRAPHQL_VALIDATION_FAILED), kept with the cached document like
+any other, so a document sent again is refused without being measured again.
+"""
+
+from __future__ import annotations
+
+from graphql import DocumentNode, GraphQLError, OperationDefinitionNode
+
+from kafka_graphql.limits.merges import merge_pairs
+from kafka_graphql.limits.settings import LimitsSettings
+from kafka_graphql.limits.shape import fragments_of, measure, roots
+
+
+class StructuralLimits:
+    """The structural caps of one schema's `[limits]`."""
+
+    __slots__ = ("max_aliases", "max_depth", "max_fields", "max_merges")
+
+    def __init__(self, settings: LimitsSettings) -> None:
+        self.max_fields = settings.max_expanded_fields
+        self.max_depth = settings.max_query_depth
+        self.max_aliases = settings.max_aliases
+        self.max_merges = settings.max_field_merges
+
+    def check(self, document: DocumentNode) -> list[GraphQLError]:
+        """The refusals of `document` (none: graphql-core's rules may run)."""
+        shape = measure(document, self.max_fields)
+        if shape.fields > self.max_fields:
+            return [
+                GraphQLError(
+                    f"the document has more than {self.max_fields} fields once its fragment "
+                    f"spreads are written out: at most {self.max_fields} are allowed "
+                    "(limits.max_expanded_fields)"
+                )
+            ]
+        errors = [
+            GraphQLError(
+                f"'{_name(operation)}' exceeds maximum operation depth of {self.max_depth}",
+                operation,
+            )
+            for operation, depth in shape.depths
+            if depth > self.max_depth
+        ]
+        if shape.aliases > self.max_aliases:
+            errors.append(
+                GraphQLError(f"{shape.aliases} aliases found. Allowed: {self.max_aliases}")
+            )
+        if errors:
+            return errors
+        fragments = fragments_of(document)
+        if merge_pairs(roots(document, fragments), fragments, self.max_merges) > self.max_merges:
+            errors.append(
+                GraphQLError(
+                    "the document selects the same response names too many times: merging "
+                    f"them takes more than {self.max_merges} comparisons (k fields under one "
+                    "response name, counted through fragments and same-named parents, take "
+                    f"k(k-1)/2), at most {self.max_merges} are allowed "
+                    "(limits.max_field_merges); select each field once"
+                )
+            )
+        return errors
+
+
+def _name(operation: OperationDefinitionNode) -> str:
+    return operation.name.value if operation.name is not None else "anonymous"
