@@ -4,7 +4,9 @@ GraphQL merges the fields that share a response name, in a selection set and in 
 sets of same-named fields merged before it, and validation (graphql-core's
 OverlappingFieldsCanBeMergedRule) compares them pairwise: `k` fields under one response name
 are k(k-1)/2 comparisons. `{ topics { name ... } ... }`, forty `name`s under forty `topics`,
-is 1,600 `name`s in one merged selection set: 1.3 million comparisons from 1,700 tokens.
+is 1,600 `name`s in one merged selection set: 1.3 million comparisons from 1,700 tokens. The
+rule also compares every two fragments spread into one selection set (200 fragments that only
+spread one other: 20,000 comparisons), so those pairs count too.
 
 `merge_pairs` counts those pairs on the response tree (fields grouped by response name level
 by level, inline fragments and fragment spreads merged where they stand, a fragment once per
@@ -61,7 +63,8 @@ class _Pairs:
                     if fragment is not None and selection.name.value not in visited:
                         visited.add(selection.name.value)
                         stack.append(fragment.selection_set)
-        total = sum(k * (k - 1) // 2 for k in counts.values())
+        # The rule also compares every two fragments spread into one selection set.
+        total = sum(k * (k - 1) // 2 for k in (*counts.values(), len(visited)))
         for inner in by_name.values():
             if total > self._maximum:
                 break

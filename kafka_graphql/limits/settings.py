@@ -27,6 +27,9 @@ class LimitsSettings:
     # fragment spread written out, and the pairs of same-named fields merging them compares.
     max_expanded_fields: int = 10_000
     max_field_merges: int = 2_000
+    # The document's text (a request's `query`): lexing is pure Python, and a validation error
+    # finds its line by scanning the text (1 MB of comment took 150 ms to parse).
+    max_query_bytes: int = 32_768
     # Records scanned by one history page before it returns what it has (filters can skip many).
     max_scan_records: int = 10_000
     # Batches a live subscriber may have waiting; beyond it the subscriber catches up on its own.

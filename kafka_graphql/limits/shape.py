@@ -8,7 +8,8 @@ Three measures, each the one a structural cap reads (limits/structure.py):
 - aliases: aliased fields of its operations written out (`limits.max_aliases`);
 - depth: per operation, the deepest selection counted in enclosing fields, as Strawberry's
   QueryDepthLimiter counts it (`limits.max_query_depth`): the subtree of an introspection field
-  (`__schema`, `__type`) does not count.
+  (`__schema`, `__type`) does not count; and the same with those subtrees counted (bounded too:
+  introspection's `ofType` chains may otherwise nest as deep as the parser allows).
 
 A spread that closes a cycle, or names no fragment, adds nothing: graphql-core's rules refuse
 such documents, and a measure only has to terminate on them.
@@ -36,9 +37,11 @@ class Measure:
     aliases: int
     # The deepest selection's level, counted in enclosing fields (0: at the top); -1: none.
     depth: int
+    # The same, introspection fields' selections included.
+    full_depth: int
 
 
-EMPTY = Measure(0, 0, -1)
+EMPTY = Measure(0, 0, -1, -1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +51,8 @@ class DocumentShape:
     fields: int
     # Aliases of the operations written out (Strawberry's MaxAliasesLimiter counts those).
     aliases: int
-    # Per operation, in document order: its name for messages, and its depth.
-    depths: tuple[tuple[OperationDefinitionNode, int], ...]
+    # Per operation, in document order: the operation, and its measure.
+    operations: tuple[tuple[OperationDefinitionNode, Measure], ...]
 
 
 def fragments_of(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
@@ -67,18 +70,18 @@ def measure(document: DocumentNode, max_fields: int) -> DocumentShape:
             return DocumentShape(own.fields, 0, ())
     unspread = _unspread(document, fragments)
     fields = aliases = 0
-    depths = []
+    operations = []
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode):
             own = _measure(definition.selection_set, measured)
             fields += own.fields
             aliases += own.aliases
-            depths.append((definition, own.depth))
+            operations.append((definition, own))
         elif isinstance(definition, FragmentDefinitionNode) and definition.name.value in unspread:
             fields += measured[definition.name.value].fields
         if fields > max_fields:
             return DocumentShape(fields, 0, ())
-    return DocumentShape(fields, aliases, tuple(depths))
+    return DocumentShape(fields, aliases, tuple(operations))
 
 
 def roots(
@@ -166,36 +169,38 @@ def _depth_first(
 
 
 def _measure(selection_set: SelectionSetNode, measured: dict[str, Measure]) -> Measure:
-    fields, aliases, depth = _walk(selection_set, 0, measured)
-    return Measure(fields, aliases, depth)
+    return _walk(selection_set, 0, measured)
 
 
-def _walk(
-    selection_set: SelectionSetNode, level: int, measured: dict[str, Measure]
-) -> tuple[int, int, int]:
+def _walk(selection_set: SelectionSetNode, level: int, measured: dict[str, Measure]) -> Measure:
     """Recursive over nesting only, which the parser bounds (its MAX_NESTING_DEPTH)."""
     fields = aliases = 0
-    depth = -1
+    depth = full_depth = -1
     for selection in selection_set.selections:
         depth = max(depth, level)
+        full_depth = max(full_depth, level)
         if isinstance(selection, FieldNode):
             fields += 1
             aliases += selection.alias is not None
             if selection.selection_set is not None:
                 inner = _walk(selection.selection_set, level + 1, measured)
-                fields += inner[0]
-                aliases += inner[1]
+                fields += inner.fields
+                aliases += inner.aliases
+                full_depth = max(full_depth, inner.full_depth)
                 if not selection.name.value.startswith("__"):
-                    depth = max(depth, inner[2])
+                    depth = max(depth, inner.depth)
         elif isinstance(selection, InlineFragmentNode):
             inner = _walk(selection.selection_set, level, measured)
-            fields += inner[0]
-            aliases += inner[1]
-            depth = max(depth, inner[2])
+            fields += inner.fields
+            aliases += inner.aliases
+            depth = max(depth, inner.depth)
+            full_depth = max(full_depth, inner.full_depth)
         elif isinstance(selection, FragmentSpreadNode):
             fragment = measured.get(selection.name.value, EMPTY)
             fields += fragment.fields
             aliases += fragment.aliases
             if fragment.depth >= 0:
                 depth = max(depth, level + fragment.depth)
-    return fields, aliases, depth
+            if fragment.full_depth >= 0:
+                full_depth = max(full_depth, level + fragment.full_depth)
+    return Measure(fields, aliases, depth, full_depth)

@@ -8,6 +8,8 @@ Each is linear in the document, however its fragment spreads multiply (shape.py,
 - `limits.max_query_depth` and `limits.max_aliases`, counted as the query written out, with
   the messages of Strawberry's QueryDepthLimiter and MaxAliasesLimiter (which expand fragments
   at every spread, so that a chain of spreads doubling at each level held validation for hours).
+  The selections of introspection fields, which Strawberry's depth leaves out, may nest twice
+  `limits.max_query_depth` (a deeper `ofType` chain overflowed the cost walk's stack).
 - `limits.max_field_merges`: the pairs of same-named fields validation compares to merge them
   (graphql-core's OverlappingFieldsCanBeMergedRule is quadratic in them).
 
@@ -27,11 +29,14 @@ from kafka_graphql.limits.shape import fragments_of, measure, roots
 class StructuralLimits:
     """The structural caps of one schema's `[limits]`."""
 
-    __slots__ = ("max_aliases", "max_depth", "max_fields", "max_merges")
+    __slots__ = ("max_aliases", "max_depth", "max_fields", "max_introspection_depth", "max_merges")
 
     def __init__(self, settings: LimitsSettings) -> None:
         self.max_fields = settings.max_expanded_fields
         self.max_depth = settings.max_query_depth
+        # Introspection fields' selections count too, with room for introspection queries'
+        # chains of `ofType` (GraphiQL's nests 11 deep): they ask only for the schema.
+        self.max_introspection_depth = 2 * settings.max_query_depth
         self.max_aliases = settings.max_aliases
         self.max_merges = settings.max_field_merges
 
@@ -46,14 +51,23 @@ class StructuralLimits:
                     "(limits.max_expanded_fields)"
                 )
             ]
-        errors = [
-            GraphQLError(
-                f"'{_name(operation)}' exceeds maximum operation depth of {self.max_depth}",
-                operation,
-            )
-            for operation, depth in shape.depths
-            if depth > self.max_depth
-        ]
+        errors = []
+        for operation, own in shape.operations:
+            if own.depth > self.max_depth:
+                errors.append(
+                    GraphQLError(
+                        f"'{_name(operation)}' exceeds maximum operation depth of {self.max_depth}",
+                        operation,
+                    )
+                )
+            elif own.full_depth > self.max_introspection_depth:
+                errors.append(
+                    GraphQLError(
+                        f"'{_name(operation)}' exceeds maximum introspection depth of "
+                        f"{self.max_introspection_depth} (twice limits.max_query_depth)",
+                        operation,
+                    )
+                )
         if shape.aliases > self.max_aliases:
             errors.append(
                 GraphQLError(f"{shape.aliases} aliases found. Allowed: {self.max_aliases}")
@@ -64,10 +78,11 @@ class StructuralLimits:
         if merge_pairs(roots(document, fragments), fragments, self.max_merges) > self.max_merges:
             errors.append(
                 GraphQLError(
-                    "the document selects the same response names too many times: merging "
-                    f"them takes more than {self.max_merges} comparisons (k fields under one "
-                    "response name, counted through fragments and same-named parents, take "
-                    f"k(k-1)/2), at most {self.max_merges} are allowed "
+                    "the document selects the same response names or spreads fragments into "
+                    f"one selection set too many times: merging them takes more than "
+                    f"{self.max_merges} comparisons (k fields under one response name, or k "
+                    "fragments in one selection set, counted through fragments and same-named "
+                    f"parents, take k(k-1)/2), at most {self.max_merges} are allowed "
                     "(limits.max_field_merges); select each field once"
                 )
             )
