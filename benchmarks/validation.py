@@ -81,7 +81,9 @@ GENERIC: dict[str, Family] = {
         "{ " + " ".join("topics { " + "name " * n + "}" for _ in range(n)) + " }"
     ),
     "same-named composite fields": lambda n: (
-        "{ " + " ".join("topics { partitions { id earliestOffset latestOffset } }" for _ in range(n)) + " }"
+        "{ "
+        + " ".join("topics { partitions { id earliestOffset latestOffset } }" for _ in range(n))
+        + " }"
     ),
     "fragments spread in one selection set": lambda n: (
         "{ topics { "
@@ -117,7 +119,7 @@ GENERIC: dict[str, Family] = {
     "aliases, wide and deep": lambda n: (
         "{ "
         + " ".join(
-            f"a{i}: messages(topic: \"t\", limit: 1) {{ messages {{ topic partition offset "
+            f'a{i}: messages(topic: "t", limit: 1) {{ messages {{ topic partition offset '
             "timestamp key value headers { key value } cursor skipped } nextCursor hasMore }"
             for i in range(min(n, 30))
         )
@@ -125,7 +127,9 @@ GENERIC: dict[str, Family] = {
         + " }"
     ),
     "large list literal": lambda n: (
-        '{ messages(topic: "t", partitions: [' + ", ".join(str(i) for i in range(n)) + "]) { hasMore } }"
+        '{ messages(topic: "t", partitions: ['
+        + ", ".join(str(i) for i in range(n))
+        + "]) { hasMore } }"
     ),
     "nested filter literal": lambda n: (
         '{ messages(topic: "t", filter: { value: ['
@@ -146,7 +150,8 @@ TYPED: dict[str, Family] = {
         "{ "
         + " ".join(
             f"o{i}: orders(first: 1) {{ edges {{ cursor node {{ offset key value {{ id placedAt "
-            "status customer { id name email } items { sku name quantity unitPrice } total currency "
+            "status customer { id name email } items { sku name quantity unitPrice } total "
+            "currency "
             "shippingAddress { street city postalCode country } couponCode tags } "
             "schemaErrors } } pageInfo { endCursor hasNextPage } }"
             for i in range(n)
@@ -154,11 +159,17 @@ TYPED: dict[str, Family] = {
         + " }"
     ),
     "typed: nested where": lambda n: (
-        "{ orders(where: " + "{ and: [" * n + '{ id: { eq: "x" } }' + "] }" * n + ") { pageInfo { hasNextPage } } }"
+        "{ orders(where: "
+        + "{ and: [" * n
+        + '{ id: { eq: "x" } }'
+        + "] }" * n
+        + ") { pageInfo { hasNextPage } } }"
     ),
     "typed: where with many conditions": lambda n: (
         "{ orders(where: { or: ["
-        + ", ".join(f'{{ id: {{ in: ["a{i}", "b", "c"] }}, total: {{ gt: {i} }} }}' for i in range(n))
+        + ", ".join(
+            f'{{ id: {{ in: ["a{i}", "b", "c"] }}, total: {{ gt: {i} }} }}' for i in range(n)
+        )
         + "] }) { pageInfo { hasNextPage } } }"
     ),
     "typed: fragments on a union of members": lambda n: (
@@ -183,7 +194,7 @@ class Measured:
     merge_pairs: int
     refusal: str  # the first error, if any ("" when the document is valid)
     parse_ms: float
-    validate_ms: float  # median
+    validate_ms: float  # median CPU time
     validate_min_ms: float
     cost_ms: float | None  # the cost walk (median), for a document that validates
 
@@ -233,19 +244,21 @@ def largest(target: Target, family: Family, admitted: bool = True) -> int:
 
 
 def _median_ms(run: Callable[[], object], repeats: int) -> tuple[float, float]:
+    """The median and least CPU time of `run`, in ms: the thread's CPU time, which another
+    process busy on the same cores does not inflate (the suite's figures are CPU too)."""
     run()  # warm: first calls build caches of the schema
     times = []
     for _ in range(repeats):
-        started = time.perf_counter()
+        started = time.thread_time()
         run()
-        times.append((time.perf_counter() - started) * 1000)
+        times.append((time.thread_time() - started) * 1000)
     return statistics.median(times), min(times)
 
 
 def measure_one(target: Target, family: str, text: str, size: int, repeats: int) -> Measured:
-    started = time.perf_counter()
+    started = time.thread_time()
     document = target.parse(text)
-    parse_ms = (time.perf_counter() - started) * 1000
+    parse_ms = (time.thread_time() - started) * 1000
     assert document is not None
     errors = target.validate(document)
     median, least = _median_ms(lambda: target.validate(document), repeats)
@@ -312,7 +325,19 @@ _TYPED_TOO = ("aliases, wide and deep", "variables and directives")
 
 
 def table(rows: list[Measured]) -> str:
-    header = ("family", "schema", "n", "tokens", "expanded", "pairs", "parse ms", "validate ms", "min", "cost ms", "refusal")
+    header = (
+        "family",
+        "schema",
+        "n",
+        "tokens",
+        "expanded",
+        "pairs",
+        "parse ms",
+        "validate ms",
+        "min",
+        "cost ms",
+        "refusal",
+    )
     lines = [header]
     for m in rows:
         lines.append(
@@ -331,7 +356,9 @@ def table(rows: list[Measured]) -> str:
             )
         )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    return "\n".join(" | ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in lines)
+    return "\n".join(
+        " | ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in lines
+    )
 
 
 def main() -> int:
@@ -342,7 +369,10 @@ def main() -> int:
     print(table(sorted(refused, key=lambda m: -m.validate_ms)))
     slowest = max(admitted, key=lambda m: m.validate_ms)
     verdict = "pass" if slowest.validate_ms <= TARGET_MS else "MISS"
-    print(f"\nslowest: {slowest.family} ({slowest.schema}): {slowest.validate_ms:.1f} ms, target <= {TARGET_MS:.0f} ms: {verdict}")
+    print(
+        f"\nslowest: {slowest.family} ({slowest.schema}): {slowest.validate_ms:.1f} ms CPU, "
+        f"target <= {TARGET_MS:.0f} ms: {verdict}"
+    )
     return 0
 
 

@@ -26,7 +26,7 @@ class LimitsSettings:
     # Validation is linear (limits/structure.py): the fields a document would have with every
     # fragment spread written out, and the pairs of same-named fields merging them compares.
     max_expanded_fields: int = 10_000
-    max_field_merges: int = 2_000
+    max_field_merges: int = 1_000
     # The document's text (a request's `query`): lexing is pure Python, and a validation error
     # finds its line by scanning the text (1 MB of comment took 150 ms to parse).
     max_query_bytes: int = 32_768
