@@ -13,17 +13,26 @@ Each is linear in the document, however its fragment spreads multiply (shape.py,
 - `limits.max_field_merges`: the pairs of same-named fields validation compares to merge them
   (graphql-core's OverlappingFieldsCanBeMergedRule is quadratic in them).
 
+Before them, a number literal Python cannot convert is refused: an integer of more than 4,300
+digits (graphql-core's Int converts it with int(), which Python refuses: a server error), or a
+float beyond the largest double (which its Float takes as an infinity).
+
 A refusal is a validation error (GRAPHQL_VALIDATION_FAILED), kept with the cached document like
 any other, so a document sent again is refused without being measured again.
 """
 
 from __future__ import annotations
 
-from graphql import DocumentNode, GraphQLError, OperationDefinitionNode
+import math
+
+from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, TokenKind
 
 from kafka_graphql.limits.merges import merge_pairs
 from kafka_graphql.limits.settings import LimitsSettings
 from kafka_graphql.limits.shape import fragments_of, measure, roots
+
+# Python converts integers of at most this many digits (sys.get_int_max_str_digits).
+MAX_INT_DIGITS = 4300
 
 
 class StructuralLimits:
@@ -42,6 +51,9 @@ class StructuralLimits:
 
     def check(self, document: DocumentNode) -> list[GraphQLError]:
         """The refusals of `document` (none: graphql-core's rules may run)."""
+        unconvertible = _unconvertible_number(document)
+        if unconvertible is not None:
+            return [unconvertible]
         shape = measure(document, self.max_fields)
         if shape.fields > self.max_fields:
             return [
@@ -87,6 +99,24 @@ class StructuralLimits:
                 )
             )
         return errors
+
+
+def _unconvertible_number(document: DocumentNode) -> GraphQLError | None:
+    """A number literal Python cannot convert: an integer of more than 4,300 digits, which
+    graphql-core's Int converts with int() (a server error rather than a refusal), or a float
+    beyond the largest double (1e999), which its Float lets through as an infinity."""
+    token = document.loc.start_token if document.loc is not None else None
+    while token is not None:
+        problem = None
+        if token.kind is TokenKind.INT and len(token.value or "") > MAX_INT_DIGITS:
+            problem = f"an integer literal may have at most {MAX_INT_DIGITS} digits"
+        elif token.kind is TokenKind.FLOAT and not math.isfinite(float(token.value or "0")):
+            problem = "a float literal must be finite: it is beyond the largest double"
+        if problem is not None:
+            source = document.loc.source if document.loc is not None else None
+            return GraphQLError(problem, source=source, positions=[token.start])
+        token = token.next
+    return None
 
 
 def _name(operation: OperationDefinitionNode) -> str:
