@@ -4,6 +4,7 @@ rule, and in time linear in the document."""
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -26,6 +27,7 @@ from kafka_graphql.limits.fields import FragmentCycle
 from kafka_graphql.limits.merges import merge_pairs
 from kafka_graphql.limits.shape import find_cycle, fragments_of, measure, roots
 from kafka_graphql.schema import build_schema
+from kafka_graphql.settings import SettingsError, settings_from_mapping
 
 NO_CAP = 10**12
 
@@ -294,3 +296,10 @@ def test_a_cycle_is_refused_before_costing_walks() -> None:
     model = CostModel(build_schema()._schema)
     with pytest.raises(FragmentCycle, match="spreads itself"):
         model.operation_cost(parse("{ topics { ...A } } fragment A on Topic { name ...A }"), {})
+
+
+@pytest.mark.parametrize("key", ["max_expanded_fields", "max_field_merges", "max_query_bytes"])
+def test_each_cap_is_positive_and_named_when_it_is_not(key: str) -> None:
+    with pytest.raises(SettingsError, match=re.escape(f"limits.{key} must be positive")):
+        settings_from_mapping({"limits": {key: 0}})
+    assert getattr(settings_from_mapping({"limits": {key: 7}}).limits, key) == 7
