@@ -122,16 +122,18 @@ class GatewayView(GraphQLView[Context, None]):
         assert isinstance(request, AiohttpHTTPRequestAdapter)
         if AUTHENTICATOR in request.request.app:
             check_authenticated(request.request)
+        settings = request.request.app[SETTINGS]
+        max_query = settings.limits.max_query_bytes
         if request.method == "GET":
-            return graphql_request(query_string_params(request.request.rel_url.raw_query_string))
+            query = query_string_params(request.request.rel_url.raw_query_string)
+            return graphql_request(query, max_query)
         check_csrf(request.headers)
         check_json_content_type(request.content_type)
-        settings = request.request.app[SETTINGS]
         max_batch = settings.limits.max_batch_operations if settings.server.batching else None
         params = body_params(await request.get_body(), max_batch)
         if isinstance(params, list):
-            return batch_requests(params)
-        return graphql_request(params)
+            return batch_requests(params, max_query)
+        return graphql_request(params, max_query)
 
     async def execute_operation(  # type: ignore[override]
         self,

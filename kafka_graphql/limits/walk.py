@@ -1,16 +1,21 @@
 """Walking an operation's fields for the cost model (cost.py): the requested cost over the
 fields collected from the document, the actual cost over the same fields and the data that came
-back."""
+back.
+
+The requested cost of a selection (its type, the selection sets merged in it, the size it sits
+in) is computed once and reused wherever the same selection recurs, as it does wherever a
+fragment is spread: the walk is linear in the document, not in the query written out, while the
+cost is still the written-out query's.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from graphql import (
     DocumentNode,
-    FragmentDefinitionNode,
     GraphQLCompositeType,
     GraphQLObjectType,
     OperationDefinitionNode,
@@ -26,8 +31,10 @@ from kafka_graphql.limits.fields import (
     CollectedField,
     CostingError,
     FieldCollector,
+    FragmentCycle,
     Selection,
 )
+from kafka_graphql.limits.shape import find_cycle, fragments_of, spreads_in
 from kafka_graphql.limits.values import (
     ABSENT,
     argument_default,
@@ -126,10 +133,13 @@ class Costing:
         self._model = model
         self._operation = find_operation(document, operation_name)
         self.variables = _Reads(operation_variables(self._operation, variables))
-        fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
+        fragments = fragments_of(document)
+        cycle = find_cycle(fragments, list(spreads_in(self._operation.selection_set)))
+        if cycle is not None:
+            raise FragmentCycle(cycle)
         self._fields = FieldCollector(model.schema, fragments, self.variables)
+        # The requested cost of each selection met: (type, its selection sets, its size).
+        self._costs: dict[tuple[str, tuple[int, ...], int | None], int] = {}
         root = {
             OperationType.QUERY: model.schema.query_type,
             OperationType.MUTATION: model.schema.mutation_type,
@@ -163,16 +173,20 @@ class Costing:
     def _selection(
         self,
         named: GraphQLCompositeType,
-        selections: Iterable[Selection],
+        selections: tuple[Selection, ...],
         child_size: int | None,
     ) -> int:
-        return max(
-            (
-                self._fields_cost(t, self._fields.collect(t, selections), child_size)
-                for t in self._object_types(named)
-            ),
-            default=0,
-        )
+        key = (named.name, tuple(id(s.node) for s in selections), child_size)
+        known = self._costs.get(key)
+        if known is None:
+            known = self._costs[key] = max(
+                (
+                    self._fields_cost(t, self._fields.collect(t, selections), child_size)
+                    for t in self._object_types(named)
+                ),
+                default=0,
+            )
+        return known
 
     def _fields_cost(
         self, parent: GraphQLObjectType, fields: list[CollectedField], child_size: int | None
@@ -257,7 +271,7 @@ class Costing:
     def _selection_actual(
         self,
         named: GraphQLCompositeType,
-        selections: Iterable[Selection],
+        selections: tuple[Selection, ...],
         value: Any,
         child_size: int | None,
     ) -> int:

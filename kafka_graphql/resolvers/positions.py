@@ -62,7 +62,10 @@ async def start_positions(
         wanted = dict.fromkeys(partitions, from_offset)
     elif from_timestamp is not None:
         found = await kafka.offsets_for_time(
-            topic, partitions, int(from_timestamp.timestamp() * 1000)
+            # Kafka reads -1 and -2 as "latest" and "earliest": before 1970 is from the start.
+            topic,
+            partitions,
+            max(0, int(from_timestamp.timestamp() * 1000)),
         )
         wanted = {p: o if o is not None else offsets[p].latest for p, o in found.items()}
     elif default == "earliest":

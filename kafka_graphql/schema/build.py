@@ -8,14 +8,14 @@ from typing import Any
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError, NoSchemaIntrospectionCustomRule
-from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
 from kafka_graphql.auth.field_check import field_authorization
 from kafka_graphql.auth.field_rules import FieldKey, FieldRules
 from kafka_graphql.documents import DocumentCache
 from kafka_graphql.gate import OperationGate
-from kafka_graphql.limits import CostModel, OperationLimits, show_weights
+from kafka_graphql.limits import CostModel, OperationLimits, StructuralLimits, show_weights
 from kafka_graphql.limits.filter_cost import FilterPricing
 from kafka_graphql.limits.settings import weight_keys
 from kafka_graphql.resolvers.typed.records import TypedRecords
@@ -31,6 +31,7 @@ from kafka_graphql.schema.typed.names import TopicNames
 from kafka_graphql.settings import LimitsSettings, ServerSettings
 from kafka_graphql.typed.model import TypeModel
 from kafka_graphql.typed.where.shapes import ObjectShape
+from kafka_graphql.validation_caches import IdentityCaches
 
 
 class GatewaySchema(strawberry.Schema):
@@ -105,14 +106,15 @@ def _schema(
     suggestions = server.shows_field_suggestions
     # Field authorization walks each operation's document: only when a field has @auth.
     document_checks = (field_authorization,) if guarded else ()
-    # The structural limits' validation rules, made once: Strawberry's limiter extensions would
-    # make them (classes) again for every operation, and an extension costs every operation its
-    # hooks. The gate runs them; they are the same for every operation of this schema, which is
-    # what lets it keep their answers (kafka_graphql/documents.py).
-    rules: list[type[ASTValidationRule]] = [
-        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
-        *QueryDepthLimiter(max_depth=limits.max_query_depth).validation_rules,
-    ]
+    # The structural caps (expanded fields, depth, aliases, field merges), checked before any
+    # validation rule, in time linear in the document (limits/structure.py): Strawberry's
+    # QueryDepthLimiter and MaxAliasesLimiter expand fragments at every spread. The gate runs
+    # them and the rules; both are the same for every operation of this schema, which is what
+    # lets it keep their answers (kafka_graphql/documents.py).
+    structure = StructuralLimits(limits)
+    # Not a check: graphql-core's caches keyed on node identity, 25% off validating a large
+    # document (kafka_graphql/validation_caches.py).
+    rules: list[type[ASTValidationRule]] = [IdentityCaches]
     if not server.allows_introspection:
         # `__schema` or `__type` anywhere (`__typename` stays) is refused with
         # GRAPHQL_VALIDATION_FAILED before anything runs, on every transport.
@@ -128,6 +130,7 @@ def _schema(
             validation_rules=rules,
             max_tokens=limits.max_query_tokens,
             documents=documents,
+            structure=structure,
         ),
     ]
     schema = GatewaySchema(
