@@ -13,6 +13,7 @@ from typing import Any, Self
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from kafka_graphql.kafka import record_batches
 from kafka_graphql.kafka.errors import kafka_call
 from kafka_graphql.kafka.records import Header, Record
 from kafka_graphql.kafka.security import client_options
@@ -23,20 +24,34 @@ FETCH_MAX_RECORDS = 500
 
 
 def to_record(raw: Any) -> Record:
-    """ConsumerRecord -> Record; the only place raw bytes are decoded."""
+    """ConsumerRecord -> Record; the only place raw bytes are decoded. Never raises: whatever
+    bytes a record holds, it is delivered (values.py)."""
+    value, value_error = decode_value(raw.value)
+    key, binary_key = (None, None) if raw.key is None else decode_text(raw.key)
     return Record(
         topic=raw.topic,
         partition=raw.partition,
         offset=raw.offset,
         timestamp_ms=raw.timestamp,
-        key=decode_text(raw.key),
-        value=decode_value(raw.value),
-        headers=tuple(Header(k, decode_text(v)) for k, v in (raw.headers or ())),
+        key=key,
+        value=value,
+        headers=tuple(_header(k, v) for k, v in raw.headers) if raw.headers else (),
         raw_value=raw.value,
+        binary_key=binary_key,
+        value_error=value_error,
     )
 
 
+def _header(name: str | bytes, raw: bytes | None) -> Header:
+    # A name is bytes only when it is not UTF-8 (record_batches.py).
+    value, binary_value = (None, None) if raw is None else decode_text(raw)
+    if isinstance(name, str):
+        return Header(name, value, None, binary_value)
+    return Header(None, value, name, binary_value)
+
+
 def new_consumer(settings: KafkaSettings, role: str) -> Any:
+    record_batches.install()
     return AIOKafkaConsumer(
         **client_options(settings, role),
         group_id=None,

@@ -21,6 +21,7 @@ from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.schema.directives import (
     add_auth_directives,
     check_generic_guards,
+    with_telling,
     with_typed_messages,
 )
 from kafka_graphql.schema.root import Mutation, Query, Subscription
@@ -67,7 +68,7 @@ def build_schema(
     generic = _schema(limits, server, Query, Mutation, Subscription, guarded)
     check_generic_guards(generic._schema, rules.generic)
     if not typed:
-        _guard(generic, rules.generic)
+        _guard(generic, with_telling(rules.generic))
         return generic
     # Read with the development profile's introspection: only the names are wanted here.
     check_names(

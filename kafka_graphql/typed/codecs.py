@@ -17,6 +17,7 @@ import fastavro
 from kafka_graphql.errors import BadUserInput
 from kafka_graphql.typed.avro_values import AvroValues
 from kafka_graphql.typed.registry import SchemaRegistryClient
+from kafka_graphql.values import UnreadableJSON, loads_value
 
 # Confluent's wire format: magic byte 0, then the writer schema's id as a big-endian uint32.
 CONFLUENT_HEADER = struct.Struct(">bI")
@@ -58,8 +59,11 @@ class JsonCodec:
         return self.decode_now(data)
 
     def decode_now(self, data: bytes) -> object:
+        # As the generic API reads values (values.py): the same JSON, the same limits.
         try:
-            return json.loads(data)
+            return loads_value(data)
+        except UnreadableJSON as error:
+            raise UndecodableValue(f"JSON that cannot be delivered: {error}") from None
         except ValueError as error:  # UnicodeDecodeError is a ValueError too
             raise UndecodableValue(f"not UTF-8 JSON: {error}") from None
 

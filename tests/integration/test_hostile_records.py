@@ -1,0 +1,306 @@
+"""Hostile records (issue 14, points 5, 6 and 12).
+
+Point 5: whatever another Kafka producer writes (bytes that are not UTF-8 or not JSON, JSON beyond
+Python's digit or nesting limits, numbers beyond a double or beyond 64 bits, tombstones, empty
+bytes, header names that are not UTF-8, values of megabytes) is delivered, in pages and in
+streams (both subprotocols, shared groups, typed topics): never a server error, never a lost
+record, and a plain subscriber of the same topic gets every record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import pytest
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.record.default_records import _DefaultRecordBatchBuilderPy
+
+from kafka_graphql.server import VIEW
+from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient
+from tests.integration.conftest import RunningGateway, TopicFactory
+from tests.integration.helpers import poll_until, produce
+
+FIELDS = "offset key keyEncoding value valueError headers { key keyEncoding value valueEncoding }"
+PAGE = f"""
+query($t: String!, $limit: Int, $filter: MessageFilter) {{
+  messages(topic: $t, limit: $limit, filter: $filter) {{
+    messages {{ {FIELDS} }} nextCursor hasMore
+  }}
+}}"""
+STREAM = f"""
+subscription($t: String!, $from: Long, $filter: MessageFilter) {{
+  messages(topic: $t, fromOffset: $from, filter: $filter) {{ {FIELDS} }}
+}}"""
+PLAIN = "subscription($t: String!) { messages(topic: $t) { offset value } }"
+
+Name = str | bytes
+
+
+@dataclass(frozen=True)
+class Hostile:
+    """A record as another producer writes it, and what `value`/`valueError` must be."""
+
+    key: bytes | None
+    value: bytes | None
+    headers: list[tuple[Name, bytes | None]] = field(default_factory=list)
+    expected: Any = None
+    # A word of `valueError`; None: no error.
+    error: str | None = None
+
+
+async def live(gateway: RunningGateway, topic: str, count: int) -> None:
+    """Until `count` subscribers of `topic` receive from its live feed."""
+    hub = gateway.kafka.live
+    await asyncio.wait_for(hub.wait_until(lambda: hub.subscriber_count(topic) == count), 30)
+
+
+def nested(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+# The sizes the issue names (Python's limits), not the gateway's constants.
+DIGITS = 4300
+
+HOSTILE = [
+    Hostile(b"\xff", b'{"n": ' + b"9" * (DIGITS + 1) + b"}", [("h", b"\xc3\x28")], None, "digits"),
+    # A real UTF-8 key that looks like the old marker; a header value likewise.
+    Hostile(b"base64:/w==", b"1e400", [("base64:/w==", b"base64:/w==")], None, "double"),
+    Hostile(None, None, [("null value", None)]),  # a tombstone
+    Hostile(b"", b"", [("", b"")], ""),
+    Hostile(b"deep", nested(255), [], None, "levels"),
+    Hostile(b"deepest", nested(254), [], json.loads(nested(254))),
+    Hostile(
+        b"wide",
+        b'{"big": 123456789012345678901234567890, "neg": -18446744073709551617, "x": 1e-400}',
+        [],
+        {"big": 123456789012345678901234567890, "neg": -18446744073709551617, "x": 0.0},
+    ),
+    Hostile(b"\xc3\x28", b"\xff\x00binary", [(b"\xfe\xffname", b"v")], "BINARY"),
+    Hostile(b"lone", b'"\\ud800 alone"', [(b"\x80", None), ("ok", b"\xff")], "\ud800 alone"),
+    Hostile(b"nan", b"NaN", [], "NaN"),
+    Hostile(b"inf", b'{"a": [1, -2e308]}', [], None, "double"),
+    Hostile(b"plain", b'{"ok": true}', [("h", b"eu")], {"ok": True}),
+]
+# A header name that is not UTF-8 (aiokafka's producer writes names as text), and a record with
+# neither key nor value (its producer refuses one), are written in one batch of their own; the
+# records before and after them in that batch must arrive too.
+RAW_NAMES = [
+    i
+    for i, h in enumerate(HOSTILE)
+    if any(isinstance(n, bytes) for n, _ in h.headers) or h.key is h.value is None
+]
+
+
+def as_text(raw: bytes | None) -> tuple[str | None, str]:
+    """What the API shows of a key or header: text if UTF-8, else base64, with the flag."""
+    if raw is None:
+        return None, "UTF8"
+    try:
+        return raw.decode("utf-8"), "UTF8"
+    except UnicodeDecodeError:
+        return base64.b64encode(raw).decode(), "BASE64"
+
+
+def expected_message(offset: int, record: Hostile) -> dict[str, Any]:
+    key, key_encoding = as_text(record.key)
+    value: Any = record.expected
+    if value == "BINARY":
+        assert record.value is not None
+        value = {"$binary": {"encoding": "base64", "data": base64.b64encode(record.value).decode()}}
+    headers = []
+    for name, raw in record.headers:
+        name_text, name_encoding = as_text(name.encode() if isinstance(name, str) else name)
+        value_text, value_encoding = as_text(raw)
+        headers.append(
+            {
+                "key": name_text,
+                "keyEncoding": name_encoding,
+                "value": value_text,
+                "valueEncoding": value_encoding,
+            }
+        )
+    return {
+        "offset": offset,
+        "key": key,
+        "keyEncoding": key_encoding,
+        "value": value,
+        "headers": headers,
+    }
+
+
+def check(message: dict[str, Any], offset: int, record: Hostile) -> None:
+    error = message.pop("valueError")
+    assert message == expected_message(offset, record)
+    if record.error is None:
+        assert error is None
+    else:
+        assert record.error in error
+
+
+class _RawName(str):
+    """A header name aiokafka's Python batch builder writes as these bytes."""
+
+    raw: bytes
+
+    def __new__(cls, raw: bytes) -> _RawName:
+        name = super().__new__(cls, "?")
+        name.raw = raw
+        return name
+
+    def encode(self, *_: Any, **__: Any) -> bytes:  # type: ignore[override]
+        return self.raw
+
+
+async def write_batch(producer: AIOKafkaProducer, topic: str, records: list[Hostile]) -> None:
+    """One batch, with header names as any bytes (as librdkafka lets a producer write them)."""
+    batch = producer.create_batch()
+    batch._builder = _DefaultRecordBatchBuilderPy(  # type: ignore[attr-defined]
+        2,
+        0,
+        is_transactional=0,
+        producer_id=-1,
+        producer_epoch=-1,
+        base_sequence=0,
+        batch_size=1 << 24,
+    )
+    for record in records:
+        headers = [(_RawName(n) if isinstance(n, bytes) else n, v) for n, v in record.headers]
+        assert batch.append(key=record.key, value=record.value, timestamp=None, headers=headers)
+    await (await producer.send_batch(batch, topic, partition=0))
+
+
+async def write_hostile(producer: AIOKafkaProducer, topic: str) -> None:
+    """HOSTILE in order: one at a time, but the records with raw header names and their
+    neighbours in one batch."""
+    first, last = RAW_NAMES[0] - 1, RAW_NAMES[-1] + 1
+    for record in HOSTILE[:first]:
+        await producer.send_and_wait(
+            topic, record.value, key=record.key, headers=record.headers, partition=0
+        )
+    await write_batch(producer, topic, HOSTILE[first : last + 1])
+    for record in HOSTILE[last + 1 :]:
+        await producer.send_and_wait(
+            topic, record.value, key=record.key, headers=record.headers, partition=0
+        )
+
+
+async def page(client: GraphQLClient, topic: str, **variables: Any) -> list[dict[str, Any]]:
+    body = await client.post(PAGE, {"t": topic, "limit": 200, **variables})
+    assert "errors" not in body, body["errors"]
+    messages: list[dict[str, Any]] = body["data"]["messages"]["messages"]
+    return messages
+
+
+@pytest.mark.parametrize("protocol", [TRANSPORT_WS, LEGACY_WS])
+async def test_every_record_another_producer_can_write_is_delivered(
+    gateway: RunningGateway,
+    client: GraphQLClient,
+    http: aiohttp.ClientSession,
+    raw_producer: AIOKafkaProducer,
+    new_topic: TopicFactory,
+    protocol: str,
+) -> None:
+    topic = await new_topic()
+    other = GraphQLClient(http, gateway.url)
+    async with (
+        # Three equal subscribers (one shared group), a plain one, and a bystander's.
+        client.subscribe(STREAM, {"t": topic}, protocol) as first,
+        client.subscribe(STREAM, {"t": topic}, protocol) as second,
+        client.subscribe(STREAM, {"t": topic}, protocol) as third,
+        other.subscribe(PLAIN, {"t": topic}, protocol) as plain,
+    ):
+        await live(gateway, topic, 4)
+        groups = gateway.app[VIEW].shared_groups
+        await write_hostile(raw_producer, topic)
+        await produce(other, topic, {"after": "the hostile ones"})
+        count = len(HOSTILE) + 1
+        streams = [await s.take(count) for s in (first, second, third)]
+        plain_messages = await plain.take(count)
+
+    assert [m["offset"] for m in plain_messages] == list(range(count))
+    assert plain_messages[-1]["value"] == {"after": "the hostile ones"}
+    assert streams[0] == streams[1] == streams[2]
+    assert groups is not None
+    for offset, record in enumerate(HOSTILE):
+        check(streams[0][offset], offset, record)
+
+    # A page, and a replaying stream, read the same.
+    read = await page(client, topic)
+    assert len(read) == count
+    for offset, record in enumerate(HOSTILE):
+        check(read[offset], offset, record)
+    async with client.subscribe(STREAM, {"t": topic, "from": 0}, protocol) as replay:
+        replayed = await replay.take(count)
+    for offset, record in enumerate(HOSTILE):
+        check(replayed[offset], offset, record)
+
+
+async def test_filters_match_text_never_the_base64_of_bytes(
+    client: GraphQLClient, raw_producer: AIOKafkaProducer, new_topic: TopicFactory
+) -> None:
+    """A key or header shown in base64 is bytes: no text filter matches it, whatever text it
+    is shown as; the UTF-8 key that reads like the old `base64:` marker is text."""
+    topic = await new_topic()
+    await write_hostile(raw_producer, topic)
+    binary_key = base64.b64encode(b"\xff").decode()
+
+    async def offsets(filter_: dict[str, Any]) -> list[int]:
+        return [m["offset"] for m in await page(client, topic, filter=filter_)]
+
+    marker = HOSTILE.index(next(h for h in HOSTILE if h.key == b"base64:/w=="))
+    assert await offsets({"key": binary_key}) == []
+    assert await offsets({"key": "base64:/w=="}) == [marker]
+    assert await offsets({"keyPrefix": "base64:"}) == [marker]
+    assert await offsets({"keyPrefix": binary_key[:2]}) == []
+    assert await offsets({"headers": [{"key": "h", "value": "wyg="}]}) == []
+    assert await offsets({"headers": [{"key": "h", "value": "eu"}]}) == [len(HOSTILE) - 1]
+    # Present with a value that is not text: it is there, whatever its value.
+    assert await offsets({"headers": [{"key": "h"}]}) == [0, len(HOSTILE) - 1]
+    named_ok = [i for i, h in enumerate(HOSTILE) if any(n == "ok" for n, _ in h.headers)]
+    assert await offsets({"headers": [{"key": "ok"}]}) == named_ok
+    assert await offsets({"headers": [{"key": "/v9uYW1l"}]}) == []  # a raw name's base64
+
+
+async def test_a_value_of_megabytes_is_delivered_in_pages_and_streams(
+    admin: AIOKafkaAdminClient,
+    bootstrap: str,
+    gateway: RunningGateway,
+    client: GraphQLClient,
+    http: aiohttp.ClientSession,
+) -> None:
+    """A topic whose `max.message.bytes` is raised holds records far beyond a fetch's
+    per-partition size (1 MiB): the gateway's readers still get them whole."""
+    topic = f"test-big-{uuid.uuid4().hex[:10]}"
+    config = {"max.message.bytes": "6000000"}
+    await admin.create_topics([NewTopic(topic, 1, 1, topic_configs=config)])
+
+    async def served() -> bool:
+        (described,) = await admin.describe_topics([topic])
+        return described["error_code"] == 0 and all(
+            p["leader"] >= 0 for p in described["partitions"]
+        )
+
+    await poll_until(served, timeout_s=30, interval_s=0.05)
+    text = "x" * 5_000_000
+    big = json.dumps({"text": text}).encode()
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_request_size=6_000_000)
+    await producer.start()
+    try:
+        async with client.subscribe(PLAIN, {"t": topic}, max_msg_size=0) as stream:
+            await live(gateway, topic, 1)
+            await producer.send_and_wait(topic, big, partition=0)
+            await producer.send_and_wait(topic, b'{"small": 1}', partition=0)
+            first, second = await stream.take(2)
+    finally:
+        await producer.stop()
+    assert first["value"] == {"text": text}
+    assert second["value"] == {"small": 1}
+    read = await page(client, topic)
+    assert [m["value"] for m in read] == [{"text": text}, {"small": 1}]
