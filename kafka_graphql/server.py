@@ -317,7 +317,7 @@ def check_cost_weights(schema: object) -> None:
 
 async def _kafka(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    kafka = KafkaGateway(settings.kafka)
+    kafka = KafkaGateway(settings.kafka, settings.limits.max_headers_per_record)
     await kafka.start()
     try:
         await kafka.ensure_topics(app[TOPICS].topics_to_create())

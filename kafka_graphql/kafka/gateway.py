@@ -14,19 +14,20 @@ from kafka_graphql.kafka.history import read_page
 from kafka_graphql.kafka.live import LiveHub
 from kafka_graphql.kafka.live_index import IndexHint
 from kafka_graphql.kafka.producer import Producer
-from kafka_graphql.kafka.reader import ReaderPool
+from kafka_graphql.kafka.reader import MAX_HEADERS, ReaderPool
 from kafka_graphql.kafka.records import OutgoingRecord, Page, PartitionOffsets, ProduceAck, Record
 from kafka_graphql.kafka.stream import Positioned, stream_records
 from kafka_graphql.settings import KafkaSettings
 
 
 class KafkaGateway:
-    def __init__(self, settings: KafkaSettings) -> None:
+    def __init__(self, settings: KafkaSettings, max_headers: int = MAX_HEADERS) -> None:
+        """`max_headers`: how many headers of a record are read (limits.max_headers_per_record)."""
         self.settings = settings
         self._cluster = Cluster(settings)
         self._producer = Producer(settings, reachable=self._cluster.ping)
-        self.live = LiveHub(settings, self._cluster)
-        self.readers = ReaderPool(settings, settings.reader_pool_size)
+        self.live = LiveHub(settings, self._cluster, max_headers)
+        self.readers = ReaderPool(settings, settings.reader_pool_size, max_headers)
 
     async def start(self) -> None:
         try:

@@ -17,17 +17,22 @@ from kafka_graphql.kafka import record_batches
 from kafka_graphql.kafka.errors import kafka_call
 from kafka_graphql.kafka.records import Header, Record
 from kafka_graphql.kafka.security import client_options
-from kafka_graphql.settings import KafkaSettings
+from kafka_graphql.settings import KafkaSettings, LimitsSettings
 from kafka_graphql.values import decode_text, decode_value
 
 FETCH_MAX_RECORDS = 500
+# limits.max_headers_per_record, for readers made without it (tests, tools).
+MAX_HEADERS = LimitsSettings().max_headers_per_record
 
 
-def to_record(raw: Any) -> Record:
+def to_record(raw: Any, max_headers: int) -> Record:
     """ConsumerRecord -> Record; the only place raw bytes are decoded. Never raises: whatever
-    bytes a record holds, it is delivered (values.py)."""
+    bytes a record holds, it is delivered (values.py). Only the first `max_headers` headers are
+    decoded (another producer may write tens of thousands): they are what filters, record
+    rules and clients see; `header_count` says how many the record holds."""
     value, value_error = decode_value(raw.value)
     key, binary_key = (None, None) if raw.key is None else decode_text(raw.key)
+    headers = raw.headers
     return Record(
         topic=raw.topic,
         partition=raw.partition,
@@ -35,10 +40,11 @@ def to_record(raw: Any) -> Record:
         timestamp_ms=raw.timestamp,
         key=key,
         value=value,
-        headers=tuple(_header(k, v) for k, v in raw.headers) if raw.headers else (),
+        headers=tuple(_header(k, v) for k, v in headers[:max_headers]) if headers else (),
         raw_value=raw.value,
         binary_key=binary_key,
         value_error=value_error,
+        header_count=len(headers) if headers else 0,
     )
 
 
@@ -101,9 +107,11 @@ class ReaderPool:
     unknown.
     """
 
-    def __init__(self, settings: KafkaSettings, size: int) -> None:
+    def __init__(self, settings: KafkaSettings, size: int, max_headers: int = MAX_HEADERS) -> None:
         self._settings = settings
         self._size = size
+        # How many headers of a record its readers decode (to_record).
+        self.max_headers = max_headers
         self._idle: list[Any] = []
         self._closed = False
 
@@ -182,7 +190,8 @@ class PartitionReader:
             batch = await self._consumer.getmany(
                 timeout_ms=int(timeout_s * 1000), max_records=FETCH_MAX_RECORDS
             )
-        return {tp.partition: [to_record(r) for r in rs] for tp, rs in batch.items() if rs}
+        most = self._pool.max_headers
+        return {tp.partition: [to_record(r, most) for r in rs] for tp, rs in batch.items() if rs}
 
     async def position(self, partition: int) -> int:
         async with kafka_call("reading a position", self._settings.request_timeout_s):

@@ -35,6 +35,8 @@ class Record:
     binary_key: bytes | None = None
     # Why `value` is None although the record has bytes (JSON no response could carry).
     value_error: str | None = None
+    # How many headers the record holds; `headers` are the first of them (reader.to_record).
+    header_count: int = 0
 
 
 @dataclass(frozen=True, slots=True)

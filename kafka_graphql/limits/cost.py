@@ -11,6 +11,7 @@
   its length (clamped to `limits.max_batch_size`).
 - An abstract type (a union of a typed topic) costs its most expensive member.
 - A subscription costs its opening cost plus one message's selection.
+- Headers cost a point per 4, read (as many as a record shows) or written (header_cost.py).
 
 The actual cost walks the same fields over the data that came back: a short page costs what it
 returned, a null costs nothing.
@@ -56,10 +57,13 @@ class CostModel:
         *,
         max_page_size: int = 200,
         max_batch_size: int = 500,
+        max_headers: int = 64,
     ) -> None:
         self.schema = schema
         self.max_page_size = max_page_size
         self.max_batch_size = max_batch_size
+        # limits.max_headers_per_record: what a record's `headers` list may hold (header_cost.py).
+        self.max_headers = max_headers
         self._configured = dict(weights or {})
         self._weights = {**self._default_weights(), **self._configured}
 

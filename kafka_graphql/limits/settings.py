@@ -59,6 +59,11 @@ class LimitsSettings:
     max_pending_keys: int = 1000
     # Callers whose budgets are remembered; the least recently seen beyond it are forgotten.
     max_tracked_principals: int = 10_000
+    # Headers (docs/limits.md#headers): a record written through the gateway has at most
+    # `max_headers_per_record`, each name at most `max_header_key_bytes` (UTF-8); a record read
+    # shows its first `max_headers_per_record`.
+    max_headers_per_record: int = 64
+    max_header_key_bytes: int = 256
 
 
 OVERFLOW_POLICIES = ("conflate", "close")

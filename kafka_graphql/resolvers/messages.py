@@ -99,6 +99,7 @@ class RecordMessage(RecordFields, Message):
         self.key_encoding = key_encoding(record)
         self.value = record.value
         self.value_error = record.value_error
+        self.header_count = record.header_count
         self.skipped = 0
 
 
@@ -122,6 +123,7 @@ def _lazy_class(message_type: type[Any]) -> type[Any]:
         self.offset = Long(record.offset)
         self.key = key_text(record)
         self.key_encoding = key_encoding(record)
+        self.header_count = record.header_count
         self.skipped = 0
         for name, value in fields.items():
             setattr(self, name, value)

@@ -29,7 +29,8 @@ async def resolve_produce(
     # Permission first: a value is checked against the schema of a topic the caller may write.
     topic = writable_topic(info.context, topic)
     encode = _encoder(info.context, topic, None)
-    record = to_outgoing(value, key, headers, partition, encode)
+    limits = info.context.settings.limits
+    record = to_outgoing(value, key, headers, partition, encode, limits)
     return (await produce_records(info.context, topic, [record], [value]))[0]
 
 
@@ -39,8 +40,17 @@ async def resolve_produce_batch(
     topic = writable_topic(info.context, topic)
     check_batch_size(info.context, len(messages))
     # Every message is checked (and encoded) before anything is written.
+    limits = info.context.settings.limits
     records = [
-        to_outgoing(m.value, m.key, m.headers, m.partition, _encoder(info.context, topic, i))
+        to_outgoing(
+            m.value,
+            m.key,
+            m.headers,
+            m.partition,
+            _encoder(info.context, topic, i),
+            limits,
+            ("messages", i),
+        )
         for i, m in enumerate(messages)
     ]
     values = [m.value for m in messages]

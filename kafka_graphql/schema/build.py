@@ -135,6 +135,7 @@ def _schema(
         weight_keys(limits.cost_weights),
         max_page_size=limits.max_page_size,
         max_batch_size=limits.max_batch_size,
+        max_headers=limits.max_headers_per_record,
     )
     schema.documents = documents
     show_weights(schema, schema.costs)

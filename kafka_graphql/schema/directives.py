@@ -29,6 +29,7 @@ VALUE_FORMS = ("rawValue", "schemaErrors")
 TELLING = {
     (MESSAGE, "value"): ("valueError",),
     (MESSAGE, "key"): ("keyEncoding",),
+    (MESSAGE, "headers"): ("headerCount",),
     ("Header", "key"): ("keyEncoding",),
     ("Header", "value"): ("valueEncoding",),
 }

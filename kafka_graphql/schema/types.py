@@ -52,6 +52,14 @@ KEY_DOC = (
     "when the record has no key."
 )
 KEY_ENCODING_DOC = "How `key` carries the key's bytes (UTF8 for a null key)."
+HEADERS_DOC = (
+    "The record's headers, in order: at most `limits.max_headers_per_record` of them (64 by "
+    "default), the first; filters and record rules see the same ones."
+)
+HEADER_COUNT_DOC = (
+    "How many headers the record holds: more than `headers` lists when another producer wrote "
+    "more than `limits.max_headers_per_record`."
+)
 
 SKIPPED_DOC = (
     "How many matching messages of this key were conflated away on this subscription since "
@@ -80,7 +88,8 @@ class Message:
         "arrays and objects nested more than 254 levels). Null when `value` is the record's "
         "value, and for a tombstone."
     )
-    headers: list[Header]
+    headers: list[Header] = strawberry.field(description=HEADERS_DOC)
+    header_count: int = strawberry.field(description=HEADER_COUNT_DOC)
     cursor: Cursor = strawberry.field(
         description="Where this message is. Pass it as `after` (with the same filter and "
         "partitions) to continue right after it, on this or any other gateway instance."

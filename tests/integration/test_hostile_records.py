@@ -13,6 +13,7 @@ import asyncio
 import base64
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,8 +25,11 @@ from aiokafka.record.default_records import _DefaultRecordBatchBuilderPy
 
 from kafka_graphql.server import VIEW
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient
+from tests.integration.auth import end_offsets
 from tests.integration.conftest import RunningGateway, TopicFactory
 from tests.integration.helpers import poll_until, produce
+from tests.integration.test_schema_registry import register
+from tests.integration.typed import create_topic, typed_gateway
 
 FIELDS = "offset key keyEncoding value valueError headers { key keyEncoding value valueEncoding }"
 PAGE = f"""
@@ -154,14 +158,14 @@ class _RawName(str):
         name.raw = raw
         return name
 
-    def encode(self, *_: Any, **__: Any) -> bytes:  # type: ignore[override]
+    def encode(self, *_: Any, **__: Any) -> bytes:
         return self.raw
 
 
 async def write_batch(producer: AIOKafkaProducer, topic: str, records: list[Hostile]) -> None:
     """One batch, with header names as any bytes (as librdkafka lets a producer write them)."""
     batch = producer.create_batch()
-    batch._builder = _DefaultRecordBatchBuilderPy(  # type: ignore[attr-defined]
+    batch._builder = _DefaultRecordBatchBuilderPy(
         2,
         0,
         is_transactional=0,
@@ -192,7 +196,7 @@ async def write_hostile(producer: AIOKafkaProducer, topic: str) -> None:
 
 
 async def page(client: GraphQLClient, topic: str, **variables: Any) -> list[dict[str, Any]]:
-    body = await client.post(PAGE, {"t": topic, "limit": 200, **variables})
+    body = await client.post(PAGE, {"t": topic, "limit": 50, **variables})
     assert "errors" not in body, body["errors"]
     messages: list[dict[str, Any]] = body["data"]["messages"]["messages"]
     return messages
@@ -304,3 +308,306 @@ async def test_a_value_of_megabytes_is_delivered_in_pages_and_streams(
     assert second["value"] == {"small": 1}
     read = await page(client, topic)
     assert [m["value"] for m in read] == [{"text": text}, {"small": 1}]
+
+
+def tree(depth: int) -> dict[str, Any]:
+    node: dict[str, Any] = {"label": "leaf"}
+    for level in range(depth - 1):
+        node = {"label": f"n{level}", "children": [node]}
+    return {"root": node}
+
+
+TREE_NODE = "label children { label }"
+TREES = f"""
+query {{ trees(first: 50) {{ edges {{ node {{
+  offset key keyEncoding schemaErrors rawValue value {{ root {{ {TREE_NODE} }} }}
+}} }} }} }}"""
+TREE_STREAM = f"""
+subscription($from: Long) {{ trees(fromOffset: $from) {{
+  offset key keyEncoding schemaErrors rawValue value {{ root {{ {TREE_NODE} }} }}
+}} }}"""
+
+# (key, bytes, a word of schemaErrors, or None: the value decodes)
+TYPED_HOSTILE: list[tuple[bytes | None, bytes | None, str | None]] = [
+    (b"ok", json.dumps(tree(2)).encode(), None),
+    (b"\xff\x01", json.dumps(tree(1)).encode(), None),  # a key that is not UTF-8
+    (b"digits", b'{"root": {"label": "a", "weight": ' + b"9" * (DIGITS + 1) + b"}}", "digits"),
+    (b"double", b'{"root": {"label": "a", "weight": 1e400}}', "double"),
+    (b"nan", b'{"root": {"label": "a", "weight": NaN}}', "not UTF-8 JSON"),
+    (b"deep", b'{"root": ' + nested(300) + b"}", "levels"),
+    (b"binary", b"\xff\xfe\x00", "not UTF-8 JSON"),
+    (b"tomb", None, "tombstone"),
+    # 252 levels of JSON (the deepest its reader reads), 256 (too deep for it).
+    (b"deep tree", json.dumps(tree(126)).encode(), None),
+    (b"deeper tree", json.dumps(tree(128)).encode(), "levels"),
+    (b"last", json.dumps(tree(3)).encode(), None),
+]
+
+
+@pytest.mark.parametrize("protocol", [TRANSPORT_WS, LEGACY_WS])
+async def test_a_typed_topic_answers_schema_errors_for_what_its_codec_cannot_read(
+    admin: AIOKafkaAdminClient,
+    bootstrap: str,
+    http: aiohttp.ClientSession,
+    raw_producer: AIOKafkaProducer,
+    protocol: str,
+) -> None:
+    topic = await create_topic(admin, partitions=1)
+    rule = {
+        "name": topic,
+        "type": "Tree",
+        "field": "trees",
+        "value_schema": "tree.draft7.schema.json",
+    }
+    async with typed_gateway(bootstrap, [rule]) as running:
+        client = GraphQLClient(http, running.url)
+        other = GraphQLClient(http, running.url)
+        async with (
+            client.subscribe(TREE_STREAM, {}, protocol) as first,
+            client.subscribe(TREE_STREAM, {}, protocol) as second,
+            other.subscribe(PLAIN, {"t": topic}, protocol) as plain,
+        ):
+            await live(running, topic, 3)
+            for key, value, _ in TYPED_HOSTILE:
+                await raw_producer.send_and_wait(topic, value, key=key, partition=0)
+            streamed = await first.take(len(TYPED_HOSTILE), "trees")
+            assert await second.take(len(TYPED_HOSTILE), "trees") == streamed
+            plain_messages = await plain.take(len(TYPED_HOSTILE))
+        body = await client.post(TREES)
+        assert "errors" not in body, body["errors"]
+        paged = [e["node"] for e in body["data"]["trees"]["edges"]]
+        async with client.subscribe(TREE_STREAM, {"from": 0}, protocol) as replay:
+            replayed = await replay.take(len(TYPED_HOSTILE), "trees")
+
+    assert [m["offset"] for m in plain_messages] == list(range(len(TYPED_HOSTILE)))
+    for messages in (streamed, paged, replayed):
+        assert [m["offset"] for m in messages] == list(range(len(TYPED_HOSTILE)))
+        for message, (key, raw, reason) in zip(messages, TYPED_HOSTILE, strict=True):
+            assert (message["key"], message["keyEncoding"]) == as_text(key)
+            if reason is None:
+                assert message["schemaErrors"] == []
+                assert raw is not None
+                expected = json.loads(raw)["root"]
+                assert message["value"]["root"]["label"] == expected["label"]
+            else:
+                assert message["value"] is None
+                assert any(reason in error for error in message["schemaErrors"]), message
+
+
+async def test_avro_topics_answer_schema_errors_for_bytes_of_no_schema(
+    admin: AIOKafkaAdminClient,
+    bootstrap: str,
+    registry_url: str,
+    http: aiohttp.ClientSession,
+    raw_producer: AIOKafkaProducer,
+) -> None:
+    """Schemaless Avro with bytes it cannot read, and Confluent's format with another magic
+    byte, a schema id the registry never gave, or too few bytes."""
+    plain_avro = await create_topic(admin, partitions=1)
+    confluent = await create_topic(admin, partitions=1)
+    schema = {
+        "type": "record",
+        "name": "Refund",
+        "fields": [{"name": "id", "type": "string"}, {"name": "cents", "type": "long"}],
+    }
+    await register(registry_url, f"{confluent}-value", schema)
+    rules: list[Mapping[str, Any]] = [
+        {
+            "name": plain_avro,
+            "type": "Payment",
+            "value_schema": "payment.avsc",
+            "value_format": "avro",
+        },
+        {
+            "name": confluent,
+            "type": "Refund",
+            "value_schema": "registry",
+            "value_format": "avro-confluent",
+        },
+    ]
+    hostile = {
+        plain_avro: [(b"\xff\xff\xff\xff\xff", "Avro"), (b"", "Avro")],
+        confluent: [
+            (b"\x01\x00\x00\x00\x01\x02a\x02", "magic byte"),
+            (b"\x00\x00\x0f\x12\x06\x02a\x02", "987654"),  # an id never given
+            (b"\x00", "magic byte"),
+        ],
+    }
+    async with typed_gateway(bootstrap, rules, registry_url) as running:
+        client = GraphQLClient(http, running.url)
+        for topic, records in hostile.items():
+            for value, _ in records:
+                await raw_producer.send_and_wait(topic, value, partition=0)
+        for topic, field_name in ((plain_avro, "payments"), (confluent, "refunds")):
+            query = (
+                f"{{ {field_name}(first: 10) {{ edges {{ node {{ offset schemaErrors }} }} }} }}"
+            )
+            body = await client.post(query)
+            assert "errors" not in body, body["errors"]
+            nodes = [e["node"] for e in body["data"][field_name]["edges"]]
+            assert [n["offset"] for n in nodes] == list(range(len(hostile[topic])))
+            for node, (_, reason) in zip(nodes, hostile[topic], strict=True):
+                assert any(reason in error for error in node["schemaErrors"]), node
+            # The generic API reads the same bytes as it reads any: never an error.
+            generic = await page(client, topic)
+            assert [m["value"] for m in generic] == [
+                {"$binary": {"encoding": "base64", "data": base64.b64encode(v).decode()}}
+                if not _is_text(v)
+                else v.decode()
+                for v, _ in hostile[topic]
+            ]
+
+
+def _is_text(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+# Point 6: headers are bounded.
+
+PRODUCE_HEADERS = """
+mutation($t: String!, $h: [HeaderInput!]) {
+  produce(topic: $t, value: 1, headers: $h) { offset }
+}"""
+BATCH = """
+mutation($t: String!, $m: [MessageInput!]!) { produceBatch(topic: $t, messages: $m) { offset } }"""
+HEADERS_PAGE = """
+query($t: String!, $filter: MessageFilter) {
+  messages(topic: $t, limit: 10, filter: $filter) {
+    messages { offset headerCount headers { key value } }
+  }
+}"""
+HEADERS_STREAM = """
+subscription($t: String!) {
+  messages(topic: $t, fromOffset: 0) { offset headerCount headers { key } }
+}"""
+
+
+def named(count: int, prefix: str = "h") -> list[dict[str, Any]]:
+    return [{"key": f"{prefix}{i}", "value": str(i)} for i in range(count)]
+
+
+async def refusal(client: GraphQLClient, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    body = await client.post(query, variables)
+    assert body.get("data") is None, body
+    (error,) = body["errors"]
+    assert "Traceback" not in error["message"]
+    return dict(error["extensions"])
+
+
+async def end_offset(bootstrap: str, topic: str) -> int:
+    return (await end_offsets(bootstrap, topic))[0]
+
+
+@pytest.mark.parametrize(
+    ("headers", "path"),
+    [
+        (named(65), ["headers", 64]),
+        (named(1_000), ["headers", 64]),
+        ([{"key": ""}] * 60_000, ["headers", 64]),  # 60,000 in one request of under 1 MB
+        ([*named(3), {"key": "k" * 257}], ["headers", 3, "key"]),
+        ([{"key": "é" * 129, "value": "x"}], ["headers", 0, "key"]),  # 258 bytes, 129 chars
+    ],
+    ids=["65", "1000", "60000", "key of 257 bytes", "key of 129 two-byte chars"],
+)
+async def test_a_produce_with_too_many_or_too_long_headers_writes_nothing(
+    bootstrap: str,
+    client: GraphQLClient,
+    http: aiohttp.ClientSession,
+    gateway: RunningGateway,
+    new_topic: TopicFactory,
+    headers: list[dict[str, Any]],
+    path: list[Any],
+) -> None:
+    topic = await new_topic()
+    extensions = await refusal(client, PRODUCE_HEADERS, {"t": topic, "h": headers})
+    assert extensions["code"] == "BAD_USER_INPUT"
+    assert extensions["path"] == path
+    assert await end_offset(bootstrap, topic) == 0
+    # Another caller, and this one, write within the bounds as before.
+    other = GraphQLClient(http, gateway.url)
+    await other.data(PRODUCE_HEADERS, {"t": topic, "h": named(64)})
+    await client.data(PRODUCE_HEADERS, {"t": topic, "h": [{"key": "k" * 256}]})
+    assert await end_offset(bootstrap, topic) == 2
+
+
+async def test_a_batch_with_one_message_over_the_header_caps_writes_nothing(
+    bootstrap: str, client: GraphQLClient, new_topic: TopicFactory
+) -> None:
+    topic = await new_topic()
+    messages = [{"value": i, "headers": named(64)} for i in range(3)]
+    for bad, path in (
+        ({"value": 3, "headers": named(65)}, ["messages", 3, "headers", 64]),
+        ({"value": 3, "headers": [{"key": "x" * 300}]}, ["messages", 3, "headers", 0, "key"]),
+    ):
+        extensions = await refusal(client, BATCH, {"t": topic, "m": [*messages, bad]})
+        assert (extensions["code"], extensions["path"]) == ("BAD_USER_INPUT", path)
+        assert await end_offset(bootstrap, topic) == 0
+    await client.data(BATCH, {"t": topic, "m": messages})
+    assert await end_offset(bootstrap, topic) == 3
+
+
+async def test_typed_produces_have_the_same_header_caps(
+    admin: AIOKafkaAdminClient, bootstrap: str, http: aiohttp.ClientSession
+) -> None:
+    topic = await create_topic(admin, partitions=1)
+    rule = {
+        "name": topic,
+        "type": "Tree",
+        "field": "trees",
+        "value_schema": "tree.draft7.schema.json",
+    }
+    one = """mutation($v: TreeInput!, $h: [HeaderInput!]) {
+      produceTree(value: $v, headers: $h) { offset } }"""
+    many = "mutation($m: [TreeMessageInput!]!) { produceTrees(messages: $m) { offset } }"
+    value = {"root": {"label": "a"}}
+    async with typed_gateway(bootstrap, [rule]) as running:
+        client = GraphQLClient(http, running.url)
+        extensions = await refusal(client, one, {"v": value, "h": named(65)})
+        assert (extensions["code"], extensions["path"]) == ("BAD_USER_INPUT", ["headers", 64])
+        messages = [{"value": value}, {"value": value, "headers": [{"key": "y" * 257}]}]
+        extensions = await refusal(client, many, {"m": messages})
+        assert (extensions["code"], extensions["path"]) == (
+            "BAD_USER_INPUT",
+            ["messages", 1, "headers", 0, "key"],
+        )
+        assert await end_offset(bootstrap, topic) == 0
+        await client.data(one, {"v": value, "h": named(64)})
+        assert await end_offset(bootstrap, topic) == 1
+
+
+async def test_a_record_with_thousands_of_headers_reads_as_its_first_64_and_their_count(
+    client: GraphQLClient,
+    raw_producer: AIOKafkaProducer,
+    new_topic: TopicFactory,
+) -> None:
+    """Another producer may write any number of headers: a read shows the first 64 (what
+    filters and record rules see too), `headerCount` all of them, and it costs what it shows."""
+    topic = await new_topic()
+    many = [(f"h{i}", str(i).encode()) for i in range(5_000)]
+    await raw_producer.send_and_wait(topic, b'{"n": 1}', headers=many, partition=0)
+    await raw_producer.send_and_wait(topic, b'{"n": 2}', headers=many[:3], partition=0)
+
+    body = await client.post(HEADERS_PAGE, {"t": topic})
+    assert "errors" not in body, body
+    first, second = body["data"]["messages"]["messages"]
+    assert first["headerCount"] == 5_000
+    assert first["headers"] == [{"key": f"h{i}", "value": str(i)} for i in range(64)]
+    assert second["headerCount"] == 3 and len(second["headers"]) == 3
+    cost = body["extensions"]["cost"]
+    # The page 1 + 10 x (message 1 + 16 for its headers); came back: 2 messages, 64 and 3
+    # headers (16 and 1 points).
+    assert (cost["requestedQueryCost"], cost["actualQueryCost"]) == (1 + 10 * 17, 1 + 17 + 2)
+
+    async def offsets(filter_: dict[str, Any]) -> list[int]:
+        data = await client.data(HEADERS_PAGE, {"t": topic, "filter": filter_})
+        return [m["offset"] for m in data["messages"]["messages"]]
+
+    assert await offsets({"headers": [{"key": "h63", "value": "63"}]}) == [0]
+    assert await offsets({"headers": [{"key": "h64"}]}) == []  # beyond what is read
+    async with client.subscribe(HEADERS_STREAM, {"t": topic}) as stream:
+        streamed = await stream.take(2)
+    assert [(m["headerCount"], len(m["headers"])) for m in streamed] == [(5_000, 64), (3, 3)]

@@ -140,7 +140,7 @@ def test_a_number_is_read_exactly_as_python_reads_it(number: float) -> None:
 class _RawName(str):
     """A header name whose bytes are not UTF-8 (aiokafka's builder writes what `encode` gives)."""
 
-    def encode(self, *_: Any, **__: Any) -> bytes:  # type: ignore[override]
+    def encode(self, *_: Any, **__: Any) -> bytes:
         return b"\xff\xfename"
 
 
@@ -187,7 +187,8 @@ def test_a_batch_with_a_header_name_that_is_not_utf8_reads_whole(compression: in
                 key=records[1].key,
                 value=records[1].value,
                 headers=tuple(records[1].headers),
-            )
+            ),
+            max_headers=64,
         )
         assert message.key is None and message.binary_key == b"\xff"
         assert message.value is None and message.value_error is None  # a tombstone
@@ -213,3 +214,19 @@ def test_a_batch_whose_names_decode_is_read_by_aiokafka_itself() -> None:
     assert type(record).__name__ != "LenientRecord"
     assert record.headers == [("name", b"v")]
     assert orjson.loads(record.value) == {}
+
+
+@pytest.mark.parametrize(("count", "shown"), [(0, 0), (3, 3), (64, 64), (65, 64), (60_000, 64)])
+def test_a_record_shows_its_first_headers_and_counts_them_all(count: int, shown: int) -> None:
+    raw = SimpleNamespace(
+        topic="t",
+        partition=0,
+        offset=0,
+        timestamp=0,
+        key=None,
+        value=b"1",
+        headers=tuple((f"h{i}", b"v") for i in range(count)),
+    )
+    record = to_record(raw, max_headers=64)
+    assert record.header_count == count
+    assert [h.key for h in record.headers] == [f"h{i}" for i in range(shown)]

@@ -19,6 +19,8 @@ from kafka_graphql.schema.scalars import JSON, Cursor, DateTime, Long
 from kafka_graphql.schema.typed.names import TopicNames
 from kafka_graphql.schema.typed.values import GeneratedTypes
 from kafka_graphql.schema.types import (
+    HEADER_COUNT_DOC,
+    HEADERS_DOC,
     KEY_DOC,
     KEY_ENCODING_DOC,
     SKIPPED_DOC,
@@ -85,7 +87,8 @@ def bind_topic(generated: GeneratedTypes, records: TypedRecords) -> TopicFields:
             "timestamp": (DateTime, None),
             "key": (Optional[str], KEY_DOC),  # noqa: UP045
             "key_encoding": (Encoding, KEY_ENCODING_DOC),
-            "headers": (list[Header], None),
+            "headers": (list[Header], HEADERS_DOC),
+            "header_count": (int, HEADER_COUNT_DOC),
             "cursor": (Cursor, "Where this message is: pass it as `after` to continue after it."),
             "value": (Optional[root], f"The value, decoded as {model.root}."),  # noqa: UP045
             "raw_value": (
