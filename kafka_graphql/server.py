@@ -59,6 +59,7 @@ from kafka_graphql.schema.typed import NameClash
 from kafka_graphql.settings import Settings
 from kafka_graphql.shared import SharedGroups
 from kafka_graphql.topics import TopicRegistry
+from kafka_graphql.compacted_topics import check_at_startup as check_compacted_topics
 from kafka_graphql.typed.startup import StartupFailed, typed_topics
 from kafka_graphql.ws_compression import websocket_response
 from kafka_graphql.ws_protocols import (
@@ -321,6 +322,7 @@ async def _kafka(app: web.Application) -> AsyncIterator[None]:
     await kafka.start()
     try:
         await kafka.ensure_topics(app[TOPICS].topics_to_create())
+        await check_compacted_topics(kafka, settings.topics, app[TOPICS])
         app[KAFKA] = kafka
         yield
     finally:

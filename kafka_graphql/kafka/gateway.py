@@ -17,6 +17,7 @@ from kafka_graphql.kafka.producer import Producer
 from kafka_graphql.kafka.reader import MAX_HEADERS, ReaderPool
 from kafka_graphql.kafka.records import OutgoingRecord, Page, PartitionOffsets, ProduceAck, Record
 from kafka_graphql.kafka.stream import Positioned, stream_records
+from kafka_graphql.kafka.topic_configs import CleanupPolicies
 from kafka_graphql.settings import KafkaSettings
 
 
@@ -28,6 +29,7 @@ class KafkaGateway:
         self._producer = Producer(settings, reachable=self._cluster.ping)
         self.live = LiveHub(settings, self._cluster, max_headers)
         self.readers = ReaderPool(settings, settings.reader_pool_size, max_headers)
+        self._policies = CleanupPolicies(self._cluster.admin, settings)
 
     async def start(self) -> None:
         try:
@@ -69,6 +71,10 @@ class KafkaGateway:
         self, topic: str, partitions: Iterable[int], timestamp_ms: int
     ) -> dict[int, int | None]:
         return await self._cluster.offsets_for_time(topic, partitions, timestamp_ms)
+
+    async def cleanup_policies(self, topics: Collection[str]) -> dict[str, str]:
+        """The `cleanup.policy` of each of `topics` that exists (kept for metadata_max_age_s)."""
+        return await self._policies.of(topics)
 
     async def ensure_topics(self, wanted: Mapping[str, int]) -> None:
         await self._cluster.ensure_topics(wanted)

@@ -11,7 +11,7 @@ from kafka_graphql.kafka import OutgoingRecord
 from kafka_graphql.limits import record_size
 from kafka_graphql.resolvers.access import writable_topic
 from kafka_graphql.resolvers.convert import to_outgoing, to_produce_result
-from kafka_graphql.resolvers.record_access import checked_writes
+from kafka_graphql.resolvers.record_access import check_compaction, checked_writes
 from kafka_graphql.schema.inputs import HeaderInput, MessageInput
 from kafka_graphql.schema.scalars import JSON
 from kafka_graphql.schema.types import ProduceResult
@@ -82,6 +82,7 @@ async def produce_records(
     written: the topic's scopes, its record-level rule (which may stamp a header), partitions."""
     topic = writable_topic(context, topic)
     records = checked_writes(context, topic, records, values, batch)
+    await check_compaction(context, topic)
     partitions = await context.kafka.partitions(topic)
     for record in records:
         if record.partition is not None and record.partition not in partitions:

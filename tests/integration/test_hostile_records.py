@@ -15,21 +15,32 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.record.default_records import _DefaultRecordBatchBuilderPy
 
-from kafka_graphql.server import VIEW
+from kafka_graphql.server import VIEW, create_app
+from kafka_graphql.settings import Settings
+from kafka_graphql.typed.startup import StartupFailed
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient
-from tests.integration.auth import end_offsets
-from tests.integration.conftest import RunningGateway, TopicFactory
+from tests.integration.auth import (  # noqa: F401 (a fixture)
+    auth_settings,
+    end_offsets,
+    key_files_fixture,
+)
+from tests.integration.conftest import RunningGateway, TopicFactory, run_gateway
 from tests.integration.helpers import poll_until, produce
+from tests.integration.records import READ_WRITE
 from tests.integration.test_schema_registry import register
-from tests.integration.typed import create_topic, typed_gateway
+from tests.integration.typed import SCHEMAS, create_topic, typed_gateway
+from tests.tokens import claims, rsa_pair
 
 FIELDS = "offset key keyEncoding value valueError headers { key keyEncoding value valueEncoding }"
 PAGE = f"""
@@ -611,3 +622,202 @@ async def test_a_record_with_thousands_of_headers_reads_as_its_first_64_and_thei
     async with client.subscribe(HEADERS_STREAM, {"t": topic}) as stream:
         streamed = await stream.take(2)
     assert [(m["headerCount"], len(m["headers"])) for m in streamed] == [(5_000, 64), (3, 3)]
+
+
+# Point 12: tenants cannot overwrite each other's keys.
+
+RSA = rsa_pair()
+TENANT_RULE = {"header": "tenant", "claim": "tenant"}
+KEYED = {**TENANT_RULE, "key_prefix": True}
+PRODUCE_KEYED = """
+mutation($t: String!, $k: String, $v: JSON!) {
+  produce(topic: $t, key: $k, value: $v) { offset }
+}"""
+
+
+async def create_compacted(admin: AIOKafkaAdminClient, name: str, policy: str = "compact") -> str:
+    await admin.create_topics([NewTopic(name, 1, 1, topic_configs={"cleanup.policy": policy})])
+
+    async def served() -> bool:
+        (described,) = await admin.describe_topics([name])
+        return described["error_code"] == 0 and all(
+            p["leader"] >= 0 for p in described["partitions"]
+        )
+
+    await poll_until(served, timeout_s=30, interval_s=0.05)
+    return name
+
+
+def tenant(gateway: RunningGateway, http: aiohttp.ClientSession, name: str | None) -> GraphQLClient:
+    scope = "kafka:admin" if name == "admin" else READ_WRITE
+    token = RSA.sign(claims(scope=scope, tenant=None if name == "admin" else name))
+    return GraphQLClient(http, gateway.url, token)
+
+
+async def forbidden(client: GraphQLClient, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    extensions = await refusal(client, query, variables)
+    assert extensions["code"] == "FORBIDDEN"
+    return extensions
+
+
+async def test_with_key_prefix_a_tenant_writes_only_keys_that_start_with_its_claim(
+    admin: AIOKafkaAdminClient,
+    bootstrap: str,
+    http: aiohttp.ClientSession,
+    key_files: tuple[Path, Path],
+) -> None:
+    run = uuid.uuid4().hex[:8]
+    compacted = await create_compacted(admin, f"test-keyed-{run}")
+    typed = await create_topic(admin, partitions=1, prefix="test-keyed-typed")
+    topics: list[dict[str, Any]] = [
+        {
+            "name": typed,
+            "type": "Tree",
+            "field": "trees",
+            "value_schema": str(SCHEMAS / "tree.draft7.schema.json"),
+            "records": KEYED,
+        },
+        {"name": "test-keyed-*", "records": KEYED},
+    ]
+    settings = auth_settings(bootstrap, key_files[0], topics=topics)
+    async with run_gateway(settings) as gateway:
+        acme, globex = tenant(gateway, http, "acme"), tenant(gateway, http, "globex")
+        await acme.data(PRODUCE_KEYED, {"t": compacted, "k": "acme:order-1", "v": 1})
+        await acme.data(PRODUCE_KEYED, {"t": compacted, "k": "acme:", "v": 2})
+        written = await end_offset(bootstrap, compacted)
+        for key in ("globex:order-1", "acme", "acmex:1", "ACME:1", " acme:1", None, ""):
+            extensions = await forbidden(acme, PRODUCE_KEYED, {"t": compacted, "k": key, "v": 3})
+            assert extensions["path"] == ["key"]
+        # The other tenant cannot replace acme's record either, and writes its own.
+        extensions = await forbidden(
+            globex, PRODUCE_KEYED, {"t": compacted, "k": "acme:order-1", "v": 666}
+        )
+        assert extensions["path"] == ["key"]
+        assert await end_offset(bootstrap, compacted) == written
+        await globex.data(PRODUCE_KEYED, {"t": compacted, "k": "globex:order-1", "v": 4})
+
+        batch = [{"key": f"acme:{i}", "value": i} for i in range(3)]
+        extensions = await forbidden(
+            acme, BATCH, {"t": compacted, "m": [*batch, {"key": "globex:x", "value": 9}]}
+        )
+        assert (extensions["path"], extensions["index"]) == (["messages", 3, "key"], 3)
+        extensions = await forbidden(acme, BATCH, {"t": compacted, "m": [*batch, {"value": 9}]})
+        assert extensions["path"] == ["messages", 3, "key"]
+        assert await end_offset(bootstrap, compacted) == written + 1
+        await acme.data(BATCH, {"t": compacted, "m": batch})
+
+        # Typed produces: the same rule.
+        one = """mutation($v: TreeInput!, $k: String) {
+          produceTree(value: $v, key: $k) { offset } }"""
+        many = "mutation($m: [TreeMessageInput!]!) { produceTrees(messages: $m) { offset } }"
+        value = {"root": {"label": "a"}}
+        assert (await forbidden(acme, one, {"v": value, "k": "globex:1"}))["path"] == ["key"]
+        assert (await forbidden(acme, one, {"v": value}))["path"] == ["key"]
+        messages = [{"value": value, "key": "acme:1"}, {"value": value, "key": "x"}]
+        extensions = await forbidden(acme, many, {"m": messages})
+        assert extensions["path"] == ["messages", 1, "key"]
+        assert await end_offset(bootstrap, typed) == 0
+        await acme.data(one, {"v": value, "k": "acme:1"})
+        assert await end_offset(bootstrap, typed) == 1
+
+        # kafka:admin is not bound by record rules: it may repair any key.
+        operator = tenant(gateway, http, "admin")
+        await operator.data(PRODUCE_KEYED, {"t": compacted, "k": "acme:order-1", "v": 5})
+
+        # Each tenant reads its own records, the latest of its keys included.
+        mine = await page(acme, compacted)
+        assert [(m["key"], m["value"]) for m in mine] == [
+            ("acme:order-1", 1),
+            ("acme:", 2),
+            *((f"acme:{i}", i) for i in range(3)),
+        ]
+        theirs = await page(globex, compacted)
+        assert [(m["key"], m["value"]) for m in theirs] == [("globex:order-1", 4)]
+
+
+async def startup_failure(settings: Settings) -> str:
+    app = create_app(settings)
+    runner = web.AppRunner(app)
+    try:
+        await runner.setup()
+    except StartupFailed as failed:
+        return str(failed)
+    finally:
+        await runner.cleanup()
+    raise AssertionError("the gateway started")
+
+
+@pytest.mark.parametrize("policy", ["compact", "compact,delete"])
+async def test_a_compacted_topic_under_a_rule_without_key_prefix_fails_start_up(
+    admin: AIOKafkaAdminClient,
+    bootstrap: str,
+    http: aiohttp.ClientSession,
+    key_files: tuple[Path, Path],
+    policy: str,
+) -> None:
+    run = uuid.uuid4().hex[:8]
+    exact = await create_compacted(admin, f"test-cexact-{run}", policy)
+    matched = await create_compacted(admin, f"test-cpattern-{run}", policy)
+    plain = await create_topic(admin, partitions=1, prefix=f"test-cplain-{run}")
+    cases: list[tuple[list[dict[str, Any]], str, str]] = [
+        ([{"name": "test-*"}, {"name": exact, "records": TENANT_RULE}], "topics[1].records", exact),
+        ([{"name": f"test-cpattern-{run}*", "records": TENANT_RULE}], "topics[0].records", matched),
+    ]
+    for topics, entry, topic in cases:
+        settings = auth_settings(bootstrap, key_files[0], topics=topics)
+        message = await startup_failure(settings)
+        assert message.startswith(
+            f"{entry}: topic {topic!r} is compacted (cleanup.policy={policy})"
+        )
+        assert "key_prefix = true" in message
+    # With key_prefix, or on a topic that is not compacted, the gateway starts.
+    for topics in (
+        [{"name": exact, "records": KEYED}, {"name": f"test-cpattern-{run}*", "records": KEYED}],
+        [{"name": f"test-cplain-{run}*", "records": TENANT_RULE}],
+    ):
+        async with run_gateway(auth_settings(bootstrap, key_files[0], topics=topics)) as gateway:
+            acme = tenant(gateway, http, "acme")
+            target = exact if topics[0]["name"] == exact else plain
+            key = "acme:1" if topics[0]["records"] == KEYED else None
+            await acme.data(PRODUCE_KEYED, {"t": target, "k": key, "v": 1})
+
+
+async def test_a_topic_compacted_after_start_up_refuses_tenant_writes(
+    admin: AIOKafkaAdminClient,
+    bootstrap: str,
+    http: aiohttp.ClientSession,
+    key_files: tuple[Path, Path],
+) -> None:
+    """A pattern's rule without key_prefix: a compacted topic created after start-up, or a topic
+    whose policy is altered to compact, refuses tenants' writes (FORBIDDEN, nothing written);
+    reading goes on, kafka:admin may still write, and other topics are unaffected."""
+    run = uuid.uuid4().hex[:8]
+    pattern = f"test-late-{run}-*"
+    settings = auth_settings(
+        bootstrap, key_files[0], topics=[{"name": pattern, "records": TENANT_RULE}]
+    )
+    async with run_gateway(settings) as gateway:
+        acme, operator = tenant(gateway, http, "acme"), tenant(gateway, http, "admin")
+        plain = await create_topic(admin, partitions=1, prefix=f"test-late-{run}")
+        late = await create_compacted(admin, f"test-late-{run}-compacted")
+        await acme.data(PRODUCE_KEYED, {"t": plain, "v": 1})
+        extensions = await forbidden(acme, PRODUCE_KEYED, {"t": late, "k": "acme:1", "v": 1})
+        assert "path" not in extensions
+        assert await end_offset(bootstrap, late) == 0
+        await operator.data(PRODUCE_KEYED, {"t": late, "k": "acme:1", "v": 1})
+        assert await page(operator, late) != []
+        assert await page(acme, late) == []  # readable: no record carries acme's header
+
+        # The plain topic's policy altered while the gateway runs: seen within metadata_max_age_s.
+        await admin.alter_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, plain, configs={"cleanup.policy": "compact"})]
+        )
+
+        async def refused() -> bool:
+            body = await acme.post(PRODUCE_KEYED, {"t": plain, "v": 2})
+            return body.get("errors", [{}])[0].get("extensions", {}).get("code") == "FORBIDDEN"
+
+        await poll_until(refused, timeout_s=30, interval_s=0.2)
+        before = await end_offset(bootstrap, plain)
+        await forbidden(acme, PRODUCE_KEYED, {"t": plain, "v": 3})
+        assert await end_offset(bootstrap, plain) == before
