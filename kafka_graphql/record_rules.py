@@ -90,10 +90,10 @@ def _check_key(rule: RecordRule, claim: str, key: bytes | None, index: int | Non
     extensions: dict[str, object] = {"path": path}
     if index is not None:
         extensions["index"] = index
-    problem = "the record has no key" if key is None else "the record's key is someone else's"
+    problem = "has no key" if key is None else f"has a key that does not start with {prefix!r}"
     raise Forbidden(
-        f"{where}{problem}: every key written to this topic starts with {prefix!r} (the "
-        f"token's {rule.claim!r} claim and {KEY_SEPARATOR!r})",
+        f"{where}the record {problem}: every key written to this topic starts with the "
+        f"token's {rule.claim!r} claim and {KEY_SEPARATOR!r} ({prefix!r})",
         **extensions,
     )
 
