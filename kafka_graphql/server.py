@@ -27,6 +27,7 @@ from kafka_graphql.auth.http import (
     unauthenticated_response,
 )
 from kafka_graphql.auth.ws import connection_init_token
+from kafka_graphql.compacted_topics import check_at_startup as check_compacted_topics
 from kafka_graphql.context import Context
 from kafka_graphql.cors import cors_middleware
 from kafka_graphql.csrf import check_csrf
@@ -59,7 +60,6 @@ from kafka_graphql.schema.typed import NameClash
 from kafka_graphql.settings import Settings
 from kafka_graphql.shared import SharedGroups
 from kafka_graphql.topics import TopicRegistry
-from kafka_graphql.compacted_topics import check_at_startup as check_compacted_topics
 from kafka_graphql.typed.startup import StartupFailed, typed_topics
 from kafka_graphql.ws_compression import websocket_response
 from kafka_graphql.ws_protocols import (

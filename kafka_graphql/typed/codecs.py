@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import fastavro
 
 from kafka_graphql.errors import BadUserInput
-from kafka_graphql.typed.avro_values import AvroValues
+from kafka_graphql.typed.avro_values import AvroValues, NotFinite
 from kafka_graphql.typed.registry import SchemaRegistryClient
 from kafka_graphql.values import UnreadableJSON, loads_value
 
@@ -91,7 +91,7 @@ class AvroCodec:
 
     def read(self, data: bytes, writer: Any) -> object:
         """Reads with `writer` (the schema the bytes were written with) into the topic's schema."""
-        return self.values.from_avro(_read(data, writer, self.values.parsed))
+        return _plain(self.values, _read(data, writer, self.values.parsed))
 
 
 class ConfluentAvroCodec(AvroCodec):
@@ -139,7 +139,7 @@ class ConfluentAvroCodec(AvroCodec):
         if self.graft is None or schema_id == self.schema_id:
             return value
         # Another writer schema: it may carry kept fields that resolution just dropped.
-        return self.graft(value, self.values.from_avro(_read(body, writer, None)))
+        return self.graft(value, _plain(self.values, _read(body, writer, None)))
 
 
 def _read(data: bytes, writer: Any, reader: Any) -> object:
@@ -165,6 +165,13 @@ def _read(data: bytes, writer: Any, reader: Any) -> object:
             f"not Avro of this topic's schema: {left} bytes left over after the value"
         )
     return datum
+
+
+def _plain(values: AvroValues, datum: object) -> object:
+    try:
+        return values.from_avro(datum)
+    except NotFinite as error:
+        raise UndecodableValue(f"not a value JSON can carry: {error}") from None
 
 
 def _why(error: Exception) -> str:

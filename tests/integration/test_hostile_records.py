@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import io
 import json
+import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import fastavro
 import pytest
 from aiohttp import web
 from aiokafka import AIOKafkaProducer
@@ -436,8 +439,15 @@ async def test_avro_topics_answer_schema_errors_for_bytes_of_no_schema(
             "value_format": "avro-confluent",
         },
     ]
+    payment = fastavro.parse_schema(json.loads((SCHEMAS / "payment.avsc").read_text()))
     hostile = {
-        plain_avro: [(b"\xff\xff\xff\xff\xff", "Avro"), (b"", "Avro")],
+        plain_avro: [
+            (b"\xff\xff\xff\xff\xff", "Avro"),
+            (b"", "Avro"),
+            # Avro doubles may be NaN or infinite; JSON and GraphQL's Float may not.
+            (avro_bytes(payment, {**PAYMENT, "rate": math.nan}), "is nan"),
+            (avro_bytes(payment, {**PAYMENT, "ratio": -math.inf}), "is -inf"),
+        ],
         confluent: [
             (b"\x01\x00\x00\x00\x01\x02a\x02", "magic byte"),
             (b"\x00\x00\x0f\x12\x06\x02a\x02", "987654"),  # an id never given
@@ -467,6 +477,32 @@ async def test_avro_topics_answer_schema_errors_for_bytes_of_no_schema(
                 else v.decode()
                 for v, _ in hostile[topic]
             ]
+
+
+PAYMENT = {
+    "id": "p-1",
+    "orderId": "7b0c2c2e-55a4-4a8e-9b8a-2f4f7d0c9f11",
+    "amountCents": 1,
+    "attempt": 1,
+    "rate": 1.5,
+    "ratio": 0.5,
+    "captured": True,
+    "at": 1_700_000_000_000,
+    "signature": b"\x00",
+    "digest": b"\x00\x01\x02\x03",
+    "status": "DONE",
+    "labels": {},
+    "notes": [],
+    "payer": {"name": "Ada"},
+    "method": ("com.shop.payments.Transfer", {"iban": "DE00"}),
+    "history": [],
+}
+
+
+def avro_bytes(schema: Any, datum: dict[str, Any]) -> bytes:
+    buffer = io.BytesIO()
+    fastavro.schemaless_writer(buffer, schema, datum)
+    return buffer.getvalue()
 
 
 def _is_text(raw: bytes) -> bool:
@@ -821,3 +857,55 @@ async def test_a_topic_compacted_after_start_up_refuses_tenant_writes(
         before = await end_offset(bootstrap, plain)
         await forbidden(acme, PRODUCE_KEYED, {"t": plain, "v": 3})
         assert await end_offset(bootstrap, plain) == before
+
+
+def order(**fields: Any) -> bytes:
+    value = {
+        "id": "o-1",
+        "placedAt": "2026-11-26T09:30:00Z",
+        "status": "PLACED",
+        "customer": {"name": "Ada"},
+        "items": [],
+        "quantity": 3,
+        **fields,
+    }
+    return json.dumps(value).encode()
+
+
+async def test_numbers_beyond_a_typed_field_s_scalar_are_schema_errors(
+    admin: AIOKafkaAdminClient,
+    bootstrap: str,
+    http: aiohttp.ClientSession,
+    raw_producer: AIOKafkaProducer,
+) -> None:
+    """JSON integers have no bound; a typed `Long` is 64-bit and a `Float` a double. A value
+    beyond them is the record's schema error, never a field error of the response."""
+    topic = await create_topic(admin, partitions=1)
+    rule = {"name": topic, "type": "Order", "value_schema": "order.schema.json"}
+    records = [
+        (order(total=2**63 - 1, amount=1e308), None),
+        (order(total=2**63), "beyond a long"),
+        (order(total=-(2**63) - 1), "beyond a long"),
+        (order(amount=10**400), "beyond a float"),
+        (order(total=10**4000), "beyond a long"),
+    ]
+    query = (
+        "{ orders(first: 10) { edges { node { offset schemaErrors value { total amount } } } } }"
+    )
+    stream = "subscription { orders(fromOffset: 0) { offset schemaErrors value { total } } }"
+    async with typed_gateway(bootstrap, [rule]) as running:
+        client = GraphQLClient(http, running.url)
+        for value, _ in records:
+            await raw_producer.send_and_wait(topic, value, partition=0)
+        body = await client.post(query)
+        assert "errors" not in body, body["errors"]
+        async with client.subscribe(stream, {}) as subscription:
+            streamed = await subscription.take(len(records), "orders")
+    nodes = [e["node"] for e in body["data"]["orders"]["edges"]]
+    for messages in (nodes, streamed):
+        assert [m["offset"] for m in messages] == list(range(len(records)))
+        first, *others = messages
+        assert first["value"]["total"] == 2**63 - 1 and first["schemaErrors"] == []
+        for message, (_, reason) in zip(others, records[1:], strict=True):
+            assert message["value"] is None
+            assert reason is not None and reason in message["schemaErrors"][0]
