@@ -851,7 +851,8 @@ async def test_a_topic_compacted_after_start_up_refuses_tenant_writes(
 
         async def refused() -> bool:
             body = await acme.post(PRODUCE_KEYED, {"t": plain, "v": 2})
-            return body.get("errors", [{}])[0].get("extensions", {}).get("code") == "FORBIDDEN"
+            codes = [e["extensions"]["code"] for e in body.get("errors", [])]
+            return codes == ["FORBIDDEN"]
 
         await poll_until(refused, timeout_s=30, interval_s=0.2)
         before = await end_offset(bootstrap, plain)
