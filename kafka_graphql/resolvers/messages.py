@@ -95,8 +95,10 @@ class RecordMessage(RecordFields, Message):
         self.topic = record.topic
         self.partition = record.partition
         self.offset = Long(record.offset)
-        self.key = key_text(record)
-        self.key_encoding = key_encoding(record)
+        if record.binary_key is None:  # inline: this runs for every message delivered
+            self.key, self.key_encoding = record.key, Encoding.UTF8
+        else:
+            self.key, self.key_encoding = base64_text(record.binary_key), Encoding.BASE64
         self.value = record.value
         self.value_error = record.value_error
         self.header_count = record.header_count
