@@ -910,3 +910,38 @@ async def test_numbers_beyond_a_typed_field_s_scalar_are_schema_errors(
         for message, (_, reason) in zip(others, records[1:], strict=True):
             assert message["value"] is None
             assert reason is not None and reason in message["schemaErrors"][0]
+
+
+@pytest.mark.parametrize(
+    ("guarded", "telling"),
+    [
+        ("Message.value", "valueError"),
+        ("Message.key", "keyEncoding"),
+        ("Message.headers", "headerCount"),
+        ("Header.value", "headers { valueEncoding }"),
+        ("Header.key", "headers { keyEncoding }"),
+    ],
+)
+async def test_a_field_that_tells_of_a_guarded_one_is_guarded_with_it(
+    bootstrap: str,
+    http: aiohttp.ClientSession,
+    key_files: tuple[Path, Path],
+    new_topic: TopicFactory,
+    guarded: str,
+    telling: str,
+) -> None:
+    """`valueError` says what a value holds (its digits, its depth), an encoding whether bytes
+    are text: a caller that may not select the field may not select what tells of it."""
+    topic = await new_topic()
+    auth = {"field_scopes": {guarded: ["kafka:secrets"]}}
+    settings = auth_settings(bootstrap, key_files[0], auth=auth)
+    query = f"query($t: String!) {{ messages(topic: $t) {{ messages {{ offset {telling} }} }} }}"
+    async with run_gateway(settings) as gateway:
+        token = RSA.sign(claims(scope=READ_WRITE))
+        without = GraphQLClient(http, gateway.url, token)
+        extensions = await forbidden(without, query, {"t": topic})
+        assert extensions["code"] == "FORBIDDEN"
+        allowed = GraphQLClient(
+            http, gateway.url, RSA.sign(claims(scope=f"{READ_WRITE} kafka:secrets"))
+        )
+        assert (await allowed.data(query, {"t": topic}))["messages"]["messages"] == []
