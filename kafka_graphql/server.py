@@ -29,6 +29,7 @@ from kafka_graphql.auth.http import (
     unauthenticated_response,
 )
 from kafka_graphql.auth.ws import connection_init_token
+from kafka_graphql.compacted_topics import check_at_startup as check_compacted_topics
 from kafka_graphql.context import Context
 from kafka_graphql.cors import cors_middleware
 from kafka_graphql.csrf import check_csrf
@@ -334,10 +335,11 @@ def check_cost_weights(schema: object) -> None:
 
 async def _kafka(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    kafka = KafkaGateway(settings.kafka)
+    kafka = KafkaGateway(settings.kafka, settings.limits.max_headers_per_record)
     await kafka.start()
     try:
         await kafka.ensure_topics(app[TOPICS].topics_to_create())
+        await check_compacted_topics(kafka, settings.topics, app[TOPICS])
         app[KAFKA] = kafka
         yield
     finally:

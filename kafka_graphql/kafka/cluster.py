@@ -33,6 +33,11 @@ class Cluster:
         self._fetched_at = float("-inf")
         self._refresh_lock = asyncio.Lock()
 
+    @property
+    def admin(self) -> AIOKafkaAdminClient:
+        """The admin client, for other readers of the cluster's state (topic_configs.py)."""
+        return self._admin
+
     async def start(self) -> None:
         # A wrong address, protocol, CA or password fails here, with its reason.
         await check_connection(self._settings)

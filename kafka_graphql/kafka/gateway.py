@@ -14,19 +14,22 @@ from kafka_graphql.kafka.history import read_page
 from kafka_graphql.kafka.live import LiveHub
 from kafka_graphql.kafka.live_index import IndexHint
 from kafka_graphql.kafka.producer import Producer
-from kafka_graphql.kafka.reader import ReaderPool
+from kafka_graphql.kafka.reader import MAX_HEADERS, ReaderPool
 from kafka_graphql.kafka.records import OutgoingRecord, Page, PartitionOffsets, ProduceAck, Record
 from kafka_graphql.kafka.stream import Positioned, stream_records
+from kafka_graphql.kafka.topic_configs import CleanupPolicies
 from kafka_graphql.settings import KafkaSettings
 
 
 class KafkaGateway:
-    def __init__(self, settings: KafkaSettings) -> None:
+    def __init__(self, settings: KafkaSettings, max_headers: int = MAX_HEADERS) -> None:
+        """`max_headers`: how many headers of a record are read (limits.max_headers_per_record)."""
         self.settings = settings
         self._cluster = Cluster(settings)
         self._producer = Producer(settings, reachable=self._cluster.ping)
-        self.live = LiveHub(settings, self._cluster)
-        self.readers = ReaderPool(settings, settings.reader_pool_size)
+        self.live = LiveHub(settings, self._cluster, max_headers)
+        self.readers = ReaderPool(settings, settings.reader_pool_size, max_headers)
+        self._policies = CleanupPolicies(self._cluster.admin, settings)
 
     async def start(self) -> None:
         try:
@@ -68,6 +71,10 @@ class KafkaGateway:
         self, topic: str, partitions: Iterable[int], timestamp_ms: int
     ) -> dict[int, int | None]:
         return await self._cluster.offsets_for_time(topic, partitions, timestamp_ms)
+
+    async def cleanup_policies(self, topics: Collection[str]) -> dict[str, str]:
+        """The `cleanup.policy` of each of `topics` that exists (kept for metadata_max_age_s)."""
+        return await self._policies.of(topics)
 
     async def ensure_topics(self, wanted: Mapping[str, int]) -> None:
         await self._cluster.ensure_topics(wanted)

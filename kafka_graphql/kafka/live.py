@@ -24,7 +24,13 @@ from kafka_graphql.errors import GatewayError, ShuttingDown
 from kafka_graphql.kafka.cluster import Cluster
 from kafka_graphql.kafka.errors import kafka_call
 from kafka_graphql.kafka.live_index import FeedIndex, IndexHint
-from kafka_graphql.kafka.reader import FETCH_MAX_RECORDS, new_consumer, stop_consumer, to_record
+from kafka_graphql.kafka.reader import (
+    FETCH_MAX_RECORDS,
+    MAX_HEADERS,
+    new_consumer,
+    stop_consumer,
+    to_record,
+)
 from kafka_graphql.kafka.records import Record
 from kafka_graphql.settings import KafkaSettings
 
@@ -122,9 +128,15 @@ class TopicFeed:
     """The shared consumer of one topic."""
 
     def __init__(
-        self, settings: KafkaSettings, cluster: Cluster, topic: str, on_change: Callable[[], None]
+        self,
+        settings: KafkaSettings,
+        cluster: Cluster,
+        topic: str,
+        on_change: Callable[[], None],
+        max_headers: int = MAX_HEADERS,
     ) -> None:
         self.topic = topic
+        self._max_headers = max_headers
         self._on_change = on_change
         self._settings = settings
         self._cluster = cluster
@@ -210,7 +222,8 @@ class TopicFeed:
                 )
                 for tp, raw in batch.items():
                     if raw:
-                        self._dispatch(tp.partition, [to_record(r) for r in raw])
+                        records = [to_record(r, self._max_headers) for r in raw]
+                        self._dispatch(tp.partition, records)
                 if loop.time() - checked_partitions_at > self._settings.metadata_max_age_s:
                     checked_partitions_at = loop.time()
                     await self._follow_new_partitions()
@@ -295,8 +308,11 @@ class TopicFeed:
 class LiveHub:
     """The feeds of this process, started on first use and closed when their last user leaves."""
 
-    def __init__(self, settings: KafkaSettings, cluster: Cluster) -> None:
+    def __init__(
+        self, settings: KafkaSettings, cluster: Cluster, max_headers: int = MAX_HEADERS
+    ) -> None:
         self._settings = settings
+        self._max_headers = max_headers
         self._cluster = cluster
         self._feeds: dict[str, TopicFeed] = {}
         self._starting: dict[str, asyncio.Task[TopicFeed]] = {}
@@ -372,7 +388,7 @@ class LiveHub:
 
     async def _start(self, topic: str) -> TopicFeed:
         try:
-            feed = TopicFeed(self._settings, self._cluster, topic, self._notify)
+            feed = TopicFeed(self._settings, self._cluster, topic, self._notify, self._max_headers)
             await feed.start()
             self._feeds[topic] = feed
             self._notify()

@@ -13,30 +13,51 @@ from typing import Any, Self
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from kafka_graphql.kafka import record_batches
 from kafka_graphql.kafka.errors import kafka_call
 from kafka_graphql.kafka.records import Header, Record
 from kafka_graphql.kafka.security import client_options
-from kafka_graphql.settings import KafkaSettings
+from kafka_graphql.settings import KafkaSettings, LimitsSettings
 from kafka_graphql.values import decode_text, decode_value
 
 FETCH_MAX_RECORDS = 500
+# limits.max_headers_per_record, for readers made without it (tests, tools).
+MAX_HEADERS = LimitsSettings().max_headers_per_record
 
 
-def to_record(raw: Any) -> Record:
-    """ConsumerRecord -> Record; the only place raw bytes are decoded."""
+def to_record(raw: Any, max_headers: int) -> Record:
+    """ConsumerRecord -> Record; the only place raw bytes are decoded. Never raises: whatever
+    bytes a record holds, it is delivered (values.py). Only the first `max_headers` headers are
+    decoded (another producer may write tens of thousands): they are what filters, record
+    rules and clients see; `header_count` says how many the record holds."""
+    value, value_error = decode_value(raw.value)
+    key, binary_key = (None, None) if raw.key is None else decode_text(raw.key)
+    headers = raw.headers
     return Record(
         topic=raw.topic,
         partition=raw.partition,
         offset=raw.offset,
         timestamp_ms=raw.timestamp,
-        key=decode_text(raw.key),
-        value=decode_value(raw.value),
-        headers=tuple(Header(k, decode_text(v)) for k, v in (raw.headers or ())),
+        key=key,
+        value=value,
+        headers=tuple(_header(k, v) for k, v in headers[:max_headers]) if headers else (),
         raw_value=raw.value,
+        binary_key=binary_key,
+        value_error=value_error,
+        header_count=len(headers) if headers else 0,
     )
 
 
+def _header(name: str | bytes, raw: bytes | None) -> Header:
+    # A name is bytes only when it is not UTF-8 (record_batches.py).
+    value, binary_value = (None, None) if raw is None else decode_text(raw)
+    if isinstance(name, str):
+        return Header(name, value, None, binary_value)
+    return Header(None, value, name, binary_value)
+
+
 def new_consumer(settings: KafkaSettings, role: str) -> Any:
+    record_batches.install()
     return AIOKafkaConsumer(
         **client_options(settings, role),
         group_id=None,
@@ -86,9 +107,11 @@ class ReaderPool:
     unknown.
     """
 
-    def __init__(self, settings: KafkaSettings, size: int) -> None:
+    def __init__(self, settings: KafkaSettings, size: int, max_headers: int = MAX_HEADERS) -> None:
         self._settings = settings
         self._size = size
+        # How many headers of a record its readers decode (to_record).
+        self.max_headers = max_headers
         self._idle: list[Any] = []
         self._closed = False
 
@@ -167,7 +190,8 @@ class PartitionReader:
             batch = await self._consumer.getmany(
                 timeout_ms=int(timeout_s * 1000), max_records=FETCH_MAX_RECORDS
             )
-        return {tp.partition: [to_record(r) for r in rs] for tp, rs in batch.items() if rs}
+        most = self._pool.max_headers
+        return {tp.partition: [to_record(r, most) for r in rs] for tp, rs in batch.items() if rs}
 
     async def position(self, partition: int) -> int:
         async with kafka_call("reading a position", self._settings.request_timeout_s):

@@ -13,6 +13,7 @@
 - A subscription costs its opening cost plus one message's selection.
 - A filter argument costs its conditions and `in` values times the records it may look at
   (filter_cost.py); the opening cost of a subscription holds its filter's.
+- Headers cost a point per 4, read (as many as a record shows) or written (header_cost.py).
 
 The actual cost walks the same fields over the data that came back: a short page costs what it
 returned, a null costs nothing.
@@ -63,11 +64,14 @@ class CostModel:
         max_page_size: int = 200,
         max_batch_size: int = 500,
         filters: FilterPricing | None = None,
+        max_headers: int = 64,
     ) -> None:
         self.schema = schema
         self.max_page_size = max_page_size
         self.max_batch_size = max_batch_size
         self.filters = filters
+        # limits.max_headers_per_record: what a record's `headers` list may hold (header_cost.py).
+        self.max_headers = max_headers
         self._configured = dict(weights or {})
         self._weights = {**self._default_weights(), **self._configured}
 

@@ -53,7 +53,9 @@ def value_size(record: Record) -> int:
 
 
 def _slot(record: Record) -> Hashable:
-    return ("key", record.key) if record.key is not None else ("partition", record.partition)
+    # A key that is not UTF-8 is a key too (its bytes; no text key equals bytes).
+    key = record.key if record.binary_key is None else record.binary_key
+    return ("key", key) if key is not None else ("partition", record.partition)
 
 
 def _before(cursors: CursorSealer, record: Record, positions: Mapping[int, int]) -> str:

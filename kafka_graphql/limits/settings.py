@@ -72,6 +72,11 @@ class LimitsSettings:
     # `notIn` list (docs/limits.md#filters; what counts: filter_bounds.py).
     max_filter_conditions: int = 20
     max_in_values: int = 100
+    # Headers (docs/limits.md#headers): a record written through the gateway has at most
+    # `max_headers_per_record`, each name at most `max_header_key_bytes` (UTF-8); a record read
+    # shows its first `max_headers_per_record`.
+    max_headers_per_record: int = 64
+    max_header_key_bytes: int = 256
 
 
 OVERFLOW_POLICIES = ("conflate", "close")

@@ -34,6 +34,7 @@ from kafka_graphql.limits.fields import (
     FragmentCycle,
     Selection,
 )
+from kafka_graphql.limits.header_cost import headers_shape, list_items, written_header_points
 from kafka_graphql.limits.shape import find_cycle, fragments_of, spreads_in
 from kafka_graphql.limits.values import (
     ABSENT,
@@ -72,7 +73,7 @@ def shape(value: Any) -> Hashable:
     if value is ABSENT or value is None or isinstance(value, bool | int | float | str):
         return type(value), value  # the type too: 1 == True, but only True is a condition
     if isinstance(value, list):
-        return list, len(value)
+        return list, len(value), headers_shape(value)
     return (object,)
 
 
@@ -168,7 +169,13 @@ class Costing:
         return OperationCost(kind, self._fields_cost(self._root, fields, None))
 
     def _weight(self, parent: GraphQLObjectType, field: CollectedField) -> int:
-        return self._model.weight(parent.name, field.name, field.definition)
+        weight = self._model.weight(parent.name, field.name, field.definition)
+        if parent is self._model.schema.mutation_type:
+            model = self._model
+            weight += written_header_points(
+                field, self.variables, model.max_headers, model.max_batch_size
+            )
+        return weight
 
     def _selection(
         self,
@@ -202,7 +209,9 @@ class Costing:
             return weight
         size = self._size(field)
         if is_list_type(get_nullable_type(field.definition.type)):
-            items = size if size is not None else parent_size if parent_size is not None else 1
+            items = size if size is not None else parent_size
+            if items is None:
+                items = list_items(named, None, self._model.max_headers)
             return weight + items * (1 + self._selection(named, field.selections, None))
         return weight + self._selection(named, field.selections, size)
 
@@ -264,8 +273,10 @@ class Costing:
             if item is not None
         ]
         if size is None and parent_size is None:
-            # Requested as one item: charged as its most expensive one, never more.
-            return weight + max(items, default=0)
+            # Requested as one item (headers: as their points): charged as its most expensive
+            # one, never more.
+            counted = list_items(named, len(items), self._model.max_headers)
+            return weight + counted * max(items, default=0)
         return weight + sum(items)
 
     def _selection_actual(

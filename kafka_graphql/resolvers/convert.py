@@ -10,11 +10,12 @@ import strawberry
 from kafka_graphql.cursor import CursorSealer
 from kafka_graphql.errors import BadRequest, BadUserInput
 from kafka_graphql.kafka import OutgoingRecord, ProduceAck, Record
+from kafka_graphql.limits.headers import ArgumentPath, check_headers
+from kafka_graphql.limits.settings import LimitsSettings
 from kafka_graphql.resolvers.messages import RecordMessage
 from kafka_graphql.schema.inputs import HeaderInput, MessageFilter, ValuePredicate
 from kafka_graphql.schema.scalars import DateTime, Long
 from kafka_graphql.schema.types import Message, ProduceResult, as_datetime
-from kafka_graphql.values import encode_value
 
 
 def to_message(record: Record, positions: Mapping[int, int], cursors: CursorSealer) -> Message:
@@ -37,9 +38,13 @@ def to_outgoing(
     key: str | None,
     headers: Sequence[HeaderInput] | None,
     partition: int | None,
-    encode: Callable[[Any], bytes] = encode_value,
+    encode: Callable[[Any], bytes],
+    limits: LimitsSettings,
+    at: ArgumentPath = (),
 ) -> OutgoingRecord:
-    """`encode` writes the value: JSON unless the topic is typed (its codec, after validation)."""
+    """`encode` writes the value: JSON unless the topic is typed (its codec, after validation).
+    `at` is where the message is in the field's arguments (("messages", 3) in a batch)."""
+    check_headers(headers, limits, at)
     if partition is not None and partition < 0:
         raise BadUserInput(f"partition must not be negative, got {partition}")
     try:

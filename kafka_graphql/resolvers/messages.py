@@ -13,10 +13,31 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from kafka_graphql import kafka
 from kafka_graphql.cursor import CursorSealer
 from kafka_graphql.kafka import Record
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
-from kafka_graphql.schema.types import Header, Message, as_datetime
+from kafka_graphql.schema.types import Encoding, Header, Message, as_datetime
+from kafka_graphql.values import base64_text
+
+
+def key_text(record: Record) -> str | None:
+    """`key` as the API shows it: the key's text, or base64 when it is not UTF-8."""
+    return record.key if record.binary_key is None else base64_text(record.binary_key)
+
+
+def key_encoding(record: Record) -> Encoding:
+    return Encoding.UTF8 if record.binary_key is None else Encoding.BASE64
+
+
+def to_header(header: kafka.Header) -> Header:
+    binary_key, binary_value = header.binary_key, header.binary_value
+    return Header(
+        key=base64_text(binary_key) if binary_key is not None else header.key or "",
+        key_encoding=Encoding.UTF8 if binary_key is None else Encoding.BASE64,
+        value=header.value if binary_value is None else base64_text(binary_value),
+        value_encoding=Encoding.UTF8 if binary_value is None else Encoding.BASE64,
+    )
 
 
 class RecordFields:
@@ -62,7 +83,7 @@ class RecordFields:
     @property
     def headers(self) -> list[Header]:
         if self._headers is None:
-            self._headers = [Header(key=h.key, value=h.value) for h in self.record.headers]
+            self._headers = [to_header(h) for h in self.record.headers]
         return self._headers
 
     @headers.setter
@@ -78,8 +99,13 @@ class RecordMessage(RecordFields, Message):
         self.topic = record.topic
         self.partition = record.partition
         self.offset = Long(record.offset)
-        self.key = record.key
+        if record.binary_key is None:  # inline: this runs for every message delivered
+            self.key, self.key_encoding = record.key, Encoding.UTF8
+        else:
+            self.key, self.key_encoding = base64_text(record.binary_key), Encoding.BASE64
         self.value = record.value
+        self.value_error = record.value_error
+        self.header_count = record.header_count
         self.skipped = 0
 
 
@@ -107,7 +133,9 @@ def _lazy_class(message_type: type[Any]) -> type[Any]:
         self.topic = record.topic
         self.partition = record.partition
         self.offset = Long(record.offset)
-        self.key = record.key
+        self.key = key_text(record)
+        self.key_encoding = key_encoding(record)
+        self.header_count = record.header_count
         self.skipped = 0
         for name, value in fields.items():
             setattr(self, name, value)

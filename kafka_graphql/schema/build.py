@@ -22,6 +22,7 @@ from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.schema.directives import (
     add_auth_directives,
     check_generic_guards,
+    with_telling,
     with_typed_messages,
 )
 from kafka_graphql.schema.root import Mutation, Query, Subscription
@@ -74,7 +75,7 @@ def build_schema(
     generic = _schema(limits, server, Query, Mutation, Subscription, guarded)
     check_generic_guards(generic._schema, rules.generic)
     if not typed:
-        _guard(generic, rules.generic)
+        _guard(generic, with_telling(rules.generic))
         return generic
     # Read with the development profile's introspection: only the names are wanted here.
     check_names(
@@ -146,6 +147,7 @@ def _schema(
         max_page_size=limits.max_page_size,
         max_batch_size=limits.max_batch_size,
         filters=FilterPricing(limits, where_models),
+        max_headers=limits.max_headers_per_record,
     )
     schema.documents = documents
     schema.where_models = MappingProxyType(dict(where_models or {}))

@@ -279,7 +279,7 @@ async def test_typed_connection_and_subscription_of_two_tenants(caller: Any, pro
     paged = {n["value"]["id"] for n in nodes}
     assert not paged & set(ids)
     assert paged | set(ids) == {f"{prefix}-acme-{n}" for n in range(14)}, "a gap"
-    glob = await globex.data(ORDERS, {"first": 100, "where": where})
+    glob = await globex.data(ORDERS, {"first": 50, "where": where})
     assert sorted(e["node"]["value"]["id"] for e in glob["orders"]["edges"]) == sorted(
         f"{prefix}-globex-{n}" for n in range(14)
     )

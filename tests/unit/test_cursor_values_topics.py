@@ -6,13 +6,13 @@ from kafka_graphql.values import decode_text, decode_value, encode_value
 
 
 def test_values_decode_json_then_text_then_base64() -> None:
-    assert decode_value(b'{"a": [1, 2.5, null]}') == {"a": [1, 2.5, None]}
-    assert decode_value(b'"quoted"') == "quoted"
-    assert decode_value(b"hello world") == "hello world"
-    assert decode_value(b"\xff\x00") == {"$binary": {"encoding": "base64", "data": "/wA="}}
-    assert decode_value(None) is None
-    assert decode_value(b"[" * 100_000) == "[" * 100_000  # too deep for JSON: text, no crash
-    assert decode_text(b"\xff") == "base64:/w=="
+    # Every other case, and the limits: tests/unit/test_record_values.py.
+    assert decode_value(b'{"a": [1, 2.5, null]}') == ({"a": [1, 2.5, None]}, None)
+    assert decode_value(b'"quoted"') == ("quoted", None)
+    assert decode_value(b"hello world") == ("hello world", None)
+    assert decode_value(b"\xff\x00") == ({"$binary": {"encoding": "base64", "data": "/wA="}}, None)
+    assert decode_value(None) == (None, None)
+    assert decode_text(b"\xff") == (None, b"\xff")
     assert encode_value({"ü": 1}) == '{"ü":1}'.encode()
 
 

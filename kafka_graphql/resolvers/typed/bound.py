@@ -15,7 +15,7 @@ from kafka_graphql.cursor import CursorSealer
 from kafka_graphql.filter_bounds import FilterCaps, FilterSize
 from kafka_graphql.kafka import IndexHint, Record
 from kafka_graphql.resolvers.messages import typed_message_class
-from kafka_graphql.resolvers.typed.records import Decoded, TypedRecords
+from kafka_graphql.resolvers.typed.records import TOO_DEEP, Decoded, TypedRecords
 from kafka_graphql.resolvers.typed.values import OutputBuilder, ValueMismatch, input_to_plain
 from kafka_graphql.schema.typed.values import GeneratedTypes
 from kafka_graphql.typed.model import ObjectKind
@@ -64,6 +64,8 @@ class BoundTopic:
                 )
             except ValueMismatch as error:
                 errors = (str(error),)
+            except RecursionError:
+                errors = (TOO_DEEP,)
         if errors and not view.full:
             # Validation messages quote the value, hidden fields included.
             errors = (REDACTED_ERRORS,)
@@ -111,10 +113,18 @@ class BoundTopic:
         return predicate
 
 
+# The key a `where` sees of a record whose key is not UTF-8: present, and no string.
+_BINARY_KEY: Any = object()
+
+
 def wanted(matcher: Matcher | None, record: Record, decoded: Decoded, view: FieldView) -> bool:
     """Whether the caller wants the record. The filter sees the value as the caller does, so
-    that it tells nothing about fields the caller may not see."""
-    return matcher is None or matcher(record.key, view.value(decoded.value))
+    that it tells nothing about fields the caller may not see. A key that is not UTF-8 (shown
+    in base64) matches no string condition, only `exists: true`."""
+    if matcher is None:
+        return True
+    key = record.key if record.binary_key is None else _BINARY_KEY
+    return matcher(key, view.value(decoded.value))
 
 
 def with_annotations(function: Callable[..., Any], returns: object, **arguments: object) -> None:

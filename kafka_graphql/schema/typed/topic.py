@@ -19,7 +19,16 @@ from kafka_graphql.schema.inputs import HeaderInput
 from kafka_graphql.schema.scalars import JSON, Cursor, DateTime, Long
 from kafka_graphql.schema.typed.names import TopicNames
 from kafka_graphql.schema.typed.values import GeneratedTypes
-from kafka_graphql.schema.types import SKIPPED_DOC, Header, PageInfo
+from kafka_graphql.schema.types import (
+    HEADER_COUNT_DOC,
+    HEADERS_DOC,
+    KEY_DOC,
+    KEY_ENCODING_DOC,
+    SKIPPED_DOC,
+    Encoding,
+    Header,
+    PageInfo,
+)
 from kafka_graphql.typed.where import compile_where, filter_inputs
 
 # Said on a topic with field rules (`field_scopes`, `mask`): the bytes hold every field.
@@ -77,8 +86,10 @@ def bind_topic(generated: GeneratedTypes, records: TypedRecords) -> TopicFields:
             "partition": (int, None),
             "offset": (Long, None),
             "timestamp": (DateTime, None),
-            "key": (Optional[str], None),  # noqa: UP045
-            "headers": (list[Header], None),
+            "key": (Optional[str], KEY_DOC),  # noqa: UP045
+            "key_encoding": (Encoding, KEY_ENCODING_DOC),
+            "headers": (list[Header], HEADERS_DOC),
+            "header_count": (int, HEADER_COUNT_DOC),
             "cursor": (Cursor, "Where this message is: pass it as `after` to continue after it."),
             "value": (Optional[root], f"The value, decoded as {model.root}."),  # noqa: UP045
             "raw_value": (
