@@ -645,9 +645,9 @@ async def test_a_record_with_thousands_of_headers_reads_as_its_first_64_and_thei
     assert first["headers"] == [{"key": f"h{i}", "value": str(i)} for i in range(64)]
     assert second["headerCount"] == 3 and len(second["headers"]) == 3
     cost = body["extensions"]["cost"]
-    # The page 1 + 10 x (message 1 + 16 for its headers); came back: 2 messages, 64 and 3
-    # headers (16 and 1 points).
-    assert (cost["requestedQueryCost"], cost["actualQueryCost"]) == (1 + 10 * 17, 1 + 17 + 2)
+    # The page 1 + 10 x (message 1 + 2 for its headers, a point per 32); came back: 2 messages,
+    # 64 and 3 headers (2 and 1 points).
+    assert (cost["requestedQueryCost"], cost["actualQueryCost"]) == (1 + 10 * 3, 1 + 3 + 2)
 
     async def offsets(filter_: dict[str, Any]) -> list[int]:
         data = await client.data(HEADERS_PAGE, {"t": topic, "filter": filter_})

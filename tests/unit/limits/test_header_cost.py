@@ -33,18 +33,19 @@ def headers(count: int) -> list[dict[str, str]]:
     return [{"key": f"h{i}", "value": "v"} for i in range(count)]
 
 
-def test_headers_read_cost_a_point_per_four_a_record_may_show() -> None:
+def test_headers_read_cost_a_point_per_32_a_record_may_show() -> None:
     page = '{ messages(topic: "t", limit: 10) { messages { offset headers { key } } } }'
-    # The page 1 + 10 x (Message 1 + the 64 headers a record shows, 64 / 4 x Header 1).
+    # The page 1 + 10 x (Message 1 + the 64 headers a record shows, 64 / 32 x Header 1).
     assert cost(page) == 1 + 10 * (1 + 64 // HEADERS_PER_POINT)
     # The bound is the setting's.
-    assert cost(page, model=FEW) == 1 + 10 * (1 + 8 // HEADERS_PER_POINT)
+    assert cost(page, model=FEW) == 1 + 10 * (1 + -(-8 // HEADERS_PER_POINT))
     # Not selected, not priced.
     assert cost('{ messages(topic: "t", limit: 10) { messages { offset } } }') == 1 + 10
 
 
 @pytest.mark.parametrize(
-    ("returned", "points"), [(0, 0), (1, 1), (4, 1), (5, 2), (64, 16), (1000, 16)]
+    ("returned", "points"),
+    [(0, 0), (1, 1), (32, 1), (33, 2), (64, 2), (1000, 2)],
 )
 def test_headers_that_came_back_cost_what_they_are(returned: int, points: int) -> None:
     query = '{ messages(topic: "t", limit: 10) { messages { offset headers { key } } } }'
@@ -53,7 +54,8 @@ def test_headers_that_came_back_cost_what_they_are(returned: int, points: int) -
 
 
 @pytest.mark.parametrize(
-    ("count", "points"), [(0, 0), (1, 1), (4, 1), (5, 2), (64, 16), (65, 17), (60_000, 17)]
+    ("count", "points"),
+    [(0, 0), (1, 1), (32, 1), (33, 2), (64, 2), (65, 3), (60_000, 3)],
 )
 def test_a_produce_pays_for_the_headers_it_writes(count: int, points: int) -> None:
     # Beyond 64 the produce is refused before anything is written: counted as 65.
@@ -64,9 +66,9 @@ def test_a_produce_pays_for_the_headers_it_writes(count: int, points: int) -> No
 
 def test_a_batch_pays_for_every_message_s_headers() -> None:
     messages = [{"value": i, "headers": headers(i)} for i in range(10)]  # 45 headers
-    assert cost(BATCH, {"m": messages}) == 10 + 10 + (45 + 3) // 4
+    assert cost(BATCH, {"m": messages}) == 10 + 10 + 2
     # A single message given for the list.
-    assert cost(BATCH, {"m": {"value": 1, "headers": headers(8)}}) == 10 + 1 + 2
+    assert cost(BATCH, {"m": {"value": 1, "headers": headers(8)}}) == 10 + 1 + 1
 
 
 def test_headers_written_in_the_document_are_counted_too() -> None:
@@ -76,7 +78,7 @@ def test_headers_written_in_the_document_are_counted_too() -> None:
         { value: 3 },
         { value: 4, headers: $h } ]) { offset } }"""
     query = "mutation($h: [HeaderInput!])" + literal.removeprefix("mutation")
-    assert cost(query, {"h": headers(6)}) == 10 + 4 + (3 + 1 + 6 + 3) // 4
+    assert cost(query, {"h": headers(6)}) == 10 + 4 + 1
     one = """mutation {
         produce(topic: "t", value: 1, headers: [{ key: "a" }, { key: "b" }]) { offset } }"""
     assert cost(one) == 10 + 1
@@ -91,7 +93,7 @@ async def test_a_kept_cost_serves_only_batches_with_as_many_headers() -> None:
     heavy = GENERIC.operation_cost(
         document, {"m": [{"value": 1, "headers": headers(64)}] * 3}, memo=memo
     )
-    assert (light.requested, heavy.requested) == (13, 13 + 3 * 16)
+    assert (light.requested, heavy.requested) == (13, 13 + 3 * 2)
     again = GENERIC.operation_cost(document, {"m": [{"value": 2}] * 3}, memo=memo)
     assert again.requested == 13
 
@@ -102,7 +104,7 @@ async def test_typed_produces_pay_for_their_headers() -> None:
     orders = build_schema(typed=map(TypedRecords, topics.values())).costs
     one = """mutation($v: OrderInput!, $h: [HeaderInput!]) {
         produceOrder(value: $v, headers: $h) { offset } }"""
-    assert cost(one, {"v": {}, "h": headers(9)}, orders) == 10 + 3
+    assert cost(one, {"v": {}, "h": headers(40)}, orders) == 10 + 2
     many = "mutation($m: [OrderMessageInput!]!) { produceOrders(messages: $m) { offset } }"
     messages = [{"value": {}, "headers": headers(4)}, {"value": {}}]
     assert cost(many, {"m": messages}, orders) == 10 + 2 + 1
