@@ -53,6 +53,7 @@ from kafka_graphql.limits import (
     UnknownWeight,
     throttle_http,
 )
+from kafka_graphql.loop_monitor import LoopMonitor
 from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.schema import build_schema
 from kafka_graphql.schema.typed import NameClash
@@ -77,6 +78,7 @@ WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
 TYPED = web.AppKey("typed", dict[str, TypedRecords])
 AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
 LIMITS = web.AppKey("limits", LimitsRegistry)
+LOOP_MONITOR = web.AppKey("loop_monitor", LoopMonitor)
 GRAPHQL_PATH = "/graphql"
 
 
@@ -240,6 +242,9 @@ def create_app(settings: Settings, *, limits_clock: Clock = time.monotonic) -> w
         ],
     )
     app[SETTINGS] = settings
+    app[LOOP_MONITOR] = LoopMonitor(settings.server.loop_stall_warning_s)
+    # First: it measures the loop for as long as the app lives, start-up and shutdown included.
+    app.cleanup_ctx.append(_loop_monitor)
     if authenticator is not None:
         app[AUTHENTICATOR] = authenticator
     app.cleanup_ctx.append(_authentication)
@@ -275,6 +280,17 @@ def create_app(settings: Settings, *, limits_clock: Clock = time.monotonic) -> w
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     return app
+
+
+async def _loop_monitor(app: web.Application) -> AsyncIterator[None]:
+    monitor = app[LOOP_MONITOR]
+    task = asyncio.create_task(monitor.run(), name="loop-monitor")
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.wait([task])
+        monitor.report()
 
 
 async def _authentication(app: web.Application) -> AsyncIterator[None]:

@@ -50,6 +50,9 @@ class ServerSettings:
     # Processes serving the port (SO_REUSEPORT), each a whole gateway with its own budgets
     # (docs/operations.md); more than 1 adds a supervisor process.
     workers: int = 1
+    # A stall of the event loop longer than this (every caller of the process waits) is logged
+    # as a warning (loop_monitor.py, docs/operations.md#the-event-loop-monitor).
+    loop_stall_warning_s: float = 0.1
 
     @property
     def is_production(self) -> bool:

@@ -246,6 +246,8 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("kafka.reader_pool_size must be in 0..64")
     if not 0 <= settings.server.port <= 65535:
         raise SettingsError(f"server.port must be in 0..65535, got {settings.server.port}")
+    if not 0 < settings.server.loop_stall_warning_s <= 60:
+        raise SettingsError("server.loop_stall_warning_s must be in (0, 60]")
     if settings.server.document_cache_tokens < 0:
         raise SettingsError("server.document_cache_tokens must not be negative")
     if not 1 <= settings.server.workers <= 256:

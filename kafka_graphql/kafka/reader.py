@@ -7,7 +7,7 @@ offsets and never joins a consumer group: the client's cursor is the only state.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from types import TracebackType
 from typing import Any, Self
 
@@ -160,14 +160,17 @@ class PartitionReader:
     ) -> None:
         await self._pool.give_back(self._consumer, reusable=exc is None)
 
-    async def fetch(self, timeout_s: float) -> dict[int, list[Record]]:
-        """What arrives within `timeout_s` (maybe nothing), per partition, in offset order."""
+    async def fetch(self, timeout_s: float) -> dict[int, Iterator[Record]]:
+        """What arrives within `timeout_s` (maybe nothing), per partition, in offset order.
+
+        Each record is decoded when the iteration reaches it: the caller decodes in slices, with
+        its own work, and nothing it stops before (a page's end) is decoded at all."""
         # getmany's own timeout returns early when nothing is there; kafka_call bounds a hang.
         async with kafka_call("reading records", self._settings.request_timeout_s + timeout_s):
             batch = await self._consumer.getmany(
                 timeout_ms=int(timeout_s * 1000), max_records=FETCH_MAX_RECORDS
             )
-        return {tp.partition: [to_record(r) for r in rs] for tp, rs in batch.items() if rs}
+        return {tp.partition: map(to_record, rs) for tp, rs in batch.items() if rs}
 
     async def position(self, partition: int) -> int:
         async with kafka_call("reading a position", self._settings.request_timeout_s):

@@ -17,6 +17,7 @@ from kafka_graphql.kafka.live_index import IndexHint
 from kafka_graphql.kafka.reader import PartitionReader, ReaderPool
 from kafka_graphql.kafka.records import Record
 from kafka_graphql.settings import KafkaSettings
+from kafka_graphql.slices import Slices
 
 CATCH_UP_WAIT_S = 0.1
 
@@ -47,20 +48,29 @@ async def stream_records(
             feed.join(subscriber, positions)
         else:
             positions = dict(start)
+        # Each record delivered runs the subscription's operation (and a catch-up's filter runs
+        # on every record it reads): a large delivery is worked through in slices.
+        slices = Slices()
         try:
             while not subscriber.closed:
                 while subscriber not in feed.subscribers and not subscriber.closed:
                     async for record in _catch_up(
-                        settings, feed, subscriber, positions, predicate, readers
+                        settings, feed, subscriber, positions, predicate, readers, slices
                     ):
                         yield record, positions
+                waits = not subscriber.ready
                 delivery = await subscriber.next()
+                if waits:
+                    # A slice starts with the delivery: the wait held nothing.
+                    slices.restart()
                 if delivery is None:
                     continue  # closed, or overflowed and dropped by the feed: catch up alone
                 partition, records, next_position = delivery
                 for record in records:
                     positions[partition] = record.offset + 1
                     yield record, positions
+                    if slices.due():
+                        await slices.pause()
                 positions[partition] = max(positions[partition], next_position)
         finally:
             feed.leave(subscriber)
@@ -75,6 +85,7 @@ async def _catch_up(
     positions: dict[int, int],
     predicate: Callable[[Record], bool],
     readers: ReaderPool | None,
+    slices: Slices,
 ) -> AsyncIterator[Record]:
     """Read from `positions` until level with the feed, then join it. Updates `positions`.
 
@@ -95,6 +106,9 @@ async def _catch_up(
                     positions[partition] = record.offset + 1
                     if predicate(record):
                         yield record
+                    # Pauses come before the level check below, never between it and the join.
+                    if slices.due():
+                        await slices.pause()
             for partition in list(positions):
                 # Past transaction markers and compacted gaps too, not just the last record.
                 positions[partition] = max(positions[partition], await reader.position(partition))
