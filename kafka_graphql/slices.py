@@ -51,9 +51,7 @@ class _Turns:
         return max(MIN_SLICE_S, TURN_S / self.sliced)
 
 
-_TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Turns] = (
-    weakref.WeakKeyDictionary()
-)
+_TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Turns] = weakref.WeakKeyDictionary()
 
 
 def _turns() -> _Turns:

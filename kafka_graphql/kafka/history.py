@@ -53,9 +53,9 @@ async def read_page(
                         if record.offset >= end[partition]:
                             break
                         scanned += 1
-                        matches = predicate(record)
-                        matched[partition] += matches
-                        page.add(record, matches)
+                        wanted = predicate(record)
+                        matched[partition] += wanted
+                        page.add(record, wanted)
                         if slices.due():
                             await slices.pause()
                 for partition in list(todo):
@@ -67,6 +67,6 @@ async def read_page(
                         page.reached(partition, min(position, end[partition]))
             if todo and scanned == 0 and time.monotonic() >= deadline:
                 raise KafkaUnavailable(f"Kafka returned no records of {topic!r} in time")
-    records, positions = page.result()
+    matches, positions = page.result()
     has_more = any(positions[p] < end[p] for p in positions)
-    return Page(records, positions, has_more)
+    return Page(matches, positions, has_more)
