@@ -333,7 +333,7 @@ def check_cost_weights(schema: object) -> None:
 
 async def _kafka(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    kafka = KafkaGateway(settings.kafka)
+    kafka = KafkaGateway(settings.kafka, settings.limits.max_readers_per_principal)
     await kafka.start()
     try:
         await kafka.ensure_topics(app[TOPICS].topics_to_create())

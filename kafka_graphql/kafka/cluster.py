@@ -51,10 +51,13 @@ class Cluster:
         return self._topics
 
     async def partitions(self, topic: str) -> tuple[int, ...]:
+        """Partition ids of `topic` in the cached metadata; NotFound if it is not there.
+
+        A name the metadata does not hold is not looked up again: any caller may ask for as
+        many names as it can invent under an exposed pattern, and each would cost a metadata
+        request of the whole cluster. A topic created since the last refresh is found after
+        the next one, within `metadata_max_age_s`."""
         partitions = (await self.topics()).get(topic)
-        if partitions is None:
-            # Maybe created since the last look: ask once more before saying it does not exist.
-            partitions = (await self.topics(fresh=True)).get(topic)
         if partitions is None:
             raise NotFound.topic(topic)
         return partitions
@@ -88,8 +91,6 @@ class Cluster:
         """Offsets of every partition of each of `topics` in one earliest and one latest request
         (not two per topic); topics that do not exist are left out."""
         known = await self.topics()
-        if any(t not in known for t in topics):
-            known = await self.topics(fresh=True)
         tps = [TopicPartition(t, p) for t in dict.fromkeys(topics) if t in known for p in known[t]]
         found: dict[str, dict[int, PartitionOffsets]] = {t: {} for t in topics if t in known}
         if tps:

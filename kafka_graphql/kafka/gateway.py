@@ -14,19 +14,19 @@ from kafka_graphql.kafka.history import read_page
 from kafka_graphql.kafka.live import LiveHub
 from kafka_graphql.kafka.live_index import IndexHint
 from kafka_graphql.kafka.producer import Producer
-from kafka_graphql.kafka.reader import ReaderPool
+from kafka_graphql.kafka.reader_pool import ReaderPool
 from kafka_graphql.kafka.records import OutgoingRecord, Page, PartitionOffsets, ProduceAck, Record
 from kafka_graphql.kafka.stream import Positioned, stream_records
 from kafka_graphql.settings import KafkaSettings
 
 
 class KafkaGateway:
-    def __init__(self, settings: KafkaSettings) -> None:
+    def __init__(self, settings: KafkaSettings, readers_per_caller: int | None = None) -> None:
         self.settings = settings
         self._cluster = Cluster(settings)
         self._producer = Producer(settings, reachable=self._cluster.ping)
         self.live = LiveHub(settings, self._cluster)
-        self.readers = ReaderPool(settings, settings.reader_pool_size)
+        self.readers = ReaderPool(settings, settings.reader_pool_size, per_owner=readers_per_caller)
 
     async def start(self) -> None:
         try:
@@ -99,9 +99,11 @@ class KafkaGateway:
         limit: int,
         predicate: Callable[[Record], bool],
         max_scan: int,
+        owner: str = "",
     ) -> Page:
+        """`owner`: the caller the page is read for (readers are capped per caller)."""
         return await read_page(
-            self.settings, topic, start, end, limit, predicate, max_scan, self.readers
+            self.settings, topic, start, end, limit, predicate, max_scan, self.readers, owner
         )
 
     def stream(
@@ -112,6 +114,7 @@ class KafkaGateway:
         predicate: Callable[[Record], bool],
         max_batches: int,
         hint: IndexHint | None = None,
+        owner: str = "",
     ) -> AsyncIterator[Positioned]:
         """Records matching `predicate`; `hint` (equalities `predicate` requires of every record
         it accepts) lets the shared feed offer a record only to the subscribers it may be for."""
@@ -125,4 +128,5 @@ class KafkaGateway:
             max_batches,
             self.readers,
             hint,
+            owner,
         )

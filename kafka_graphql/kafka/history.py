@@ -14,7 +14,8 @@ from collections.abc import Callable, Mapping
 
 from kafka_graphql.errors import KafkaUnavailable
 from kafka_graphql.kafka.page_order import PageBuilder
-from kafka_graphql.kafka.reader import PartitionReader, ReaderPool
+from kafka_graphql.kafka.reader import PartitionReader
+from kafka_graphql.kafka.reader_pool import ReaderPool
 from kafka_graphql.kafka.records import Page, Record
 from kafka_graphql.settings import KafkaSettings
 from kafka_graphql.slices import Slices
@@ -31,6 +32,7 @@ async def read_page(
     predicate: Callable[[Record], bool],
     max_scan: int,
     readers: ReaderPool | None = None,
+    owner: str = "",
 ) -> Page:
     """Read up to `limit` matching records between `start` and `end` (exclusive) per partition.
 
@@ -45,7 +47,8 @@ async def read_page(
         scanned = 0
         slices = Slices()
         deadline = time.monotonic() + settings.request_timeout_s
-        async with PartitionReader(settings, topic, {p: start[p] for p in todo}, readers) as reader:
+        chosen = {p: start[p] for p in todo}
+        async with PartitionReader(settings, topic, chosen, readers, owner) as reader:
             while todo and scanned < max_scan and time.monotonic() < deadline:
                 for partition, records in (await reader.fetch(FETCH_WAIT_S)).items():
                     # Decoded one by one as the scan reaches them (none past the end).

@@ -36,6 +36,10 @@ Delivery = tuple[int, list[Record], int]
 
 FEED_POLL_S = 0.5
 RETRY_BACKOFF_S = 1.0
+# Seconds between two checks of the feed's progress and partitions: metadata_max_age_s within
+# these bounds.
+PROGRESS_CHECK_S = 5.0
+MIN_CHECK_S = 1.0
 # Records a subscriber's filter runs on between two looks at the feed's slice (slices.py).
 OFFER_CHUNK = 16
 
@@ -249,7 +253,7 @@ class TopicFeed:
                             if slices.due():
                                 await slices.pause()
                         await self._dispatch(tp.partition, records, slices)
-                if loop.time() - checked_partitions_at > self._settings.metadata_max_age_s:
+                if loop.time() - checked_partitions_at > self._check_every_s:
                     checked_partitions_at = loop.time()
                     await self._follow_new_partitions()
                     await self._check_progress()
@@ -329,6 +333,13 @@ class TopicFeed:
                 stuck,
             )
             await self._restart_consumer()
+
+    @property
+    def _check_every_s(self) -> float:
+        # New partitions show in the cached metadata (refreshed every metadata_max_age_s); the
+        # watchdog keeps its own pace, so that a longer metadata age does not leave a stuck
+        # feed unnoticed for longer.
+        return max(MIN_CHECK_S, min(self._settings.metadata_max_age_s, PROGRESS_CHECK_S))
 
     @property
     def _stall_s(self) -> float:

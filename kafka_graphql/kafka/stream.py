@@ -14,7 +14,8 @@ from collections.abc import AsyncIterator, Callable, Mapping
 
 from kafka_graphql.kafka.live import LiveHub, LiveSubscriber, TopicFeed
 from kafka_graphql.kafka.live_index import IndexHint
-from kafka_graphql.kafka.reader import PartitionReader, ReaderPool
+from kafka_graphql.kafka.reader import PartitionReader
+from kafka_graphql.kafka.reader_pool import ReaderPool
 from kafka_graphql.kafka.records import Record
 from kafka_graphql.settings import KafkaSettings
 from kafka_graphql.slices import Slices
@@ -35,6 +36,7 @@ async def stream_records(
     max_batches: int,
     readers: ReaderPool | None = None,
     hint: IndexHint | None = None,
+    owner: str = "",
 ) -> AsyncIterator[Positioned]:
     """Records of `topic` matching `predicate` from `start` (None: from now on), until closed.
     A catch-up reads with a consumer from `readers` (the gateway's pool), when given. `hint`
@@ -55,7 +57,7 @@ async def stream_records(
             while not subscriber.closed:
                 while subscriber not in feed.subscribers and not subscriber.closed:
                     async for record in _catch_up(
-                        settings, feed, subscriber, positions, predicate, readers, slices
+                        settings, feed, subscriber, positions, predicate, readers, slices, owner
                     ):
                         yield record, positions
                 waits = not subscriber.ready
@@ -86,6 +88,7 @@ async def _catch_up(
     predicate: Callable[[Record], bool],
     readers: ReaderPool | None,
     slices: Slices,
+    owner: str,
 ) -> AsyncIterator[Record]:
     """Read from `positions` until level with the feed, then join it. Updates `positions`.
 
@@ -99,7 +102,7 @@ async def _catch_up(
     if _level_with(feed, subscriber, positions):
         feed.join(subscriber, positions)
         return
-    async with PartitionReader(settings, feed.topic, positions, readers) as reader:
+    async with PartitionReader(settings, feed.topic, positions, readers, owner) as reader:
         while not subscriber.closed:
             for partition, records in (await reader.fetch(CATCH_UP_WAIT_S)).items():
                 for record in records:

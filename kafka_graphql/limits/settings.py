@@ -59,6 +59,9 @@ class LimitsSettings:
     max_pending_keys: int = 1000
     # Callers whose budgets are remembered; the least recently seen beyond it are forgotten.
     max_tracked_principals: int = 10_000
+    # History readers (Kafka consumers for pages and catch-ups) one caller holds at once, of
+    # `kafka.max_readers`; beyond, its requests wait for one of their own (docs/limits.md).
+    max_readers_per_principal: int = 8
 
 
 OVERFLOW_POLICIES = ("conflate", "close")

@@ -60,7 +60,13 @@ async def resolve_messages(
     assert plan.start is not None  # history reads always have a start
     end = {p: o.latest for p, o in plan.offsets.items()}
     page = await context.kafka.read_page(
-        plan.topic, plan.start, end, limit, plan.predicate, context.settings.limits.max_scan_records
+        plan.topic,
+        plan.start,
+        end,
+        limit,
+        plan.predicate,
+        context.settings.limits.max_scan_records,
+        owner=context.principal.id,
     )
     # Each message's cursor: the page's positions up to and including that message.
     positions = dict(plan.start)

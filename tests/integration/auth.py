@@ -39,7 +39,7 @@ def auth_settings(
             "kafka": {
                 "bootstrap_servers": bootstrap,
                 "request_timeout_s": 10,
-                "metadata_max_age_s": 1,
+                "metadata_max_age_s": 0,
             },
             "server": {"shutdown_grace_s": 2},
             # These tests are about permissions and read a lot as one caller; budgets have

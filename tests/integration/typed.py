@@ -32,7 +32,7 @@ async def typed_gateway(
     registry_url: str | None = None,
 ) -> AsyncIterator[RunningGateway]:
     raw: dict[str, Any] = {
-        "kafka": {"bootstrap_servers": bootstrap, "request_timeout_s": 10, "metadata_max_age_s": 1},
+        "kafka": {"bootstrap_servers": bootstrap, "request_timeout_s": 10, "metadata_max_age_s": 0},
         "server": {"shutdown_grace_s": 2},
         "topics": [{"name": "test-*"}, *topics],
     }

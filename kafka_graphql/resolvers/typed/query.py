@@ -56,6 +56,7 @@ def connection_resolver(bound: BoundTopic) -> Callable[..., Awaitable[Any]]:
             first,
             plan.predicate,
             context.settings.limits.max_scan_records,
+            owner=context.principal.id,
         )
         # Each edge's cursor: the page's positions up to and including its record.
         positions = dict(plan.start)
