@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 import weakref
@@ -254,6 +255,8 @@ def create_app(settings: Settings, *, limits_clock: Clock = time.monotonic) -> w
     app[TYPED] = {}
     app.cleanup_ctx.append(_typed_topics)
     app.cleanup_ctx.append(_kafka)
+    app.on_startup.append(_serving)
+    app.on_shutdown.append(_served)
     app.on_shutdown.append(_complete_streams)
     view = GatewayView(
         # Replaced at start-up when there are typed topics (their schemas may be in a registry).
@@ -290,7 +293,19 @@ async def _loop_monitor(app: web.Application) -> AsyncIterator[None]:
     finally:
         task.cancel()
         await asyncio.wait([task])
-        monitor.report()
+
+
+async def _serving(app: web.Application) -> None:
+    # What start-up made (schemas, types, Kafka clients) lives as long as the process: out of
+    # the collector's way, so that a full collection walks only what serving made. It walked
+    # all of it, holding the loop ~100-200 ms at a time (benchmark P11).
+    gc.freeze()
+    # Start-up is over: the figures are about serving.
+    app[LOOP_MONITOR].reset()
+
+
+async def _served(app: web.Application) -> None:
+    app[LOOP_MONITOR].report()
 
 
 async def _authentication(app: web.Application) -> AsyncIterator[None]:
