@@ -151,7 +151,7 @@ async def test_a_grant_that_meets_a_cancellation_is_not_lost() -> None:
     # Granted and cancelled in the same turn: the reader goes on to the next waiter.
     await readers.give_back(held, reusable=True, owner="a")
     late.cancel()
-    results: list[Any] = await asyncio.gather(late, return_exceptions=True)
+    results = await asyncio.gather(late, return_exceptions=True)
     assert isinstance(results[0], asyncio.CancelledError)
     assert await asyncio.wait_for(after, 5) is held
     await readers.give_back(held, reusable=False, owner="c")
