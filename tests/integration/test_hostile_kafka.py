@@ -21,7 +21,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.conn import AIOKafkaConnection
 
-from kafka_graphql.kafka import reader_pool
+from kafka_graphql.kafka import consumers, reader_pool
 from kafka_graphql.kafka.reader import PartitionReader
 from kafka_graphql.settings import Settings, settings_from_mapping
 from tests.clients import GraphQLClient
@@ -173,7 +173,7 @@ class ConsumerCount:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.open = self.most = 0
-        real = reader_pool.new_consumer
+        real = consumers.new_consumer
 
         def new_consumer(*args: Any) -> Any:
             consumer = real(*args)
@@ -224,7 +224,7 @@ async def test_history_readers_are_capped_per_caller_and_in_all(
         kafka={"max_readers": 3, "reader_pool_size": 1, "reader_wait_s": 60},
         limits={"max_readers_per_principal": 2},
     )
-    consumers = ConsumerCount(monkeypatch)
+    counted = ConsumerCount(monkeypatch)
     # Reads of the big topic wait for `release` before each fetch (and then fetch from
     # Kafka as ever): its pages hold their readers until the test lets them go on.
     release = asyncio.Event()
@@ -265,7 +265,7 @@ async def test_history_readers_are_capped_per_caller_and_in_all(
         found = answer["data"]["messages"]
         assert found["messages"] == [] and found["hasMore"] is False  # scanned to the end
     # Never more readers than kafka.max_readers at once; none left open after the gateway.
-    assert consumers.most == 3 and consumers.open == 0
+    assert counted.most == 3 and counted.open == 0
 
 
 async def test_replaying_subscriptions_wait_for_readers_and_lose_nothing(
@@ -287,7 +287,7 @@ async def test_replaying_subscriptions_wait_for_readers_and_lose_nothing(
         kafka={"max_readers": 3, "reader_pool_size": 0, "reader_wait_s": 60},
         limits={"max_readers_per_principal": 2},
     )
-    consumers = ConsumerCount(monkeypatch)
+    counted = ConsumerCount(monkeypatch)
     held: list[int] = []
     real_take = reader_pool.ReaderPool.take
 
@@ -314,7 +314,7 @@ async def test_replaying_subscriptions_wait_for_readers_and_lose_nothing(
         assert [m["offset"] for m in page["messages"]["messages"]] == [0, 1]
         assert await asyncio.gather(*replays) == [[0, 1000, 2000]] * 4
     assert max(held) == 2  # the caller never held more than its two readers
-    assert consumers.most <= 3 and consumers.open == 0
+    assert counted.most <= 3 and counted.open == 0
 
 
 async def test_a_subscription_beyond_the_readers_ends_with_limit_exceeded(
