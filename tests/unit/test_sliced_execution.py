@@ -13,6 +13,7 @@ import strawberry
 
 from kafka_graphql import sliced_execution
 from kafka_graphql.sliced_execution import SLICED_ITEMS, SlicedExecutor
+from kafka_graphql.slices import Slices
 
 
 @strawberry.type
@@ -72,7 +73,7 @@ async def test_the_same_answer_as_graphql_core(query: str) -> None:
 async def test_long_lists_pause(monkeypatch: pytest.MonkeyPatch) -> None:
     pauses: list[int] = []
 
-    class Counting(sliced_execution.Slices):
+    class Counting(Slices):
         def due(self) -> bool:
             return True
 
