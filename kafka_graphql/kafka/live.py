@@ -1,9 +1,11 @@
 """Live fan-out: one Kafka consumer per topic per process, shared by every live subscriber.
 
-The feed reads each record once and offers it synchronously to each subscriber it may be for (no
-await between records; which subscribers, its filter index decides: live_index.py), so "the feed's
-position" and "what a subscriber has been offered" are always consistent at any await point. That
-is what makes the catch-up hand-off exact (see stream.py).
+The feed reads each record once and offers it to each subscriber it may be for (which
+subscribers, its filter index decides: live_index.py). Its position moves past a batch before the
+first offer, and the batch goes to exactly the subscribers receiving then; so at any await point,
+also at the pauses a large batch's offers make (slices.py), a subscriber joining at the feed's
+position has read everything the feed will not offer it. That is what makes the catch-up hand-off
+exact (see stream.py and `_dispatch`).
 
 Each subscriber has a bounded inbox. A subscriber that falls behind is not allowed to slow the
 others down: it overflows, is detached, and catches up from its own position with its own reader.
