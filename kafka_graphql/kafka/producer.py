@@ -40,7 +40,7 @@ from kafka_graphql.slices import Slices
 
 log = logging.getLogger(__name__)
 
-MAX_BATCH_BYTES = 1_048_576
+MAX_BATCH_BYTES = 262_144
 
 # Errors after which this producer id can never write to the partition again.
 FATAL = (
@@ -125,6 +125,7 @@ class Producer:
             # A batch per partition is one request to the broker, and an idempotent producer has
             # one in flight at a time: with aiokafka's 16 KB batches a maximal produceBatch (1 MB)
             # took 60 round trips, more than a request timeout on a busy gateway (benchmark P11).
+            # Not larger: the sender builds a request in one go, holding the loop meanwhile.
             max_batch_size=MAX_BATCH_BYTES,
         )
         # See the module docstring: an idempotent batch must never expire (aiokafka #1017).
