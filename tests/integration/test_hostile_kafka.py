@@ -37,14 +37,16 @@ PRODUCE = "mutation($t: String!) { produce(topic: $t, value: 1) { offset } }"
 
 
 @contextmanager
-def metadata_requests(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Every metadata request any aiokafka client of this process sends from now on."""
-    sent: list[str] = []
+def metadata_requests(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
+    """The topics of every metadata request any aiokafka client of this process sends from now
+    on (None: every topic of the cluster)."""
+    sent: list[Any] = []
     real = AIOKafkaConnection.send
 
     def send(self: AIOKafkaConnection, request: Any, expect_response: bool = True) -> Any:
         if type(request).__name__.startswith("MetadataRequest"):
-            sent.append(type(request).__name__)
+            # aiokafka's request before it is built for the broker's version, or the built one.
+            sent.append(getattr(request, "_topics", getattr(request, "topics", None)))
         return real(self, request, expect_response)
 
     monkeypatch.setattr(AIOKafkaConnection, "send", send)
@@ -145,6 +147,22 @@ async def test_a_topic_created_after_start_is_found_within_the_metadata_age(
         assert waited <= max_age + 3, waited
         # ... after at most one refresh per age, however often it was asked for.
         assert asked > len(sent) and len(sent) <= 1 + int(waited // max_age), (asked, sent)
+
+
+async def test_readiness_asks_kafka_for_no_topic_metadata(
+    bootstrap: str, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`/readyz` is open to anyone: each call asks Kafka for the brokers only, not for the
+    metadata of every topic (which the cache fetches once per metadata_max_age_s)."""
+    prefix = f"ready{uuid.uuid4().hex[:8]}"
+    async with run_gateway(open_settings(bootstrap, prefix, metadata_max_age_s=30)) as gateway:
+        url = gateway.url.rsplit("/", 1)[0] + "/readyz"
+        with metadata_requests(monkeypatch) as sent:
+            for _ in range(50):
+                async with http.get(url) as response:
+                    assert response.status == 200
+                    assert await response.json() == {"status": "ready"}
+        assert sent and all(topics == [] for topics in sent), sent
 
 
 def auth_gateway_settings(
