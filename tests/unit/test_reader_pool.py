@@ -27,7 +27,13 @@ class StandIn:
     async def stop(self) -> None:
         StandIn.stopped += 1
 
-    def unsubscribe(self) -> None:
+    def assignment(self) -> set[object]:
+        return set()
+
+    def pause(self, *partitions: object) -> None:
+        pass
+
+    def seek(self, partition: object, offset: int) -> None:
         pass
 
 
