@@ -56,6 +56,7 @@ class LoopMonitor:
         self._stalls = 0
         self._unreported = 0
         self._warned_at = float("-inf")
+        self._due = self._cpu = 0.0
 
     @property
     def figures(self) -> LoopLag:
@@ -68,23 +69,28 @@ class LoopMonitor:
         )
 
     def reset(self) -> None:
-        """Forget what was measured so far (a test or a benchmark measures one stretch)."""
+        """Forget what was measured so far (a test or a benchmark measures one stretch); the
+        tick under way is measured from now, so a stall that began before is not counted."""
         self._longest = 0.0
         self._held = 0.0
         self._recent.clear()
         self._stalls = 0
         self._unreported = 0
+        self._restart_tick()
+
+    def _restart_tick(self) -> None:
+        # Wall time, not the loop's clock: a stall is a stretch of real time.
+        self._due = time.perf_counter() + TICK_S
+        self._cpu = time.thread_time()
 
     async def run(self) -> None:
-        # Wall time, not the loop's clock: a stall is a stretch of real time.
-        due = time.perf_counter() + TICK_S
-        cpu = time.thread_time()
+        self._restart_tick()
         while True:
             await asyncio.sleep(TICK_S)
-            now, cpu_before, cpu = time.perf_counter(), cpu, time.thread_time()
-            lag = max(0.0, now - due)
-            self.note(lag, min(lag, cpu - cpu_before))
-            due = now + TICK_S
+            now, cpu = time.perf_counter(), time.thread_time()
+            lag = max(0.0, now - self._due)
+            self.note(lag, min(lag, cpu - self._cpu))
+            self._due, self._cpu = now + TICK_S, cpu
 
     def note(self, lag_s: float, held_s: float | None = None) -> None:
         """One wake-up that came `lag_s` late, `held_s` of it with the loop's thread running

@@ -63,3 +63,24 @@ def test_warnings_are_rate_limited_and_counted(caplog: pytest.LogCaptureFixture)
     assert figures.recent_lag_s == 0.4
     monitor.reset()
     assert monitor.figures.longest_stall_s == monitor.figures.stalls_over_threshold == 0
+
+
+async def test_a_reset_starts_the_measure_afresh() -> None:
+    """Start-up work that holds the loop up to the moment the figures are reset (what
+    server.py does once it serves) is not counted as a stall while serving."""
+    monitor = LoopMonitor(threshold_s=0.1)
+    task = asyncio.create_task(monitor.run())
+    try:
+        await asyncio.sleep(0.05)
+
+        def start_up() -> None:
+            busy(0.3)
+            monitor.reset()
+
+        asyncio.get_running_loop().call_soon(start_up)
+        await asyncio.sleep(0.05)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert monitor.figures.longest_held_s < 0.1
+    assert monitor.figures.stalls_over_threshold == 0
