@@ -77,7 +77,7 @@ class ReaderPool:
         return len(self._waiting)
 
     async def take(self, owner: str = "") -> Any:
-        """An idle started consumer with no assignment, or a new one, for `owner` (a caller);
+        """An idle started consumer (parked: `_park`), or a new one, for `owner` (a caller);
         waits for one when the caps are reached. Each `take` must be followed by `give_back`
         with the same owner."""
         if self._closed:
