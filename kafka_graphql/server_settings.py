@@ -56,6 +56,9 @@ class ServerSettings:
     # to loopback, required otherwise).
     cursor_keys_env: str | None = None
     allowed_hosts: tuple[str, ...] | None = None
+    # A stall of the event loop longer than this (every caller of the process waits) is logged
+    # as a warning (loop_monitor.py, docs/operations.md#the-event-loop-monitor).
+    loop_stall_warning_s: float = 0.1
 
     @property
     def is_production(self) -> bool:

@@ -1,9 +1,11 @@
 """Live fan-out: one Kafka consumer per topic per process, shared by every live subscriber.
 
-The feed reads each record once and offers it synchronously to each subscriber it may be for (no
-await between records; which subscribers, its filter index decides: live_index.py), so "the feed's
-position" and "what a subscriber has been offered" are always consistent at any await point. That
-is what makes the catch-up hand-off exact (see stream.py).
+The feed reads each record once and offers it to each subscriber it may be for (which
+subscribers, its filter index decides: live_index.py). Its position moves past a batch before the
+first offer, and the batch goes to exactly the subscribers receiving then; so at any await point,
+also at the pauses a large batch's offers make (slices.py), a subscriber joining at the feed's
+position has read everything the feed will not offer it. That is what makes the catch-up hand-off
+exact (see stream.py and `_dispatch`).
 
 Each subscriber has a bounded inbox. A subscriber that falls behind is not allowed to slow the
 others down: it overflows, is detached, and catches up from its own position with its own reader.
@@ -33,6 +35,7 @@ from kafka_graphql.kafka.reader import (
 )
 from kafka_graphql.kafka.records import Record
 from kafka_graphql.settings import KafkaSettings
+from kafka_graphql.slices import Slices
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,12 @@ Delivery = tuple[int, list[Record], int]
 
 FEED_POLL_S = 0.5
 RETRY_BACKOFF_S = 1.0
+# Seconds between two checks of the feed's progress and partitions: metadata_max_age_s within
+# these bounds.
+PROGRESS_CHECK_S = 5.0
+MIN_CHECK_S = 1.0
+# Records a subscriber's filter runs on between two looks at the feed's slice (slices.py).
+OFFER_CHUNK = 16
 
 
 class LiveSubscriber:
@@ -84,14 +93,36 @@ class LiveSubscriber:
         self.overflowed = False
 
     def offer(self, partition: int, records: list[Record], next_position: int) -> None:
+        unread = self._unread(partition, records, next_position)
+        if unread:
+            self._queue(partition, [r for r in unread if self._predicate(r)], next_position)
+
+    async def offer_in_slices(
+        self, partition: int, records: list[Record], next_position: int, slices: Slices
+    ) -> None:
+        """`offer()` of a large batch, pausing between chunks of records when the feed's slice
+        is spent (a heavy filter costs up to ~1 ms a record)."""
+        unread = self._unread(partition, records, next_position)
+        matching: list[Record] = []
+        for i in range(0, len(unread), OFFER_CHUNK):
+            matching += [r for r in unread[i : i + OFFER_CHUNK] if self._predicate(r)]
+            if slices.due():
+                await slices.pause()
+        if not self.closed:
+            self._queue(partition, matching, next_position)
+
+    def _unread(self, partition: int, records: list[Record], next_position: int) -> list[Record]:
+        """What of `records` this subscriber has not been given yet (and would take)."""
         if self.overflowed or self.closed or not self.wants(partition):
-            return
+            return []
         start = self._accept_from.get(partition, 0)
         if next_position <= start:
-            return  # already delivered by the catch-up reader
+            return []  # already delivered by the catch-up reader
         if records[0].offset < start:
-            records = [r for r in records if r.offset >= start]
-        matching = [r for r in records if self._predicate(r)]
+            return [r for r in records if r.offset >= start]
+        return records
+
+    def _queue(self, partition: int, matching: list[Record], next_position: int) -> None:
         if not matching:
             return
         if self._items is None:
@@ -101,6 +132,11 @@ class LiveSubscriber:
         else:
             self._items.append((partition, matching, next_position))
         self._wake()
+
+    @property
+    def ready(self) -> bool:
+        """Whether `next()` answers without waiting for the feed."""
+        return bool(self._items) or self.overflowed or self.closed
 
     def close(self) -> None:
         self.closed = True
@@ -220,11 +256,18 @@ class TopicFeed:
                 batch = await self._consumer.getmany(
                     timeout_ms=int(FEED_POLL_S * 1000), max_records=FETCH_MAX_RECORDS
                 )
+                slices = Slices()
                 for tp, raw in batch.items():
                     if raw:
-                        records = [to_record(r, self._max_headers) for r in raw]
-                        self._dispatch(tp.partition, records)
-                if loop.time() - checked_partitions_at > self._settings.metadata_max_age_s:
+                        records = []
+                        for r in raw:
+                            # Decoded in slices too; nothing is offered yet, so a pause here is
+                            # like any other await between batches.
+                            records.append(to_record(r, self._max_headers))
+                            if slices.due():
+                                await slices.pause()
+                        await self._dispatch(tp.partition, records, slices)
+                if loop.time() - checked_partitions_at > self._check_every_s:
                     checked_partitions_at = loop.time()
                     await self._follow_new_partitions()
                     await self._check_progress()
@@ -236,8 +279,20 @@ class TopicFeed:
                 log.exception("live feed for %s failed; retrying", self.topic)
                 await asyncio.sleep(RETRY_BACKOFF_S)
 
-    def _dispatch(self, partition: int, records: list[Record]) -> None:
+    async def _dispatch(
+        self, partition: int, records: list[Record], slices: Slices | None = None
+    ) -> None:
+        """Offers `records` to the subscribers receiving now, pausing between offers when
+        `slices` is spent (a large batch, heavy filters or many subscribers).
+
+        The feed's position moves past the batch *before* the first offer, which is what keeps
+        the hand-off exact across those pauses (stream.py): the batch goes to exactly the
+        subscribers receiving when it starts, which have not read it. A catch-up that checks
+        during a pause is level only once its own reader has read past the whole batch, so it
+        joins without it and misses nothing; one that is not level reads on. A live
+        subscriber starting during a pause starts after the batch."""
         next_position = records[-1].offset + 1
+        self.positions[partition] = next_position
         index = self._index
         # Every unfiled subscriber is offered the batch; a filed one only the records carrying
         # its key or header pair, and nothing when there are none (which is what its predicate
@@ -246,11 +301,15 @@ class TopicFeed:
         if index.filed:
             offers.extend(index.route(records).items())
         for subscriber, offered in offers:
-            subscriber.offer(partition, offered, next_position)
+            if slices is not None and len(offered) > OFFER_CHUNK:
+                await subscriber.offer_in_slices(partition, offered, next_position, slices)
+            else:
+                subscriber.offer(partition, offered, next_position)
             if subscriber.overflowed:
                 self.subscribers.discard(subscriber)
                 index.discard(subscriber)
-        self.positions[partition] = next_position
+            if slices is not None and slices.due():
+                await slices.pause()
         self._on_change()
 
     async def _follow_new_partitions(self) -> None:
@@ -288,6 +347,13 @@ class TopicFeed:
                 stuck,
             )
             await self._restart_consumer()
+
+    @property
+    def _check_every_s(self) -> float:
+        # New partitions show in the cached metadata (refreshed every metadata_max_age_s); the
+        # watchdog keeps its own pace, so that a longer metadata age does not leave a stuck
+        # feed unnoticed for longer.
+        return max(MIN_CHECK_S, min(self._settings.metadata_max_age_s, PROGRESS_CHECK_S))
 
     @property
     def _stall_s(self) -> float:

@@ -14,9 +14,11 @@ from collections.abc import AsyncIterator, Callable, Mapping
 
 from kafka_graphql.kafka.live import LiveHub, LiveSubscriber, TopicFeed
 from kafka_graphql.kafka.live_index import IndexHint
-from kafka_graphql.kafka.reader import PartitionReader, ReaderPool
+from kafka_graphql.kafka.reader import PartitionReader
+from kafka_graphql.kafka.reader_pool import ReaderPool
 from kafka_graphql.kafka.records import Record
 from kafka_graphql.settings import KafkaSettings
+from kafka_graphql.slices import Slices
 
 CATCH_UP_WAIT_S = 0.1
 
@@ -34,6 +36,7 @@ async def stream_records(
     max_batches: int,
     readers: ReaderPool | None = None,
     hint: IndexHint | None = None,
+    owner: str = "",
 ) -> AsyncIterator[Positioned]:
     """Records of `topic` matching `predicate` from `start` (None: from now on), until closed.
     A catch-up reads with a consumer from `readers` (the gateway's pool), when given. `hint`
@@ -47,20 +50,29 @@ async def stream_records(
             feed.join(subscriber, positions)
         else:
             positions = dict(start)
+        # Each record delivered runs the subscription's operation (and a catch-up's filter runs
+        # on every record it reads): a large delivery is worked through in slices.
+        slices = Slices()
         try:
             while not subscriber.closed:
                 while subscriber not in feed.subscribers and not subscriber.closed:
                     async for record in _catch_up(
-                        settings, feed, subscriber, positions, predicate, readers
+                        settings, feed, subscriber, positions, predicate, readers, slices, owner
                     ):
                         yield record, positions
+                waits = not subscriber.ready
                 delivery = await subscriber.next()
+                if waits:
+                    # A slice starts with the delivery: the wait held nothing.
+                    slices.restart()
                 if delivery is None:
                     continue  # closed, or overflowed and dropped by the feed: catch up alone
                 partition, records, next_position = delivery
                 for record in records:
                     positions[partition] = record.offset + 1
                     yield record, positions
+                    if slices.due():
+                        await slices.pause()
                 positions[partition] = max(positions[partition], next_position)
         finally:
             feed.leave(subscriber)
@@ -75,6 +87,8 @@ async def _catch_up(
     positions: dict[int, int],
     predicate: Callable[[Record], bool],
     readers: ReaderPool | None,
+    slices: Slices,
+    owner: str,
 ) -> AsyncIterator[Record]:
     """Read from `positions` until level with the feed, then join it. Updates `positions`.
 
@@ -88,13 +102,16 @@ async def _catch_up(
     if _level_with(feed, subscriber, positions):
         feed.join(subscriber, positions)
         return
-    async with PartitionReader(settings, feed.topic, positions, readers) as reader:
+    async with PartitionReader(settings, feed.topic, positions, readers, owner) as reader:
         while not subscriber.closed:
             for partition, records in (await reader.fetch(CATCH_UP_WAIT_S)).items():
                 for record in records:
                     positions[partition] = record.offset + 1
                     if predicate(record):
                         yield record
+                    # Pauses come before the level check below, never between it and the join.
+                    if slices.due():
+                        await slices.pause()
             for partition in list(positions):
                 # Past transaction markers and compacted gaps too, not just the last record.
                 positions[partition] = max(positions[partition], await reader.position(partition))

@@ -77,6 +77,9 @@ class LimitsSettings:
     # shows its first `max_headers_per_record`.
     max_headers_per_record: int = 64
     max_header_key_bytes: int = 256
+    # History readers (Kafka consumers for pages and catch-ups) one caller holds at once, of
+    # `kafka.max_readers`; beyond, its requests wait for one of their own (docs/limits.md).
+    max_readers_per_principal: int = 8
 
 
 OVERFLOW_POLICIES = ("conflate", "close")

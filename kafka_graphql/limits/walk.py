@@ -149,6 +149,7 @@ class Costing:
         if root is None:
             raise CostingError(f"the schema has no {self._operation.operation.value} type")
         self._root = root
+        self._costly_fields: dict[int, list[CollectedField]] = {}
 
     def _root_fields(self) -> list[CollectedField]:
         return self._fields.collect(self._root, [Selection(self._operation.selection_set)])
@@ -253,7 +254,27 @@ class Costing:
         data: Mapping[str, Any],
         child_size: int | None,
     ) -> int:
-        return sum(self._field_actual(parent, f, data.get(f.key), child_size) for f in fields)
+        return sum(
+            self._field_actual(parent, f, data.get(f.key), child_size)
+            for f in self._costly(parent, fields)
+        )
+
+    def _costly(
+        self, parent: GraphQLObjectType, fields: list[CollectedField]
+    ) -> list[CollectedField]:
+        """`fields` but those that cost nothing whatever came back: scalars without a weight.
+        The actual cost walks every item of every list that came back, and a page of typed
+        values is mostly such scalars (40,000 of them: ~100 ms, benchmark P11). Keyed on the
+        list's identity: the collector keeps each list for the operation's life."""
+        key = id(fields)
+        costly = self._costly_fields.get(key)
+        if costly is None:
+            costly = self._costly_fields[key] = [
+                f
+                for f in fields
+                if is_composite_type(get_named_type(f.definition.type)) or self._weight(parent, f)
+            ]
+        return costly
 
     def _field_actual(
         self, parent: GraphQLObjectType, field: CollectedField, value: Any, parent_size: int | None

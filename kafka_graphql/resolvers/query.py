@@ -17,6 +17,7 @@ from kafka_graphql.schema.inputs import MessageFilter
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
 from kafka_graphql.schema.topic import Topic
 from kafka_graphql.schema.types import MessagePage
+from kafka_graphql.slices import Slices
 
 
 async def resolve_topics(info: Info) -> list[Topic]:
@@ -60,13 +61,21 @@ async def resolve_messages(
     assert plan.start is not None  # history reads always have a start
     end = {p: o.latest for p, o in plan.offsets.items()}
     page = await context.kafka.read_page(
-        plan.topic, plan.start, end, limit, plan.predicate, context.settings.limits.max_scan_records
+        plan.topic,
+        plan.start,
+        end,
+        limit,
+        plan.predicate,
+        context.settings.limits.max_scan_records,
+        owner=context.principal.id,
     )
     report_page(context, wanted.size, plan.start, page.positions)
     # Each message's cursor: the page's positions up to and including that message.
     positions = dict(plan.start)
     messages = []
+    slices = Slices()  # a typed topic's values are decoded here, up to a page of them
     for record in page.records:
+        await slices.tick()
         positions[record.partition] = record.offset + 1
         decoded = await decoded_record(typed, view, record)
         # Checked again: a value decoded only now (a new writer schema) may not match.

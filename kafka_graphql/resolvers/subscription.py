@@ -67,6 +67,7 @@ async def resolve_message_stream(
         plan.predicate,
         context.settings.limits.subscriber_buffer_batches,
         plan.hint,
+        owner=context.principal.id,
     )
     matched = _matched(typed, view, plan.predicate, plan.visible, records, context.cursors)
     return delivered(info, plan.topic, view, slot, matched, records)

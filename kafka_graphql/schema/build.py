@@ -30,6 +30,7 @@ from kafka_graphql.schema.scalars import SCALAR_MAP
 from kafka_graphql.schema.typed import check_names, gateway_names, typed_roots
 from kafka_graphql.schema.typed.names import TopicNames
 from kafka_graphql.settings import LimitsSettings, ServerSettings
+from kafka_graphql.sliced_execution import SlicedExecutor
 from kafka_graphql.typed.model import TypeModel
 from kafka_graphql.typed.where.shapes import ObjectShape
 from kafka_graphql.validation_caches import IdentityCaches
@@ -140,6 +141,8 @@ def _schema(
         subscription=subscription,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=extensions,
+        # Long lists are completed in slices, so that a large page does not hold the loop.
+        execution_context_class=SlicedExecutor,
     )
     schema.costs = CostModel(
         schema._schema,

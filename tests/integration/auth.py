@@ -40,7 +40,7 @@ def auth_settings(
             "kafka": {
                 "bootstrap_servers": bootstrap,
                 "request_timeout_s": 10,
-                "metadata_max_age_s": 1,
+                "metadata_max_age_s": 0,
             },
             # The development cursor key, as every test gateway (conftest.py): gateways compared
             # byte for byte seal the same cursors.

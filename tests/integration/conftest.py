@@ -67,8 +67,11 @@ UNTHROTTLED = {
 
 
 def gateway_settings(
-    bootstrap: str, request_timeout_s: float = 10, metadata_max_age_s: float = 1, **limits: Any
+    bootstrap: str, request_timeout_s: float = 10, metadata_max_age_s: float = 0, **limits: Any
 ) -> Settings:
+    """A test gateway's settings. Metadata is fetched on every look-up (`metadata_max_age_s`
+    0): a gateway answers a name its cached metadata does not hold NOT_FOUND, and tests use the
+    topics they create at once."""
     return settings_from_mapping(
         {
             "kafka": {

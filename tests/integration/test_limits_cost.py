@@ -210,7 +210,7 @@ async def test_each_token_subject_has_a_budget_of_its_own(
     pem, _ = key_files
     settings = settings_from_mapping(
         {
-            "kafka": {"bootstrap_servers": bootstrap, "metadata_max_age_s": 1},
+            "kafka": {"bootstrap_servers": bootstrap, "metadata_max_age_s": 0},
             "server": {"shutdown_grace_s": 2},
             "auth": {
                 "algorithms": ["RS256"],

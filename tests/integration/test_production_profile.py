@@ -38,7 +38,7 @@ KEY = ensure_dev_key(Path(tempfile.mkdtemp(prefix="kafka-graphql-keys-")))
 def production_settings(bootstrap: str, **server: Any) -> Any:
     return settings_from_mapping(
         {
-            "kafka": {"bootstrap_servers": bootstrap},
+            "kafka": {"bootstrap_servers": bootstrap, "metadata_max_age_s": 0},
             "server": {
                 "profile": "production",
                 "shutdown_grace_s": 1,

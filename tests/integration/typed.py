@@ -33,7 +33,7 @@ async def typed_gateway(
     registry_url: str | None = None,
 ) -> AsyncIterator[RunningGateway]:
     raw: dict[str, Any] = {
-        "kafka": {"bootstrap_servers": bootstrap, "request_timeout_s": 10, "metadata_max_age_s": 1},
+        "kafka": {"bootstrap_servers": bootstrap, "request_timeout_s": 10, "metadata_max_age_s": 0},
         "server": {"shutdown_grace_s": 2, "cursor_keys_env": DEV_CURSOR_KEYS_ENV},
         "topics": [{"name": "test-*"}, *topics],
     }

@@ -13,6 +13,7 @@ from kafka_graphql.resolvers.positions import plan_read
 from kafka_graphql.resolvers.typed.bound import BoundTopic, wanted, with_annotations
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
 from kafka_graphql.schema.types import PageInfo
+from kafka_graphql.slices import Slices
 
 
 def connection_resolver(bound: BoundTopic) -> Callable[..., Awaitable[Any]]:
@@ -57,13 +58,16 @@ def connection_resolver(bound: BoundTopic) -> Callable[..., Awaitable[Any]]:
             first,
             plan.predicate,
             context.settings.limits.max_scan_records,
+            owner=context.principal.id,
         )
         if matcher is not None:
             report_page(context, bound.filter_size(where), plan.start, page.positions)
         # Each edge's cursor: the page's positions up to and including its record.
         positions = dict(plan.start)
         edges = []
+        slices = Slices()  # decoding, checking and building a page of values: in slices
         for record in page.records:
+            await slices.tick()
             positions[record.partition] = record.offset + 1
             decoded = await bound.records.decode(record)
             if wanted(matcher, record, decoded, view) and plan.visible(record):

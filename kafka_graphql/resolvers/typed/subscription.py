@@ -55,6 +55,7 @@ def stream_resolver(bound: BoundTopic) -> Callable[..., Any]:
             plan.predicate,
             context.settings.limits.subscriber_buffer_batches,
             plan.hint,
+            owner=context.principal.id,
         )
         matched = _matched(bound, matcher, view, plan.visible, records, context.cursors)
         return delivered(info, plan.topic, view, slot, matched, records)
