@@ -32,7 +32,7 @@ from kafka_graphql.cors import cors_middleware
 from kafka_graphql.csrf import check_csrf
 from kafka_graphql.errors import Forbidden, Unauthenticated
 from kafka_graphql.graphiql import ASSETS_URL, local_graphiql_html
-from kafka_graphql.http_errors import unexpected_errors_middleware
+from kafka_graphql.http_errors import ParserRefusalsLog, unexpected_errors_middleware
 from kafka_graphql.http_requests import (
     RequestError,
     batch_requests,
@@ -233,6 +233,7 @@ def create_app(settings: Settings, *, limits_clock: Clock = time.monotonic) -> w
     authenticator = Authenticator(settings.auth) if settings.auth is not None else None
     app = web.Application(
         client_max_size=settings.limits.max_request_bytes,
+        handler_args={"logger": ParserRefusalsLog()},
         middlewares=[
             cors_middleware(settings.server.cors_allow_origins),
             unexpected_errors_middleware,
