@@ -3,13 +3,15 @@ event loop of their own (in a thread, so hypothesis can drive them from plain fu
 bystanders keep reading between examples), and the properties every answer must have.
 
 How many examples: `FUZZ_SCALE` times each test's own count (1 in `make test`; `make soak` sets
-more). With scale 1 the examples are derandomized (the same ones on every run, no example
-database); above it each run draws new ones, and `FUZZ_SEED` replays a run's draws.
+more; 0 replays only the pinned reproducers). With scale 1 the examples are derandomized (the
+same ones on every run, no example database); above it each run draws new ones, and `FUZZ_SEED`
+replays a run's draws.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import signal
@@ -50,10 +52,11 @@ def fuzz_settings(examples: int) -> settings:
     seeded = FUZZ_SEED is not None
     # make test reports a failing example as found (shrinking one replays it many times, each
     # replay as slow as the failure); make soak shrinks it to a minimal one.
-    phases = [Phase.explicit, Phase.reuse, Phase.generate]
+    # FUZZ_SCALE=0 replays the pinned reproducers only.
+    phases = [Phase.explicit, Phase.reuse, Phase.generate] if FUZZ_SCALE else [Phase.explicit]
     return settings(
         phases=[*phases, Phase.shrink] if FUZZ_SCALE > 1 else phases,
-        max_examples=examples * FUZZ_SCALE,
+        max_examples=max(1, examples * FUZZ_SCALE),
         derandomize=FUZZ_SCALE == 1 and not seeded,
         database=None,
         deadline=None,
@@ -197,16 +200,26 @@ class Fuzzer:
 
     def send(self, operation: Operation) -> Answer:
         """Sends `operation` and checks its answer and the gateway's state after it."""
-        return self.checked(lambda: self.answer(operation))
+        # Repeated as another text (a comment more), so the gateway's document cache does not
+        # spare the repetition the work that stalled the first time.
+        again = dataclasses.replace(operation, document=f"{operation.document}\n# again")
+        return self.checked(lambda: self.answer(operation), lambda: self.answer(again))
 
-    def checked(self, action: Callable[[], T]) -> T:
+    def checked(self, action: Callable[[], T], repeat: Callable[[], object] | None = None) -> T:
         """Runs `action` (which checks what it receives) and checks the gateway after it. A
         stall must happen again when the action is repeated: one alone may be a pause of the
-        process that no input caused, and hypothesis needs failures it can reproduce."""
-        result = action()
+        process that no input caused, and hypothesis needs failures it can reproduce. A wrong
+        answer is reported with what the gateway logged about it (its cause)."""
+        try:
+            result = action()
+        except AssertionError as wrong:
+            if isinstance(wrong, GatewayFailure):
+                raise
+            self.check_gateway(str(wrong))
+            raise failure(f"answer: {str(wrong).splitlines()[0][:120]}", str(wrong)) from None
         stall = self.check_gateway()
         if stall is not None:
-            action()
+            (repeat or action)()
             again = self.check_gateway()
             if again is not None:
                 raise failure("stall", f"{stall}; again when repeated: {again}")
@@ -304,12 +317,16 @@ class Fuzzer:
         return None
 
 
-_FAILURES: dict[str, type[AssertionError]] = {}
+class GatewayFailure(AssertionError):
+    """A property the gateway broke; each cause gets a subclass of its own."""
 
 
-def failure(cause: str, message: str) -> AssertionError:
-    """An AssertionError of a type of its own for `cause`."""
-    kind = _FAILURES.setdefault(cause, type("GatewayFailure", (AssertionError,), {"cause": cause}))
+_FAILURES: dict[str, type[GatewayFailure]] = {}
+
+
+def failure(cause: str, message: str) -> GatewayFailure:
+    """A GatewayFailure of a type of its own for `cause`."""
+    kind = _FAILURES.setdefault(cause, type("GatewayFailure", (GatewayFailure,), {}))
     return kind(f"[{cause}]\n{message}")
 
 
@@ -356,6 +373,6 @@ def check_http_answer(answer: Answer) -> None:
 def check_errors(errors: Any, where: str) -> None:
     for error in errors or []:
         code = (error.get("extensions") or {}).get("code")
-        assert code, f"{where}: an error without extensions.code: {error}"
-        assert code != "INTERNAL_SERVER_ERROR", f"{where}: {error}"
-        assert "Traceback" not in error.get("message", ""), f"{where}: {error}"
+        assert code, f"{where}: an error without extensions.code\n{error}"
+        assert code != "INTERNAL_SERVER_ERROR", f"{where}: INTERNAL_SERVER_ERROR\n{error}"
+        assert "Traceback" not in error.get("message", ""), f"{where}: a traceback\n{error}"

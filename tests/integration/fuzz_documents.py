@@ -42,6 +42,15 @@ class Operation:
     operation_name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """Short, for hypothesis' reports: a long document or variables are cut."""
+        variables = repr(self.variables)
+        printer.text(
+            f"Operation({_cut(self.document)!r}, {_cut(variables)}, {self.transport!r})"
+            if len(self.document) > 400 or len(variables) > 400
+            else repr(self)
+        )
+
     def payload(self) -> dict[str, Any]:
         body: dict[str, Any] = {"query": self.document, **self.extra}
         if self.variables is not None:
@@ -239,6 +248,10 @@ class Documents:
         if name == "Boolean":
             return st.booleans()
         return TEXT  # String, ID
+
+
+def _cut(text: str, keep: int = 400) -> str:
+    return text if len(text) <= keep else f"{text[:keep]}...<{len(text)} characters>"
 
 
 def _required(input_field: graphql.GraphQLInputField) -> bool:

@@ -4,6 +4,7 @@ the callers' tokens, and the records every run starts with."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import uuid
@@ -96,8 +97,13 @@ class FuzzTopics:
         return f"{self.prefix}-secret"
 
     @property
+    def bulk(self) -> str:
+        """BULK_RECORDS records: a page may scan as many as `limits.max_scan_records`."""
+        return f"{self.prefix}-bulk"
+
+    @property
     def partitions(self) -> dict[str, int]:
-        names = (self.a, self.b, self.orders, self.payments, self.tenants, self.secret)
+        names = (self.a, self.b, self.orders, self.payments, self.tenants, self.secret, self.bulk)
         return {name: 3 if name == self.b else 1 for name in names}
 
     def names(self) -> list[str]:
@@ -207,8 +213,17 @@ CORPUS = [
 ]
 
 
+# As many as a page scans at most (limits.max_scan_records, 10,000 by default).
+BULK_RECORDS = 10_000
+
+
 async def seed(producer: AIOKafkaProducer, topics: FuzzTopics) -> None:
     values = valid_values()
+    sent = [
+        await producer.send(topics.bulk, b'{"i": %d, "tags": ["a", "b"]}' % i, key=b"%d" % i)
+        for i in range(BULK_RECORDS)
+    ]
+    await asyncio.gather(*sent)
     for name, partitions in topics.partitions.items():
         typed = values.get(name.removeprefix(f"{topics.prefix}-"), [])
         for partition in range(partitions):

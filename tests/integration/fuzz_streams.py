@@ -24,7 +24,9 @@ SERVER_FAILURE_CLOSES = (1006, 1011, 4500)
 # Events read from one fuzzed subscription, and how long it may stay quiet before the test moves
 # on (a filter may match nothing: there is no event to await then).
 MAX_EVENTS = 5
-QUIET_S = 0.4
+QUIET_S = 0.3
+# Times the records are written while a subscription stays quiet.
+FEEDS = 2
 
 
 def init_payload(token: str | None) -> dict[str, Any]:
@@ -63,11 +65,17 @@ async def converse(
             return conversation
         await ws.send_str(start_message(operation, protocol))
         await feed()
+        feeds = 1
         while len(conversation.events) < MAX_EVENTS:
             try:
                 message = await ws.receive(timeout=QUIET_S)
             except TimeoutError:
-                break
+                if feeds == FEEDS:
+                    break
+                # A live stream may have joined its feed after the records were written.
+                await feed()
+                feeds += 1
+                continue
             body = _event(ws, message, conversation)
             if body is None:
                 break

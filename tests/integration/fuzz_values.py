@@ -156,13 +156,11 @@ def json_values(max_leaves: int = 12) -> st.SearchStrategy[Any]:
     deep = st.sampled_from([64, 255, 256, 1000, 5000]).map(
         lambda depth: RawJSON("[" * depth + "]" * depth)
     )
-    nested = st.recursive(
-        scalars,
-        lambda children: (
-            st.lists(children, max_size=4) | st.dictionaries(TEXT, children, max_size=4)
-        ),
-        max_leaves=max_leaves,
-    )
+
+    def containers(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+        return st.lists(children, max_size=4) | st.dictionaries(TEXT, children, max_size=4)
+
+    nested = st.recursive(scalars, containers, max_leaves=max_leaves)
     return st.one_of(nested, deep)
 
 
@@ -197,6 +195,21 @@ class RawRecord:
     key: bytes | None = None
     headers: tuple[tuple[str, bytes | None], ...] = ()
     timestamp_ms: int | None = None
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """Short, for hypothesis' reports: long values and many headers are summed up."""
+        value = (
+            self.value
+            if self.value is None or len(self.value) <= 80
+            else (f"<{len(self.value)} bytes: {self.value[:40]!r}...>")
+        )
+        headers: Any = self.headers
+        if len(self.headers) > 5:
+            headers = f"<{len(self.headers)} headers: {self.headers[:2]!r}...>"
+        printer.text(
+            f"RawRecord(value={value!r}, key={self.key!r}, headers={headers!s}, "
+            f"timestamp_ms={self.timestamp_ms!r})"
+        )
 
 
 def _json_bytes(value: Any) -> bytes:
