@@ -23,6 +23,7 @@ import json
 import logging
 import socket
 import sys
+import threading
 import time
 import traceback
 from collections.abc import AsyncIterator
@@ -34,6 +35,8 @@ from aiohttp import web
 from kafka_graphql.event_loop import new_event_loop
 from kafka_graphql.server import WEBSOCKETS, create_app
 from kafka_graphql.settings import settings_from_mapping
+
+log = logging.getLogger("fuzz_gateway")
 
 # How often the probe asks to run: short, so that a stall is seen whatever it interrupts.
 PROBE_INTERVAL_S = 0.005
@@ -130,6 +133,12 @@ def main(settings_file: str, base_dir: str) -> None:
     )
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
     logging.getLogger().addHandler(ErrorRecords())
+    # Tracebacks Python prints without logging them: an exception in a thread, or one it had
+    # to ignore (in a finalizer, ...).
+    threading.excepthook = lambda args: log.error("exception in a thread", exc_info=args.exc_value)
+    sys.unraisablehook = lambda unraisable: log.error(
+        "ignored exception: %s", unraisable.err_msg, exc_info=unraisable.exc_value
+    )
     raw = json.loads(Path(settings_file).read_text())
     settings = settings_from_mapping(raw, base_dir=Path(base_dir), environ={})
     app = create_app(settings)
