@@ -141,7 +141,18 @@ class Documents:
             document, variables = self._to_variables(draw, document)
         else:
             variables = None
-        return Operation(graphql.print_ast(document), variables, transport)
+        # Now and then the rest of the request is odd too: an operationName the document may
+        # not have, `extensions` of any shape.
+        name = draw(st.one_of(st.none(), st.none(), st.none(), TEXT))
+        extra = draw(
+            st.one_of(
+                st.just({}),
+                st.just({}),
+                st.just({}),
+                st.fixed_dictionaries({"extensions": json_values(max_leaves=4)}),
+            )
+        )
+        return Operation(graphql.print_ast(document), variables, transport, name, extra)
 
     def _to_variables(
         self, draw: st.DrawFn, document: graphql.DocumentNode

@@ -12,10 +12,11 @@ from typing import Any
 
 import aiohttp
 from aiokafka import AIOKafkaProducer
+from hypothesis import strategies as st
 
 from tests.integration.fuzz import check_errors
 from tests.integration.fuzz_documents import Operation
-from tests.integration.fuzz_values import RawRecord, encode_json
+from tests.integration.fuzz_values import TEXT, RawRecord, encode_json, json_values
 
 TRANSPORT_WS, LEGACY_WS = "graphql-transport-ws", "graphql-ws"
 # Close codes that say the server failed (RFC 6455 1011; graphql-ws' 4500), or that it dropped
@@ -217,3 +218,70 @@ async def write_records(
         )
         written.add((metadata.partition, metadata.offset))
     return written
+
+
+def protocol_messages(operation: st.SearchStrategy[Operation]) -> st.SearchStrategy[list[str]]:
+    """What a client may send after `connection_init`: the protocols' message types and others,
+    ids reused or of any shape, payloads of any shape, a subscription now and then; as text."""
+    kinds = st.sampled_from(
+        ["subscribe", "start", "complete", "stop", "ping", "pong", "connection_init", "ka", "next"]
+    )
+    ids = st.one_of(st.sampled_from(["1", "2", ""]), st.integers(), st.none(), TEXT)
+    payloads = st.one_of(
+        operation.map(lambda o: o.payload()), json_values(max_leaves=6), st.just({"query": 1})
+    )
+    message = st.fixed_dictionaries(
+        {"type": kinds | TEXT}, optional={"id": ids, "payload": payloads}
+    ).map(encode_json)
+    junk = st.one_of(TEXT, st.just("{}"), st.just("[]"), st.just("null"))
+    return st.lists(st.one_of(message, message, message, junk), min_size=1, max_size=4)
+
+
+async def converse_raw(
+    session: aiohttp.ClientSession,
+    url: str,
+    token: str | None,
+    protocol: str,
+    messages: list[str],
+) -> Conversation:
+    """Opens a socket, sends `connection_init` and then `messages` as they are; reads what comes
+    back until the server goes quiet or closes the socket; checks every event and the close code."""
+    conversation = Conversation()
+    async with session.ws_connect(url, protocols=[protocol]) as ws:
+        await ws.send_str(json.dumps({"type": "connection_init", "payload": init_payload(token)}))
+        if not await _acknowledged(ws, conversation):
+            return conversation
+        for text in messages:
+            if ws.closed:
+                break
+            # As bytes: a lone surrogate makes a text frame that is not UTF-8, which the server
+            # closes the socket for (1007). It is the last one sent: writing after the server
+            # closed resets the connection, and its close frame may be lost with it.
+            data = text.encode("utf-8", "surrogatepass")
+            try:
+                await ws.send_frame(data, aiohttp.WSMsgType.TEXT)
+            except ConnectionResetError:
+                return conversation  # closed by an earlier message (e.g. 4400)
+            if not _is_utf8(data):
+                break
+        while len(conversation.events) < MAX_EVENTS:
+            try:
+                message = await ws.receive(timeout=QUIET_S)
+            except TimeoutError:
+                break
+            body = _event(ws, message, conversation)
+            if body is None:
+                break
+            if body["type"] in ("ping", "ka", "pong"):
+                continue
+            conversation.events.append(body)
+            check_event(body)
+    return conversation
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode()
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -55,6 +55,8 @@ from tests.integration.fuzz_streams import (
     TRANSPORT_WS,
     Bystander,
     converse,
+    converse_raw,
+    protocol_messages,
     write_records,
 )
 from tests.integration.fuzz_values import RawRecord, records
@@ -65,7 +67,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 # A test's examples at FUZZ_SCALE 1 (make test: the module's fuzzing within ~60 s), and the
 # per-test timeout, which grows with the scale.
-OPERATIONS, SUBSCRIPTIONS, RECORDS = 50, 10, 20
+OPERATIONS, SUBSCRIPTIONS, MESSAGES, RECORDS = 50, 10, 10, 20
 TIMEOUT_S = 240 * max(1, FUZZ_SCALE)
 
 # Reproducers this harness found on main, replayed first on every run (issue 14's points in
@@ -315,6 +317,32 @@ def test_fuzzed_subscriptions_never_fail_the_gateway(
 
     for operation, protocol, topic, written in pinned(PINNED_SUBSCRIPTIONS):
         attempt = example(_on(topics, operation), protocol, topic, written)(attempt)
+    attempt()
+    memory.check()
+
+
+def test_fuzzed_websocket_messages_never_fail_the_gateway(target: Target) -> None:
+    """Whatever a client sends after `connection_init`, in either subprotocol."""
+    fuzzer = target.fuzzer
+    memory = MemoryWatch(fuzzer, MESSAGES)
+
+    @fuzz_settings(MESSAGES)
+    @given(
+        protocol=st.sampled_from([TRANSPORT_WS, LEGACY_WS]),
+        messages=protocol_messages(target.documents.subscriptions()),
+    )
+    @seeded
+    def attempt(protocol: str, messages: list[str]) -> None:
+        memory.tick()
+
+        def send() -> None:
+            url, caller = fuzzer.gateway.url, fuzzer.token
+            fuzzer.call(converse_raw(fuzzer.session, url, caller, protocol, messages))
+            if not fuzzer.call(_sockets_closed(fuzzer)):
+                raise failure("socket left open", "the server kept the socket open 10 s")
+
+        fuzzer.checked(send)
+
     attempt()
     memory.check()
 
