@@ -12,7 +12,7 @@ fuzz.py). The gateway runs in a process of its own (tests/integration/fuzz_gatew
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -91,19 +91,21 @@ def client_loop() -> Iterator[ClientLoop]:
 
 
 @pytest.fixture(scope="module")
-def topics(client_loop: ClientLoop, bootstrap: str) -> FuzzTopics:
+def topics(client_loop: ClientLoop, bootstrap: str) -> Iterator[FuzzTopics]:
+    """The run's topics, deleted after it (each run writes thousands of records)."""
     names = FuzzTopics.new()
 
-    async def setup() -> None:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-        await admin.start()
+    async def admin(action: Callable[[AIOKafkaAdminClient], Awaitable[object]]) -> None:
+        client = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        await client.start()
         try:
-            await create_topics(admin, names)
+            await action(client)
         finally:
-            await admin.close()
+            await client.close()
 
-    client_loop.run(setup())
-    return names
+    client_loop.run(admin(lambda client: create_topics(client, names)))
+    yield names
+    client_loop.run(admin(lambda client: client.delete_topics(list(names.partitions))))
 
 
 @pytest.fixture(scope="module")
