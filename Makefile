@@ -69,11 +69,16 @@ $(JS_STAMP): $(JS)/package.json $(JS)/package-lock.json
 	@npm ci --prefix $(JS) --no-audit --no-fund --loglevel=error
 	@touch $(JS_STAMP)
 
-# The broker fault test, many times over (make test runs 6 restart/crash cycles).
+# The broker fault test, many times over (make test runs 6 restart/crash cycles); then the fuzz
+# tests (tests/integration/test_hostile_fuzz.py) with SOAK_FUZZ_SCALE times their examples, new
+# ones on every run (FUZZ_SEED=<n> replays a run's).
 SOAK_CYCLES ?= 40
+SOAK_FUZZ_SCALE ?= 25
 soak: install
 	@FAULT_CYCLES=$(SOAK_CYCLES) PYTHON=$(PYTHON) $(BROKER) with-broker \
 		$(PY) -m pytest tests/integration/test_broker_faults.py $(PYTEST_ARGS)
+	@FUZZ_SCALE=$(SOAK_FUZZ_SCALE) PYTHON=$(PYTHON) $(BROKER) with-broker \
+		$(PY) -m pytest tests/integration/test_hostile_fuzz.py $(PYTEST_ARGS)
 
 test-unit: install
 	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)

@@ -38,7 +38,7 @@ from kafka_graphql.cursor import CursorSealer
 from kafka_graphql.cursor_keys import cursor_sealer
 from kafka_graphql.errors import Forbidden, Unauthenticated
 from kafka_graphql.graphiql import ASSETS_URL, local_graphiql_html
-from kafka_graphql.http_errors import unexpected_errors_middleware
+from kafka_graphql.http_errors import ParserRefusalsLog, unexpected_errors_middleware
 from kafka_graphql.http_requests import (
     RequestError,
     batch_requests,
@@ -251,6 +251,7 @@ def create_app(
     authenticator = Authenticator(settings.auth) if settings.auth is not None else None
     app = web.Application(
         client_max_size=settings.limits.max_request_bytes,
+        handler_args={"logger": ParserRefusalsLog()},
         middlewares=[
             # First: a request for another host gets nothing else, not even a CORS answer.
             allowed_hosts_middleware(allowed_hosts(settings.server)),
