@@ -13,7 +13,8 @@
 - A subscription costs its opening cost plus one message's selection.
 - A filter argument costs its conditions and `in` values times the records it may look at
   (filter_cost.py); the opening cost of a subscription holds its filter's.
-- Headers cost a point per 32, read (as many as a record shows) or written (header_cost.py).
+- Headers cost a point per 32 read (as many as a record shows), a point per 4 written
+  (header_cost.py).
 
 The actual cost walks the same fields over the data that came back: a short page costs what it
 returned, a null costs nothing.

@@ -1,5 +1,5 @@
-"""What headers cost (docs/limits.md#headers): a point per HEADERS_PER_POINT headers, read or
-written.
+"""What headers cost (docs/limits.md#headers): a point per HEADERS_PER_POINT headers read, per
+WRITTEN_HEADERS_PER_POINT written.
 
 A record shows at most `limits.max_headers_per_record` headers, so a `headers` list is priced,
 before anything runs, as that many; the actual cost counts those that came back. A produce pays
@@ -22,10 +22,14 @@ from typing import Any
 from graphql import GraphQLNamedType, ListValueNode, ObjectValueNode, ValueNode
 
 from kafka_graphql.limits.fields import CollectedField
+from kafka_graphql.limits.headers import too_many_headers
 from kafka_graphql.limits.values import ABSENT, UNKNOWN, literal
 
 HEADER_TYPE = "Header"
 HEADERS_PER_POINT = 32
+# Written headers: GraphQL coerces each one (an input object) in one go before anything of ours
+# runs, ~16 µs a header, which no slice can interrupt; priced like the messages of a batch.
+WRITTEN_HEADERS_PER_POINT = 4
 
 
 def header_points(count: int) -> int:
@@ -45,17 +49,30 @@ def list_items(named: GraphQLNamedType, returned: int | None, max_headers: int) 
 def written_header_points(
     field: CollectedField, variables: Mapping[str, Any], max_headers: int, max_batch: int
 ) -> int:
-    """The headers a produce writes, in points; 0 for a field without such arguments."""
+    """The headers a produce writes, in points; 0 for a field without such arguments.
+
+    Raises the BAD_USER_INPUT the resolver would (limits/headers.py) for a message over
+    `max_headers`: refused here, before GraphQL coerces its headers one by one (tens of
+    thousands fit in a request body)."""
     count = 0
     for argument in field.node.arguments or ():
         name = argument.name.value
         if name == "headers" and name in field.definition.args:
-            count += _count(_value(argument.value, variables), max_headers)
+            count += _capped(_value(argument.value, variables), max_headers, ())
         elif name == "messages" and name in field.definition.args:
             messages = _value(argument.value, variables)
-            for message in (messages if isinstance(messages, list) else [])[:max_batch]:
-                count += _count(_headers_of(message, variables), max_headers)
-    return header_points(count)
+            for i, message in enumerate(
+                (messages if isinstance(messages, list) else [])[:max_batch]
+            ):
+                count += _capped(_headers_of(message, variables), max_headers, ("messages", i))
+    return -(-count // WRITTEN_HEADERS_PER_POINT)
+
+
+def _capped(headers: Any, max_headers: int, at: tuple[str | int, ...]) -> int:
+    count = _count(headers, max_headers)
+    if count > max_headers:
+        raise too_many_headers(len(headers), max_headers, at)
+    return count
 
 
 def _value(node: ValueNode, variables: Mapping[str, Any]) -> Any:

@@ -30,12 +30,7 @@ def check_headers(
         return
     most = limits.max_headers_per_record
     if len(headers) > most:
-        path = [*at, "headers", most]
-        raise BadUserInput(
-            f"{_where(at)}headers may hold at most {most} headers "
-            f"(limits.max_headers_per_record), got {len(headers)}",
-            path=path,
-        )
+        raise too_many_headers(len(headers), most, at)
     longest = limits.max_header_key_bytes
     for i, header in enumerate(headers):
         # surrogatepass: a lone surrogate is counted here and refused as not Unicode later.
@@ -46,6 +41,16 @@ def check_headers(
                 f"{longest} (limits.max_header_key_bytes)",
                 path=[*at, "headers", i, "key"],
             )
+
+
+def too_many_headers(count: int, most: int, at: ArgumentPath = ()) -> BadUserInput:
+    """The refusal of `count` headers at `at` in the arguments; also made by the cost model
+    (header_cost.py), which sees the raw variables before GraphQL coerces every header."""
+    return BadUserInput(
+        f"{_where(at)}headers may hold at most {most} headers "
+        f"(limits.max_headers_per_record), got {count}",
+        path=[*at, "headers", most],
+    )
 
 
 def _where(at: ArgumentPath) -> str:

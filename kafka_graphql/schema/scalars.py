@@ -32,6 +32,7 @@ from strawberry.types.scalar import ScalarDefinition
 
 from kafka_graphql.errors import BadUserInput
 from kafka_graphql.limits.structure import MAX_INT_DIGITS
+from kafka_graphql.schema.instants import OutOfRangeInstant, expanded_iso
 
 __all__ = ["JSON", "SCALAR_MAP", "Cursor", "DateTime", "Long"]
 
@@ -98,6 +99,8 @@ _LONG = strawberry.scalar(
 
 
 def _serialize_datetime(value: datetime) -> str:
+    if isinstance(value, OutOfRangeInstant):
+        return expanded_iso(value.ms)
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 

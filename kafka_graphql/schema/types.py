@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import Enum
 
 import strawberry
 
+from kafka_graphql.schema.instants import instant
 from kafka_graphql.schema.scalars import JSON, Cursor, DateTime, Long
 
 
@@ -135,4 +136,5 @@ class ProduceResult:
 
 
 def as_datetime(timestamp_ms: int) -> datetime:
-    return datetime.fromtimestamp(timestamp_ms / 1000, tz=UTC)
+    # Any int64 (another producer's year 10000 too): schema/instants.py.
+    return instant(timestamp_ms)

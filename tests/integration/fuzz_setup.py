@@ -150,6 +150,10 @@ def gateway_settings(
             "cost_refill_per_s": 10_000_000,
             "produce_messages_per_s": 10_000_000,
             "produce_bytes_per_s": 10_000_000_000,
+            # The bystanders must receive every record: over the delivery budget a stream
+            # conflates by key (docs/limits.md#delivery-budget), and the fuzzer writes large values.
+            "delivery_messages_per_s": 10_000_000,
+            "delivery_bytes_per_s": 10_000_000_000,
         },
     }
     if public_key_file is None:
