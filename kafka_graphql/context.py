@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +49,8 @@ class Context:
     connection_params: dict[str, Any] | None = None
     # An HTTP request that carries a batch of operations (answered with 429 only as a whole).
     in_batch: bool = False
+    # The cluster's names the caller may read, and the names they came from (resolvers/access.py).
+    readable_topics: tuple[object, Sequence[str]] = (None, ())
     # Batches `topics { partitions }` into one offsets request (resolvers/topics.py).
     topic_offsets: DataLoader[str, dict[int, PartitionOffsets]] | None = None
 

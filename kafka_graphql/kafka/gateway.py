@@ -43,6 +43,8 @@ class KafkaGateway:
             max_headers=max_headers,
         )
         self._policies = CleanupPolicies(self._cluster.admin, settings)
+        self._names: Sequence[str] = ()
+        self._names_of: object = None
 
     async def start(self) -> None:
         try:
@@ -64,8 +66,13 @@ class KafkaGateway:
         await self._producer.close()
         await self._cluster.close()
 
-    async def topic_names(self) -> list[str]:
-        return sorted(await self._cluster.topics())
+    async def topic_names(self) -> Sequence[str]:
+        """Every topic's name, sorted; the same object until the metadata is refreshed, so that
+        what callers work out from it can be kept as long (resolvers/access.py)."""
+        topics = await self._cluster.topics()
+        if self._names_of is not topics:
+            self._names, self._names_of = tuple(sorted(topics)), topics
+        return self._names
 
     async def partitions(self, topic: str) -> tuple[int, ...]:
         """Partition ids of `topic`; NotFound if it does not exist."""

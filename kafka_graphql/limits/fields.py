@@ -95,14 +95,22 @@ class FieldCollector:
         self._known: dict[tuple[str, tuple[int, ...]], list[CollectedField]] = {}
 
     def collect(
-        self, object_type: GraphQLObjectType, selections: Iterable[Selection]
+        self,
+        object_type: GraphQLObjectType,
+        selections: Iterable[Selection],
+        *,
+        counted: bool = True,
     ) -> list[CollectedField]:
+        """The fields `selections` select on `object_type`. `counted=False` for the actual cost's
+        walk over the data that came back, which is as large as that data (a cluster's topics,
+        thirty times over with aliases), not as the document: that walk is bounded by what was
+        served, and must not fail after it."""
         selections = tuple(selections)
         key = (object_type.name, tuple(id(s.node) for s in selections))
         known = self._known.get(key)
         if known is None:
             known = self._known[key] = self._collect_fields(object_type, selections)
-        else:
+        elif counted:
             # Counted as if collected again: the bound holds the same, whatever is known.
             self._collected += len(known)
             if self._collected > MAX_COLLECTED_FIELDS:

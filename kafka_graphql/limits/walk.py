@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     from kafka_graphql.limits.cost import CostModel
 
 SLICING_ARGUMENTS = ("first", "limit")
+# Root lists as long as something of the cluster's, which no argument sizes: priced as a page.
+CLUSTER_LISTS = ("topics",)
 LENGTH_ARGUMENTS = ("messages",)
 
 
@@ -150,6 +152,7 @@ class Costing:
             raise CostingError(f"the schema has no {self._operation.operation.value} type")
         self._root = root
         self._costly_fields: dict[int, list[CollectedField]] = {}
+        self._flat: dict[tuple[str, int], bool] = {}
 
     def _root_fields(self) -> list[CollectedField]:
         return self._fields.collect(self._root, [Selection(self._operation.selection_set)])
@@ -211,10 +214,18 @@ class Costing:
         size = self._size(field)
         if is_list_type(get_nullable_type(field.definition.type)):
             items = size if size is not None else parent_size
+            if items is None and self._is_cluster_list(parent, field):
+                items = self._model.max_page_size
             if items is None:
                 items = list_items(named, None, self._model.max_headers)
             return weight + items * (1 + self._selection(named, field.selections, None))
         return weight + self._selection(named, field.selections, size)
+
+    def _is_cluster_list(self, parent: GraphQLObjectType, field: CollectedField) -> bool:
+        """`Query.topics`: as long as the cluster's list of topics (thousands, and a document may
+        alias it `limits.max_aliases` times), so priced as a page of `limits.max_page_size`, and
+        charged as what came back."""
+        return parent is self._model.schema.query_type and field.name in CLUSTER_LISTS
 
     def _size(self, field: CollectedField) -> int | None:
         arguments = field.definition.args
@@ -288,17 +299,34 @@ class Costing:
         size = self._size(field)
         if not isinstance(value, list):
             return weight + self._selection_actual(named, field.selections, value, size)
-        items = [
-            1 + self._selection_actual(named, field.selections, item, None)
-            for item in value
-            if item is not None
-        ]
+        if self._is_flat(named, field.selections):
+            # Every item costs 1 (its selection holds nothing that costs): no walk per item.
+            items = [1] * sum(item is not None for item in value)
+        else:
+            items = [
+                1 + self._selection_actual(named, field.selections, item, None)
+                for item in value
+                if item is not None
+            ]
+        if size is None and self._is_cluster_list(parent, field):
+            return weight + sum(items)
         if size is None and parent_size is None:
             # Requested as one item (headers: as their points): charged as its most expensive
             # one, never more.
             counted = list_items(named, len(items), self._model.max_headers)
             return weight + counted * max(items, default=0)
         return weight + sum(items)
+
+    def _is_flat(self, named: GraphQLCompositeType, selections: tuple[Selection, ...]) -> bool:
+        """Whether no field `selections` select on `named` costs anything, whatever came back."""
+        key = (named.name, id(selections))
+        flat = self._flat.get(key)
+        if flat is None:
+            flat = self._flat[key] = all(
+                not self._costly(t, self._fields.collect(t, selections, counted=False))
+                for t in self._object_types(named)
+            )
+        return flat
 
     def _selection_actual(
         self,
@@ -311,7 +339,9 @@ class Costing:
             return 0
         return max(
             (
-                self._fields_actual(t, self._fields.collect(t, selections), value, child_size)
+                self._fields_actual(
+                    t, self._fields.collect(t, selections, counted=False), value, child_size
+                )
                 for t in self._object_types(named)
             ),
             default=0,

@@ -9,7 +9,7 @@ exposed topic.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 from kafka_graphql.auth import scopes
 from kafka_graphql.context import Context
@@ -46,8 +46,14 @@ def writable_topic(context: Context, topic: str) -> str:
     raise NotFound.topic(topic)
 
 
-def readable_topics(context: Context, topics: Iterable[str]) -> list[str]:
-    return [t for t in context.topics.exposed(topics) if may_read(context, t)]
+def readable_topics(context: Context, topics: Sequence[str]) -> list[str]:
+    """The topics of `topics` the caller may read; worked out once per request and `topics`
+    object (the cluster's names, kafka/gateway.py), however many aliases ask."""
+    asked, answer = context.readable_topics
+    if asked is not topics:
+        answer = [t for t in context.topics.exposed(topics) if may_read(context, t)]
+        context.readable_topics = (topics, answer)
+    return list(answer)
 
 
 def may_read(context: Context, topic: str) -> bool:

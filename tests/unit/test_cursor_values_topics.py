@@ -23,5 +23,5 @@ def test_topic_exposure_rules() -> None:
     assert not registry.is_exposed("orders2")
     assert not registry.is_exposed("payments")
     assert not TopicRegistry([TopicRule("*")]).is_exposed("__consumer_offsets")
-    assert registry.exposed(["payments", "orders", "events.a"]) == ["events.a", "orders"]
+    assert registry.exposed(["payments", "orders", "events.a"]) == ("events.a", "orders")
     assert registry.topics_to_create() == {"orders": 3}

@@ -174,8 +174,9 @@ INLINED = """{ messages(topic: "t", limit: 30) {
     ],
 )
 def test_fragments_cost_what_their_inlined_form_costs(query: str) -> None:
-    # messages 1 + 30 x (Message 1 + headers 2) + topics (1 item x (Topic 1 + partitions 1))
-    assert cost(INLINED) == 1 + 30 * 3 + 2
+    # messages 1 + 30 x (Message 1 + headers 2) + topics (a page of max_page_size items x
+    # (Topic 1 + partitions 1))
+    assert cost(INLINED) == 1 + 30 * 3 + 200 * 2
     assert cost(query) == cost(INLINED)
 
 
@@ -208,8 +209,8 @@ def test_costing_itself_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_configured_weights_price_fields_and_show_in_the_sdl() -> None:
     limits = LimitsSettings(cost_weights={"Topic.partitions": 5, "Mutation.produce": 25})
     schema = build_schema(limits)
-    # topics: 1 item x (Topic 1 + partitions: w 5 + 1 item x Partition 1)
-    assert cost("{ topics { partitions { id } } }", model=schema.costs) == 1 + 5 + 1
+    # topics: a page of max_page_size items x (Topic 1 + partitions: w 5 + 1 item x Partition 1)
+    assert cost("{ topics { partitions { id } } }", model=schema.costs) == 200 * (1 + 5 + 1)
     assert cost('mutation { produce(topic: "t", value: 1) { offset } }', model=schema.costs) == 25
     sdl = schema.as_str()
     assert "partitions: [Partition!]! @cost(weight: 5)" in sdl
@@ -226,6 +227,15 @@ def test_a_weight_for_no_field_is_refused() -> None:
 
 def actual(query: str, data: Any, variables: dict[str, Any] | None = None) -> int:
     return GENERIC.actual_cost(parse(query), variables, None, data)
+
+
+def test_the_cluster_s_topics_are_priced_as_a_page_and_charged_as_what_came_back() -> None:
+    """`topics` lists the cluster's (thousands, and a document may alias it 30 times): priced
+    as a page of `limits.max_page_size`, charged as the topics that came back."""
+    query = "{ a: topics { name } b: topics { name partitions { id } } }"
+    assert cost(query) == 200 * 1 + 200 * (1 + 1)
+    topics = [{"name": f"t{i}", "partitions": [{"id": 0}, {"id": 1}]} for i in range(3)]
+    assert actual(query, {"a": topics, "b": topics}) == 3 + 3 * (1 + 1)
 
 
 def test_the_actual_cost_is_what_came_back() -> None:

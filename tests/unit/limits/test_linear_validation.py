@@ -285,11 +285,12 @@ def test_the_cost_walk_costs_a_fragment_once_however_often_it_is_spread() -> Non
     cost = model.operation_cost(parse(text), {}).requested
     assert time.monotonic() - started < 1.0  # generous: about a millisecond
     # A spread repeated in one selection set runs once, as in execution: the query written out
-    # once per response key costs the same (a Topic 1 + 12 lists of one Partition, 1 each).
+    # once per response key costs the same (a page of max_page_size Topics, each 1 + 12 lists
+    # of one Partition, 1 each).
     inlined = (
         "{ topics { " + " ".join(f"a{i}: partitions {{ id }}" for i in range(12)) + " name } }"
     )
-    assert cost == model.operation_cost(parse(inlined), {}).requested == 1 + 12
+    assert cost == model.operation_cost(parse(inlined), {}).requested == 200 * (1 + 12)
 
 
 def test_a_cycle_is_refused_before_costing_walks() -> None:
