@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
 
+from kafka_graphql.errors import StreamInterrupted
+from kafka_graphql.kafka.held import Holder, footprints
 from kafka_graphql.kafka.live import LiveHub, LiveSubscriber, TopicFeed
 from kafka_graphql.kafka.live_index import IndexHint
 from kafka_graphql.kafka.reader import PartitionReader, ReaderPool
@@ -34,13 +36,20 @@ async def stream_records(
     max_batches: int,
     readers: ReaderPool | None = None,
     hint: IndexHint | None = None,
+    holder: Holder | None = None,
 ) -> AsyncIterator[Positioned]:
     """Records of `topic` matching `predicate` from `start` (None: from now on), until closed.
     A catch-up reads with a consumer from `readers` (the gateway's pool), when given. `hint`
-    names equalities `predicate` requires, for the feed's filter index."""
+    names equalities `predicate` requires, for the feed's filter index; `holder` is the caller's
+    account, charged for what the stream holds.
+
+    Anything that ends the stream early (its predicate raised, a Kafka error, its caller was cut
+    back) is raised as StreamInterrupted with the positions to resume from, losing nothing."""
     feed = await hub.acquire(topic)
     try:
-        subscriber = LiveSubscriber(partitions, predicate, max_batches)
+        subscriber = LiveSubscriber(partitions, predicate, max_batches, holder)
+        if holder is not None:
+            holder.enter(subscriber)
         feed.register(subscriber, hint)
         if start is None:
             positions = {p: o for p, o in feed.positions.items() if subscriber.wants(p)}
@@ -49,21 +58,35 @@ async def stream_records(
             positions = dict(start)
         try:
             while not subscriber.closed:
-                while subscriber not in feed.subscribers and not subscriber.closed:
+                if subscriber.failure is not None:
+                    # Whatever its inbox still holds comes after `positions`: read again.
+                    raise StreamInterrupted(topic, positions, subscriber.failure)
+                if subscriber not in feed.subscribers:
                     async for record in _catch_up(
-                        settings, feed, subscriber, positions, predicate, readers
+                        settings, feed, subscriber, positions, predicate, readers, holder
                     ):
                         yield record, positions
+                    continue
                 delivery = await subscriber.next()
                 if delivery is None:
-                    continue  # closed, or overflowed and dropped by the feed: catch up alone
-                partition, records, next_position = delivery
+                    continue  # closed, failed, or overflowed and dropped by the feed
+                partition, records, next_position = delivery[0], delivery[1], delivery[2]
+                # Nothing of a delivery is kept while the stream waits for the next one: an idle
+                # stream holds no record (subscriber.next gives its batch back).
+                del delivery
                 for record in records:
                     positions[partition] = record.offset + 1
                     yield record, positions
+                del records, record
                 positions[partition] = max(positions[partition], next_position)
+        except StreamInterrupted:
+            raise
+        except Exception as error:
+            raise StreamInterrupted(topic, positions, error) from error
         finally:
             feed.leave(subscriber)
+            if holder is not None:
+                holder.leave(subscriber)
     finally:
         await hub.release(topic, feed)
 
@@ -75,11 +98,13 @@ async def _catch_up(
     positions: dict[int, int],
     predicate: Callable[[Record], bool],
     readers: ReaderPool | None,
+    holder: Holder | None,
 ) -> AsyncIterator[Record]:
     """Read from `positions` until level with the feed, then join it. Updates `positions`.
 
-    Returns without joining when the subscriber is closed or the topic grew partitions (the
-    caller then starts a new reader that includes them).
+    Returns without joining when the subscriber is closed or failed, or the topic grew
+    partitions (the caller then starts a new reader that includes them). A fetch is charged to
+    the caller's account until the next one.
     """
     for partition in feed.positions:
         if subscriber.wants(partition):
@@ -88,13 +113,29 @@ async def _catch_up(
     if _level_with(feed, subscriber, positions):
         feed.join(subscriber, positions)
         return
+    stopped = _stopped(subscriber)
+    # Emptied after each fetch, so that nothing of it is kept while the next one is awaited.
+    records: list[Record] | None = None
+    record: Record | None = None
     async with PartitionReader(settings, feed.topic, positions, readers) as reader:
-        while not subscriber.closed:
-            for partition, records in (await reader.fetch(CATCH_UP_WAIT_S)).items():
-                for record in records:
-                    positions[partition] = record.offset + 1
-                    if predicate(record):
-                        yield record
+        while not stopped():
+            fetched, size = await _fetch(reader, holder, stopped)
+            try:
+                for partition, records in fetched.items():
+                    for record in records:
+                        try:
+                            matches = predicate(record)
+                        except Exception as error:  # the stream's own failure, on this record
+                            raise StreamInterrupted(
+                                feed.topic, {**positions, partition: record.offset}, error
+                            ) from error
+                        positions[partition] = record.offset + 1
+                        if matches:
+                            yield record
+            finally:
+                if holder is not None:
+                    holder.release(size)
+            fetched, records, record = {}, None, None
             for partition in list(positions):
                 # Past transaction markers and compacted gaps too, not just the last record.
                 positions[partition] = max(positions[partition], await reader.position(partition))
@@ -103,6 +144,27 @@ async def _catch_up(
             if _level_with(feed, subscriber, positions):
                 feed.join(subscriber, positions)
                 return
+
+
+def _stopped(subscriber: LiveSubscriber) -> Callable[[], bool]:
+    return lambda: subscriber.closed or subscriber.failure is not None
+
+
+async def _fetch(
+    reader: PartitionReader, holder: Holder | None, stopped: Callable[[], bool]
+) -> tuple[dict[int, list[Record]], int]:
+    """One fetch, with its footprint charged to `holder` (one fetch of a caller at a time, and
+    only while it holds less than it may)."""
+    if holder is None:
+        return await reader.fetch(CATCH_UP_WAIT_S), 0
+    await holder.fetch_turn(stopped)
+    size = 0
+    try:
+        fetched = await reader.fetch(CATCH_UP_WAIT_S)
+        size = footprints(r for records in fetched.values() for r in records)
+    finally:
+        holder.fetched(size)
+    return fetched, size
 
 
 def _level_with(feed: TopicFeed, subscriber: LiveSubscriber, positions: Mapping[int, int]) -> bool:

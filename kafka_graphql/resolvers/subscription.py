@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from contextlib import aclosing
 from typing import Any
 
 from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Info
+from kafka_graphql.errors import StreamInterrupted
 from kafka_graphql.filters import compile_filter, index_hint
 from kafka_graphql.kafka import Record
 from kafka_graphql.limits.delivery import Matched, deliver
@@ -24,6 +26,9 @@ from kafka_graphql.schema.inputs import MessageFilter
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
 from kafka_graphql.schema.types import Message
 from kafka_graphql.shared import Relay, join_relay
+from kafka_graphql.stream_failures import at, ended, take_in_flight
+
+log = logging.getLogger(__name__)
 
 
 async def resolve_message_stream(
@@ -65,6 +70,7 @@ async def resolve_message_stream(
         plan.predicate,
         context.settings.limits.subscriber_buffer_batches,
         plan.hint,
+        context.limits.holdings(context.principal.id),
     )
     matched = _matched(typed, view, plan.predicate, plan.visible, records)
     return delivered(info, plan.topic, view, slot, matched, records)
@@ -82,21 +88,50 @@ async def delivered(
     ends, however it ends, it gives back its slot and closes `matched` and the Kafka stream.
 
     On a WebSocket, a message is sent from here on the shared path (shared/relay.py) when it
-    can be; the others are yielded to graphql-core, in order."""
+    can be; the others are yielded to graphql-core, in order. A failure of this stream's own
+    (stream_failures.py) ends it with its own error and the cursor to resume from."""
     context = info.context
     shared: Relay | None = None
+    in_flight = take_in_flight()
+    message: Any = None
     try:
-        shared = join_relay(info, topic, view)
+        shared = _join(info, topic, view)
         async with aclosing(deliver(context.limits, context.principal.id, matched)) as messages:
             async for message in messages:
-                if shared is None or not await shared.send(message):
-                    yield message
+                if shared is not None:
+                    try:
+                        sent = await shared.send(message)
+                    except Exception as error:
+                        raise StreamInterrupted(topic, message.resume_positions(), error) from error
+                    if sent:
+                        message.release()
+                        continue
+                if in_flight is not None:
+                    in_flight.message = message
+                yield message
+                # Sent (the handler asks for the next one only then).
+                if in_flight is not None:
+                    in_flight.message = None
+                message.release()
+                message = None
+    except StreamInterrupted as stopped:
+        raise ended(stopped) from None
     finally:
         if shared is not None:
             shared.leave()
         slot.release()
         await matched.aclose()
         await records.aclose()  # type: ignore[attr-defined]
+
+
+def _join(info: Info, topic: str, view: FieldView) -> Relay | None:
+    """The shared path, or None; a group that cannot be joined leaves the stream on the normal
+    path rather than ending it."""
+    try:
+        return join_relay(info, topic, view)
+    except Exception:
+        log.exception("a subscription to %s could not join its shared group", topic)
+        return None
 
 
 async def _matched(
@@ -107,7 +142,14 @@ async def _matched(
     records: AsyncIterator[tuple[Record, Mapping[int, int]]],
 ) -> AsyncGenerator[Matched, None]:
     async for record, positions in records:
-        decoded = await decoded_record(typed, view, record)
-        # Checked again: a value decoded only now (a new writer schema) may not match.
-        if (typed is None or predicate(decoded)) and visible(record):
-            yield record, positions, to_message(decoded, positions)
+        try:
+            decoded = await decoded_record(typed, view, record)
+            # Checked again: a value decoded only now (a new writer schema) may not match.
+            wanted = (typed is None or predicate(decoded)) and visible(record)
+            message = to_message(decoded, positions) if wanted else None
+        except Exception as error:  # this stream's own failure, on this record
+            raise StreamInterrupted(record.topic, at(record, positions), error) from error
+        if message is not None:
+            yield record, positions, message
+        # Nothing of this record is kept while the next one is awaited.
+        del record, decoded, message

@@ -14,6 +14,7 @@ from strawberry.schema.config import StrawberryConfig
 from kafka_graphql.auth.field_check import field_authorization
 from kafka_graphql.auth.field_rules import FieldKey, FieldRules
 from kafka_graphql.documents import DocumentCache
+from kafka_graphql.event_execution import GatewayExecutionContext
 from kafka_graphql.gate import OperationGate
 from kafka_graphql.limits import CostModel, OperationLimits, show_weights
 from kafka_graphql.limits.settings import weight_keys
@@ -128,6 +129,7 @@ def _schema(
         subscription=subscription,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=extensions,
+        execution_context_class=GatewayExecutionContext,
     )
     schema.costs = CostModel(
         schema._schema,

@@ -25,6 +25,7 @@ CALLER = "ip:127.0.0.1"
 class Sent:
     record: Record
     cursor: str
+    positions: dict[int, int]
     skipped: int = 0
 
 
@@ -36,7 +37,7 @@ async def source(records: Sequence[Record], drained: asyncio.Event) -> AsyncGene
     """A live stream: these records, then nothing more (it never ends)."""
     for item in records:
         positions = {item.partition: item.offset + 1}
-        yield item, positions, Sent(item, encode_cursor(TOPIC, positions))
+        yield item, positions, Sent(item, encode_cursor(TOPIC, positions), positions)
     drained.set()
     await asyncio.Event().wait()
 
