@@ -18,7 +18,6 @@ from graphql import ExecutionResult, GraphQLError
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from kafka_graphql.errors import GatewayError
-from kafka_graphql.resolvers.messages import RecordFields
 from kafka_graphql.stream_failures import message_error
 
 
@@ -26,18 +25,18 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def execute_operation(self, serially: bool | None = None) -> Any:
         result = super().execute_operation(serially)
         message = self.root_value
-        if not isinstance(message, RecordFields):
-            return result  # not a stream's event
+        if not hasattr(message, "resume_positions"):
+            return result  # not a stream's event (resolvers/messages.py: RecordFields)
         if self.is_awaitable(result):
             return _checked_later(result, message)
         return _checked(result, message)
 
 
-async def _checked_later(result: Awaitable[Any], message: RecordFields) -> Any:
+async def _checked_later(result: Awaitable[Any], message: Any) -> Any:
     return _checked(await result, message)
 
 
-def _checked(result: Any, message: RecordFields) -> Any:
+def _checked(result: Any, message: Any) -> Any:
     errors = result.errors if isinstance(result, ExecutionResult) else None
     if errors:
         for error in errors:

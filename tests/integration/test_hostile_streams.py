@@ -37,8 +37,8 @@ POISON = 17  # the offset at which the failure is injected
 
 PLAIN = "subscription($t: String!) { messages(topic: $t) { offset key value } }"
 FILTERED = """
-subscription($t: String!, $f: MessageFilter, $after: Cursor) {
-  messages(topic: $t, filter: $f, after: $after) { offset key cursor }
+subscription($t: String!, $f: MessageFilter, $after: Cursor, $from: Long) {
+  messages(topic: $t, filter: $f, after: $after, fromOffset: $from) { offset key cursor }
 }"""
 # Its own selection: the failing subscriber's alone (an alias and `timestamp`).
 OWN = """
@@ -165,6 +165,37 @@ async def test_a_predicate_that_raises_ends_its_stream_alone(
             rest = await resumed.take(WRITTEN - len(before))
         assert offsets(before) + offsets(rest) == list(range(WRITTEN))
         assert POISON not in offsets(before)
+    assert failures_logged(caplog) == 1
+
+
+@PROTOCOLS
+async def test_a_predicate_that_raises_in_a_catch_up_ends_its_stream_at_that_record(
+    bootstrap: str,
+    http: aiohttp.ClientSession,
+    new_topic: TopicFactory,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    protocol: str,
+) -> None:
+    caplog.set_level(logging.ERROR, logger=LOGGER)
+    topic = await new_topic()
+    replay = {"t": topic, "f": {"keyPrefix": "k"}, "from": "0"}
+    poison_predicates(monkeypatch, victim=0)
+    async with gateway(bootstrap, True) as running:
+        client = GraphQLClient(http, running.url)
+        await produce_batch(client, topic, records())
+        # Both replay the topic with their own readers; the first one's predicate raises.
+        async with (
+            client.subscribe(FILTERED, replay, protocol) as victim,
+            client.subscribe(FILTERED, replay, protocol) as other,
+        ):
+            before, error = await until_error(victim)
+            assert offsets(await other.take(WRITTEN)) == list(range(WRITTEN))
+        # A catch-up knows the very record: everything before it was delivered.
+        assert offsets(before) == list(range(POISON))
+        resume = {"t": topic, "f": {"keyPrefix": "k"}, "after": error["extensions"]["cursor"]}
+        async with client.subscribe(FILTERED, resume, protocol) as resumed:
+            assert offsets(await resumed.take(WRITTEN - POISON)) == list(range(POISON, WRITTEN))
     assert failures_logged(caplog) == 1
 
 
