@@ -157,6 +157,6 @@ def test_which_errors_of_a_selection_end_its_stream() -> None:
 
 
 def test_a_sent_message_lets_go_of_its_record() -> None:
-    message = to_message(record(1), {0: 2})
+    message: Any = to_message(record(1), {0: 2})
     message.release()
     assert not vars(message)
