@@ -114,3 +114,13 @@ class StreamInterrupted(Exception):
         self.topic = topic
         self.positions = dict(positions)
         self.cause = cause
+
+
+class Undeliverable(Exception):
+    """A message that was not written to its socket (never shown): `cause`, its encoding
+    failed, or its caller was cut back while it waited for room (ws_sending.py). The operation
+    that sent it ends with its own error; the socket and its other operations go on."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__("message not written")
+        self.cause = cause

@@ -1,12 +1,15 @@
-"""Execution of a subscription's events: a message whose selection fails unexpectedly ends its
-stream (docs/limits.md#one-subscription-never-affects-another).
+"""Execution of a subscription's events: a message whose selection fails unexpectedly, or whose
+result would be too large to send, ends its stream
+(docs/limits.md#one-subscription-never-affects-another).
 
 graphql-core reports a resolver that raises as an error beside the data and goes on with the
 next event; for a stream that would be a `next` without its record for every record that fails
 (and a log line each), and a cursor that moves past them. Here an event whose execution has an
 error the gate would mask (INTERNAL_SERVER_ERROR: anything but the gateway's coded errors) ends
 its stream instead, with its own error and the cursor that resumes at that message, logged once
-(stream_failures.py). Coded errors stay beside the data, as before.
+(stream_failures.py). Coded errors stay beside the data, as before. A result that could encode
+to more than `limits.max_frame_bytes` (frame_size.py) ends its stream with LIMIT_EXCEEDED and
+that message's cursor, before it is encoded.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ from typing import Any
 from graphql import ExecutionResult, GraphQLError
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from kafka_graphql.errors import GatewayError
+from kafka_graphql.errors import GatewayError, LimitExceeded
+from kafka_graphql.frame_size import check_frame
+from kafka_graphql.limits.settings import LimitsSettings
 from kafka_graphql.stream_failures import message_error
 
 
@@ -27,22 +32,31 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         message = self.root_value
         if not hasattr(message, "resume_positions"):
             return result  # not a stream's event (resolvers/messages.py: RecordFields)
+        settings = getattr(self.context_value, "settings", None)
+        limits = settings.limits if settings is not None else None
         if self.is_awaitable(result):
-            return _checked_later(result, message)
-        return _checked(result, message)
+            return _checked_later(result, message, limits)
+        return _checked(result, message, limits)
 
 
-async def _checked_later(result: Awaitable[Any], message: Any) -> Any:
-    return _checked(await result, message)
+async def _checked_later(
+    result: Awaitable[Any], message: Any, limits: LimitsSettings | None
+) -> Any:
+    return _checked(await result, message, limits)
 
 
-def _checked(result: Any, message: Any) -> Any:
-    errors = result.errors if isinstance(result, ExecutionResult) else None
-    if errors:
-        for error in errors:
-            cause = _unexpected(error)
-            if cause is not None:
-                raise message_error(message, cause)
+def _checked(result: Any, message: Any, limits: LimitsSettings | None) -> Any:
+    if not isinstance(result, ExecutionResult):
+        return result
+    for error in result.errors or ():
+        cause = _unexpected(error)
+        if cause is not None:
+            raise message_error(message, cause)
+    if limits is not None and result.data is not None:
+        try:
+            check_frame(limits, message.record, len(message.positions), result.data)
+        except LimitExceeded as too_large:
+            raise message_error(message, too_large) from None
     return result
 
 

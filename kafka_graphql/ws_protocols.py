@@ -57,12 +57,12 @@ from strawberry.subscriptions.protocols.graphql_ws.types import DataMessage, Ope
 
 from kafka_graphql.auth.ws import ExpiryTimer
 from kafka_graphql.context import Context
-from kafka_graphql.errors import LimitExceeded, Unauthenticated
+from kafka_graphql.errors import LimitExceeded, Unauthenticated, Undeliverable
 from kafka_graphql.http_requests import REQUEST_ERROR_CODE
 from kafka_graphql.resolvers.slots import release_subscription_slots
 from kafka_graphql.shared import SharedGroups, SharedOperation, frame_around, mark_operation
 from kafka_graphql.stream_failures import InFlight, message_error, track_in_flight
-from kafka_graphql.ws_sending import GatewayWebSocketAdapter, Undeliverable
+from kafka_graphql.ws_sending import GatewayWebSocketAdapter
 
 INVALID_MESSAGE = 4400
 UNAUTHORIZED = 4401

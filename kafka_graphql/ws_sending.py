@@ -24,21 +24,13 @@ from aiohttp import ClientConnectionResetError
 from strawberry.aiohttp.views import AiohttpWebSocketAdapter
 from strawberry.http.exceptions import WebSocketDisconnected
 
+from kafka_graphql.errors import Undeliverable
 from kafka_graphql.limits.memory import CutBack, Holdings
 
 # RFC 6455 5.5: a close frame's reason fits in 123 bytes.
 MAX_CLOSE_REASON_BYTES = 123
 # Result messages of both subprotocols: the only ones that wait for their caller's room.
 RESULTS = frozenset({"next", "data"})
-
-
-class Undeliverable(Exception):
-    """A message that was not written: `cause` (its encoding failed, or its caller was cut back
-    while it waited)."""
-
-    def __init__(self, cause: BaseException) -> None:
-        super().__init__("message not written")
-        self.cause = cause
 
 
 class GatewayWebSocketAdapter(AiohttpWebSocketAdapter):

@@ -8,7 +8,8 @@ streams keep waiting. `limits.max_buffered_bytes_per_principal` bounds the first
 stream that would go beyond it is detached from its feed (it catches up on its own later), a
 catch-up waits before it fetches, a frame waits before it is written. `limits.max_pending_bytes`
 bounds the last: a conflating stream that would go beyond it ends with RATE_LIMITED and its
-cursor (limits/delivery.py).
+cursor (limits/delivery.py). A caller that holds nothing may always hold one batch, fetch or
+message, however large (or it could never receive it); then nothing more until it is given back.
 
 The `Ledger` adds up every caller's holdings (a batch counted once however many callers hold
 it) and the shared groups' payload caches. Beyond `limits.max_buffered_bytes`, new subscriptions
@@ -167,7 +168,7 @@ class Holdings:
             batches[batch] = held + 1
             return True
         size = batch.size
-        if self.buffered > 0 and self.buffered + size > self._cap:
+        if self.buffered + size > self._cap and self.total() > 0:
             return False
         batches[batch] = 1
         self.buffered += size
@@ -193,9 +194,12 @@ class Holdings:
             self._wake()
 
     async def fetch_turn(self, stopped: Callable[[], bool]) -> None:
-        while (self._fetching or 0 < self.buffered >= self._cap) and not stopped():
+        while (self._fetching or self._full()) and not stopped():
             await self._wait()
         self._fetching = True
+
+    def _full(self) -> bool:
+        return self.buffered >= self._cap and self.total() > 0
 
     def fetched(self, size: int) -> None:
         self._fetching = False
@@ -244,7 +248,7 @@ class Holdings:
         """Charges `size` more bytes of messages kept waiting (a message replacing another: the
         difference); False (nothing charged) beyond `limits.max_pending_bytes`."""
         limit = self.ledger.settings.max_pending_bytes
-        if size > 0 and self.pending > 0 and self.pending + size > limit:
+        if size > 0 and self.pending + size > limit and self.total() > 0:
             return False
         self.pending += size
         self.ledger.add(size)

@@ -61,11 +61,13 @@ class LimitsSettings:
     max_tracked_principals: int = 10_000
     # Memory held for subscribers, in bytes (docs/limits.md#memory-held-per-caller): per caller,
     # the messages its conflating streams keep waiting, and what its streams hold otherwise
-    # (inbox batches, catch-up fetches, frames being written); a shared group's payload cache,
-    # per member beyond the first and at most; the whole process, beyond which subscriptions
-    # are refused and the caller holding the most is cut back.
+    # (inbox batches, catch-up fetches, frames being written); the largest message a stream
+    # sends (aliases multiply a value); a shared group's payload cache, per member beyond the
+    # first and at most; the whole process, beyond which subscriptions are refused and the
+    # caller holding the most is cut back.
     max_pending_bytes: int = 8 * 1024 * 1024
     max_buffered_bytes_per_principal: int = 16 * 1024 * 1024
+    max_frame_bytes: int = 4 * 1024 * 1024
     shared_cache_bytes_per_member: int = 64 * 1024
     max_shared_cache_bytes: int = 4 * 1024 * 1024
     max_buffered_bytes: int = 512 * 1024 * 1024

@@ -9,7 +9,7 @@ from typing import Any
 
 from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Info
-from kafka_graphql.errors import StreamInterrupted
+from kafka_graphql.errors import StreamInterrupted, Undeliverable
 from kafka_graphql.filters import compile_filter, index_hint
 from kafka_graphql.kafka import Record
 from kafka_graphql.limits.delivery import Matched, deliver
@@ -102,7 +102,8 @@ async def delivered(
                     try:
                         sent = await shared.send(message)
                     except Exception as error:
-                        raise StreamInterrupted(topic, message.resume_positions(), error) from error
+                        cause = error.cause if isinstance(error, Undeliverable) else error
+                        raise StreamInterrupted(topic, message.resume_positions(), cause) from error
                     if sent:
                         message.release()
                         continue

@@ -27,6 +27,8 @@ from typing import Any
 from graphql import DocumentNode, ExecutionResult, Executor, execute_subscription_event
 
 from kafka_graphql.auth.field_masks import FieldView
+from kafka_graphql.errors import LimitExceeded
+from kafka_graphql.frame_size import check_frame
 from kafka_graphql.limits.memory import Ledger
 from kafka_graphql.limits.settings import LimitsSettings
 
@@ -109,6 +111,13 @@ class SharedGroup:
             self.executions += 1
             if result.errors:
                 return None
+            limits, source = self._budget.limits, getattr(message, "record", None)
+            if limits is not None and source is not None:
+                # Too large to send: the normal path refuses it for each member, with a cursor.
+                try:
+                    check_frame(limits, source, len(message.positions), result.data)
+                except LimitExceeded:
+                    return None
             payload = self._encode({"data": result.data})
         except Exception:
             self.broken = True
@@ -158,6 +167,8 @@ class CacheBudget:
     per_member: int
     most: int
     ledger: Ledger
+    # For the bound on a message's size (frame_size.py).
+    limits: LimitsSettings | None = None
 
     def limit(self, members: int) -> int:
         return min(self.most, max(0, members - 1) * self.per_member)
@@ -170,7 +181,7 @@ class SharedGroups:
         self._groups: dict[GroupKey, SharedGroup] = {}
         self._encode = encode
         self._budget = CacheBudget(
-            limits.shared_cache_bytes_per_member, limits.max_shared_cache_bytes, ledger
+            limits.shared_cache_bytes_per_member, limits.max_shared_cache_bytes, ledger, limits
         )
 
     def __len__(self) -> int:

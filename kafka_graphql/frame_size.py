@@ -1,0 +1,100 @@
+"""How large a stream's message will be on the wire, bounded before it is encoded
+(`limits.max_frame_bytes`, docs/limits.md#memory-held-per-caller).
+
+Aliases multiply a record in a message: thirty aliases of a 1 MB `value` make a 30 MB frame
+(and each character JSON must escape takes six). Such a frame is refused before it is encoded,
+so that it is never built: its stream ends with LIMIT_EXCEEDED and the cursor of that message.
+
+Most records are far too small for any selection the limits allow to reach the bound; for those
+nothing is checked (`may_exceed`). For the others, the result is walked (each object once, the
+record's own value by its size), stopping as soon as the bound is passed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kafka_graphql.errors import LimitExceeded
+from kafka_graphql.kafka import Record
+from kafka_graphql.limits.settings import LimitsSettings
+
+# The most one character of text takes in JSON (`\u0001`).
+ESCAPED = 6
+# What a message holds that does not grow with the record (its offset, timestamp, topic name,
+# `__typename`s, the frame around it), beyond its cursor, for every copy of it.
+FIXED_BYTES = 2048
+# A cursor's bytes per partition of its stream (digits, quotes, base64, sealing), generously.
+CURSOR_BYTES_PER_PARTITION = 80
+
+
+def record_bytes(record: Record) -> int:
+    size = len(record.raw_value or b"") + len(record.key or "")
+    for header in record.headers:
+        size += len(header.key) + len(header.value or "")
+    return size
+
+
+def may_exceed(limits: LimitsSettings, record: Record, partitions: int) -> bool:
+    """False when no selection within `limits` can make a message of `record` (in a stream of
+    `partitions` partitions) larger than `limits.max_frame_bytes`."""
+    copies = limits.max_aliases + 1
+    largest = copies * (
+        ESCAPED * record_bytes(record) + FIXED_BYTES + CURSOR_BYTES_PER_PARTITION * partitions
+    )
+    return largest > limits.max_frame_bytes
+
+
+def check_frame(limits: LimitsSettings, record: Record, partitions: int, data: Any) -> None:
+    """Raises LimitExceeded when the result `data` of a message of `record` could encode to
+    more than `limits.max_frame_bytes`."""
+    if not may_exceed(limits, record, partitions):
+        return
+    limit = limits.max_frame_bytes
+    raw = record_bytes(record)
+    bound = _Bound(limit, record.value, ESCAPED * raw + 2)
+    if bound.of(data) > limit:
+        raise LimitExceeded(
+            f"a message of this stream would take more than {limit} bytes "
+            "(limits.max_frame_bytes): its record is large and the selection writes it "
+            "several times (aliases); resubscribe with a smaller selection and `after` set to "
+            "extensions.cursor to continue from this message"
+        )
+
+
+class _Bound:
+    """An upper bound of the encoded size of a value, walking each object once (a repeat, such
+    as an alias of the same value, counts what it counted the first time)."""
+
+    def __init__(self, limit: int, value: Any, value_bound: int) -> None:
+        self._limit = limit
+        self._known: dict[int, int] = {}
+        if isinstance(value, dict | list):
+            self._known[id(value)] = value_bound
+
+    def of(self, data: Any) -> int:
+        """Stops as soon as the bound passes the limit (the total is then above it)."""
+        total = 0
+        # Post-order: a container's own total is known once its items are counted; `opened`
+        # holds the totals of the containers being counted.
+        opened: list[int] = []
+        stack: list[tuple[Any, bool]] = [(data, False)]
+        while stack and total <= self._limit:
+            item, closing = stack.pop()
+            if closing:
+                size = total - opened.pop()
+                self._known[id(item)] = size
+            elif isinstance(item, str):
+                total += ESCAPED * len(item) + 2
+            elif isinstance(item, dict | list):
+                known = self._known.get(id(item))
+                if known is not None:
+                    total += known
+                    continue
+                opened.append(total)
+                total += 2 + len(item)
+                stack.append((item, True))
+                children = (*item.keys(), *item.values()) if isinstance(item, dict) else item
+                stack.extend((child, False) for child in children)
+            else:
+                total += 32  # a number, true, false, null
+        return total

@@ -1,0 +1,63 @@
+"""The bound on a stream message's size (`limits.max_frame_bytes`): checked before it is
+encoded, only for records that some selection could make too large, and never below what the
+encoder writes."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from kafka_graphql.errors import LimitExceeded
+from kafka_graphql.frame_size import check_frame, may_exceed
+from kafka_graphql.kafka.records import Record
+from kafka_graphql.limits.settings import LimitsSettings
+from kafka_graphql.values import decode_value
+
+LIMITS = LimitsSettings(max_frame_bytes=1_000_000)
+
+
+def record(raw: bytes) -> Record:
+    return Record("t", 0, 0, 0, "k", decode_value(raw), (), raw)
+
+
+def test_small_records_are_not_looked_at() -> None:
+    small = record(b'{"n":1}')
+    assert not may_exceed(LIMITS, small, partitions=3)
+    check_frame(LIMITS, small, 3, {"messages": {f"a{i}": small.value for i in range(30)}})
+
+
+@pytest.mark.parametrize("copies", [1, 2, 10])
+def test_a_result_is_refused_when_it_could_encode_larger_than_the_bound(copies: int) -> None:
+    big = record(json.dumps({"text": "x" * 100_000}).encode())
+    data = {"messages": {f"a{i}": big.value for i in range(copies)}}
+    encoded = len(json.dumps(data))
+    if copies * 6 * 100_000 <= LIMITS.max_frame_bytes:
+        check_frame(LIMITS, big, 1, data)
+        assert encoded <= LIMITS.max_frame_bytes
+    else:
+        with pytest.raises(LimitExceeded, match=r"limits\.max_frame_bytes"):
+            check_frame(LIMITS, big, 1, data)
+
+
+def test_escapes_count_six_times() -> None:
+    control = record(b"\x01" * 200_000)  # text, written as \u0001 each
+    assert isinstance(control.value, str)
+    data = {"messages": {"value": control.value}}
+    assert len(json.dumps(data)) > 1_000_000
+    with pytest.raises(LimitExceeded):
+        check_frame(LIMITS, control, 1, data)
+
+
+def test_a_value_repeated_in_nested_results_is_walked_once() -> None:
+    nested: list[list[int]] = [[] for _ in range(50_000)]
+    big = record(json.dumps(nested).encode())
+    shared: list[list[int]] = [
+        [] for _ in range(50_000)
+    ]  # a typed value's JSON field, another object
+    data = {"messages": {"value": {f"a{i}": {"json": shared} for i in range(30)}}}
+    started = time.perf_counter()
+    with pytest.raises(LimitExceeded):
+        check_frame(LimitsSettings(max_frame_bytes=4_000_000), big, 1, data)
+    assert time.perf_counter() - started < 1.0
