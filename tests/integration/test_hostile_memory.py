@@ -18,10 +18,11 @@ test_hostile_memory_rss.py."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import socket
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +30,11 @@ import aiohttp
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from kafka_graphql.cursor import decode_cursor
+from kafka_graphql.limits.settings import LimitsSettings, validate_limits
 from kafka_graphql.server import LIMITS, VIEW
 from kafka_graphql.settings import Settings
-from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient
+from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient, Subscription
 from tests.clock import FakeClock
 from tests.integration.auth import auth_settings, key_files_fixture  # noqa: F401 (a fixture)
 from tests.integration.conftest import RunningGateway, TopicFactory, run_gateway
@@ -54,7 +57,6 @@ def token(subject: str) -> str:
 
 
 def settings(key_files: tuple[Path, Path], bootstrap: str, **limits: Any) -> Settings:
-    base = auth_settings(bootstrap, key_files[0])
     values = {
         "cost_budget": 100_000,
         "cost_refill_per_s": 10_000,
@@ -63,13 +65,9 @@ def settings(key_files: tuple[Path, Path], bootstrap: str, **limits: Any) -> Set
         "delivery_bytes_per_s": 1 << 30,
         **limits,
     }
-    from kafka_graphql.limits.settings import LimitsSettings, validate_limits
-
     checked = LimitsSettings(**values)
     validate_limits(checked)
-    import dataclasses
-
-    return dataclasses.replace(base, limits=checked)
+    return dataclasses.replace(auth_settings(bootstrap, key_files[0]), limits=checked)
 
 
 async def live(running: RunningGateway, topic: str, count: int) -> None:
@@ -156,6 +154,22 @@ async def raw_socket(url: str, protocol: str, bearer: str) -> AsyncIterator[Raw]
             await ws.close()
 
 
+async def first_error(stream: Subscription) -> dict[str, Any] | None:
+    """The error that ends `stream` (None if it completes without one)."""
+    while True:
+        event = await stream.next_event()
+        if event["type"] == "complete":
+            return None
+        payload = event["payload"]
+        if event["type"] == "error":  # refused before it started (legacy: one error, no list)
+            errors = payload if isinstance(payload, list) else [payload]
+        else:
+            errors = payload.get("errors")
+        if errors:
+            error: dict[str, Any] = errors[0]
+            return error
+
+
 @PROTOCOLS
 async def test_conflation_keeps_at_most_max_pending_bytes_per_caller(
     bootstrap: str,
@@ -167,51 +181,192 @@ async def test_conflation_keeps_at_most_max_pending_bytes_per_caller(
 ) -> None:
     topic = await new_topic()
     # Each caller may receive 40 messages (the clock does not move): alice's one stream gets
-    # all 30 records; mallory's ten streams want 300 and conflate, with 30 distinct keys each.
+    # all 30 records; mallory's ten streams want 300 and conflate, 30 keys each, ~17 KB a
+    # message: more than 256 KiB would wait.
+    pending = 256 * KIB
     config = settings(
         key_files,
         bootstrap,
         delivery_messages_per_s=40,
-        max_pending_bytes=256 * KIB,
-        max_buffered_bytes_per_principal=256 * KIB,
+        max_pending_bytes=pending,
+        max_buffered_bytes_per_principal=pending,
     )
-    async with run_gateway(config, limits_clock=FakeClock()) as running:
+    async with run_gateway(config, limits_clock=FakeClock()) as running, AsyncExitStack() as stack:
         alice = GraphQLClient(http, running.url, token("alice"))
         mallory = GraphQLClient(http, running.url, token("mallory"))
-        streams = [mallory.subscribe(STREAM, {"t": topic}, protocol) for _ in range(10)]
-        async with alice.subscribe(STREAM, {"t": topic}, protocol) as watcher:
-            opened = [await s.__aenter__() for s in streams]
-            try:
-                await live(running, topic, 11)
-                await write(raw_producer, topic, [{"text": "x" * 8000, "n": i} for i in range(30)])
-                seen = await watcher.take(30)
-                assert [m["offset"] for m in seen] == list(range(30))
-                assert all(m["skipped"] == 0 for m in seen)
-                holdings = running.app[LIMITS].holdings("mallory")
-                closed = 0
-                for stream in opened:
-                    while True:
-                        event = await stream.next_event()
-                        if event["type"] == "complete":
-                            break
-                        if (
-                            codes(event) == ["RATE_LIMITED"]
-                            if "errors" in event["payload"]
-                            else False
-                        ):
-                            error = event["payload"]["errors"][0]
-                            assert "limits.max_pending_bytes" in error["message"]
-                            assert error["extensions"]["cursor"]
-                            closed += 1
-                            continue
-                        if event["payload"].get("data") and holdings.pending == 0:
-                            pass
-                        if stream is opened[-1] and closed:
-                            break
-                    if closed:
-                        break
-                assert closed >= 1
-                assert holdings.pending <= 256 * KIB + 64 * KIB
-            finally:
-                for s in streams:
-                    await s.__aexit__(None, None, None)
+        watcher = await stack.enter_async_context(alice.subscribe(STREAM, {"t": topic}, protocol))
+        streams = [
+            await stack.enter_async_context(mallory.subscribe(STREAM, {"t": topic}, protocol))
+            for _ in range(10)
+        ]
+        await live(running, topic, 11)
+        await write(raw_producer, topic, [{"text": "x" * 8000, "n": i} for i in range(30)])
+        ends = [asyncio.ensure_future(first_error(s)) for s in streams]
+        try:
+            seen = await watcher.take(30)
+            assert [m["offset"] for m in seen] == list(range(30))
+            assert all(m["skipped"] == 0 for m in seen)
+            done, _ = await asyncio.wait(ends, return_when=asyncio.FIRST_COMPLETED, timeout=60)
+            assert done, "no stream of mallory's was closed"
+            for end in done:
+                error = end.result()
+                assert error is not None
+                assert error["extensions"]["code"] == "RATE_LIMITED"
+                assert "limits.max_pending_bytes" in error["message"]
+                assert 0 <= decode_cursor(error["extensions"]["cursor"], topic).positions[0] < 30
+            holdings = running.app[LIMITS].holdings("mallory")
+            assert holdings.pending <= pending
+            assert running.app[LIMITS].holdings("alice").pending == 0
+        finally:
+            for end in ends:
+                end.cancel()
+
+
+WRITTEN = 24
+VALUE = """
+subscription($t: String!, $after: Cursor) {
+  messages(topic: $t, after: $after) { offset value }
+}"""
+
+
+@PROTOCOLS
+async def test_a_caller_that_does_not_read_is_bounded_then_cut_back_first(
+    bootstrap: str,
+    http: aiohttp.ClientSession,
+    new_topic: TopicFactory,
+    raw_producer: AIOKafkaProducer,
+    key_files: tuple[Path, Path],
+    protocol: str,
+) -> None:
+    topic = await new_topic()
+    bound = 1024 * KIB
+    config = settings(
+        key_files,
+        bootstrap,
+        max_pending_bytes=bound,
+        max_buffered_bytes_per_principal=bound,
+        max_buffered_bytes=bound,
+    )
+    # More than the kernel's socket buffers take (up to net.ipv4.tcp_wmem's 4 MB): the rest
+    # waits in the gateway.
+    values = [{"text": "x" * 250_000, "n": i} for i in range(WRITTEN)]
+    async with run_gateway(config) as running, AsyncExitStack() as stack:
+        limits = running.app[LIMITS]
+        alice = GraphQLClient(http, running.url, token("alice"))
+        watcher = await stack.enter_async_context(alice.subscribe(OFFSETS, {"t": topic}, protocol))
+        mallory = await stack.enter_async_context(
+            raw_socket(running.url, protocol, token("mallory"))
+        )
+        ids = {"a", "b", "c"}
+        for sub_id in sorted(ids):
+            await mallory.subscribe(sub_id, VALUE, {"t": topic})
+        await live(running, topic, 4)
+        mallory.stop_reading()
+        for value in values[:-3]:
+            await write(raw_producer, topic, [value], keys=False)
+        assert [m["offset"] for m in await watcher.take(WRITTEN - 3)] == list(range(WRITTEN - 3))
+        held = limits.holdings("mallory")
+
+        async def cut_back() -> bool:
+            return limits.memory.over() and held.cutting
+
+        # Mallory's frames wait for her socket: beyond the process's bound she, who holds the
+        # most, is cut back, while her frames already written keep the process over it.
+        await poll_until(cut_back, 30, 0.01)
+        assert held.frames <= bound + 3 * 260_000
+        refused = await stack.enter_async_context(alice.subscribe(OFFSETS, {"t": topic}, protocol))
+        error = await first_error(refused)
+        assert error is not None and error["extensions"]["code"] == "LIMIT_EXCEEDED"
+        assert "limits.max_buffered_bytes" in error["message"]
+        # Alice goes on receiving.
+        for value in values[-3:]:
+            await write(raw_producer, topic, [value], keys=False)
+        assert [m["offset"] for m in await watcher.take(3)] == list(range(WRITTEN - 3, WRITTEN))
+        # Mallory reads again: what was written to her arrives, then each stream's end, with
+        # the cursor that resumes it.
+        mallory.read_again()
+        ended = await mallory.until_ended(ids)
+        for delivered, end in ended.values():
+            assert end["extensions"]["code"] == "RATE_LIMITED", end
+            assert "limits.max_buffered_bytes" in end["message"]
+            assert delivered == list(range(len(delivered)))
+        assert not limits.memory.over()
+        # The process is below its bound again: subscriptions are taken, and mallory resumes
+        # each stream with no gap.
+        for delivered, end in ended.values():
+            after = {"t": topic, "after": end["extensions"]["cursor"]}
+            async with mallory_client(http, running).subscribe(OFFSETS, after, protocol) as s:
+                rest = await s.take(WRITTEN - len(delivered))
+            assert delivered + [m["offset"] for m in rest] == list(range(WRITTEN))
+
+
+def mallory_client(http: aiohttp.ClientSession, running: RunningGateway) -> GraphQLClient:
+    return GraphQLClient(http, running.url, token("mallory"))
+
+
+ALIASED = (
+    "subscription($t: String!) { messages(topic: $t) { offset "
+    + " ".join(f"v{i}: value" for i in range(8))
+    + " } }"
+)
+
+
+@PROTOCOLS
+async def test_a_message_larger_than_max_frame_bytes_is_never_built(
+    bootstrap: str,
+    http: aiohttp.ClientSession,
+    new_topic: TopicFactory,
+    raw_producer: AIOKafkaProducer,
+    key_files: tuple[Path, Path],
+    protocol: str,
+) -> None:
+    topic = await new_topic()
+    async with run_gateway(settings(key_files, bootstrap)) as running, AsyncExitStack() as stack:
+        alice = GraphQLClient(http, running.url, token("alice"))
+        mallory = GraphQLClient(http, running.url, token("mallory"))
+        watcher = await stack.enter_async_context(alice.subscribe(STREAM, {"t": topic}, protocol))
+        # Eight copies of a 600 KB value: ~4.8 MB, beyond the default 4 MiB.
+        aliased = await stack.enter_async_context(
+            mallory.subscribe(ALIASED, {"t": topic}, protocol)
+        )
+        await live(running, topic, 2)
+        await write(raw_producer, topic, [{"text": "x" * 600_000}, {"n": 1}])
+        assert [m["offset"] for m in await watcher.take(2)] == [0, 1]
+        error = await first_error(aliased)
+        assert error is not None and error["extensions"]["code"] == "LIMIT_EXCEEDED"
+        assert "limits.max_frame_bytes" in error["message"]
+        # The cursor resumes at that message: with a smaller selection, it arrives.
+        after = {"t": topic, "after": error["extensions"]["cursor"]}
+        async with mallory.subscribe(STREAM, after, protocol) as resumed:
+            assert [m["offset"] for m in await resumed.take(2)] == [0, 1]
+
+
+@PROTOCOLS
+async def test_a_shared_groups_cache_is_bounded_in_bytes_and_a_group_of_one_keeps_none(
+    bootstrap: str,
+    http: aiohttp.ClientSession,
+    new_topic: TopicFactory,
+    raw_producer: AIOKafkaProducer,
+    key_files: tuple[Path, Path],
+    protocol: str,
+) -> None:
+    topic = await new_topic()
+    config = settings(key_files, bootstrap, shared_cache_bytes_per_member=64 * KIB)
+    async with run_gateway(config) as running, AsyncExitStack() as stack:
+        groups = running.app[VIEW].shared_groups
+        assert groups is not None
+        alice = GraphQLClient(http, running.url, token("alice"))
+        alone = await stack.enter_async_context(alice.subscribe(VALUE, {"t": topic}, protocol))
+        pair = [
+            await stack.enter_async_context(alice.subscribe(OFFSETS, {"t": topic}, protocol))
+            for _ in range(2)
+        ]
+        await live(running, topic, 3)
+        await write(raw_producer, topic, [{"text": "x" * 20_000, "n": i} for i in range(20)])
+        assert len(await alone.take(20)) == 20
+        for member in pair:
+            assert [m["offset"] for m in await member.take(20)] == list(range(20))
+        cached = {g.members: g.cached_bytes for g in groups._groups.values()}
+        assert cached[1] == 0  # the group of one (`value`): nothing kept
+        assert 0 < cached[2] <= 64 * KIB  # two members: one member's worth
+        assert running.app[LIMITS].memory.total >= cached[2]
