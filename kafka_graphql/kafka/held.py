@@ -24,6 +24,12 @@ ELEMENT_BYTES = 72
 HEADER_BYTES = 200
 
 
+# What a catch-up reader's consumer may hold per partition it reads, besides what the stream
+# took from it: aiokafka fetches ahead, up to max_partition_fetch_bytes (1 MiB, its default)
+# per partition, and keeps both the response and the batch bytes cut from it.
+READER_BYTES_PER_PARTITION = 2 * 1024 * 1024
+
+
 def footprint(record: Record) -> int:
     """Bytes `record` may take in memory while it is held: at least its real size."""
     size = RECORD_BYTES
@@ -100,6 +106,11 @@ class Holder(Protocol):
 
     def fetched(self, size: int) -> None:
         """Charges a catch-up fetch of `size` bytes and ends the turn."""
+        ...
+
+    async def reserve(self, size: int, stopped: Callable[[], bool]) -> None:
+        """Waits until `size` more bytes fit in the caller's account (or it holds nothing, or
+        `stopped()`), then charges them (given back with `release`)."""
         ...
 
     def release(self, size: int) -> None:

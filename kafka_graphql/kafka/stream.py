@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Mapping
 
 from kafka_graphql.errors import StreamInterrupted
-from kafka_graphql.kafka.held import Holder, footprints
+from kafka_graphql.kafka.held import READER_BYTES_PER_PARTITION, Holder, footprints
 from kafka_graphql.kafka.live import LiveHub, LiveSubscriber, TopicFeed
 from kafka_graphql.kafka.live_index import IndexHint
 from kafka_graphql.kafka.reader import PartitionReader, ReaderPool
@@ -114,36 +114,45 @@ async def _catch_up(
         feed.join(subscriber, positions)
         return
     stopped = _stopped(subscriber)
+    # What the reader's consumer may fetch ahead, reserved before it exists.
+    reserved = READER_BYTES_PER_PARTITION * len(positions) if holder is not None else 0
+    if holder is not None:
+        await holder.reserve(reserved, stopped)
     # Emptied after each fetch, so that nothing of it is kept while the next one is awaited.
     records: list[Record] | None = None
     record: Record | None = None
-    async with PartitionReader(settings, feed.topic, positions, readers) as reader:
-        while not stopped():
-            fetched, size = await _fetch(reader, holder, stopped)
-            try:
-                for partition, records in fetched.items():
-                    for record in records:
-                        try:
-                            matches = predicate(record)
-                        except Exception as error:  # the stream's own failure, on this record
-                            raise StreamInterrupted(
-                                feed.topic, {**positions, partition: record.offset}, error
-                            ) from error
-                        positions[partition] = record.offset + 1
-                        if matches:
-                            yield record
-            finally:
-                if holder is not None:
-                    holder.release(size)
-            fetched, records, record = {}, None, None
-            for partition in list(positions):
-                # Past transaction markers and compacted gaps too, not just the last record.
-                positions[partition] = max(positions[partition], await reader.position(partition))
-            if any(p not in positions for p in feed.positions if subscriber.wants(p)):
-                return
-            if _level_with(feed, subscriber, positions):
-                feed.join(subscriber, positions)
-                return
+    try:
+        async with PartitionReader(settings, feed.topic, positions, readers) as reader:
+            while not stopped():
+                fetched, size = await _fetch(reader, holder, stopped)
+                try:
+                    for partition, records in fetched.items():
+                        for record in records:
+                            try:
+                                matches = predicate(record)
+                            except Exception as error:  # the stream's own failure, on it
+                                raise StreamInterrupted(
+                                    feed.topic, {**positions, partition: record.offset}, error
+                                ) from error
+                            positions[partition] = record.offset + 1
+                            if matches:
+                                yield record
+                finally:
+                    if holder is not None:
+                        holder.release(size)
+                fetched, records, record = {}, None, None
+                for partition in list(positions):
+                    # Past transaction markers and compacted gaps too, not just the last one.
+                    position = await reader.position(partition)
+                    positions[partition] = max(positions[partition], position)
+                if any(p not in positions for p in feed.positions if subscriber.wants(p)):
+                    return
+                if _level_with(feed, subscriber, positions):
+                    feed.join(subscriber, positions)
+                    return
+    finally:
+        if holder is not None:
+            holder.release(reserved)
 
 
 def _stopped(subscriber: LiveSubscriber) -> Callable[[], bool]:

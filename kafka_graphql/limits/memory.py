@@ -3,13 +3,15 @@
 
 A caller's `Holdings` is charged for what its streams hold: the batches in their inboxes and the
 one each reads now (once per batch however many of its streams hold it), their catch-up
-fetches, the frames being written to its sockets, and, apart, the messages its conflating
-streams keep waiting. `limits.max_buffered_bytes_per_principal` bounds the first three: a live
-stream that would go beyond it is detached from its feed (it catches up on its own later), a
-catch-up waits before it fetches, a frame waits before it is written. `limits.max_pending_bytes`
-bounds the last: a conflating stream that would go beyond it ends with RATE_LIMITED and its
-cursor (limits/delivery.py). A caller that holds nothing may always hold one batch, fetch or
-message, however large (or it could never receive it); then nothing more until it is given back.
+readers (what their consumers may fetch ahead) and fetches, the frames being written to its
+sockets, and, apart, the messages its conflating streams keep waiting.
+`limits.max_buffered_bytes_per_principal` bounds all but the last: a live stream that would go
+beyond it is detached from its feed (it catches up on its own later), a catch-up waits before
+it opens its reader and before each fetch, a frame waits before it is written.
+`limits.max_pending_bytes` bounds the last: a conflating stream that would go beyond it ends
+with RATE_LIMITED and its cursor (limits/delivery.py). A caller that holds nothing may always
+hold one batch, fetch or message, however large (or it could never receive it); then nothing
+more until it is given back.
 
 The `Ledger` adds up every caller's holdings (a batch counted once however many callers hold
 it) and the shared groups' payload caches. Beyond `limits.max_buffered_bytes`, new subscriptions
@@ -207,6 +209,12 @@ class Holdings:
         self.ledger.add(size)
         if self._waiters:
             self._wake()
+
+    async def reserve(self, size: int, stopped: Callable[[], bool]) -> None:
+        while self.buffered + size > self._cap and self.total() > 0 and not stopped():
+            await self._wait()
+        self.buffered += size
+        self.ledger.add(size)
 
     def release(self, size: int) -> None:
         self.buffered -= size
