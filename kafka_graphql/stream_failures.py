@@ -12,6 +12,7 @@ encoded or written (ws_protocols.py), ends its stream the same way, at that mess
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -46,8 +47,10 @@ def stream_error(
     an operation that is not a stream) because of `cause`."""
     extensions = {} if positions is None else {"cursor": encode_cursor(topic, positions)}
     if isinstance(cause, GatewayError):
-        cause.extensions = {**extensions, **cause.extensions}
-        return cause
+        # A copy: one error may end many streams (a cut back), each with its own cursor.
+        error = copy.copy(cause)
+        error.extensions = {**cause.extensions, **extensions}
+        return error
     # The only log line of this stream's end: the stream is over, so it cannot come again.
     log.error(
         "a subscription to %s failed on a message of its own and was ended (%s); the others go on",

@@ -239,7 +239,8 @@ async def test_a_caller_that_does_not_read_is_bounded_then_cut_back_first(
     protocol: str,
 ) -> None:
     topic = await new_topic()
-    bound = 1024 * KIB
+    # Above a catch-up reader's reservation (2 MiB), so that mallory can resume afterwards.
+    bound = 3 * 1024 * KIB
     config = settings(
         key_files,
         bootstrap,
@@ -257,10 +258,13 @@ async def test_a_caller_that_does_not_read_is_bounded_then_cut_back_first(
         mallory = await stack.enter_async_context(
             raw_socket(running.url, protocol, token("mallory"))
         )
-        ids = {"a", "b", "c"}
+        # Six streams of ~750 KB frames (250 KB, three copies counted): more than fit in her
+        # 3 MiB, so that the frames already written, which no cut back can take back, keep the
+        # process beyond its bound until she reads.
+        ids = {"a", "b", "c", "d", "e", "f"}
         for sub_id in sorted(ids):
             await mallory.subscribe(sub_id, VALUE, {"t": topic})
-        await live(running, topic, 4)
+        await live(running, topic, 7)
         mallory.stop_reading()
         for value in values[:-3]:
             await write(raw_producer, topic, [value], keys=False)

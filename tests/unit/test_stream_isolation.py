@@ -15,7 +15,7 @@ from graphql import GraphQLError
 
 from kafka_graphql import schema  # noqa: F401 - before resolvers: they import each other
 from kafka_graphql.cursor import decode_cursor
-from kafka_graphql.errors import KafkaUnavailable, StreamFailed, StreamInterrupted
+from kafka_graphql.errors import KafkaUnavailable, RateLimited, StreamFailed, StreamInterrupted
 from kafka_graphql.event_execution import _unexpected
 from kafka_graphql.kafka.cluster import Cluster
 from kafka_graphql.kafka.live import LiveSubscriber, TopicFeed
@@ -142,6 +142,14 @@ def test_the_error_a_client_sees() -> None:
     message.resume_from = {0: 1, 1: 4}
     held = message_error(message, ValueError("x"))
     assert decode_cursor(held.extensions["cursor"], TOPIC).positions == {0: 1, 1: 4}
+    # One error ending many streams (a cut back) gives each its own cursor.
+    cut = RateLimited("cut", retryAfter=1)
+    first, second = (ended(StreamInterrupted(TOPIC, {0: n}, cut)) for n in (1, 2))
+    assert [decode_cursor(e.extensions["cursor"], TOPIC).positions for e in (first, second)] == [
+        {0: 1},
+        {0: 2},
+    ]
+    assert first.code == "RATE_LIMITED" and "cursor" not in cut.extensions
     # Not a stream: no cursor.
     assert "cursor" not in message_error(None, ValueError("x")).extensions
 
