@@ -42,16 +42,18 @@ registry-down:
 # registry (unless KAFKA_GRAPHQL_SCHEMA_REGISTRY_URL names one, or the configuration has no
 # [schema_registry]), seeds the demo's registry subject when it is missing, and runs the gateway.
 # The banner comes first: it makes the development key under .dev/ that the demo's [auth] names,
-# and prints a token signed with it.
+# and prints a token signed with it. Cursors are sealed with the development cursor key under .dev/
+# (made on first use), in the variable the demo's server.cursor_keys_env names.
 run: install
 	@[ -n "$${KAFKA_BOOTSTRAP_SERVERS:-}" ] || $(MAKE) --no-print-directory kafka-up
 	@[ -n "$${KAFKA_GRAPHQL_SCHEMA_REGISTRY_URL:-}" ] || ! grep -q '^\[schema_registry\]' $(CONFIG) \
 		|| $(MAKE) --no-print-directory registry-up
 	@# GraphiQL's own files, if npm is here; otherwise GraphiQL loads them from a CDN.
 	@$(PY) scripts/graphiql-assets.py --optional
-	@$(PY) -m kafka_graphql.dev_banner --config $(CONFIG)
-	@$(PY) -m kafka_graphql.demo_registry --config $(CONFIG)
-	@$(PY) -m kafka_graphql --config $(CONFIG)
+	@export KAFKA_GRAPHQL_DEV_CURSOR_KEYS="$$($(PY) -m kafka_graphql cursor-key --dev)" \
+		&& $(PY) -m kafka_graphql.dev_banner --config $(CONFIG) \
+		&& $(PY) -m kafka_graphql.demo_registry --config $(CONFIG) \
+		&& exec $(PY) -m kafka_graphql --config $(CONFIG)
 
 # Every test against a throw-away broker and schema registry on free ports (or the ones named by
 # $$KAFKA_BOOTSTRAP_SERVERS and $$KAFKA_GRAPHQL_SCHEMA_REGISTRY_URL).

@@ -31,6 +31,7 @@ class Options:
     churn_s: float = 60.0  # P9
     sub_workers: int = 4  # subscriber client processes (P5, P6, P9)
     compress: int = 0  # permessage-deflate offered by the subscribers (window bits; 0: off)
+    p11_duration_s: float = 20.0  # P11 measuring time per run (idle, default budgets, raised)
 
     def quick(self) -> Options:
         return dataclasses.replace(
@@ -48,4 +49,5 @@ class Options:
             idle_subscriptions=1000,
             churn_s=5.0,
             sub_workers=2,
+            p11_duration_s=6.0,
         )

@@ -32,6 +32,11 @@ class Row:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+def scenario_order(name: str) -> tuple[bool, int]:
+    """P1 .. P11, then V1 (validation, which needs no broker)."""
+    return name[0] != "P", int(name[1:])
+
+
 def percentile(values: list[float], q: float) -> float:
     """The q-th percentile (0-100); +inf if `values` is empty."""
     if not values:
@@ -113,7 +118,9 @@ def save(path: Path, rows: list[Row], meta: dict[str, Any]) -> None:
             if still := [s for s in run["scenarios"] if s not in ran]:
                 runs.append({**run, "scenarios": still})
     runs.append({"date": meta["date"], "command": meta["command"], "scenarios": sorted(ran)})
-    merged = sorted([*kept, *(asdict(row) for row in rows)], key=lambda r: int(r["scenario"][1:]))
+    merged = sorted(
+        [*kept, *(asdict(row) for row in rows)], key=lambda r: scenario_order(r["scenario"])
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {**meta, "machine": machine(), "runs": runs, "rows": merged}
     path.write_text(json.dumps(data, indent=1) + "\n")

@@ -9,7 +9,7 @@ import signal
 import socket
 import sys
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +42,7 @@ class Server:
     name: str
     url: str  # http://127.0.0.1:port
     probe: Probe
+    log: Path | None = None  # what the process printed (complete once it has exited)
 
     @property
     def graphql(self) -> str:
@@ -58,12 +59,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def gateway_config(bootstrap: str, port: int) -> str:
-    limits = "\n".join(f"{key} = {value}" for key, value in GATEWAY_LIMITS.items())
+def gateway_config(
+    bootstrap: str,
+    port: int,
+    limits: Mapping[str, object] = GATEWAY_LIMITS,
+    server: str = "",
+    extra: str = "",
+) -> str:
+    """`limits` over the defaults; `server`: more [server] lines; `extra`: more tables (before
+    the `bench-*` topics, so that a [[topics]] entry in it comes first)."""
+    limit_lines = "\n".join(f"{key} = {value}" for key, value in limits.items())
     return (
         f'[kafka]\nbootstrap_servers = "{bootstrap}"\n'
-        f"[server]\nport = {port}\n"
-        f"[limits]\n{limits}\n"
+        f"[server]\nport = {port}\n{server}"
+        f"[limits]\n{limit_lines}\n"
+        f"{extra}"
         '[[topics]]\nname = "bench-*"\n'
     )
 
@@ -96,7 +106,7 @@ async def _process(name: str, argv: list[str], port: int) -> AsyncIterator[Serve
                 raise RuntimeError(f"{name} did not become ready; see {log_path}")
         if process.returncode is not None:
             raise RuntimeError(f"{name} exited: {log_path.read_text()[-2000:]}")
-        yield Server(name, url, Probe(process.pid))
+        yield Server(name, url, Probe(process.pid), log_path)
     finally:
         if process.returncode is None:
             process.terminate()
@@ -108,10 +118,15 @@ async def _process(name: str, argv: list[str], port: int) -> AsyncIterator[Serve
 
 
 @asynccontextmanager
-async def gateway(bootstrap: str) -> AsyncIterator[Server]:
+async def gateway(
+    bootstrap: str,
+    limits: Mapping[str, object] = GATEWAY_LIMITS,
+    server: str = "",
+    extra: str = "",
+) -> AsyncIterator[Server]:
     port = free_port()
     config = Path(tempfile.mkdtemp(prefix="bench-config-")) / "bench.toml"
-    config.write_text(gateway_config(bootstrap, port))
+    config.write_text(gateway_config(bootstrap, port, limits, server, extra))
     async with _process("gateway", ["-m", "kafka_graphql", "--config", str(config)], port) as s:
         profile = os.environ.get("BENCH_PROFILE")
         if not profile:

@@ -1,11 +1,12 @@
-"""The `kafka-graphql` command: serve the API (the default), print its SDL, or mint a
-development token."""
+"""The `kafka-graphql` command: serve the API (the default), print its SDL, mint a development
+token, or print a new cursor key."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import ssl
 import sys
@@ -15,6 +16,13 @@ from aiohttp import web
 
 from kafka_graphql.auth.dev import DevTokenError, token_for_config
 from kafka_graphql.auth.field_rules import FieldRules
+from kafka_graphql.cursor import CursorSealer
+from kafka_graphql.cursor_keys import (
+    CursorKeyError,
+    cursor_sealer,
+    ensure_dev_cursor_key,
+    new_cursor_key,
+)
 from kafka_graphql.errors import GatewayError
 from kafka_graphql.event_loop import new_event_loop
 from kafka_graphql.resolvers.typed.records import TypedRecords
@@ -47,7 +55,7 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     # After the command too; SUPPRESS keeps a --config given before the command.
     config = argparse.ArgumentParser(add_help=False)
     config.add_argument("--config", default=argparse.SUPPRESS, help=config_help)
-    commands = parser.add_subparsers(dest="command", metavar="{serve,schema,token}")
+    commands = parser.add_subparsers(dest="command", metavar="{serve,schema,token,cursor-key}")
     commands.add_parser("serve", parents=[config], help="serve the API (the default)")
     commands.add_parser(
         "schema", parents=[config], help="print the SDL (for GraphQL codegen) and exit"
@@ -63,6 +71,15 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     token.add_argument("--ttl", default="1h", help="lifetime: 90s, 30m, 1h, 2d (default: 1h)")
     token.add_argument("--claim", action="append", default=[], help="another claim: name=value")
+    cursor_key = commands.add_parser(
+        "cursor-key",
+        help="print a new key for server.cursor_keys_env (32 random bytes, URL-safe base64)",
+    )
+    cursor_key.add_argument(
+        "--dev",
+        action="store_true",
+        help="print the development key under .dev/ instead (made on first use)",
+    )
     return parser.parse_args(argv)
 
 
@@ -78,6 +95,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         except (DevTokenError, SettingsError) as error:
             sys.exit(f"kafka-graphql token: {error}")
         return
+    if args.command == "cursor-key":
+        print(ensure_dev_cursor_key() if args.dev else new_cursor_key())
+        return
     try:
         settings = load_settings(args.config)
         tls = server_ssl_context(settings.server.tls_cert_file, settings.server.tls_key_file)
@@ -89,6 +109,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         except (GatewayError, StartupFailed, NameClash) as error:
             sys.exit(f"kafka-graphql: cannot build the schema: {error}")
         return
+    try:
+        # Before the workers start: without configured keys, they share the one made here.
+        cursors = cursor_sealer(settings.server, os.environ)
+    except CursorKeyError as error:
+        sys.exit(f"kafka-graphql: invalid configuration: {error}")
     log.info(
         "%s: %s (Kafka at %s, %s)",
         "GraphiQL" if settings.server.serves_graphiql else "GraphQL",
@@ -98,20 +123,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     workers = settings.server.workers
     if workers == 1:
-        problem = _serve(settings, tls, reuse_port=False)
+        problem = _serve(settings, tls, cursors, reuse_port=False)
         if problem:
             sys.exit(problem)
         return
     sys.exit(
         supervise(
             workers,
-            lambda: sys.exit(_serve(settings, tls, reuse_port=True)),
+            lambda: sys.exit(_serve(settings, tls, cursors, reuse_port=True)),
             settings.server.shutdown_grace_s,
         )
     )
 
 
-def _serve(settings: Settings, tls: ssl.SSLContext | None, *, reuse_port: bool) -> str | None:
+def _serve(
+    settings: Settings, tls: ssl.SSLContext | None, cursors: CursorSealer, *, reuse_port: bool
+) -> str | None:
     """Serve until SIGTERM/SIGINT; what to exit with (None: all went well)."""
     loop = new_event_loop(settings.server.event_loop)
     if reuse_port:
@@ -119,7 +146,7 @@ def _serve(settings: Settings, tls: ssl.SSLContext | None, *, reuse_port: bool) 
         _stop_once_on_signals(loop)
     try:
         web.run_app(
-            create_app(settings),
+            create_app(settings, cursors=cursors),
             host=settings.server.host,
             port=settings.server.port,
             ssl_context=tls,

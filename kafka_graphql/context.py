@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
 from kafka_graphql.auth import Principal
+from kafka_graphql.cursor import CursorSealer
 from kafka_graphql.kafka import KafkaGateway, PartitionOffsets
 from kafka_graphql.limits import LimitsRegistry
 from kafka_graphql.resolvers.typed.records import TypedRecords
@@ -27,6 +28,8 @@ class Context:
     settings: Settings
     kafka: KafkaGateway
     topics: TopicRegistry
+    # Seals the cursors the API hands out and opens those it is given (cursor.py).
+    cursors: CursorSealer
     # Typed topics by name: every API that reads or writes them goes through their codec.
     typed: Mapping[str, TypedRecords] = field(default_factory=dict)
     # Made by the transport: from the HTTP request's token, or (WebSocket) from the

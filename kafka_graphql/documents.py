@@ -6,7 +6,8 @@ gate of that schema holds it), and an entry is keyed on the document's text, so 
 always the one this schema gave this text.
 
 Only what depends on nothing but the document and the schema is kept: the syntax tree, the
-schema's validation errors (graphql-core's rules, the depth, alias and introspection rules), and
+schema's validation errors (the structural caps of limits/structure.py, refusals included, and
+graphql-core's rules with the introspection rule), and
 each operation's requested cost by the shapes of the variables it read (limits/walk.py). What
 depends on the caller (field-level authorization, budgets) runs on every request. Documents that
 do not parse are not kept: they are answered by parsing them again.

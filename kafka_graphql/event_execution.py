@@ -18,15 +18,17 @@ from collections.abc import Awaitable
 from typing import Any
 
 from graphql import ExecutionResult, GraphQLError
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from kafka_graphql.errors import GatewayError, LimitExceeded
 from kafka_graphql.frame_size import check_frame
 from kafka_graphql.limits.settings import LimitsSettings
+from kafka_graphql.sliced_execution import SlicedExecutor
 from kafka_graphql.stream_failures import message_error
 
 
-class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
+class GatewayExecutionContext(SlicedExecutor):
+    """The sliced executor (sliced_execution.py), checking each of a stream's events."""
+
     def execute_operation(self, serially: bool | None = None) -> Any:
         result = super().execute_operation(serially)
         message = self.root_value

@@ -61,9 +61,13 @@ def _is_container(raw: bytes) -> bool:
 
 
 def record_bytes(record: Record) -> int:
+    """The record's bytes as written (keys and header values that are not UTF-8 are delivered
+    in base64: a third more)."""
     size = len(record.raw_value or b"") + len(record.key or "")
+    size += 2 * len(record.binary_key or b"")
     for header in record.headers:
-        size += len(header.key) + len(header.value or "")
+        size += len(header.key or "") + len(header.value or "")
+        size += 2 * (len(header.binary_key or b"") + len(header.binary_value or b""))
     return size
 
 

@@ -29,20 +29,24 @@ from typing import Any
 from aiohttp import web
 from graphql import (
     ASTValidationRule,
+    DocumentNode,
     GraphQLError,
+    GraphQLSchema,
     GraphQLSyntaxError,
     OperationDefinitionNode,
+    validate,
 )
 from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
-from strawberry.schema.schema import validate_document
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from kafka_graphql.documents import CachedDocument, DocumentCache
 from kafka_graphql.errors import BadRequest, GatewayError
-from kafka_graphql.limits import OperationLimits
+from kafka_graphql.limits import OperationLimits, StructuralLimits
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +58,10 @@ INTERNAL_MESSAGE = "Internal server error"
 # introspection. No GraphQL name can contain "?".
 _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 _NO_ERRORS: frozenset[int] = frozenset()
+# Validation stops at this many errors (graphql-core's default is 100). Each error finds its
+# line and column by scanning the document up to its position: errors x length, which a
+# document padded to `limits.max_query_bytes` with a hundred errors made tens of milliseconds.
+MAX_VALIDATION_ERRORS = 20
 
 
 def _is_websocket_subscription(execution: ExecutionContext) -> bool:
@@ -98,15 +106,18 @@ class OperationGate(SchemaExtension):
         validation_rules: Sequence[type[ASTValidationRule]] = (),
         max_tokens: int | None = None,
         documents: DocumentCache | None = None,
+        structure: StructuralLimits | None = None,
     ) -> None:
         self._checks = tuple(checks)
         self._document_checks = tuple(document_checks)
         self._field_suggestions = field_suggestions
         self._limits = limits
-        # The structural limits: the document's size in tokens (GRAPHQL_PARSE_FAILED) and
-        # validation rules (depth, aliases, introspection: GRAPHQL_VALIDATION_FAILED).
+        # The structural limits: the document's size in tokens (GRAPHQL_PARSE_FAILED), the
+        # structural caps checked before any validation rule (expanded fields, depth, aliases,
+        # field merges), and validation rules (introspection): GRAPHQL_VALIDATION_FAILED.
         self._rules = tuple(validation_rules)
         self._max_tokens = max_tokens
+        self._structure = structure
         self._validation_errors = _NO_ERRORS
         # Shared by every operation of one schema (its rules and limits are the schema's).
         self._documents = documents
@@ -149,11 +160,15 @@ class OperationGate(SchemaExtension):
         cached = self._cached
         errors = cached.errors if cached is not None else None
         if errors is None:
-            # The schema's rules, and those the limiter extensions added in on_operation: the
-            # same for every operation of this schema, so the answer may be kept.
-            errors = validate_document(
-                execution.schema._schema, document, execution.validation_rules
-            )
+            # The structural caps first: graphql-core's rules run only on a document whose
+            # size once its fragments are spread they bound (limits/structure.py). Then the
+            # schema's rules, and those added in on_operation. All the same for every operation
+            # of this schema, so the answer may be kept (a refusal too: cheap on repeat).
+            errors = self._structure.check(document) if self._structure is not None else []
+            if not errors:
+                errors = validate_rules(
+                    execution.schema._schema, document, execution.validation_rules
+                )
             if cached is not None:
                 cached.errors = errors
         refusal = self._check_document(execution)
@@ -237,6 +252,15 @@ class OperationGate(SchemaExtension):
         return _with_code(error, INTERNAL_MESSAGE, "INTERNAL_SERVER_ERROR", {})
 
 
+def validate_rules(
+    schema: GraphQLSchema, document: DocumentNode, rules: Sequence[type[ASTValidationRule]]
+) -> list[GraphQLError]:
+    """Strawberry's validate_document (its two rules added), stopping at
+    MAX_VALIDATION_ERRORS errors."""
+    every = (*rules, MaybeNullValidationRule, OneOfInputValidationRule)
+    return validate(schema, document, every, max_errors=MAX_VALIDATION_ERRORS)
+
+
 @functools.lru_cache(maxsize=8)
 def _with_rules(
     rules: tuple[type[ASTValidationRule], ...], more: tuple[type[ASTValidationRule], ...]
@@ -249,11 +273,11 @@ def _with_rules(
 def _with_code(
     error: GraphQLError, message: str, code: str, extensions: dict[str, Any]
 ) -> GraphQLError:
-    return GraphQLError(
-        message,
-        nodes=error.nodes,
-        source=error.source,
-        positions=error.positions,
-        path=error.path,
-        extensions={**extensions, "code": code},
-    )
+    public = GraphQLError(message, path=error.path, extensions={**extensions, "code": code})
+    # Where it is, as found for `error`: found again from the nodes, it would scan the
+    # document up to each of them once more.
+    public.nodes = error.nodes
+    public.source = error.source
+    public.positions = error.positions
+    public.locations = error.locations
+    return public

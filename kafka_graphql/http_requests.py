@@ -162,7 +162,19 @@ def body_params(body: bytes, max_batch: int | None = None) -> Mapping[str, objec
     return data
 
 
-def batch_requests(operations: list[object]) -> list[GraphQLRequestData]:
+def query_too_large(query: str, max_bytes: int) -> str | None:
+    """Why `query` is refused for its size (`limits.max_query_bytes`), if it is."""
+    if len(query) <= max_bytes // 4:
+        return None  # no UTF-8 character takes more than four bytes
+    size = len(query.encode("utf-8", "surrogatepass"))
+    if size <= max_bytes:
+        return None
+    return f"the document (`query`) is {size} bytes: at most {max_bytes} (limits.max_query_bytes)"
+
+
+def batch_requests(
+    operations: list[object], max_query_bytes: int | None = None
+) -> list[GraphQLRequestData]:
     """Each operation of a batch, read as strictly as a single one; the first bad one refuses
     the whole request (nothing has run yet)."""
     requests = []
@@ -170,7 +182,7 @@ def batch_requests(operations: list[object]) -> list[GraphQLRequestData]:
         if not isinstance(operation, dict):
             raise RequestError(f"operation {index} of the batch must be a JSON object")
         try:
-            requests.append(graphql_request(operation))
+            requests.append(graphql_request(operation, max_query_bytes))
         except RequestError as error:
             raise RequestError(f"operation {index} of the batch: {error.message}") from None
     return requests
@@ -201,12 +213,16 @@ def query_string_params(raw_query: str) -> Mapping[str, object]:
     return params
 
 
-def graphql_request(params: Mapping[str, object]) -> GraphQLRequestData:
+def graphql_request(
+    params: Mapping[str, object], max_query_bytes: int | None = None
+) -> GraphQLRequestData:
     query = params.get("query")
     if query is None or query == "":
         raise RequestError("the request has no `query`")
     if not isinstance(query, str):
         raise RequestError("`query` must be a string")
+    if max_query_bytes is not None and (problem := query_too_large(query, max_query_bytes)):
+        raise RequestError(problem)
     variables = params.get("variables")
     if not isinstance(variables, dict | None):
         raise RequestError("`variables` must be an object")

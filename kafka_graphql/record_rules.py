@@ -14,7 +14,8 @@ A caller without the claim (or with an empty one) sees nothing and writes nothin
 
 Writing, a header rule stamps the header from the claim on every record, and refuses a record
 whose client-given header says anything else; a value rule refuses a value that does not carry
-the claim at its path. Both refuse with FORBIDDEN before anything is written.
+the claim at its path; with `key_prefix`, a record whose key does not start with the claim and
+`:` (or that has no key) is refused too. All refuse with FORBIDDEN before anything is written.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from kafka_graphql.errors import Forbidden
 from kafka_graphql.filters import Predicate
 from kafka_graphql.kafka import IndexHint, OutgoingRecord, Record
-from kafka_graphql.record_settings import RecordRule
+from kafka_graphql.record_settings import KEY_SEPARATOR, RecordRule
 
 ABSENT = object()
 
@@ -80,6 +81,23 @@ def is_claim(found: object, claim: str) -> bool:
     return False
 
 
+def _check_key(rule: RecordRule, claim: str, key: bytes | None, index: int | None) -> None:
+    prefix = f"{claim}{KEY_SEPARATOR}"
+    if key is not None and key.startswith(prefix.encode()):
+        return
+    where = f"messages[{index}]: " if index is not None else ""
+    path: list[str | int] = ["messages", index, "key"] if index is not None else ["key"]
+    extensions: dict[str, object] = {"path": path}
+    if index is not None:
+        extensions["index"] = index
+    problem = "has no key" if key is None else f"has a key that does not start with {prefix!r}"
+    raise Forbidden(
+        f"{where}the record {problem}: every key written to this topic starts with the "
+        f"token's {rule.claim!r} claim and {KEY_SEPARATOR!r} ({prefix!r})",
+        **extensions,
+    )
+
+
 def checked_write(
     rule: RecordRule,
     claim: str | None,
@@ -99,6 +117,8 @@ def checked_write(
             f"{rule.claim!r} claim, which the token does not carry",
             **extensions,
         )
+    if rule.key_prefix:
+        _check_key(rule, claim, record.key, index)
     if rule.header is None:
         if not is_claim(value_at(value, rule.path), claim):
             raise Forbidden(

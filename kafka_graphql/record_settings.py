@@ -2,9 +2,12 @@
 
 `records = { header = "tenant", claim = "tenant" }` or
 `records = { value = "customer.tenantId", claim = "tenant" }`: a caller sees (and may write) only
-records whose header, or value at the dotted path, equals the string claim of its token. What the
-rule does at run time is in record_rules.py; whether a typed topic's schema has the path is
-checked when the schema is loaded (typed/paths.py).
+records whose header, or value at the dotted path, equals the string claim of its token. With
+`key_prefix = true`, every key it writes must also start with its claim and `:` (`acme:order-7`),
+so that on a compacted topic no tenant can replace another's records (compaction keeps the
+latest record of a key). What the rule does at run time is in record_rules.py; whether a typed
+topic's schema has the path is checked when the schema is loaded (typed/paths.py); a compacted
+topic under a rule without `key_prefix` is refused (compacted_topics.py).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ class RecordSettingsError(ValueError):
 
 # A path deeper than this is a mistake, not a schema (the filters' own bound, filters.py).
 MAX_PATH_SEGMENTS = 32
+# Between the claim and the rest of a key, with `key_prefix`: `acme:order-7`.
+KEY_SEPARATOR = ":"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +33,8 @@ class RecordRule:
     value: str | None = None
     # The token claim (a string claim, such as `tenant` or `sub`) the header or value must equal.
     claim: str = ""
+    # Writes: the key must start with the claim and `:` (KEY_SEPARATOR).
+    key_prefix: bool = False
 
     @property
     def path(self) -> tuple[str, ...]:

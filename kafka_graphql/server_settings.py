@@ -50,6 +50,15 @@ class ServerSettings:
     # Processes serving the port (SO_REUSEPORT), each a whole gateway with its own budgets
     # (docs/operations.md); more than 1 adds a supervisor process.
     workers: int = 1
+    # What only this gateway can make or answer (docs/security.md): the environment variable
+    # holding the keys that seal cursors (cursor_keys.py; required by the production profile),
+    # and the Host header values served (allowed_hosts.py; None: the loopback names when bound
+    # to loopback, required otherwise).
+    cursor_keys_env: str | None = None
+    allowed_hosts: tuple[str, ...] | None = None
+    # A stall of the event loop longer than this (every caller of the process waits) is logged
+    # as a warning (loop_monitor.py, docs/operations.md#the-event-loop-monitor).
+    loop_stall_warning_s: float = 0.1
 
     @property
     def is_production(self) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kafka_graphql.allowed_hosts import AllowedHostsError, allowed_hosts
 from kafka_graphql.auth.field_settings import validate_field_settings
 from kafka_graphql.auth.settings import (
     AuthSettings,
@@ -22,6 +23,7 @@ from kafka_graphql.auth.settings import (
     resolve_auth,
     validate_auth,
 )
+from kafka_graphql.cursor_keys import CursorKeyError, validate_cursor_keys_env
 
 # Re-exported: callers keep importing LimitsSettings from the one settings module.
 from kafka_graphql.limits.settings import LimitsSettings as LimitsSettings
@@ -29,6 +31,7 @@ from kafka_graphql.limits.settings import LimitsSettingsError, validate_limits
 from kafka_graphql.record_settings import RecordSettingsError, validate_record_rules
 from kafka_graphql.server_settings import PRODUCTION as PRODUCTION
 from kafka_graphql.server_settings import ServerSettings as ServerSettings
+from kafka_graphql.topic_patterns import ShadowedTopic, check_topic_order
 from kafka_graphql.topic_settings import (
     SchemaRegistrySettings,
     TopicSettingsError,
@@ -61,8 +64,9 @@ class KafkaSettings:
     client_id: str = "kafka-graphql"
     # Upper bound for any single call to Kafka (metadata, offsets, produce, a history read).
     request_timeout_s: float = 10.0
-    # How long cluster metadata (topics, partitions) is trusted before it is fetched again.
-    metadata_max_age_s: float = 5.0
+    # How long cluster metadata (topics, partitions) is trusted before it is fetched again; a
+    # name it does not hold is answered NOT_FOUND from it (docs/limits.md#kafka-stays-protected).
+    metadata_max_age_s: float = 30.0
     # How the gateway reaches Kafka (docs/security.md): PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL.
     security_protocol: str = "PLAINTEXT"
     # PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512; required by the SASL_* protocols.
@@ -78,6 +82,11 @@ class KafkaSettings:
     ssl_check_hostname: bool = True
     # Started readers kept between history pages (docs/operations.md); 0: a new one per page.
     reader_pool_size: int = 4
+    # History readers (pages, catch-ups) open at once; beyond, a request waits up to
+    # reader_wait_s in a queue of reader_queue_length, else LIMIT_EXCEEDED (docs/limits.md).
+    max_readers: int = 32
+    reader_queue_length: int = 64
+    reader_wait_s: float = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,8 +253,11 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("kafka.metadata_max_age_s must not be negative")
     if not 0 <= settings.kafka.reader_pool_size <= 64:
         raise SettingsError("kafka.reader_pool_size must be in 0..64")
+    _validate_readers(settings)
     if not 0 <= settings.server.port <= 65535:
         raise SettingsError(f"server.port must be in 0..65535, got {settings.server.port}")
+    if not 0 < settings.server.loop_stall_warning_s <= 60:
+        raise SettingsError("server.loop_stall_warning_s must be in (0, 60]")
     if settings.server.document_cache_tokens < 0:
         raise SettingsError("server.document_cache_tokens must not be negative")
     if not 1 <= settings.server.workers <= 256:
@@ -255,7 +267,9 @@ def _validate(settings: Settings) -> None:
     try:
         validate_server(settings.server)
         validate_kafka_security(settings.kafka)
-    except TransportSettingsError as error:
+        validate_cursor_keys_env(settings.server)
+        allowed_hosts(settings.server)
+    except (TransportSettingsError, CursorKeyError, AllowedHostsError) as error:
         raise SettingsError(str(error)) from None
     if settings.server.is_production:
         production_requirements(settings)
@@ -272,6 +286,10 @@ def _validate(settings: Settings) -> None:
             if rule.partitions <= 0:
                 raise SettingsError(f"topics[{i}].partitions must be positive")
     try:
+        check_topic_order([t.name for t in settings.topics])
+    except ShadowedTopic as error:
+        raise SettingsError(str(error)) from None
+    try:
         validate_schema_registry(settings.schema_registry)
         validate_typed_topics(settings.topics, settings.schema_registry)
         validate_topic_scopes(settings.topics, settings.auth is not None)
@@ -281,6 +299,23 @@ def _validate(settings: Settings) -> None:
             validate_auth(settings.auth)
     except (TopicSettingsError, AuthSettingsError, RecordSettingsError) as error:
         raise SettingsError(str(error)) from None
+
+
+def _validate_readers(settings: Settings) -> None:
+    kafka = settings.kafka
+    if not 1 <= kafka.max_readers <= 1024:
+        raise SettingsError("kafka.max_readers must be in 1..1024")
+    if kafka.reader_pool_size > kafka.max_readers:
+        raise SettingsError("kafka.reader_pool_size must not exceed kafka.max_readers")
+    if not 0 <= kafka.reader_queue_length <= 100_000:
+        raise SettingsError("kafka.reader_queue_length must be in 0..100000")
+    if not 0 < kafka.reader_wait_s <= 300:
+        raise SettingsError("kafka.reader_wait_s must be in (0, 300]")
+    if settings.limits.max_readers_per_principal > kafka.max_readers:
+        raise SettingsError(
+            "limits.max_readers_per_principal must not exceed kafka.max_readers: a caller "
+            "could never hold that many"
+        )
 
 
 def production_requirements(settings: Settings) -> None:
@@ -301,4 +336,16 @@ def production_requirements(settings: Settings) -> None:
         raise SettingsError(
             'server.cors_allow_origins must list origins, not "*", when server.profile is '
             '"production"'
+        )
+    # Cursors sealed with a key of the process's own would not open after a restart, nor on
+    # another replica; and "*" would answer a DNS-rebinding page (allowed_hosts.py).
+    if settings.server.cursor_keys_env is None:
+        raise SettingsError(
+            'server.profile "production" needs server.cursor_keys_env: the environment '
+            "variable holding the keys that seal cursors (make one with "
+            "`kafka-graphql cursor-key`)"
+        )
+    if "*" in (settings.server.allowed_hosts or ()):
+        raise SettingsError(
+            'server.allowed_hosts must list names, not "*", when server.profile is "production"'
         )

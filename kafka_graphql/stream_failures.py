@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any
 
-from kafka_graphql.cursor import encode_cursor
+from kafka_graphql.cursor import CursorSealer
 from kafka_graphql.errors import GatewayError, StreamFailed, StreamInterrupted
 from kafka_graphql.kafka import Record
 
@@ -35,17 +35,18 @@ def at(record: Record, positions: Mapping[int, int]) -> dict[int, int]:
     return {**positions, record.partition: record.offset}
 
 
-def ended(stopped: StreamInterrupted) -> GatewayError:
-    """The error that ends a stream interrupted by `stopped.cause`, with its cursor."""
-    return stream_error(stopped.topic, stopped.positions, stopped.cause)
+def ended(stopped: StreamInterrupted, cursors: CursorSealer) -> GatewayError:
+    """The error that ends a stream interrupted by `stopped.cause`, with its cursor (sealed by
+    `cursors`)."""
+    return stream_error(
+        stopped.topic, cursors.seal(stopped.topic, stopped.positions), stopped.cause
+    )
 
 
-def stream_error(
-    topic: str, positions: Mapping[int, int] | None, cause: BaseException
-) -> GatewayError:
-    """The error that ends a stream of `topic` that resumes at `positions` (None: unknown, for
-    an operation that is not a stream) because of `cause`."""
-    extensions = {} if positions is None else {"cursor": encode_cursor(topic, positions)}
+def stream_error(topic: str, cursor: str | None, cause: BaseException) -> GatewayError:
+    """The error that ends a stream of `topic` that resumes at `cursor` (None: unknown, for an
+    operation that is not a stream) because of `cause`."""
+    extensions = {} if cursor is None else {"cursor": cursor}
     if isinstance(cause, GatewayError):
         # A copy: one error may end many streams (a cut back), each with its own cursor.
         error = copy.copy(cause)
@@ -55,7 +56,7 @@ def stream_error(
     log.error(
         "a subscription to %s failed on a message of its own and was ended (%s); the others go on",
         topic,
-        "it resumes from its cursor" if positions is not None else "no cursor",
+        "it resumes from its cursor" if cursor is not None else "no cursor",
         exc_info=cause,
     )
     return StreamFailed(FAILED, **extensions)
@@ -67,7 +68,8 @@ def message_error(message: Any, cause: BaseException) -> GatewayError:
     resuming loses nothing, this message included."""
     if message is None or not hasattr(message, "resume_positions"):
         return stream_error("an operation", None, cause)
-    return stream_error(message.record.topic, message.resume_positions(), cause)
+    topic = message.record.topic
+    return stream_error(topic, message.cursors.seal(topic, message.resume_positions()), cause)
 
 
 class InFlight:

@@ -58,7 +58,7 @@ from strawberry.subscriptions.protocols.graphql_ws.types import DataMessage, Ope
 from kafka_graphql.auth.ws import ExpiryTimer
 from kafka_graphql.context import Context
 from kafka_graphql.errors import LimitExceeded, Unauthenticated, Undeliverable
-from kafka_graphql.http_requests import REQUEST_ERROR_CODE
+from kafka_graphql.http_requests import REQUEST_ERROR_CODE, query_too_large
 from kafka_graphql.resolvers.slots import release_subscription_slots
 from kafka_graphql.shared import SharedGroups, SharedOperation, frame_around, mark_operation
 from kafka_graphql.stream_failures import InFlight, message_error, track_in_flight
@@ -93,12 +93,15 @@ def release_connection(context: Context) -> None:
         context.limits.close_connection(context.principal.id)
 
 
-def _payload_problem(payload: object) -> str | None:
+def _payload_problem(payload: object, max_query_bytes: int) -> str | None:
     """What is wrong with a `subscribe`/`start` payload, if anything."""
     if not isinstance(payload, dict):
         return "`payload` must be an object"
-    if not isinstance(payload.get("query"), str):
+    query = payload.get("query")
+    if not isinstance(query, str):
         return "`payload.query` must be a string"
+    if problem := query_too_large(query, max_query_bytes):
+        return problem
     if not isinstance(payload.get("variables"), dict | None):
         return "`payload.variables` must be an object"
     if not isinstance(payload.get("operationName"), str | None):
@@ -268,7 +271,8 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             if not _has_id(message):
                 return INVALID_MESSAGE, "`id` must be a non-empty string"
         if kind == "subscribe":
-            problem = _payload_problem(message.get("payload"))
+            max_query = self.context.settings.limits.max_query_bytes
+            problem = _payload_problem(message.get("payload"), max_query)
             if problem is not None:
                 return INVALID_MESSAGE, problem
             if message["id"] in self.operations:
@@ -385,7 +389,8 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
                 await self.websocket.close(INVALID_MESSAGE, "`id` must be a non-empty string")
                 return
         if kind == "start":
-            problem = _payload_problem(message.get("payload"))
+            max_query = self.context.settings.limits.max_query_bytes
+            problem = _payload_problem(message.get("payload"), max_query)
             if problem is not None:
                 await self.websocket.send_json(
                     {"type": "error", "id": message["id"], "payload": _error(problem)}

@@ -91,13 +91,21 @@ class GraphQLClient:
         variables: Mapping[str, Any] | None = None,
         protocol: str = TRANSPORT_WS,
         init_payload: Mapping[str, Any] | None = None,
+        max_msg_size: int = 4 * 1024 * 1024,
     ) -> Subscription:
         """A subscription on its own socket; `connection_init` carries `init_payload`, or the
-        client's token as `Authorization`."""
+        client's token as `Authorization`. Messages over `max_msg_size` close the socket
+        (aiohttp's default)."""
         if init_payload is None:
             init_payload = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         return Subscription(
-            self.session, self.url, query, dict(variables or {}), protocol, dict(init_payload)
+            self.session,
+            self.url,
+            query,
+            dict(variables or {}),
+            protocol,
+            dict(init_payload),
+            max_msg_size=max_msg_size,
         )
 
     async def connection_init(
@@ -133,12 +141,15 @@ class Subscription:
     variables: dict[str, Any]
     protocol: str
     init_payload: dict[str, Any] = field(default_factory=dict)
+    max_msg_size: int = 4 * 1024 * 1024
     ws: aiohttp.ClientWebSocketResponse | None = None
     completed: bool = False
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def __aenter__(self) -> Self:
-        self.ws = await self.session.ws_connect(self.url, protocols=[self.protocol])
+        self.ws = await self.session.ws_connect(
+            self.url, protocols=[self.protocol], max_msg_size=self.max_msg_size
+        )
         assert self.ws.protocol == self.protocol
         await self.ws.send_json({"type": "connection_init", "payload": self.init_payload})
         ack = await self._receive()

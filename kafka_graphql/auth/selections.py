@@ -43,11 +43,20 @@ def selected_fields(
     """Every field `operation` selects, once each, in document order. A field selected on an
     interface is also reported for each object type that implements it (any of them may
     answer). Meta fields (`__typename`, `__schema`, ...) are left out."""
+    yield from selections_and_arguments(schema, document, operation)[0]
+
+
+def selections_and_arguments(
+    schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode
+) -> tuple[list[Selected], list[tuple[GraphQLField, FieldNode]]]:
+    """The fields `operation` selects (as selected_fields), and every field node in it that
+    gives arguments, with its definition (argument authorization reads them: field_check.py)."""
     root = schema.get_root_type(operation.operation)
     if root is None:
-        return
+        return [], []
     walk = _Walk(schema, document)
-    yield from walk.selections(root, operation.selection_set)
+    selected = list(walk.selections(root, operation.selection_set))
+    return selected, walk.with_arguments
 
 
 class _Walk:
@@ -62,6 +71,8 @@ class _Walk:
         }
         self.seen: set[tuple[str, str]] = set()
         self.spread: set[str] = set()
+        # Each node once (a fragment is walked once, wherever it is spread).
+        self.with_arguments: list[tuple[GraphQLField, FieldNode]] = []
 
     def selections(
         self, root: GraphQLNamedType, selection_set: SelectionSetNode
@@ -78,6 +89,11 @@ class _Walk:
             inner: list[tuple[GraphQLNamedType | None, SelectionSetNode]] = []
             if isinstance(selection, FieldNode):
                 name = selection.name.value
+                if selection.arguments:
+                    # An interface's field and its implementations' take the same arguments.
+                    first = next(_definitions(self.schema, parent, name), None)
+                    if first is not None:
+                        self.with_arguments.append((first[1], selection))
                 for owner, field in _definitions(self.schema, parent, name):
                     if (owner.name, name) not in self.seen:
                         self.seen.add((owner.name, name))

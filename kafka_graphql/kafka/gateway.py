@@ -15,19 +15,35 @@ from kafka_graphql.kafka.history import read_page
 from kafka_graphql.kafka.live import LiveHub
 from kafka_graphql.kafka.live_index import IndexHint
 from kafka_graphql.kafka.producer import Producer
-from kafka_graphql.kafka.reader import ReaderPool
+from kafka_graphql.kafka.reader import MAX_HEADERS
+from kafka_graphql.kafka.reader_pool import ReaderPool
 from kafka_graphql.kafka.records import OutgoingRecord, Page, PartitionOffsets, ProduceAck, Record
 from kafka_graphql.kafka.stream import Positioned, stream_records
+from kafka_graphql.kafka.topic_configs import CleanupPolicies
 from kafka_graphql.settings import KafkaSettings
 
 
 class KafkaGateway:
-    def __init__(self, settings: KafkaSettings) -> None:
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        max_headers: int = MAX_HEADERS,
+        readers_per_caller: int | None = None,
+    ) -> None:
+        """`max_headers`: how many headers of a record are read (limits.max_headers_per_record);
+        `readers_per_caller`: history readers one caller may hold at once
+        (limits.max_readers_per_principal)."""
         self.settings = settings
         self._cluster = Cluster(settings)
         self._producer = Producer(settings, reachable=self._cluster.ping)
-        self.live = LiveHub(settings, self._cluster)
-        self.readers = ReaderPool(settings, settings.reader_pool_size)
+        self.live = LiveHub(settings, self._cluster, max_headers)
+        self.readers = ReaderPool(
+            settings,
+            settings.reader_pool_size,
+            per_owner=readers_per_caller,
+            max_headers=max_headers,
+        )
+        self._policies = CleanupPolicies(self._cluster.admin, settings)
 
     async def start(self) -> None:
         try:
@@ -70,6 +86,10 @@ class KafkaGateway:
     ) -> dict[int, int | None]:
         return await self._cluster.offsets_for_time(topic, partitions, timestamp_ms)
 
+    async def cleanup_policies(self, topics: Collection[str]) -> dict[str, str]:
+        """The `cleanup.policy` of each of `topics` that exists (kept for metadata_max_age_s)."""
+        return await self._policies.of(topics)
+
     async def ensure_topics(self, wanted: Mapping[str, int]) -> None:
         await self._cluster.ensure_topics(wanted)
 
@@ -100,9 +120,11 @@ class KafkaGateway:
         limit: int,
         predicate: Callable[[Record], bool],
         max_scan: int,
+        owner: str = "",
     ) -> Page:
+        """`owner`: the caller the page is read for (readers are capped per caller)."""
         return await read_page(
-            self.settings, topic, start, end, limit, predicate, max_scan, self.readers
+            self.settings, topic, start, end, limit, predicate, max_scan, self.readers, owner
         )
 
     def stream(
@@ -113,6 +135,7 @@ class KafkaGateway:
         predicate: Callable[[Record], bool],
         max_batches: int,
         hint: IndexHint | None = None,
+        owner: str = "",
         holder: Holder | None = None,
     ) -> AsyncIterator[Positioned]:
         """Records matching `predicate`; `hint` (equalities `predicate` requires of every record
@@ -128,5 +151,6 @@ class KafkaGateway:
             max_batches,
             self.readers,
             hint,
+            owner,
             holder,
         )

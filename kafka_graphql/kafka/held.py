@@ -46,8 +46,11 @@ def footprint(record: Record) -> int:
         )
     if record.key is not None:
         size += 4 * len(record.key)
+    if record.binary_key is not None:
+        size += 3 * len(record.binary_key)  # the bytes, and their base64 when delivered
     for header in record.headers:
-        size += HEADER_BYTES + 4 * (len(header.key) + len(header.value or ""))
+        size += HEADER_BYTES + 4 * (len(header.key or "") + len(header.value or ""))
+        size += 3 * (len(header.binary_key or b"") + len(header.binary_value or b""))
     return size
 
 
@@ -106,6 +109,10 @@ class Holder(Protocol):
 
     def fetched(self, size: int) -> None:
         """Charges a catch-up fetch of `size` bytes and ends the turn."""
+        ...
+
+    def charge(self, size: int) -> None:
+        """Charges `size` bytes (given back with `release`)."""
         ...
 
     async def reserve(self, size: int, stopped: Callable[[], bool]) -> None:

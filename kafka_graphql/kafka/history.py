@@ -1,15 +1,24 @@
-"""Bounded history reads: one page of matching records from given positions, and where to go on."""
+"""Bounded history reads: one page of matching records from given positions, and where to go on.
+
+A page merges the records of its partitions by timestamp and takes `limit` matches; each
+partition contributes a contiguous prefix of what it holds, so the positions returned continue
+the page exactly. The page is worked out while the records are read, keeping only what can still
+be on it (page_order.py): memory is bounded by `limit` records, not by the records scanned, and
+the scan gives the event loop back every few ms (slices.py).
+"""
 
 from __future__ import annotations
 
-import heapq
 import time
 from collections.abc import Callable, Mapping
 
 from kafka_graphql.errors import KafkaUnavailable
-from kafka_graphql.kafka.reader import PartitionReader, ReaderPool
+from kafka_graphql.kafka.page_order import PageBuilder
+from kafka_graphql.kafka.reader import PartitionReader
+from kafka_graphql.kafka.reader_pool import ReaderPool
 from kafka_graphql.kafka.records import Page, Record
 from kafka_graphql.settings import KafkaSettings
+from kafka_graphql.slices import Slices
 
 FETCH_WAIT_S = 0.2
 
@@ -23,6 +32,7 @@ async def read_page(
     predicate: Callable[[Record], bool],
     max_scan: int,
     readers: ReaderPool | None = None,
+    owner: str = "",
 ) -> Page:
     """Read up to `limit` matching records between `start` and `end` (exclusive) per partition.
 
@@ -31,46 +41,35 @@ async def read_page(
     not match the filter are passed over and never come back on the next page.
     """
     todo = {p for p, offset in start.items() if offset < end[p]}
-    buffers: dict[int, list[Record]] = {p: [] for p in todo}
-    reached: dict[int, int] = {}
+    page = PageBuilder(start, todo, limit)
     if todo:
         matched = dict.fromkeys(todo, 0)
         scanned = 0
+        slices = Slices()
         deadline = time.monotonic() + settings.request_timeout_s
-        async with PartitionReader(settings, topic, {p: start[p] for p in todo}, readers) as reader:
+        chosen = {p: start[p] for p in todo}
+        async with PartitionReader(settings, topic, chosen, readers, owner) as reader:
             while todo and scanned < max_scan and time.monotonic() < deadline:
                 for partition, records in (await reader.fetch(FETCH_WAIT_S)).items():
+                    # Decoded one by one as the scan reaches them (none past the end).
                     for record in records:
                         if record.offset >= end[partition]:
                             break
-                        buffers[partition].append(record)
                         scanned += 1
-                        matched[partition] += predicate(record)
+                        wanted = predicate(record)
+                        matched[partition] += wanted
+                        page.add(record, wanted)
+                        if slices.due():
+                            await slices.pause()
                 for partition in list(todo):
                     position = await reader.position(partition)
                     if position >= end[partition] or matched[partition] >= limit:
                         # Enough from this partition alone, or its end is reached: stop fetching it.
                         todo.discard(partition)
                         reader.pause(partition)
-                        reached[partition] = min(position, end[partition])
+                        page.reached(partition, min(position, end[partition]))
             if todo and scanned == 0 and time.monotonic() >= deadline:
                 raise KafkaUnavailable(f"Kafka returned no records of {topic!r} in time")
-
-    positions = dict(start)
-    taken = dict.fromkeys(buffers, 0)
-    out: list[Record] = []
-    for record in heapq.merge(*buffers.values(), key=lambda r: (r.timestamp_ms, r.partition)):
-        matches = predicate(record)
-        if matches and len(out) >= limit:
-            break
-        positions[record.partition] = record.offset + 1
-        taken[record.partition] += 1
-        if matches:
-            out.append(record)
-    for partition, position in reached.items():
-        # Every record read from this partition was used, so the gaps after the last one
-        # (transaction markers, compacted offsets) can be passed over too.
-        if taken[partition] == len(buffers[partition]):
-            positions[partition] = max(positions[partition], position)
+    matches, positions = page.result()
     has_more = any(positions[p] < end[p] for p in positions)
-    return Page(out, positions, has_more)
+    return Page(matches, positions, has_more)

@@ -1,9 +1,11 @@
 """Live fan-out: one Kafka consumer per topic per process, shared by every live subscriber.
 
-The feed reads each record once and offers it synchronously to each subscriber it may be for (no
-await between records; which subscribers, its filter index decides: live_index.py), so "the feed's
-position" and "what a subscriber has been offered" are always consistent at any await point. That
-is what makes the catch-up hand-off exact (see stream.py).
+The feed reads each record once and offers it to each subscriber it may be for (which
+subscribers, its filter index decides: live_index.py). Its position moves past a batch before the
+first offer, and the batch goes to exactly the subscribers receiving then; so at any await point,
+also at the pauses a large batch's offers make (slices.py), a subscriber joining at the feed's
+position has read everything the feed will not offer it. That is what makes the catch-up hand-off
+exact (see stream.py and `_dispatch`).
 
 Each subscriber has a bounded inbox. A subscriber that falls behind is not allowed to slow the
 others down: it overflows, is detached, and catches up from its own position with its own reader.
@@ -30,9 +32,16 @@ from kafka_graphql.kafka.cluster import Cluster
 from kafka_graphql.kafka.errors import kafka_call
 from kafka_graphql.kafka.held import Batch, Holder
 from kafka_graphql.kafka.live_index import FeedIndex, IndexHint
-from kafka_graphql.kafka.reader import FETCH_MAX_RECORDS, new_consumer, stop_consumer, to_record
+from kafka_graphql.kafka.reader import (
+    FETCH_MAX_RECORDS,
+    MAX_HEADERS,
+    new_consumer,
+    stop_consumer,
+    to_record,
+)
 from kafka_graphql.kafka.records import Record
 from kafka_graphql.settings import KafkaSettings
+from kafka_graphql.slices import Slices
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +52,12 @@ FEED_POLL_S = 0.5
 # The batch of an inbox entry that no account is charged for.
 UNCHARGED = Batch([])
 RETRY_BACKOFF_S = 1.0
+# Seconds between two checks of the feed's progress and partitions: metadata_max_age_s within
+# these bounds.
+PROGRESS_CHECK_S = 5.0
+MIN_CHECK_S = 1.0
+# Records a subscriber's filter runs on between two looks at the feed's slice (slices.py).
+OFFER_CHUNK = 16
 
 
 class LiveSubscriber:
@@ -99,14 +114,45 @@ class LiveSubscriber:
     def offer(
         self, partition: int, records: list[Record], next_position: int, batch: Batch | None = None
     ) -> None:
+        unread = self._unread(partition, records, next_position)
+        if unread:
+            matching = [r for r in unread if self._predicate(r)]
+            self._queue(partition, matching, next_position, batch)
+
+    async def offer_in_slices(
+        self,
+        partition: int,
+        records: list[Record],
+        next_position: int,
+        slices: Slices,
+        batch: Batch | None = None,
+    ) -> None:
+        """`offer()` of a large batch, pausing between chunks of records when the feed's slice
+        is spent (a heavy filter costs up to ~1 ms a record)."""
+        unread = self._unread(partition, records, next_position)
+        matching: list[Record] = []
+        for i in range(0, len(unread), OFFER_CHUNK):
+            matching += [r for r in unread[i : i + OFFER_CHUNK] if self._predicate(r)]
+            if slices.due():
+                await slices.pause()
+        # Closed, or failed (a cut back) during a pause: nothing more for it.
+        if not self.closed and self.failure is None:
+            self._queue(partition, matching, next_position, batch)
+
+    def _unread(self, partition: int, records: list[Record], next_position: int) -> list[Record]:
+        """What of `records` this subscriber has not been given yet (and would take)."""
         if self.overflowed or self.closed or not self.wants(partition):
-            return
+            return []
         start = self._accept_from.get(partition, 0)
         if next_position <= start:
-            return  # already delivered by the catch-up reader
+            return []  # already delivered by the catch-up reader
         if records[0].offset < start:
-            records = [r for r in records if r.offset >= start]
-        matching = [r for r in records if self._predicate(r)]
+            return [r for r in records if r.offset >= start]
+        return records
+
+    def _queue(
+        self, partition: int, matching: list[Record], next_position: int, batch: Batch | None
+    ) -> None:
         if not matching:
             return
         if self._items is None:
@@ -129,6 +175,11 @@ class LiveSubscriber:
         self.overflowed = True
         self._drop_items()
         self._wake()
+
+    @property
+    def ready(self) -> bool:
+        """Whether `next()` answers without waiting for the feed."""
+        return bool(self._items) or self.overflowed or self.closed
 
     def close(self) -> None:
         self.closed = True
@@ -176,9 +227,15 @@ class TopicFeed:
     """The shared consumer of one topic."""
 
     def __init__(
-        self, settings: KafkaSettings, cluster: Cluster, topic: str, on_change: Callable[[], None]
+        self,
+        settings: KafkaSettings,
+        cluster: Cluster,
+        topic: str,
+        on_change: Callable[[], None],
+        max_headers: int = MAX_HEADERS,
     ) -> None:
         self.topic = topic
+        self._max_headers = max_headers
         self._on_change = on_change
         self._settings = settings
         self._cluster = cluster
@@ -264,10 +321,18 @@ class TopicFeed:
                 batch = await self._consumer.getmany(
                     timeout_ms=int(FEED_POLL_S * 1000), max_records=FETCH_MAX_RECORDS
                 )
+                slices = Slices()
                 for tp, raw in batch.items():
                     if raw:
-                        self._dispatch(tp.partition, [to_record(r) for r in raw])
-                if loop.time() - checked_partitions_at > self._settings.metadata_max_age_s:
+                        records = []
+                        for r in raw:
+                            # Decoded in slices too; nothing is offered yet, so a pause here is
+                            # like any other await between batches.
+                            records.append(to_record(r, self._max_headers))
+                            if slices.due():
+                                await slices.pause()
+                        await self._dispatch(tp.partition, records, slices)
+                if loop.time() - checked_partitions_at > self._check_every_s:
                     checked_partitions_at = loop.time()
                     await self._follow_new_partitions()
                     await self._check_progress()
@@ -279,8 +344,20 @@ class TopicFeed:
                 log.exception("live feed for %s failed; retrying", self.topic)
                 await asyncio.sleep(RETRY_BACKOFF_S)
 
-    def _dispatch(self, partition: int, records: list[Record]) -> None:
+    async def _dispatch(
+        self, partition: int, records: list[Record], slices: Slices | None = None
+    ) -> None:
+        """Offers `records` to the subscribers receiving now, pausing between offers when
+        `slices` is spent (a large batch, heavy filters or many subscribers).
+
+        The feed's position moves past the batch *before* the first offer, which is what keeps
+        the hand-off exact across those pauses (stream.py): the batch goes to exactly the
+        subscribers receiving when it starts, which have not read it. A catch-up that checks
+        during a pause is level only once its own reader has read past the whole batch, so it
+        joins without it and misses nothing; one that is not level reads on. A live
+        subscriber starting during a pause starts after the batch."""
         next_position = records[-1].offset + 1
+        self.positions[partition] = next_position
         index = self._index
         batch = Batch(records)
         # Every unfiled subscriber is offered the batch; a filed one only the records carrying
@@ -291,13 +368,19 @@ class TopicFeed:
             offers.extend(self._routed(records))
         for subscriber, offered in offers:
             try:
-                subscriber.offer(partition, offered, next_position, batch)
+                if slices is not None and len(offered) > OFFER_CHUNK:
+                    await subscriber.offer_in_slices(
+                        partition, offered, next_position, slices, batch
+                    )
+                else:
+                    subscriber.offer(partition, offered, next_position, batch)
             except Exception as error:  # noqa: BLE001 - its predicate, its own failure: any type
                 subscriber.fail(error)
             if subscriber.overflowed:
                 self.subscribers.discard(subscriber)
                 index.discard(subscriber)
-        self.positions[partition] = next_position
+            if slices is not None and slices.due():
+                await slices.pause()
         self._on_change()
 
     def _routed(self, records: list[Record]) -> list[tuple[LiveSubscriber, list[Record]]]:
@@ -350,6 +433,13 @@ class TopicFeed:
             await self._restart_consumer()
 
     @property
+    def _check_every_s(self) -> float:
+        # New partitions show in the cached metadata (refreshed every metadata_max_age_s); the
+        # watchdog keeps its own pace, so that a longer metadata age does not leave a stuck
+        # feed unnoticed for longer.
+        return max(MIN_CHECK_S, min(self._settings.metadata_max_age_s, PROGRESS_CHECK_S))
+
+    @property
     def _stall_s(self) -> float:
         return self._settings.request_timeout_s
 
@@ -368,8 +458,11 @@ class TopicFeed:
 class LiveHub:
     """The feeds of this process, started on first use and closed when their last user leaves."""
 
-    def __init__(self, settings: KafkaSettings, cluster: Cluster) -> None:
+    def __init__(
+        self, settings: KafkaSettings, cluster: Cluster, max_headers: int = MAX_HEADERS
+    ) -> None:
         self._settings = settings
+        self._max_headers = max_headers
         self._cluster = cluster
         self._feeds: dict[str, TopicFeed] = {}
         self._starting: dict[str, asyncio.Task[TopicFeed]] = {}
@@ -445,7 +538,7 @@ class LiveHub:
 
     async def _start(self, topic: str) -> TopicFeed:
         try:
-            feed = TopicFeed(self._settings, self._cluster, topic, self._notify)
+            feed = TopicFeed(self._settings, self._cluster, topic, self._notify, self._max_headers)
             await feed.start()
             self._feeds[topic] = feed
             self._notify()

@@ -114,7 +114,13 @@ class FeedIndex(Generic[S]):
                     routed.setdefault(subscriber, []).append(record)
             if by_header and record.headers:
                 # A set: a record may carry the same header pair twice, and is offered once.
-                for h in {(h.key, h.value) for h in record.headers if h.value is not None}:
+                # A name or value that is not UTF-8 (None here) equals no filter's text.
+                pairs = {
+                    (h.key, h.value)
+                    for h in record.headers
+                    if h.key is not None and h.value is not None
+                }
+                for h in pairs:
                     for subscriber in by_header.get(h, ()):
                         routed.setdefault(subscriber, []).append(record)
         return routed

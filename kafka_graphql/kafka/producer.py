@@ -36,8 +36,11 @@ from kafka_graphql.kafka.outcome import WriteOutcome
 from kafka_graphql.kafka.records import OutgoingRecord, ProduceAck
 from kafka_graphql.kafka.security import client_options
 from kafka_graphql.settings import KafkaSettings
+from kafka_graphql.slices import Slices
 
 log = logging.getLogger(__name__)
+
+MAX_BATCH_BYTES = 262_144
 
 # Errors after which this producer id can never write to the partition again.
 FATAL = (
@@ -119,6 +122,11 @@ class Producer:
             enable_idempotence=True,
             acks="all",
             linger_ms=1,
+            # A batch per partition is one request to the broker, and an idempotent producer has
+            # one in flight at a time: with aiokafka's 16 KB batches a maximal produceBatch (1 MB)
+            # took 60 round trips, more than a request timeout on a busy gateway (benchmark P11).
+            # Not larger: the sender builds a request in one go, holding the loop meanwhile.
+            max_batch_size=MAX_BATCH_BYTES,
         )
         # See the module docstring: an idempotent batch must never expire (aiokafka #1017).
         client._message_accumulator._batch_ttl = _NEVER
@@ -186,7 +194,10 @@ class Producer:
         try:
             async with asyncio.timeout_at(deadline):
                 await self._know_partitions(generation, topic, records)
+                slices = Slices()  # 500 sends are ~25 ms of encoding: handed over in slices
                 for record in records:
+                    if slices.due():
+                        await slices.pause()
                     # Until send() returns, the record is not in the producer: cancelling it
                     # (our timeout) leaves nothing behind.
                     future = await generation.client.send(

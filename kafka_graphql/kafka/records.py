@@ -8,8 +8,12 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class Header:
-    key: str
+    # Text when the bytes are UTF-8; otherwise None, and the bytes in `binary_key` or
+    # `binary_value` (so that no text filter or record rule can ever match them).
+    key: str | None
     value: str | None
+    binary_key: bytes | None = None
+    binary_value: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +22,8 @@ class Record:
     partition: int
     offset: int
     timestamp_ms: int
+    # The key's text; None when the record has no key, or when its key is not UTF-8: then
+    # `binary_key` holds its bytes.
     key: str | None
     # Decoded once when the record is read (JSON, else text, else marked base64), then shared by
     # every subscriber and filter that looks at it.
@@ -26,6 +32,11 @@ class Record:
     # The bytes as written: typed topics decode them with their own codec (Avro is binary, and
     # Confluent's format names a schema that may have to be fetched first).
     raw_value: bytes | None = None
+    binary_key: bytes | None = None
+    # Why `value` is None although the record has bytes (JSON no response could carry).
+    value_error: str | None = None
+    # How many headers the record holds; `headers` are the first of them (reader.to_record).
+    header_count: int = 0
 
 
 @dataclass(frozen=True, slots=True)

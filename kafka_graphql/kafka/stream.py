@@ -10,15 +10,17 @@ overflows its inbox is detached and goes through the same catch-up again.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 
 from kafka_graphql.errors import StreamInterrupted
-from kafka_graphql.kafka.held import READER_BYTES_PER_PARTITION, Holder, footprints
+from kafka_graphql.kafka.held import READER_BYTES_PER_PARTITION, Holder, footprint
 from kafka_graphql.kafka.live import LiveHub, LiveSubscriber, TopicFeed
 from kafka_graphql.kafka.live_index import IndexHint
-from kafka_graphql.kafka.reader import PartitionReader, ReaderPool
+from kafka_graphql.kafka.reader import PartitionReader
+from kafka_graphql.kafka.reader_pool import ReaderPool
 from kafka_graphql.kafka.records import Record
 from kafka_graphql.settings import KafkaSettings
+from kafka_graphql.slices import Slices
 
 CATCH_UP_WAIT_S = 0.1
 
@@ -36,12 +38,13 @@ async def stream_records(
     max_batches: int,
     readers: ReaderPool | None = None,
     hint: IndexHint | None = None,
+    owner: str = "",
     holder: Holder | None = None,
 ) -> AsyncIterator[Positioned]:
     """Records of `topic` matching `predicate` from `start` (None: from now on), until closed.
-    A catch-up reads with a consumer from `readers` (the gateway's pool), when given. `hint`
-    names equalities `predicate` requires, for the feed's filter index; `holder` is the caller's
-    account, charged for what the stream holds.
+    A catch-up reads with a consumer from `readers` (the gateway's pool) for `owner`, when
+    given. `hint` names equalities `predicate` requires, for the feed's filter index; `holder`
+    is the caller's account, charged for what the stream holds.
 
     Anything that ends the stream early (its predicate raised, a Kafka error, its caller was cut
     back) is raised as StreamInterrupted with the positions to resume from, losing nothing."""
@@ -56,6 +59,9 @@ async def stream_records(
             feed.join(subscriber, positions)
         else:
             positions = dict(start)
+        # Each record delivered runs the subscription's operation (and a catch-up's filter runs
+        # on every record it reads): a large delivery is worked through in slices.
+        slices = Slices()
         try:
             while not subscriber.closed:
                 if subscriber.failure is not None:
@@ -63,11 +69,23 @@ async def stream_records(
                     raise StreamInterrupted(topic, positions, subscriber.failure)
                 if subscriber not in feed.subscribers:
                     async for record in _catch_up(
-                        settings, feed, subscriber, positions, predicate, readers, holder
+                        settings,
+                        feed,
+                        subscriber,
+                        positions,
+                        predicate,
+                        readers,
+                        slices,
+                        owner,
+                        holder,
                     ):
                         yield record, positions
                     continue
+                waits = not subscriber.ready
                 delivery = await subscriber.next()
+                if waits:
+                    # A slice starts with the delivery: the wait held nothing.
+                    slices.restart()
                 if delivery is None:
                     continue  # closed, failed, or overflowed and dropped by the feed
                 partition, records, next_position = delivery[0], delivery[1], delivery[2]
@@ -77,6 +95,8 @@ async def stream_records(
                 for record in records:
                     positions[partition] = record.offset + 1
                     yield record, positions
+                    if slices.due():
+                        await slices.pause()
                 del records, record
                 positions[partition] = max(positions[partition], next_position)
         except StreamInterrupted:
@@ -98,13 +118,16 @@ async def _catch_up(
     positions: dict[int, int],
     predicate: Callable[[Record], bool],
     readers: ReaderPool | None,
+    slices: Slices,
+    owner: str,
     holder: Holder | None,
 ) -> AsyncIterator[Record]:
     """Read from `positions` until level with the feed, then join it. Updates `positions`.
 
     Returns without joining when the subscriber is closed or failed, or the topic grew
-    partitions (the caller then starts a new reader that includes them). A fetch is charged to
-    the caller's account until the next one.
+    partitions (the caller then starts a new reader that includes them). What the reader's
+    consumer may fetch ahead is charged to the caller's account before it is opened, and each
+    fetch until the next.
     """
     for partition in feed.positions:
         if subscriber.wants(partition):
@@ -114,20 +137,26 @@ async def _catch_up(
         feed.join(subscriber, positions)
         return
     stopped = _stopped(subscriber)
-    # What the reader's consumer may fetch ahead, reserved before it exists.
     reserved = READER_BYTES_PER_PARTITION * len(positions) if holder is not None else 0
     if holder is not None:
         await holder.reserve(reserved, stopped)
     # Emptied after each fetch, so that nothing of it is kept while the next one is awaited.
-    records: list[Record] | None = None
+    records: Iterator[Record] | None = None
     record: Record | None = None
     try:
-        async with PartitionReader(settings, feed.topic, positions, readers) as reader:
+        async with PartitionReader(settings, feed.topic, positions, readers, owner) as reader:
             while not stopped():
-                fetched, size = await _fetch(reader, holder, stopped)
+                fetched = await _fetch(reader, holder, stopped)
+                # Records are decoded as they are read (reader.py): each is charged to the
+                # caller's account as it is, and all of them given back once the fetch is done.
+                size = 0
                 try:
                     for partition, records in fetched.items():
                         for record in records:
+                            if holder is not None:
+                                held = footprint(record)
+                                size += held
+                                holder.charge(held)
                             try:
                                 matches = predicate(record)
                             except Exception as error:  # the stream's own failure, on it
@@ -137,6 +166,10 @@ async def _catch_up(
                             positions[partition] = record.offset + 1
                             if matches:
                                 yield record
+                            # Pauses come before the level check below, never between it and
+                            # the join.
+                            if slices.due():
+                                await slices.pause()
                 finally:
                     if holder is not None:
                         holder.release(size)
@@ -161,19 +194,15 @@ def _stopped(subscriber: LiveSubscriber) -> Callable[[], bool]:
 
 async def _fetch(
     reader: PartitionReader, holder: Holder | None, stopped: Callable[[], bool]
-) -> tuple[dict[int, list[Record]], int]:
-    """One fetch, with its footprint charged to `holder` (one fetch of a caller at a time, and
-    only while it holds less than it may)."""
+) -> dict[int, Iterator[Record]]:
+    """One fetch: one at a time for a caller, and only while it holds less than it may."""
     if holder is None:
-        return await reader.fetch(CATCH_UP_WAIT_S), 0
+        return await reader.fetch(CATCH_UP_WAIT_S)
     await holder.fetch_turn(stopped)
-    size = 0
     try:
-        fetched = await reader.fetch(CATCH_UP_WAIT_S)
-        size = footprints(r for records in fetched.values() for r in records)
+        return await reader.fetch(CATCH_UP_WAIT_S)
     finally:
-        holder.fetched(size)
-    return fetched, size
+        holder.fetched(0)
 
 
 def _level_with(feed: TopicFeed, subscriber: LiveSubscriber, positions: Mapping[int, int]) -> bool:

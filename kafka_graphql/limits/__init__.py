@@ -8,6 +8,7 @@ from kafka_graphql.limits.operation import CostedSchema, OperationLimits, thrott
 from kafka_graphql.limits.produce import record_size
 from kafka_graphql.limits.registry import BudgetStatus, LimitsRegistry
 from kafka_graphql.limits.settings import LimitsSettings
+from kafka_graphql.limits.structure import StructuralLimits
 from kafka_graphql.limits.walk import CostMemo, OperationCost
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "LimitsSettings",
     "OperationCost",
     "OperationLimits",
+    "StructuralLimits",
     "UnknownWeight",
     "record_size",
     "show_weights",

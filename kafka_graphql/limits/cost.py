@@ -11,6 +11,9 @@
   its length (clamped to `limits.max_batch_size`).
 - An abstract type (a union of a typed topic) costs its most expensive member.
 - A subscription costs its opening cost plus one message's selection.
+- A filter argument costs its conditions and `in` values times the records it may look at
+  (filter_cost.py); the opening cost of a subscription holds its filter's.
+- Headers cost a point per 32, read (as many as a record shows) or written (header_cost.py).
 
 The actual cost walks the same fields over the data that came back: a short page costs what it
 returned, a null costs nothing.
@@ -19,7 +22,7 @@ returned, a null costs nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphql import (
     DocumentNode,
@@ -29,8 +32,12 @@ from graphql import (
     is_composite_type,
 )
 
+from kafka_graphql.limits.fields import CollectedField
 from kafka_graphql.limits.values import operation_variables
 from kafka_graphql.limits.walk import Costing, CostMemo, OperationCost, find_operation
+
+if TYPE_CHECKING:
+    from kafka_graphql.limits.filter_cost import FilterPricing, VariableReads
 
 MUTATION_WEIGHT = 10
 SUBSCRIPTION_OPENING_WEIGHT = 10
@@ -56,10 +63,15 @@ class CostModel:
         *,
         max_page_size: int = 200,
         max_batch_size: int = 500,
+        filters: FilterPricing | None = None,
+        max_headers: int = 64,
     ) -> None:
         self.schema = schema
         self.max_page_size = max_page_size
         self.max_batch_size = max_batch_size
+        self.filters = filters
+        # limits.max_headers_per_record: what a record's `headers` list may hold (header_cost.py).
+        self.max_headers = max_headers
         self._configured = dict(weights or {})
         self._weights = {**self._default_weights(), **self._configured}
 
@@ -79,6 +91,14 @@ class CostModel:
 
     def weight(self, parent: str, name: str, definition: GraphQLField) -> int:
         return self._weights.get((parent, name), structural_weight(definition))
+
+    def filter_cost(
+        self, field: CollectedField, variables: VariableReads, *, stream: bool = False
+    ) -> int:
+        """What the field's filter arguments cost (0 without any): a page's, or a stream's."""
+        if self.filters is None or not field.definition.args:
+            return 0
+        return self.filters.cost(field.definition, field.node, variables, stream)
 
     def explicit_weights(self) -> Iterable[tuple[str, str, int]]:
         """Every field whose weight is not its structural one (what the SDL shows)."""

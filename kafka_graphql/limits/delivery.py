@@ -24,7 +24,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kafka_graphql.cursor import encode_cursor
+from kafka_graphql.cursor import CursorSealer
 from kafka_graphql.errors import RateLimited, StreamInterrupted
 from kafka_graphql.kafka import Record
 from kafka_graphql.kafka.held import footprint
@@ -56,7 +56,9 @@ def value_size(record: Record) -> int:
 
 
 def _slot(record: Record) -> Hashable:
-    return ("key", record.key) if record.key is not None else ("partition", record.partition)
+    # A key that is not UTF-8 is a key too (its bytes; no text key equals bytes).
+    key = record.key if record.binary_key is None else record.binary_key
+    return ("key", key) if key is not None else ("partition", record.partition)
 
 
 def _at(record: Record, positions: Mapping[int, int]) -> dict[int, int]:
@@ -82,7 +84,10 @@ async def _next(matched: AsyncIterator[Matched]) -> Matched:
 
 
 async def deliver(
-    registry: LimitsRegistry, principal: str, matched: AsyncIterator[Matched]
+    registry: LimitsRegistry,
+    principal: str,
+    matched: AsyncIterator[Matched],
+    cursors: CursorSealer,
 ) -> AsyncGenerator[Any, None]:
     conflate = registry.settings.subscription_overflow == "conflate"
     max_pending = registry.settings.max_pending_keys
@@ -163,7 +168,9 @@ async def deliver(
                 raise _limited(
                     registry,
                     "delivery budget exceeded",
-                    encode_cursor(*last) if last is not None else _cursor_at(record, positions),
+                    cursors.seal(*last)
+                    if last is not None
+                    else _cursor_at(cursors, record, positions),
                     wait,
                 )
             slot = _slot(record)
@@ -184,9 +191,9 @@ async def deliver(
                 raise _limited(
                     registry,
                     reason,
-                    _cursor_at(record, positions)
+                    _cursor_at(cursors, record, positions)
                     if backlog is None
-                    else encode_cursor(record.topic, backlog),
+                    else cursors.seal(record.topic, backlog),
                     registry.delivery_wait(principal, value_size(record)),
                 )
             if backlog is None:
@@ -210,5 +217,5 @@ async def deliver(
                 await reading
 
 
-def _cursor_at(record: Record, positions: Mapping[int, int]) -> str:
-    return encode_cursor(record.topic, _at(record, positions))
+def _cursor_at(cursors: CursorSealer, record: Record, positions: Mapping[int, int]) -> str:
+    return cursors.seal(record.topic, _at(record, positions))

@@ -3,7 +3,9 @@ named and inline fragments expanded, fields merged by response key (so an alias 
 `@skip`/`@include` applied with the operation's variables.
 
 Costing walks these fields rather than the document's text, so that no way of writing a query
-(fragments, nested fragments, spreads repeated) costs less than the same query written out.
+(fragments, nested fragments, spreads repeated) costs less than the same query written out. The
+walk itself stays linear in the document: the same selection sets on the same type are collected
+once (and walk.py costs them once), however many times their fragments are spread.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ class CostingError(Exception):
 
 
 class FragmentCycle(CostingError):
-    """A fragment spreads itself, directly or through others (also invalid GraphQL)."""
+    """A fragment spreads itself, directly or through others (also invalid GraphQL): found
+    before the walk, which then never meets one."""
 
     def __init__(self, name: str) -> None:
         super().__init__(f"fragment {name!r} spreads itself: its cost would have no end")
@@ -57,10 +60,9 @@ class TooLarge(CostingError):
 
 @dataclass(frozen=True, slots=True)
 class Selection:
-    """A selection set and the fragments it sits in (to tell a cycle from a repeat)."""
+    """A selection set to collect fields from."""
 
     node: SelectionSetNode
-    within: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,14 +92,13 @@ class FieldCollector:
         # The same selections on the same type collect the same fields (the variables are this
         # operation's): the actual cost asks again for every item of a list that came back.
         # Keyed on the nodes' identity; they live as long as the document.
-        self._known: dict[tuple[str, tuple[tuple[int, frozenset[str]], ...]], list[CollectedField]]
-        self._known = {}
+        self._known: dict[tuple[str, tuple[int, ...]], list[CollectedField]] = {}
 
     def collect(
         self, object_type: GraphQLObjectType, selections: Iterable[Selection]
     ) -> list[CollectedField]:
         selections = tuple(selections)
-        key = (object_type.name, tuple((id(s.node), s.within) for s in selections))
+        key = (object_type.name, tuple(id(s.node) for s in selections))
         known = self._known.get(key)
         if known is None:
             known = self._known[key] = self._collect_fields(object_type, selections)
@@ -111,15 +112,15 @@ class FieldCollector:
     def _collect_fields(
         self, object_type: GraphQLObjectType, selections: Iterable[Selection]
     ) -> list[CollectedField]:
-        fields: dict[str, list[tuple[FieldNode, frozenset[str]]]] = {}
+        fields: dict[str, list[FieldNode]] = {}
         for selection in selections:
             # A fragment spread twice in one selection set is collected once (the spec's
             # visitedFragments), which also keeps a repeated spread from multiplying the work.
             visited: set[str] = set()
-            self._collect(object_type, selection.node, selection.within, visited, fields)
+            self._collect(object_type, selection.node, visited, fields)
         collected = []
         for key, nodes in fields.items():
-            first = nodes[0][0]
+            first = nodes[0]
             definition = self._definition(object_type, first.name.value)
             if definition is None:
                 continue  # not on this type: validation refuses it before costing runs
@@ -133,8 +134,8 @@ class FieldCollector:
                     definition=definition,
                     node=first,
                     selections=tuple(
-                        Selection(node.selection_set, within)
-                        for node, within in nodes
+                        Selection(node.selection_set)
+                        for node in nodes
                         if node.selection_set is not None
                     ),
                 )
@@ -145,30 +146,27 @@ class FieldCollector:
         self,
         object_type: GraphQLObjectType,
         selection_set: SelectionSetNode,
-        within: frozenset[str],
         visited: set[str],
-        fields: dict[str, list[tuple[FieldNode, frozenset[str]]]],
+        fields: dict[str, list[FieldNode]],
     ) -> None:
         for selection in selection_set.selections:
             if not self._included(selection):
                 continue
             if isinstance(selection, FieldNode):
                 key = selection.alias.value if selection.alias else selection.name.value
-                fields.setdefault(key, []).append((selection, within))
+                fields.setdefault(key, []).append(selection)
             elif isinstance(selection, InlineFragmentNode):
                 if self._applies(selection.type_condition, object_type):
-                    self._collect(object_type, selection.selection_set, within, visited, fields)
+                    self._collect(object_type, selection.selection_set, visited, fields)
             elif isinstance(selection, FragmentSpreadNode):
                 name = selection.name.value
-                if name in within:
-                    raise FragmentCycle(name)
                 if name in visited:
                     continue
                 visited.add(name)
                 fragment = self._fragments.get(name)
                 if fragment is None or not self._applies(fragment.type_condition, object_type):
                     continue  # an unknown fragment is refused by validation
-                self._collect(object_type, fragment.selection_set, within | {name}, visited, fields)
+                self._collect(object_type, fragment.selection_set, visited, fields)
 
     def _included(self, node: SelectionNode) -> bool:
         """`@skip`/`@include` as execution will apply them. A value that is not a Boolean is

@@ -216,6 +216,10 @@ class Holdings:
         self.buffered += size
         self.ledger.add(size)
 
+    def charge(self, size: int) -> None:
+        self.buffered += size
+        self.ledger.add(size)
+
     def release(self, size: int) -> None:
         self.buffered -= size
         self.ledger.sub(size)

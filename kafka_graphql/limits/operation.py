@@ -3,7 +3,8 @@
 
 Admission prices the operation (cost.py), refuses one over `limits.max_query_cost`, and charges
 the rest to the caller's budget (registry.py). After it ran, the part of the charge that the data
-did not use is given back, as Shopify does: a page that came back short costs what it returned.
+did not use is given back, as Shopify does: a page that came back short costs what it returned,
+a filter what its page passed over (filter_cost.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from strawberry.types import ExecutionContext
 from kafka_graphql.errors import CostLimitExceeded, RateLimited
 from kafka_graphql.limits.cost import CostModel
 from kafka_graphql.limits.fields import CostingError
+from kafka_graphql.limits.filter_cost import open_scans
 from kafka_graphql.limits.registry import LimitsRegistry
 from kafka_graphql.limits.settings import LimitsSettings
 from kafka_graphql.limits.walk import CostMemo, OperationCost
@@ -33,12 +35,14 @@ class CostedSchema(Protocol):
 class OperationLimits:
     """The limits of one operation (the gate makes one per operation)."""
 
-    __slots__ = ("_charged", "_cost", "_model", "_settings")
+    __slots__ = ("_charged", "_cost", "_model", "_scans", "_settings")
 
     def __init__(self, model: CostModel, settings: LimitsSettings) -> None:
         self._model = model
         self._settings = settings
         self._cost: OperationCost | None = None
+        # What its pages' filters actually cost (limits/filter_cost.py), as they report it.
+        self._scans: list[int] = []
         # Who was charged and how much, to give back what the operation did not use.
         self._charged: tuple[LimitsRegistry, str, int] | None = None
 
@@ -74,6 +78,7 @@ class OperationLimits:
             return
         registry.spend(principal, cost.requested)
         self._charged = (registry, principal, cost.requested)
+        self._scans = open_scans()
 
     def results(self, execution: ExecutionContext) -> dict[str, Any]:
         """`{"cost": ...}` for the response's extensions, after the refund of what went unused.
@@ -87,7 +92,7 @@ class OperationLimits:
         if self._charged is not None:
             registry, principal, charged = self._charged
             self._charged = None
-            actual = min(charged, self._actual(execution))
+            actual = min(charged, self._actual(execution) + sum(self._scans))
             registry.refund(principal, charged - actual)
         answer: dict[str, Any] = {
             "requestedQueryCost": cost.requested if cost is not None else 0,

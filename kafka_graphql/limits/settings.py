@@ -21,8 +21,17 @@ class LimitsSettings:
     max_page_size: int = 200
     max_batch_size: int = 500
     max_query_depth: int = 10
-    max_query_tokens: int = 2000
+    # graphql-core's rules cost about 15 µs per token of a wide document: 1,200 keeps the
+    # slowest document a caller can send within 20 ms of validation (benchmark V1).
+    max_query_tokens: int = 1200
     max_aliases: int = 30
+    # Validation is linear (limits/structure.py): the fields a document would have with every
+    # fragment spread written out, and the pairs of same-named fields merging them compares.
+    max_expanded_fields: int = 10_000
+    max_field_merges: int = 1_000
+    # The document's text (a request's `query`): lexing is pure Python, and a validation error
+    # finds its line by scanning the text (1 MB of comment took 150 ms to parse).
+    max_query_bytes: int = 32_768
     # Records scanned by one history page before it returns what it has (filters can skip many).
     max_scan_records: int = 10_000
     # Batches a live subscriber may have waiting; beyond it the subscriber catches up on its own.
@@ -59,6 +68,18 @@ class LimitsSettings:
     max_pending_keys: int = 1000
     # Callers whose budgets are remembered; the least recently seen beyond it are forgotten.
     max_tracked_principals: int = 10_000
+    # Filters (`filter`, typed `where`): conditions in one filter, and values in one `in` or
+    # `notIn` list (docs/limits.md#filters; what counts: filter_bounds.py).
+    max_filter_conditions: int = 20
+    max_in_values: int = 100
+    # Headers (docs/limits.md#headers): a record written through the gateway has at most
+    # `max_headers_per_record`, each name at most `max_header_key_bytes` (UTF-8); a record read
+    # shows its first `max_headers_per_record`.
+    max_headers_per_record: int = 64
+    max_header_key_bytes: int = 256
+    # History readers (Kafka consumers for pages and catch-ups) one caller holds at once, of
+    # `kafka.max_readers`; beyond, its requests wait for one of their own (docs/limits.md).
+    max_readers_per_principal: int = 8
     # Memory held for subscribers, in bytes (docs/limits.md#memory-held-per-caller): per caller,
     # the messages its conflating streams keep waiting, and what its streams hold otherwise
     # (inbox batches, catch-up fetches, frames being written); the largest message a stream

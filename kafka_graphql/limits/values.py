@@ -1,4 +1,4 @@
-"""The few argument values costing reads (sizes, list lengths, `@skip`/`@include` conditions),
+"""The argument values costing reads (sizes, list lengths, `@skip`/`@include` conditions, filters),
 from the document's literals and the request's variables.
 
 Read here rather than through graphql-core's coercion, whose interface differs between the
@@ -14,11 +14,15 @@ from typing import Any, Final
 from graphql import (
     ArgumentNode,
     BooleanValueNode,
+    EnumValueNode,
+    FloatValueNode,
     GraphQLArgument,
     IntValueNode,
     ListValueNode,
     NullValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
+    StringValueNode,
     Undefined,
     ValueNode,
     VariableNode,
@@ -71,8 +75,22 @@ def literal(node: ValueNode, variables: Mapping[str, Any]) -> Any:
         # Beyond a 64-bit integer no Int argument accepts it (nor would Python parse 4,300 digits).
         return int(node.value) if len(node.value) <= 20 else UNKNOWN
     if isinstance(node, ListValueNode):
-        return [literal(item, variables) for item in node.values]
+        # An unset variable in a list is a null item, as GraphQL coerces it.
+        return [_given(literal(item, variables)) for item in node.values]
+    # Filters are read whole (limits/filter_cost.py): input objects and their leaves too. A field
+    # set to an unset variable is not given.
+    if isinstance(node, ObjectValueNode):
+        fields = ((f.name.value, literal(f.value, variables)) for f in node.fields)
+        return {name: value for name, value in fields if value is not ABSENT}
+    if isinstance(node, StringValueNode | EnumValueNode):
+        return node.value
+    if isinstance(node, FloatValueNode):
+        return float(node.value)  # 1e999 is inf: only a count is read of it
     return UNKNOWN
+
+
+def _given(value: Any) -> Any:
+    return None if value is ABSENT else value
 
 
 def argument_default(argument: GraphQLArgument) -> Any:

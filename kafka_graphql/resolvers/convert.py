@@ -7,19 +7,21 @@ from typing import Any
 
 import strawberry
 
+from kafka_graphql.cursor import CursorSealer
 from kafka_graphql.errors import BadRequest, BadUserInput
-from kafka_graphql.filters import ABSENT, FilterSpec, ValueCondition
 from kafka_graphql.kafka import OutgoingRecord, ProduceAck, Record
+from kafka_graphql.limits.headers import ArgumentPath, check_headers
+from kafka_graphql.limits.settings import LimitsSettings
 from kafka_graphql.resolvers.messages import RecordMessage
 from kafka_graphql.schema.inputs import HeaderInput, MessageFilter, ValuePredicate
 from kafka_graphql.schema.scalars import DateTime, Long
 from kafka_graphql.schema.types import Message, ProduceResult, as_datetime
-from kafka_graphql.values import encode_value
 
 
-def to_message(record: Record, positions: Mapping[int, int]) -> Message:
-    """`positions`: the stream's positions just after `record` (the message's cursor)."""
-    return RecordMessage(record, positions)
+def to_message(record: Record, positions: Mapping[int, int], cursors: CursorSealer) -> Message:
+    """`positions`: the stream's positions just after `record` (the message's cursor, sealed
+    by `cursors` when it is read)."""
+    return RecordMessage(record, positions, cursors)
 
 
 def to_produce_result(ack: ProduceAck) -> ProduceResult:
@@ -36,9 +38,13 @@ def to_outgoing(
     key: str | None,
     headers: Sequence[HeaderInput] | None,
     partition: int | None,
-    encode: Callable[[Any], bytes] = encode_value,
+    encode: Callable[[Any], bytes],
+    limits: LimitsSettings,
+    at: ArgumentPath = (),
 ) -> OutgoingRecord:
-    """`encode` writes the value: JSON unless the topic is typed (its codec, after validation)."""
+    """`encode` writes the value: JSON unless the topic is typed (its codec, after validation).
+    `at` is where the message is in the field's arguments (("messages", 3) in a batch)."""
+    check_headers(headers, limits, at)
     if partition is not None and partition < 0:
         raise BadUserInput(f"partition must not be negative, got {partition}")
     try:
@@ -68,27 +74,39 @@ def _checked_text(text: str) -> str:
     return text
 
 
-def to_filter_spec(f: MessageFilter | None) -> FilterSpec | None:
+def filter_plain(f: MessageFilter | None) -> dict[str, Any] | None:
+    """The filter as a document writes it (GraphQL names; fields not given left out): what
+    filter_bounds.py measures and filters.py compiles."""
     if f is None:
         return None
-    return FilterSpec(
-        key=f.key,
-        key_prefix=f.key_prefix,
-        headers=tuple((h.key, h.value) for h in f.headers or ()),
-        value=tuple(_to_condition(v) for v in f.value or ()),
-    )
+    plain: dict[str, Any] = {}
+    if f.key is not None:
+        plain["key"] = f.key
+    if f.key_prefix is not None:
+        plain["keyPrefix"] = f.key_prefix
+    if f.headers is not None:
+        plain["headers"] = [{"key": h.key, "value": h.value} for h in f.headers]
+    if f.value is not None:
+        plain["value"] = [_condition_plain(v) for v in f.value]
+    return plain
 
 
-def _to_condition(v: ValuePredicate) -> ValueCondition:
-    return ValueCondition(
-        path=v.path,
-        eq=ABSENT if v.eq is strawberry.UNSET else v.eq,
-        ne=ABSENT if v.ne is strawberry.UNSET else v.ne,
-        one_of=v.in_,
-        gt=v.gt,
-        gte=v.gte,
-        lt=v.lt,
-        lte=v.lte,
-        contains=v.contains,
-        exists=v.exists,
+def _condition_plain(v: ValuePredicate) -> dict[str, Any]:
+    plain: dict[str, Any] = {"path": v.path}
+    # eq/ne given as null are conditions on JSON null; left out, they are none.
+    for name, operand in (("eq", v.eq), ("ne", v.ne)):
+        if operand is not strawberry.UNSET:
+            plain[name] = operand
+    operators: tuple[tuple[str, object], ...] = (
+        ("in", v.in_),
+        ("gt", v.gt),
+        ("gte", v.gte),
+        ("lt", v.lt),
+        ("lte", v.lte),
+        ("contains", v.contains),
+        ("exists", v.exists),
     )
+    for name, value in operators:
+        if value is not None:
+            plain[name] = value
+    return plain

@@ -11,7 +11,7 @@ from kafka_graphql.kafka import OutgoingRecord
 from kafka_graphql.limits import record_size
 from kafka_graphql.resolvers.access import writable_topic
 from kafka_graphql.resolvers.convert import to_outgoing, to_produce_result
-from kafka_graphql.resolvers.record_access import checked_writes
+from kafka_graphql.resolvers.record_access import check_compaction, checked_writes
 from kafka_graphql.schema.inputs import HeaderInput, MessageInput
 from kafka_graphql.schema.scalars import JSON
 from kafka_graphql.schema.types import ProduceResult
@@ -29,7 +29,8 @@ async def resolve_produce(
     # Permission first: a value is checked against the schema of a topic the caller may write.
     topic = writable_topic(info.context, topic)
     encode = _encoder(info.context, topic, None)
-    record = to_outgoing(value, key, headers, partition, encode)
+    limits = info.context.settings.limits
+    record = to_outgoing(value, key, headers, partition, encode, limits)
     return (await produce_records(info.context, topic, [record], [value]))[0]
 
 
@@ -39,8 +40,17 @@ async def resolve_produce_batch(
     topic = writable_topic(info.context, topic)
     check_batch_size(info.context, len(messages))
     # Every message is checked (and encoded) before anything is written.
+    limits = info.context.settings.limits
     records = [
-        to_outgoing(m.value, m.key, m.headers, m.partition, _encoder(info.context, topic, i))
+        to_outgoing(
+            m.value,
+            m.key,
+            m.headers,
+            m.partition,
+            _encoder(info.context, topic, i),
+            limits,
+            ("messages", i),
+        )
         for i, m in enumerate(messages)
     ]
     values = [m.value for m in messages]
@@ -72,6 +82,7 @@ async def produce_records(
     written: the topic's scopes, its record-level rule (which may stamp a header), partitions."""
     topic = writable_topic(context, topic)
     records = checked_writes(context, topic, records, values, batch)
+    await check_compaction(context, topic)
     partitions = await context.kafka.partitions(topic)
     for record in records:
         if record.partition is not None and record.partition not in partitions:

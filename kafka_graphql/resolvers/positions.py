@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Literal
 
 from kafka_graphql.context import Context
-from kafka_graphql.cursor import decode_cursor
+from kafka_graphql.cursor import CursorSealer
 from kafka_graphql.errors import BadUserInput
 from kafka_graphql.filters import FilterSpec, Predicate, compile_filter, index_hint, match_all
 from kafka_graphql.kafka import IndexHint, KafkaGateway, PartitionOffsets
@@ -39,6 +39,7 @@ async def start_positions(
     topic: str,
     partitions: Sequence[int],
     offsets: dict[int, PartitionOffsets],
+    cursors: CursorSealer,
     *,
     after: str | None,
     from_offset: int | None,
@@ -49,19 +50,22 @@ async def start_positions(
     if sum(x is not None for x in (after, from_offset, from_timestamp)) > 1:
         raise BadUserInput("give at most one of after, fromOffset and fromTimestamp")
     if after is not None:
-        cursor = decode_cursor(after, topic)
-        unknown = sorted(set(cursor.positions) - set(await kafka.partitions(topic)))
+        resumed = cursors.open(after, topic)
+        unknown = sorted(set(resumed) - set(await kafka.partitions(topic)))
         if unknown:
             raise BadUserInput(f"cursor names partition {unknown[0]}, which topic {topic!r} lacks")
         # A partition missing from the cursor was added to the topic later: all of it is new.
-        wanted = {p: cursor.positions.get(p, offsets[p].earliest) for p in partitions}
+        wanted = {p: resumed.get(p, offsets[p].earliest) for p in partitions}
     elif from_offset is not None:
         if from_offset < 0:
             raise BadUserInput("fromOffset must not be negative")
         wanted = dict.fromkeys(partitions, from_offset)
     elif from_timestamp is not None:
         found = await kafka.offsets_for_time(
-            topic, partitions, int(from_timestamp.timestamp() * 1000)
+            # Kafka reads -1 and -2 as "latest" and "earliest": before 1970 is from the start.
+            topic,
+            partitions,
+            max(0, int(from_timestamp.timestamp() * 1000)),
         )
         wanted = {p: o if o is not None else offsets[p].latest for p, o in found.items()}
     elif default == "earliest":
@@ -131,6 +135,7 @@ async def plan_read(
         topic,
         selected,
         offsets,
+        context.cursors,
         after=after,
         from_offset=from_offset,
         from_timestamp=from_timestamp,

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from kafka_graphql.context import Info
-from kafka_graphql.cursor import encode_cursor
 from kafka_graphql.errors import BadUserInput
-from kafka_graphql.filters import compile_filter
-from kafka_graphql.resolvers.convert import to_filter_spec, to_message
+from kafka_graphql.resolvers.convert import to_message
+from kafka_graphql.resolvers.filtering import client_filter, report_page
 from kafka_graphql.resolvers.positions import plan_read
 from kafka_graphql.resolvers.topics import resolve_topic_name, resolve_topic_names
 from kafka_graphql.resolvers.typed.generic import (
@@ -18,6 +17,7 @@ from kafka_graphql.schema.inputs import MessageFilter
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
 from kafka_graphql.schema.topic import Topic
 from kafka_graphql.schema.types import MessagePage
+from kafka_graphql.slices import Slices
 
 
 async def resolve_topics(info: Info) -> list[Topic]:
@@ -44,6 +44,7 @@ async def resolve_messages(
     limit = 20 if limit is None else limit
     if not 1 <= limit <= max_page:
         raise BadUserInput(f"limit must be between 1 and {max_page}")
+    wanted = client_filter(context, filter)
     typed = context.typed.get(topic)
     view = caller_view(typed, context.principal.scopes)
     plan = await plan_read(
@@ -51,7 +52,7 @@ async def resolve_messages(
         topic,
         partitions=partitions,
         filter_spec=None,
-        predicate=decoded_predicate(typed, view, compile_filter(to_filter_spec(filter))),
+        predicate=decoded_predicate(typed, view, wanted.predicate),
         after=after,
         from_offset=from_offset,
         from_timestamp=from_timestamp,
@@ -60,19 +61,28 @@ async def resolve_messages(
     assert plan.start is not None  # history reads always have a start
     end = {p: o.latest for p, o in plan.offsets.items()}
     page = await context.kafka.read_page(
-        plan.topic, plan.start, end, limit, plan.predicate, context.settings.limits.max_scan_records
+        plan.topic,
+        plan.start,
+        end,
+        limit,
+        plan.predicate,
+        context.settings.limits.max_scan_records,
+        owner=context.principal.id,
     )
+    report_page(context, wanted.size, plan.start, page.positions)
     # Each message's cursor: the page's positions up to and including that message.
     positions = dict(plan.start)
     messages = []
+    slices = Slices()  # a typed topic's values are decoded here, up to a page of them
     for record in page.records:
+        await slices.tick()
         positions[record.partition] = record.offset + 1
         decoded = await decoded_record(typed, view, record)
         # Checked again: a value decoded only now (a new writer schema) may not match.
         if (typed is None or plan.predicate(decoded)) and plan.visible(record):
-            messages.append(to_message(decoded, positions))
+            messages.append(to_message(decoded, positions, context.cursors))
     return MessagePage(
         messages=messages,
-        next_cursor=Cursor(encode_cursor(plan.topic, page.positions)),
+        next_cursor=Cursor(context.cursors.seal(plan.topic, page.positions)),
         has_more=page.has_more,
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from kafka_graphql.auth.field_masks import FULL_VIEW
 from kafka_graphql.auth.scopes import ADMIN
+from kafka_graphql.compacted_topics import check_write
 from kafka_graphql.context import Context
 from kafka_graphql.filters import Predicate
 from kafka_graphql.kafka import IndexHint, OutgoingRecord, Record
@@ -97,3 +98,14 @@ def checked_writes(
         checked_write(rule, claim, topic, record, value, i if batch else None)
         for i, (record, value) in enumerate(zip(records, values, strict=True))
     ]
+
+
+async def check_compaction(context: Context, topic: str) -> None:
+    """FORBIDDEN for a caller bound by a record rule without `key_prefix` when `topic` is
+    compacted (compacted_topics.py)."""
+    bound = record_rule(context, topic)
+    if bound is None:
+        return
+    rule = context.topics.rule_for(topic)
+    assert rule is not None
+    await check_write(context.kafka, context.settings.topics, rule, bound, topic)

@@ -9,11 +9,13 @@ from typing import Any
 
 from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Info
+from kafka_graphql.cursor import CursorSealer
 from kafka_graphql.errors import StreamInterrupted, Undeliverable
-from kafka_graphql.filters import compile_filter, index_hint
+from kafka_graphql.filters import index_hint
 from kafka_graphql.kafka import Record
 from kafka_graphql.limits.delivery import Matched, deliver
-from kafka_graphql.resolvers.convert import to_filter_spec, to_message
+from kafka_graphql.resolvers.convert import to_message
+from kafka_graphql.resolvers.filtering import client_filter
 from kafka_graphql.resolvers.positions import plan_read
 from kafka_graphql.resolvers.slots import SubscriptionSlot, take_subscription_slot
 from kafka_graphql.resolvers.typed.generic import (
@@ -47,14 +49,14 @@ async def resolve_message_stream(
     try:
         typed = context.typed.get(topic)
         view = caller_view(typed, context.principal.scopes)
-        spec = to_filter_spec(filter)
+        wanted = client_filter(context, filter)
         plan = await plan_read(
             context,
             topic,
             partitions=partitions,
             filter_spec=None,
-            predicate=decoded_predicate(typed, view, compile_filter(spec)),
-            hint=index_hint(spec),
+            predicate=decoded_predicate(typed, view, wanted.predicate),
+            hint=index_hint(wanted.spec),
             after=after,
             from_offset=from_offset,
             from_timestamp=from_timestamp,
@@ -70,9 +72,10 @@ async def resolve_message_stream(
         plan.predicate,
         context.settings.limits.subscriber_buffer_batches,
         plan.hint,
-        context.limits.holdings(context.principal.id),
+        owner=context.principal.id,
+        holder=context.limits.holdings(context.principal.id),
     )
-    matched = _matched(typed, view, plan.predicate, plan.visible, records)
+    matched = _matched(typed, view, plan.predicate, plan.visible, records, context.cursors)
     return delivered(info, plan.topic, view, slot, matched, records)
 
 
@@ -96,7 +99,8 @@ async def delivered(
     message: Any = None
     try:
         shared = _join(info, topic, view)
-        async with aclosing(deliver(context.limits, context.principal.id, matched)) as messages:
+        delivering = deliver(context.limits, context.principal.id, matched, context.cursors)
+        async with aclosing(delivering) as messages:
             async for message in messages:
                 if shared is not None:
                     try:
@@ -116,7 +120,7 @@ async def delivered(
                 message.release()
                 message = None
     except StreamInterrupted as stopped:
-        raise ended(stopped) from None
+        raise ended(stopped, context.cursors) from None
     finally:
         if shared is not None:
             shared.leave()
@@ -141,13 +145,14 @@ async def _matched(
     predicate: Callable[[Record], bool],
     visible: Callable[[Record], bool],
     records: AsyncIterator[tuple[Record, Mapping[int, int]]],
+    cursors: CursorSealer,
 ) -> AsyncGenerator[Matched, None]:
     async for record, positions in records:
         try:
             decoded = await decoded_record(typed, view, record)
             # Checked again: a value decoded only now (a new writer schema) may not match.
             wanted = (typed is None or predicate(decoded)) and visible(record)
-            message = to_message(decoded, positions) if wanted else None
+            message = to_message(decoded, positions, cursors) if wanted else None
         except Exception as error:  # this stream's own failure, on this record
             raise StreamInterrupted(record.topic, at(record, positions), error) from error
         if message is not None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError, NoSchemaIntrospectionCustomRule
-from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
 from kafka_graphql.auth.field_check import field_authorization
@@ -16,12 +16,14 @@ from kafka_graphql.auth.field_rules import FieldKey, FieldRules
 from kafka_graphql.documents import DocumentCache
 from kafka_graphql.event_execution import GatewayExecutionContext
 from kafka_graphql.gate import OperationGate
-from kafka_graphql.limits import CostModel, OperationLimits, show_weights
+from kafka_graphql.limits import CostModel, OperationLimits, StructuralLimits, show_weights
+from kafka_graphql.limits.filter_cost import FilterPricing
 from kafka_graphql.limits.settings import weight_keys
 from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.schema.directives import (
     add_auth_directives,
     check_generic_guards,
+    with_telling,
     with_typed_messages,
 )
 from kafka_graphql.schema.root import Mutation, Query, Subscription
@@ -29,6 +31,9 @@ from kafka_graphql.schema.scalars import SCALAR_MAP
 from kafka_graphql.schema.typed import check_names, gateway_names, typed_roots
 from kafka_graphql.schema.typed.names import TopicNames
 from kafka_graphql.settings import LimitsSettings, ServerSettings
+from kafka_graphql.typed.model import TypeModel
+from kafka_graphql.typed.where.shapes import ObjectShape
+from kafka_graphql.validation_caches import IdentityCaches
 
 
 class GatewaySchema(strawberry.Schema):
@@ -39,6 +44,9 @@ class GatewaySchema(strawberry.Schema):
     field_guards: Mapping[FieldKey, tuple[str, ...]] = MappingProxyType({})
     # The documents its gate parsed and validated (kafka_graphql/documents.py).
     documents: DocumentCache
+    # `<Root>Where` input type -> its typed topic's model: the filters that the cost model and
+    # field authorization read (kafka_graphql/filter_arguments.py).
+    where_models: Mapping[str, TypeModel] = MappingProxyType({})
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         # Client mistakes are answered, not logged with a traceback; the operation gate logs the
@@ -68,14 +76,15 @@ def build_schema(
     generic = _schema(limits, server, Query, Mutation, Subscription, guarded)
     check_generic_guards(generic._schema, rules.generic)
     if not typed:
-        _guard(generic, rules.generic)
+        _guard(generic, with_telling(rules.generic))
         return generic
     # Read with the development profile's introspection: only the names are wanted here.
     check_names(
         (r.topic for r in typed),
         gateway_names(_schema(limits, ServerSettings(), Query, Mutation, Subscription)),
     )
-    schema = _schema(limits, server, *typed_roots(typed, rules.masks), guarded)
+    models = {ObjectShape(r.topic.model.root).input_name: r.topic.model for r in typed}
+    schema = _schema(limits, server, *typed_roots(typed, rules.masks), guarded, models)
     messages = (TopicNames.of(r.topic.rule).message for r in typed)
     guards = with_typed_messages(schema._schema, rules.generic, messages)
     _guard(schema, {**guards, **rules.guards})
@@ -94,18 +103,20 @@ def _schema(
     mutation: type[Any],
     subscription: type[Any],
     guarded: bool = False,
+    where_models: Mapping[str, TypeModel] | None = None,
 ) -> GatewaySchema:
     suggestions = server.shows_field_suggestions
     # Field authorization walks each operation's document: only when a field has @auth.
     document_checks = (field_authorization,) if guarded else ()
-    # The structural limits' validation rules, made once: Strawberry's limiter extensions would
-    # make them (classes) again for every operation, and an extension costs every operation its
-    # hooks. The gate runs them; they are the same for every operation of this schema, which is
-    # what lets it keep their answers (kafka_graphql/documents.py).
-    rules: list[type[ASTValidationRule]] = [
-        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
-        *QueryDepthLimiter(max_depth=limits.max_query_depth).validation_rules,
-    ]
+    # The structural caps (expanded fields, depth, aliases, field merges), checked before any
+    # validation rule, in time linear in the document (limits/structure.py): Strawberry's
+    # QueryDepthLimiter and MaxAliasesLimiter expand fragments at every spread. The gate runs
+    # them and the rules; both are the same for every operation of this schema, which is what
+    # lets it keep their answers (kafka_graphql/documents.py).
+    structure = StructuralLimits(limits)
+    # Not a check: graphql-core's caches keyed on node identity, 25% off validating a large
+    # document (kafka_graphql/validation_caches.py).
+    rules: list[type[ASTValidationRule]] = [IdentityCaches]
     if not server.allows_introspection:
         # `__schema` or `__type` anywhere (`__typename` stays) is refused with
         # GRAPHQL_VALIDATION_FAILED before anything runs, on every transport.
@@ -121,6 +132,7 @@ def _schema(
             validation_rules=rules,
             max_tokens=limits.max_query_tokens,
             documents=documents,
+            structure=structure,
         ),
     ]
     schema = GatewaySchema(
@@ -129,6 +141,8 @@ def _schema(
         subscription=subscription,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=extensions,
+        # Long lists are completed in slices, so that a large page does not hold the loop; a
+        # stream's event that fails, or is too large to send, ends that stream.
         execution_context_class=GatewayExecutionContext,
     )
     schema.costs = CostModel(
@@ -136,7 +150,10 @@ def _schema(
         weight_keys(limits.cost_weights),
         max_page_size=limits.max_page_size,
         max_batch_size=limits.max_batch_size,
+        filters=FilterPricing(limits, where_models),
+        max_headers=limits.max_headers_per_record,
     )
     schema.documents = documents
+    schema.where_models = MappingProxyType(dict(where_models or {}))
     show_weights(schema, schema.costs)
     return schema

@@ -24,6 +24,15 @@ BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
 MESSAGE = "Message"
 # A guard on `Message.value` also guards the value's other forms on `<Type>Message`.
 VALUE_FORMS = ("rawValue", "schemaErrors")
+# Fields that tell of another field (why a value is null, whether a key is UTF-8): guarded with
+# it, unless `auth.field_scopes` guards them itself.
+TELLING = {
+    (MESSAGE, "value"): ("valueError",),
+    (MESSAGE, "key"): ("keyEncoding",),
+    (MESSAGE, "headers"): ("headerCount",),
+    ("Header", "key"): ("keyEncoding",),
+    ("Header", "value"): ("valueEncoding",),
+}
 
 
 @strawberry.schema_directive(
@@ -59,13 +68,16 @@ def with_typed_messages(
     guards: Mapping[FieldKey, tuple[str, ...]],
     message_types: Iterable[str],
 ) -> dict[FieldKey, tuple[str, ...]]:
-    """`guards` (of the generic API) plus their copies on the typed topics' message types."""
-    shared = dict(guards)
+    """`guards` (of the generic API) plus the fields that tell of a guarded one (TELLING), and
+    their copies on the typed topics' message types."""
+    shared = with_telling(guards)
     message_types = tuple(message_types)
     for (type_name, field_name), scopes in guards.items():
         if type_name != MESSAGE:
             continue
-        targets = (field_name, *VALUE_FORMS) if field_name == "value" else (field_name,)
+        telling = TELLING.get((MESSAGE, field_name), ())
+        forms = VALUE_FORMS if field_name == "value" else ()
+        targets = (field_name, *forms, *telling)
         for message in message_types:
             typed_message = schema.type_map[message]
             assert isinstance(typed_message, GraphQLObjectType)
@@ -73,6 +85,18 @@ def with_typed_messages(
                 if target in typed_message.fields:
                     shared[(message, target)] = scopes
     return shared
+
+
+def with_telling(
+    guards: Mapping[FieldKey, tuple[str, ...]],
+) -> dict[FieldKey, tuple[str, ...]]:
+    """`guards` plus the fields of the generic API that tell of a guarded one."""
+    telling = {
+        (type_name, other): scopes
+        for (type_name, field_name), scopes in guards.items()
+        for other in TELLING.get((type_name, field_name), ())
+    }
+    return {**telling, **guards}
 
 
 def add_auth_directives(

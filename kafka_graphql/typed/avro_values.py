@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
@@ -144,7 +145,14 @@ class AvroValues:
         return plain(datum)
 
 
+class NotFinite(ValueError):
+    """An Avro `double` or `float` that is NaN or infinite: JSON has no such number, and
+    GraphQL's Float refuses it (a server error, were it served)."""
+
+
 def plain(datum: object) -> object:
+    if isinstance(datum, float) and not math.isfinite(datum):
+        raise NotFinite(f"a double or float is {datum}")
     if isinstance(datum, tuple):  # a union of records: (full name, record)
         name, record = datum
         return {"__typename": short_name(name), **plain(record)}  # type: ignore[dict-item]

@@ -15,8 +15,9 @@ from typing import Any, Protocol
 import fastavro
 
 from kafka_graphql.errors import BadUserInput
-from kafka_graphql.typed.avro_values import AvroValues
+from kafka_graphql.typed.avro_values import AvroValues, NotFinite
 from kafka_graphql.typed.registry import SchemaRegistryClient
+from kafka_graphql.values import UnreadableJSON, loads_value
 
 # Confluent's wire format: magic byte 0, then the writer schema's id as a big-endian uint32.
 CONFLUENT_HEADER = struct.Struct(">bI")
@@ -58,8 +59,11 @@ class JsonCodec:
         return self.decode_now(data)
 
     def decode_now(self, data: bytes) -> object:
+        # As the generic API reads values (values.py): the same JSON, the same limits.
         try:
-            return json.loads(data)
+            return loads_value(data)
+        except UnreadableJSON as error:
+            raise UndecodableValue(f"JSON that cannot be delivered: {error}") from None
         except ValueError as error:  # UnicodeDecodeError is a ValueError too
             raise UndecodableValue(f"not UTF-8 JSON: {error}") from None
 
@@ -87,7 +91,7 @@ class AvroCodec:
 
     def read(self, data: bytes, writer: Any) -> object:
         """Reads with `writer` (the schema the bytes were written with) into the topic's schema."""
-        return self.values.from_avro(_read(data, writer, self.values.parsed))
+        return _plain(self.values, _read(data, writer, self.values.parsed))
 
 
 class ConfluentAvroCodec(AvroCodec):
@@ -135,7 +139,7 @@ class ConfluentAvroCodec(AvroCodec):
         if self.graft is None or schema_id == self.schema_id:
             return value
         # Another writer schema: it may carry kept fields that resolution just dropped.
-        return self.graft(value, self.values.from_avro(_read(body, writer, None)))
+        return self.graft(value, _plain(self.values, _read(body, writer, None)))
 
 
 def _read(data: bytes, writer: Any, reader: Any) -> object:
@@ -161,6 +165,13 @@ def _read(data: bytes, writer: Any, reader: Any) -> object:
             f"not Avro of this topic's schema: {left} bytes left over after the value"
         )
     return datum
+
+
+def _plain(values: AvroValues, datum: object) -> object:
+    try:
+        return values.from_avro(datum)
+    except NotFinite as error:
+        raise UndecodableValue(f"not a value JSON can carry: {error}") from None
 
 
 def _why(error: Exception) -> str:

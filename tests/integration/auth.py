@@ -10,6 +10,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from kafka_graphql.cursor_keys import DEV_CURSOR_KEYS_ENV
 from kafka_graphql.settings import Settings, settings_from_mapping
 from tests.integration.helpers import create_served_topic
 from tests.tokens import AUDIENCE, ISSUER, ec_pair, rsa_pair, write_keys
@@ -39,9 +40,11 @@ def auth_settings(
             "kafka": {
                 "bootstrap_servers": bootstrap,
                 "request_timeout_s": 10,
-                "metadata_max_age_s": 1,
+                "metadata_max_age_s": 0,
             },
-            "server": {"shutdown_grace_s": 2},
+            # The development cursor key, as every test gateway (conftest.py): gateways compared
+            # byte for byte seal the same cursors.
+            "server": {"shutdown_grace_s": 2, "cursor_keys_env": DEV_CURSOR_KEYS_ENV},
             # These tests are about permissions and read a lot as one caller; budgets have
             # their own tests (test_limits_*.py).
             "limits": {"cost_budget": 100_000, "cost_refill_per_s": 10_000},

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -18,6 +19,7 @@ from aiohttp import web
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
+from kafka_graphql.cursor_keys import DEV_CURSOR_KEYS_ENV, ensure_dev_cursor_key
 from kafka_graphql.kafka import KafkaGateway
 from kafka_graphql.limits import Clock
 from kafka_graphql.server import KAFKA, create_app
@@ -28,6 +30,12 @@ from tests.integration.brokers import private_broker  # noqa: F401 (a fixture fo
 from tests.integration.helpers import create_served_topic
 
 TopicFactory = Callable[..., Awaitable[str]]
+
+# As under `make run`: the gateways of the tests seal cursors with the development key under
+# .dev/, from the variable the demo's server.cursor_keys_env names (gateway_settings names it too).
+os.environ.setdefault(
+    DEV_CURSOR_KEYS_ENV, ensure_dev_cursor_key(Path(__file__).parents[2] / ".dev" / "cursor.key")
+)
 
 
 @pytest.fixture(scope="session")
@@ -47,8 +55,10 @@ def registry_url() -> str:
 
 
 # Budgets far above what a test's writers can use, for tests about something else (faults,
-# outages) whose writers a fast enough gateway would otherwise see RATE_LIMITED.
+# outages) whose writers a fast enough gateway would otherwise see RATE_LIMITED, and whose
+# largest pages (with their headers) cost more than one operation may by default.
 UNTHROTTLED = {
+    "max_query_cost": 10_000_000,
     "cost_budget": 10_000_000,
     "cost_refill_per_s": 10_000_000,
     "produce_messages_per_s": 10_000_000,
@@ -57,8 +67,11 @@ UNTHROTTLED = {
 
 
 def gateway_settings(
-    bootstrap: str, request_timeout_s: float = 10, metadata_max_age_s: float = 1, **limits: Any
+    bootstrap: str, request_timeout_s: float = 10, metadata_max_age_s: float = 0, **limits: Any
 ) -> Settings:
+    """A test gateway's settings. Metadata is fetched on every look-up (`metadata_max_age_s`
+    0): a gateway answers a name its cached metadata does not hold NOT_FOUND, and tests use the
+    topics they create at once."""
     return settings_from_mapping(
         {
             "kafka": {
@@ -66,7 +79,7 @@ def gateway_settings(
                 "request_timeout_s": request_timeout_s,
                 "metadata_max_age_s": metadata_max_age_s,
             },
-            "server": {"shutdown_grace_s": 2},
+            "server": {"shutdown_grace_s": 2, "cursor_keys_env": DEV_CURSOR_KEYS_ENV},
             "limits": limits,
             "topics": [{"name": "test-*"}],
         }

@@ -91,7 +91,7 @@ async def test_json_posts_need_no_extra_header(client: GraphQLClient) -> None:
 async def browser_gateway(bootstrap: str) -> AsyncIterator[RunningGateway]:
     settings = settings_from_mapping(
         {
-            "kafka": {"bootstrap_servers": bootstrap},
+            "kafka": {"bootstrap_servers": bootstrap, "metadata_max_age_s": 0},
             "server": {"cors_allow_origins": [APP], "shutdown_grace_s": 1},
             "topics": [{"name": "test-*"}],
         }

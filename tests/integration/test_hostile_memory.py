@@ -30,9 +30,8 @@ import aiohttp
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from kafka_graphql.cursor import decode_cursor
 from kafka_graphql.limits.settings import LimitsSettings, validate_limits
-from kafka_graphql.server import LIMITS, VIEW
+from kafka_graphql.server import CURSORS, LIMITS, VIEW
 from kafka_graphql.settings import Settings
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient, Subscription
 from tests.clock import FakeClock
@@ -213,7 +212,8 @@ async def test_conflation_keeps_at_most_max_pending_bytes_per_caller(
                 assert error is not None
                 assert error["extensions"]["code"] == "RATE_LIMITED"
                 assert "limits.max_pending_bytes" in error["message"]
-                assert 0 <= decode_cursor(error["extensions"]["cursor"], topic).positions[0] < 30
+                cursor = running.app[CURSORS].open(error["extensions"]["cursor"], topic)
+                assert 0 <= cursor[0] < 30
             holdings = running.app[LIMITS].holdings("mallory")
             assert holdings.pending <= pending
             assert running.app[LIMITS].holdings("alice").pending == 0

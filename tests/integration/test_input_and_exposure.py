@@ -68,9 +68,16 @@ async def test_non_json_payloads_are_delivered_safely(
     page = await history(client, topic)
     for messages in (streamed, page["messages"]):
         assert [m["value"] for m in messages] == [expected for _, expected in payloads]
-        assert messages[0]["key"] == "base64:" + base64.b64encode(b"\xff\xfe").decode()
-        assert messages[0]["headers"] == [{"key": "bin", "value": "base64:/w=="}]
+        # Bytes that aren't UTF-8 in base64, flagged BASE64 by keyEncoding/valueEncoding
+        # (tests/integration/test_hostile_records.py has every case and the flags).
+        assert messages[0]["key"] == base64.b64encode(b"\xff\xfe").decode()
+        assert messages[0]["headers"] == [{"key": "bin", "value": "/w=="}]
 
+
+# Without headers: a page of the largest size with them costs more than one operation may
+# (docs/limits.md#headers), which is refused first.
+LIGHT_HISTORY = HISTORY.replace("headers { key value } ", "")
+assert LIGHT_HISTORY != HISTORY
 
 BAD_INPUTS: list[tuple[str, str, dict[str, Any]]] = [
     ("negative offset", HISTORY, {"fromOffset": -1}),
@@ -84,12 +91,12 @@ BAD_INPUTS: list[tuple[str, str, dict[str, Any]]] = [
     ),
     ("bad timestamp", HISTORY, {"fromTimestamp": "yesterday"}),
     ("limit zero", HISTORY, {"limit": 0}),
-    ("limit above the cap", HISTORY, {"limit": 100_000}),
+    ("limit above the cap", LIGHT_HISTORY, {"limit": 100_000}),
     ("unknown partition", HISTORY, {"partitions": [7]}),
     ("empty partition list", HISTORY, {"partitions": []}),
     ("empty value path", HISTORY, {"filter": {"value": [{"path": "", "eq": 1}]}}),
     ("predicate without operator", HISTORY, {"filter": {"value": [{"path": "a"}]}}),
-    ("wrong variable type", HISTORY, {"limit": "many"}),
+    ("wrong variable type", LIGHT_HISTORY, {"limit": "many"}),
     ("produce to a missing partition", PRODUCE, {"value": 1, "partition": 9}),
     ("produce to a negative partition", PRODUCE, {"value": 1, "partition": -1}),
     ("produce without a value", PRODUCE, {}),

@@ -22,7 +22,7 @@ RATE_LIMIT = "{ rateLimit { remaining } }"
 def batching_settings(bootstrap: str, **limits: Any) -> Settings:
     return settings_from_mapping(
         {
-            "kafka": {"bootstrap_servers": bootstrap, "metadata_max_age_s": 1},
+            "kafka": {"bootstrap_servers": bootstrap, "metadata_max_age_s": 0},
             "server": {"shutdown_grace_s": 2, "batching": True},
             "limits": {"max_batch_operations": 3, **limits},
             "topics": [{"name": "test-*"}],

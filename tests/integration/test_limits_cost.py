@@ -33,7 +33,8 @@ RATE_LIMIT = "{ rateLimit { limit cost remaining resetAt } }"
 
 
 def page_cost(limit: int) -> int:
-    return 1 + limit * (1 + 1)  # the page, and each message with its headers
+    # The page, and each message with its headers (as many as a record shows, 64: a point per 32).
+    return 1 + limit * (1 + 2)
 
 
 def kafka_calls(kafka: KafkaGateway, monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -64,22 +65,23 @@ async def test_an_operation_over_max_query_cost_is_refused_and_kafka_is_not_call
     async with run_gateway(settings, FakeClock()) as gateway:
         client = GraphQLClient(http, gateway.url)
         calls = kafka_calls(gateway.kafka, monkeypatch)
-        # Within the limit, the page is read from Kafka (49 messages: 99 points).
-        under = await client.post(PAGE, {"topic": topic, "limit": 49})
+        # Within the limit, the page is read from Kafka (33 messages: 100 points).
+        assert page_cost(33) == 100
+        under = await client.post(PAGE, {"topic": topic, "limit": 33})
         assert len(under["data"]["messages"]["messages"]) == 1
         assert "read_page" in calls
         calls.clear()
         # One message more per page is over it: refused before any resolver ran.
-        over = await client.raw(PAGE, {"topic": topic, "limit": 50})
+        over = await client.raw(PAGE, {"topic": topic, "limit": 34})
         assert over.status == 200
         body = over.json()
         assert body["data"] is None
         (error,) = body["errors"]
         assert error["extensions"] == {
             "code": "COST_LIMIT_EXCEEDED",
-            "cost": {"requestedQueryCost": page_cost(50), "maximumQueryCost": 100},
+            "cost": {"requestedQueryCost": page_cost(34), "maximumQueryCost": 100},
         }
-        assert body["extensions"]["cost"]["requestedQueryCost"] == page_cost(50)
+        assert body["extensions"]["cost"]["requestedQueryCost"] == page_cost(34)
         assert body["extensions"]["cost"]["actualQueryCost"] == 0
         # Aliases and fragments do not get around it.
         split = """query($topic: String!) { a: messages(topic: $topic, limit: 25) { ...M }
@@ -113,7 +115,7 @@ async def test_extensions_cost_and_rate_limit_follow_a_sequence_of_calls(
 
         messages = [{"value": i} for i in range(3)]
         await call(PRODUCE_BATCH, {"topic": topic, "messages": messages})  # 10 + 3
-        await call(PAGE, {"topic": topic, "limit": 50})  # 101 asked, 1 + 3 x 1 returned
+        await call(PAGE, {"topic": topic, "limit": 20})  # 61 asked, 1 + 3 x 1 returned
         before = (await call(RATE_LIMIT))["rateLimit"]
         both = """query($topic: String!) { rateLimit { cost remaining }
             messages(topic: $topic, limit: 10) { messages { offset } } }"""
@@ -121,7 +123,7 @@ async def test_extensions_cost_and_rate_limit_follow_a_sequence_of_calls(
 
         assert [(c["requestedQueryCost"], c["actualQueryCost"]) for c in costs] == [
             (13, 13),
-            (page_cost(50), 1 + 3),
+            (page_cost(20), 1 + 3),
             (0, 0),
             (11, 1 + 3),
         ]
@@ -208,7 +210,7 @@ async def test_each_token_subject_has_a_budget_of_its_own(
     pem, _ = key_files
     settings = settings_from_mapping(
         {
-            "kafka": {"bootstrap_servers": bootstrap, "metadata_max_age_s": 1},
+            "kafka": {"bootstrap_servers": bootstrap, "metadata_max_age_s": 0},
             "server": {"shutdown_grace_s": 2},
             "auth": {
                 "algorithms": ["RS256"],
@@ -245,7 +247,7 @@ async def test_over_websocket_an_over_cost_subscription_is_refused_and_queries_r
     async with run_gateway(settings, FakeClock()) as gateway:
         client = GraphQLClient(http, gateway.url)
         calls = kafka_calls(gateway.kafka, monkeypatch)
-        # Opening 10, then each message 1 + its headers 1: 12.
+        # Opening 10, then each message 1 + its headers 2 (64 at a point per 32): 13.
         over = "subscription($t: String!) { messages(topic: $t) { offset headers { key } } }"
         async with client.subscribe(over, {"t": topic}) as stream:
             event = await stream.next_event()
@@ -256,7 +258,7 @@ async def test_over_websocket_an_over_cost_subscription_is_refused_and_queries_r
         (error,) = event["payload"]["errors"]
         assert error["extensions"] == {
             "code": "COST_LIMIT_EXCEEDED",
-            "cost": {"requestedQueryCost": 12, "maximumQueryCost": 11},
+            "cost": {"requestedQueryCost": 13, "maximumQueryCost": 11},
         }
         assert calls == []
         within = "subscription($t: String!) { messages(topic: $t) { offset } }"

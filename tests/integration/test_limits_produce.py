@@ -68,7 +68,7 @@ async def gateway(
     schema.write_text(json.dumps(NOTE_SCHEMA))
     settings = settings_from_mapping(
         {
-            "kafka": {"bootstrap_servers": bootstrap, "metadata_max_age_s": 1},
+            "kafka": {"bootstrap_servers": bootstrap, "metadata_max_age_s": 0},
             "server": {"shutdown_grace_s": 2},
             "limits": limits,
             "topics": [

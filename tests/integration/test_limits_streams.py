@@ -170,17 +170,18 @@ async def test_opening_a_subscription_spends_its_opening_cost(
     bootstrap: str, http: aiohttp.ClientSession, new_topic: TopicFactory, protocol: str
 ) -> None:
     topic = await new_topic()
-    # 25 points that never refill (the clock stands still); opening a stream costs 10.
-    settings = gateway_settings(bootstrap, cost_budget=25, max_query_cost=25)
+    # 27 points that never refill (the clock stands still); opening a stream costs 10 (and
+    # asks for 27 with a message's selection, its headers 16).
+    settings = gateway_settings(bootstrap, cost_budget=27, max_query_cost=27)
     async with run_gateway(settings, limits_clock=FakeClock()) as running:
         client = GraphQLClient(http, running.url)
         limits = running.app[LIMITS]
         async with client.subscribe(SUBSCRIBE, {"topic": topic}, protocol):
             await live_count(running, topic, 1)
-            assert limits.budget(CALLER).available == 15
+            assert limits.budget(CALLER).available == 17
             async with client.subscribe(SUBSCRIBE, {"topic": topic}, protocol):
                 await live_count(running, topic, 2)
-                assert limits.budget(CALLER).available == 5
+                assert limits.budget(CALLER).available == 7
                 async with client.subscribe(SUBSCRIBE, {"topic": topic}, protocol) as third:
                     refused = await third.next_event()
                     assert error_codes(refused) == ["RATE_LIMITED"]
@@ -188,4 +189,4 @@ async def test_opening_a_subscription_spends_its_opening_cost(
                     errors = errors if isinstance(errors, list) else errors.get("errors", [errors])
                     assert errors[0]["extensions"]["retryAfter"] >= 1
         # The stream was opened: closing it gives nothing back.
-        assert limits.budget(CALLER).available == 5
+        assert limits.budget(CALLER).available == 7

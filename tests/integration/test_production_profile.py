@@ -13,6 +13,7 @@ import pytest
 import pytest_asyncio
 
 from kafka_graphql.auth.dev import ensure_dev_key
+from kafka_graphql.cursor_keys import DEV_CURSOR_KEYS_ENV
 from kafka_graphql.settings import settings_from_mapping
 from tests.clients import TRANSPORT_WS, GraphQLClient
 from tests.integration.conftest import RunningGateway, run_gateway
@@ -37,8 +38,13 @@ KEY = ensure_dev_key(Path(tempfile.mkdtemp(prefix="kafka-graphql-keys-")))
 def production_settings(bootstrap: str, **server: Any) -> Any:
     return settings_from_mapping(
         {
-            "kafka": {"bootstrap_servers": bootstrap},
-            "server": {"profile": "production", "shutdown_grace_s": 1, **server},
+            "kafka": {"bootstrap_servers": bootstrap, "metadata_max_age_s": 0},
+            "server": {
+                "profile": "production",
+                "shutdown_grace_s": 1,
+                "cursor_keys_env": DEV_CURSOR_KEYS_ENV,
+                **server,
+            },
             "auth": {
                 "required": False,
                 "algorithms": ["RS256"],

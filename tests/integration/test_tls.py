@@ -32,7 +32,7 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
 async def tls_gateway(bootstrap: str, certs: Certificates) -> AsyncIterator[RunningGateway]:
     settings = settings_from_mapping(
         {
-            "kafka": {"bootstrap_servers": bootstrap},
+            "kafka": {"bootstrap_servers": bootstrap, "metadata_max_age_s": 0},
             "server": {
                 "tls_cert_file": str(certs.cert),
                 "tls_key_file": str(certs.key),

@@ -44,7 +44,7 @@ PRODUCE_PAYMENT = """
 mutation($value: PaymentInput!) { producePayment(value: $value) { partition offset } }"""
 
 PAYMENTS = f"""
-query {{ payments(first: 50) {{ edges {{ node {{ {ENVELOPE}
+query {{ payments(first: 40) {{ edges {{ node {{ {ENVELOPE}
   value {{ id amountCents at status labels notes payer {{ name }} digest
            method {{ __typename ... on Transfer {{ iban }} ... on Card {{ last4 }} }} }}
 }} }} }} }}"""

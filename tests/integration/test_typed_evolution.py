@@ -111,7 +111,7 @@ mutation($value: OrderInput!) { produceOrder(value: $value) { partition offset }
 
 def orders_query(fields: str) -> str:
     return f"""
-query($where: OrderWhere) {{ orders(first: 100, where: $where) {{
+query($where: OrderWhere) {{ orders(first: 40, where: $where) {{
   edges {{ node {{ {ENVELOPE} value {{ {fields} }} }} }}
 }} }}"""
 
@@ -380,7 +380,7 @@ PRODUCE_REFUND = """
 mutation($value: RefundInput!) { produceRefund(value: $value) { offset } }"""
 REFUND_FIELDS = "id amountCents reason channel legacyNote"
 REFUNDS = f"""
-query {{ refunds(first: 100) {{
+query {{ refunds(first: 40) {{
   edges {{ node {{ {ENVELOPE} value {{ {REFUND_FIELDS} }} }} }}
 }} }}"""
 SUBSCRIBE_REFUNDS = f"""

@@ -114,7 +114,7 @@ async def test_typed_produce_writes_schema_valid_json_and_reads_back_typed(
     assert on_topic["placedAt"] == "2026-11-25T12:00:00+01:00"
     assert "priority" not in on_topic
 
-    page = (await typed.data(ORDERS, {"after": None, "first": 50}))["orders"]
+    page = (await typed.data(ORDERS, {"after": None, "first": 40}))["orders"]
     node = next(e["node"] for e in page["edges"] if e["node"]["offset"] == start)
     assert node["schemaErrors"] == []
     assert node["key"] == "k1"
@@ -169,7 +169,7 @@ async def test_a_record_that_breaks_the_schema_arrives_with_schema_errors_and_re
     await raw_producer.send_and_wait(orders, b"\xff not json")
     await typed.data(PRODUCE_ORDER, {"value": order(6)})
 
-    page = (await typed.data(ORDERS, {"first": 50}))["orders"]
+    page = (await typed.data(ORDERS, {"first": 40}))["orders"]
     nodes = [e["node"] for e in page["edges"] if e["node"]["offset"] >= start]
     assert [n["value"] and n["value"]["id"] for n in nodes] == ["o-5", None, None, "o-6"]
     assert nodes[1]["rawValue"] == {"id": 7, "legacy": True}

@@ -24,6 +24,9 @@ from tests.integration.conftest import TopicFactory
 from tests.integration.helpers import PRODUCE, poll_until
 
 SUBSCRIBE = "subscription($t: String!) { messages(topic: $t, fromOffset: 0) { offset value } }"
+PAGE = """query($t: String!, $after: Cursor) {
+  messages(topic: $t, after: $after, limit: 1) { messages { value } nextCursor }
+}"""
 WORKERS = 2
 SOCKETS = 16
 
@@ -111,6 +114,22 @@ async def kafka_graphql(config: Path) -> AsyncIterator[asyncio.subprocess.Proces
             await process.wait()
 
 
+async def query(socket: Subscription, document: str, variables: dict[str, Any]) -> Any:
+    """A query on a subscription's socket (graphql-transport-ws runs queries too): its result."""
+    assert socket.ws is not None
+    await socket.ws.send_json(
+        {"id": "q", "type": "subscribe", "payload": {"query": document, "variables": variables}}
+    )
+    events: list[dict[str, Any]] = []
+    while not events or events[-1]["type"] != "complete":
+        event = await socket.next_event()
+        if event.get("id") == "q":  # the socket's earlier operations may still speak
+            events.append(event)
+    (answer, _complete) = events
+    assert answer["type"] == "next", answer
+    return answer["payload"]
+
+
 @pytest.mark.timeout(180)
 async def test_two_workers_share_the_port_and_stop_together(
     bootstrap: str, new_topic: TopicFactory, tmp_path: Path, http: aiohttp.ClientSession
@@ -157,6 +176,18 @@ async def test_two_workers_share_the_port_and_stop_together(
                 assert answer["payload"]["data"]["messages"]["value"] == "hi"
                 answer = await producer.next_event()
             assert answer["payload"]["data"]["produce"]["topic"] == topic, json.dumps(answer)
+
+            # Without server.cursor_keys_env, the workers share the key the supervisor made: a
+            # page's cursor from one worker opens on the other.
+            first = await query(producer, PAGE, {"t": topic})
+            assert first["data"]["messages"]["messages"] == [{"value": "hi"}], first
+            cursor = first["data"]["messages"]["nextCursor"]
+            resumed = await query(held[other][0], PAGE, {"t": topic, "after": cursor})
+            assert "errors" not in resumed, resumed
+            assert resumed["data"]["messages"]["messages"] == []
+            tampered = cursor[:-2] + ("AA" if cursor[-2:] != "AA" else "BB")
+            refused = await query(held[other][0], PAGE, {"t": topic, "after": tampered})
+            assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", refused
         finally:
             for subscription in subscriptions:
                 if subscription.ws is not None:

@@ -107,7 +107,7 @@ async def test_compression_follows_the_setting(
     topic = await new_topic()
     settings = settings_from_mapping(
         {
-            "kafka": {"bootstrap_servers": bootstrap},
+            "kafka": {"bootstrap_servers": bootstrap, "metadata_max_age_s": 0},
             "server": {
                 "websocket_compression": mode,
                 "websocket_compression_min_bytes": min_bytes,

@@ -10,6 +10,7 @@ from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient
 
+from kafka_graphql.cursor_keys import DEV_CURSOR_KEYS_ENV
 from kafka_graphql.settings import settings_from_mapping
 from tests.integration.conftest import RunningGateway, run_gateway
 from tests.integration.helpers import create_served_topic
@@ -32,8 +33,8 @@ async def typed_gateway(
     registry_url: str | None = None,
 ) -> AsyncIterator[RunningGateway]:
     raw: dict[str, Any] = {
-        "kafka": {"bootstrap_servers": bootstrap, "request_timeout_s": 10, "metadata_max_age_s": 1},
-        "server": {"shutdown_grace_s": 2},
+        "kafka": {"bootstrap_servers": bootstrap, "request_timeout_s": 10, "metadata_max_age_s": 0},
+        "server": {"shutdown_grace_s": 2, "cursor_keys_env": DEV_CURSOR_KEYS_ENV},
         "topics": [{"name": "test-*"}, *topics],
     }
     if registry_url is not None:

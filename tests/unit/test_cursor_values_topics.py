@@ -1,55 +1,18 @@
 from __future__ import annotations
 
-import base64
-
-import pytest
-
-from kafka_graphql.cursor import decode_cursor, encode_cursor
-from kafka_graphql.errors import BadUserInput
 from kafka_graphql.settings import TopicRule
 from kafka_graphql.topics import TopicRegistry
 from kafka_graphql.values import decode_text, decode_value, encode_value
 
 
-def test_cursor_round_trip() -> None:
-    text = encode_cursor("orders", {0: 5, 2: 2**62})
-    cursor = decode_cursor(text, "orders")
-    assert dict(cursor.positions) == {0: 5, 2: 2**62}
-    assert "=" not in text  # URL-safe, no padding
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "",
-        "!!!",
-        base64.urlsafe_b64encode(b"[1,2]").decode(),
-        base64.urlsafe_b64encode(b'{"v":2,"t":"orders","p":{}}').decode(),
-        base64.urlsafe_b64encode(b'{"v":1,"t":"orders","p":{"x":1}}').decode(),
-        base64.urlsafe_b64encode(b'{"v":1,"t":"orders","p":{"0":-1}}').decode(),
-        base64.urlsafe_b64encode(b'{"v":1,"t":"orders","p":{"0":true}}').decode(),
-        base64.urlsafe_b64encode(b'{"v":1,"t":"orders","p":[]}').decode(),
-        "a" * 20_000,
-    ],
-)
-def test_bad_cursors_are_bad_user_input(text: str) -> None:
-    with pytest.raises(BadUserInput):
-        decode_cursor(text, "orders")
-
-
-def test_cursor_is_bound_to_its_topic() -> None:
-    with pytest.raises(BadUserInput, match="another topic"):
-        decode_cursor(encode_cursor("orders", {0: 1}), "payments")
-
-
 def test_values_decode_json_then_text_then_base64() -> None:
-    assert decode_value(b'{"a": [1, 2.5, null]}') == {"a": [1, 2.5, None]}
-    assert decode_value(b'"quoted"') == "quoted"
-    assert decode_value(b"hello world") == "hello world"
-    assert decode_value(b"\xff\x00") == {"$binary": {"encoding": "base64", "data": "/wA="}}
-    assert decode_value(None) is None
-    assert decode_value(b"[" * 100_000) == "[" * 100_000  # too deep for JSON: text, no crash
-    assert decode_text(b"\xff") == "base64:/w=="
+    # Every other case, and the limits: tests/unit/test_record_values.py.
+    assert decode_value(b'{"a": [1, 2.5, null]}') == ({"a": [1, 2.5, None]}, None)
+    assert decode_value(b'"quoted"') == ("quoted", None)
+    assert decode_value(b"hello world") == ("hello world", None)
+    assert decode_value(b"\xff\x00") == ({"$binary": {"encoding": "base64", "data": "/wA="}}, None)
+    assert decode_value(None) == (None, None)
+    assert decode_text(b"\xff") == (None, b"\xff")
     assert encode_value({"ü": 1}) == '{"ü":1}'.encode()
 
 

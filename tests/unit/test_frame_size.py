@@ -20,7 +20,7 @@ LIMITS = LimitsSettings(max_frame_bytes=1_000_000)
 
 
 def record(raw: bytes) -> Record:
-    return Record("t", 0, 0, 0, "k", decode_value(raw), (), raw)
+    return Record("t", 0, 0, 0, "k", decode_value(raw)[0], (), raw)
 
 
 def test_small_records_are_not_looked_at() -> None:

@@ -78,7 +78,7 @@ def test_route_offers_only_what_may_match() -> None:
     assert not index.filed
 
 
-def test_feed_offers_to_matching_and_unindexed_subscribers_only() -> None:
+async def test_feed_offers_to_matching_and_unindexed_subscribers_only() -> None:
     topic = feed()
     by_key = {k: subscriber(FilterSpec(key=k)) for k in ("a", "b")}
     # Filed under "c", for which no record comes: its predicate is never even asked.
@@ -104,7 +104,7 @@ def test_feed_offers_to_matching_and_unindexed_subscribers_only() -> None:
     for sub, spec in hinted:
         topic.register(sub, index_hint(spec))
         topic.join(sub, {0: 0})
-    topic._dispatch(
+    await topic._dispatch(
         0,
         [
             record(0, "a"),
@@ -125,30 +125,30 @@ def test_feed_offers_to_matching_and_unindexed_subscribers_only() -> None:
     assert {d[2] for s, _ in hinted for d in queued(s)} == {5}
     # A subscriber that left gave back its inbox, and is offered nothing.
     topic.leave(by_key["a"])
-    topic._dispatch(0, [record(5, "a")])
+    await topic._dispatch(0, [record(5, "a")])
     assert offsets(by_key["a"]) == []
     assert offsets(everything)[-1] == 5
 
 
-def test_feed_keeps_accept_from_and_overflow_for_indexed_subscribers() -> None:
+async def test_feed_keeps_accept_from_and_overflow_for_indexed_subscribers() -> None:
     topic = feed()
     sub = subscriber(FilterSpec(key="a"), max_batches=1)
     topic.register(sub, IndexHint("a"))
     # Its catch-up reader already delivered offsets below 2.
     topic.join(sub, {0: 2})
-    topic._dispatch(0, [record(0, "a"), record(1, "a"), record(2, "a"), record(3, "b")])
+    await topic._dispatch(0, [record(0, "a"), record(1, "a"), record(2, "a"), record(3, "b")])
     assert offsets(sub) == [2]
     assert queued(sub)[0][2] == 4
-    topic._dispatch(0, [record(4, "a")])  # a second batch does not fit: overflow
+    await topic._dispatch(0, [record(4, "a")])  # a second batch does not fit: overflow
     assert sub.overflowed and sub not in topic.subscribers
-    topic._dispatch(0, [record(5, "a")])
+    await topic._dispatch(0, [record(5, "a")])
     assert offsets(sub) == [2]  # detached: nothing more until it re-joins
     topic.join(sub, {0: 6})  # caught up alone to 6, re-joins filed where it was
-    topic._dispatch(0, [record(5, "a"), record(6, "a"), record(7, "c")])
+    await topic._dispatch(0, [record(5, "a"), record(6, "a"), record(7, "c")])
     assert offsets(sub) == [6]
     topic.leave(sub)  # gives back its inbox
     sub.close()
-    topic._dispatch(0, [record(8, "a")])
+    await topic._dispatch(0, [record(8, "a")])
     assert offsets(sub) == []
 
 

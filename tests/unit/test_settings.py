@@ -18,6 +18,10 @@ def test_defaults_are_safe_for_a_public_endpoint() -> None:
     assert settings.server.websocket_compression == "on"
     assert settings.server.websocket_compression_min_bytes == 1024
     assert settings.kafka.reader_pool_size == 4
+    assert settings.kafka.max_readers == 32
+    assert settings.kafka.metadata_max_age_s == 30
+    assert settings.limits.max_readers_per_principal == 8
+    assert settings.server.loop_stall_warning_s == 0.1
 
 
 def test_workers_come_from_the_environment() -> None:
@@ -64,6 +68,16 @@ def test_file_and_environment(tmp_path: Path) -> None:
             "server.websocket_compression_min_bytes",
         ),
         ({"kafka": {"reader_pool_size": -1}}, "kafka.reader_pool_size"),
+        ({"kafka": {"max_readers": 0}}, "kafka.max_readers"),
+        ({"kafka": {"max_readers": 2, "reader_pool_size": 4}}, "kafka.reader_pool_size"),
+        ({"kafka": {"reader_queue_length": -1}}, "kafka.reader_queue_length"),
+        ({"kafka": {"reader_wait_s": 0}}, "kafka.reader_wait_s"),
+        ({"limits": {"max_readers_per_principal": 0}}, "limits.max_readers_per_principal"),
+        (
+            {"kafka": {"max_readers": 4}, "limits": {"max_readers_per_principal": 5}},
+            "limits.max_readers_per_principal must not exceed kafka.max_readers",
+        ),
+        ({"server": {"loop_stall_warning_s": 0}}, "server.loop_stall_warning_s"),
     ],
 )
 def test_invalid_settings_name_the_key(raw: dict[str, object], named: str) -> None:

@@ -14,7 +14,7 @@ import pytest
 from graphql import GraphQLError
 
 from kafka_graphql import schema  # noqa: F401 - before resolvers: they import each other
-from kafka_graphql.cursor import decode_cursor
+from kafka_graphql.cursor import CursorSealer
 from kafka_graphql.errors import KafkaUnavailable, RateLimited, StreamFailed, StreamInterrupted
 from kafka_graphql.event_execution import _unexpected
 from kafka_graphql.kafka.cluster import Cluster
@@ -30,6 +30,7 @@ from kafka_graphql.stream_failures import ended, message_error
 from tests.clock import FakeClock
 
 TOPIC = "t"
+CURSORS = CursorSealer.ephemeral()
 
 
 def record(offset: int, key: str | None = None, partition: int = 0) -> Record:
@@ -53,7 +54,7 @@ def raises_at(offset: int) -> object:
     return predicate
 
 
-def test_a_predicate_that_raises_fails_its_subscriber_and_the_feed_goes_on() -> None:
+async def test_a_predicate_that_raises_fails_its_subscriber_and_the_feed_goes_on() -> None:
     topic = feed()
     before, failing, after = (
         LiveSubscriber(None, lambda r: True, 10),
@@ -67,13 +68,13 @@ def test_a_predicate_that_raises_fails_its_subscriber_and_the_feed_goes_on() -> 
     topic.register(keyed, IndexHint("k"))
     topic.join(keyed, {0: 0})
     batch = [record(o, "k" if o % 2 else None) for o in range(6)]
-    topic._dispatch(0, batch)
+    await topic._dispatch(0, batch)
     assert offsets(before) == offsets(after) == list(range(6))
     assert offsets(keyed) == [1, 3, 5]
     assert isinstance(failing.failure, ValueError)
     assert failing not in topic.subscribers and offsets(failing) == []
     # The next batch goes to everyone but the failed one, and the feed's position moves on.
-    topic._dispatch(0, [record(6)])
+    await topic._dispatch(0, [record(6)])
     assert offsets(before)[-1] == offsets(after)[-1] == 6 and offsets(failing) == []
     assert topic.positions[0] == 7
 
@@ -86,7 +87,7 @@ async def test_a_failed_subscriber_ends_its_wait() -> None:
     assert await waiting is None and isinstance(sub.failure, RuntimeError)
 
 
-def test_a_filter_index_that_fails_offers_to_every_filed_subscriber(
+async def test_a_filter_index_that_fails_offers_to_every_filed_subscriber(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     topic = feed()
@@ -99,8 +100,8 @@ def test_a_filter_index_that_fails_offers_to_every_filed_subscriber(
 
     topic._index.route = broken  # type: ignore[method-assign]
     with caplog.at_level(logging.ERROR):
-        topic._dispatch(0, [record(0, "a"), record(1, "b")])
-        topic._dispatch(0, [record(2, "a")])
+        await topic._dispatch(0, [record(0, "a"), record(1, "b")])
+        await topic._dispatch(0, [record(2, "a")])
     # Its own predicate decided; logged once for the feed.
     assert offsets(keyed) == [0, 2]
     assert sum("filter index failed" in r.getMessage() for r in caplog.records) == 1
@@ -109,7 +110,7 @@ def test_a_filter_index_that_fails_offers_to_every_filed_subscriber(
 async def source(items: list[Record], fail_after: int) -> AsyncGenerator[Matched]:
     for item in items:
         positions = {item.partition: item.offset + 1}
-        yield item, positions, to_message(item, positions)
+        yield item, positions, to_message(item, positions, CURSORS)
     raise StreamInterrupted(TOPIC, {0: fail_after}, ValueError("boom"))
 
 
@@ -117,7 +118,7 @@ async def test_a_failure_while_messages_wait_resumes_before_them() -> None:
     clock = FakeClock()
     limits = LimitsRegistry(LimitsSettings(delivery_messages_per_s=1), clock)
     items = [record(o, key) for o, key in enumerate("abc")]
-    stream = deliver(limits, "caller", source(items, fail_after=3))
+    stream = deliver(limits, "caller", source(items, fail_after=3), CURSORS)
     assert (await anext(stream)).record.offset == 0
     # b and c wait for budget when the stream fails past them: resume at b.
     with pytest.raises(StreamInterrupted) as failed:
@@ -128,24 +129,24 @@ async def test_a_failure_while_messages_wait_resumes_before_them() -> None:
 
 def test_the_error_a_client_sees() -> None:
     stopped = StreamInterrupted(TOPIC, {0: 5, 1: 2}, ValueError("secret detail"))
-    error = ended(stopped)
+    error = ended(stopped, CURSORS)
     assert isinstance(error, StreamFailed) and error.code == "INTERNAL_SERVER_ERROR"
     assert "secret" not in error.message and "extensions.cursor" in error.message
-    assert decode_cursor(error.extensions["cursor"], TOPIC).positions == {0: 5, 1: 2}
+    assert CURSORS.open(error.extensions["cursor"], TOPIC) == {0: 5, 1: 2}
     # One of the gateway's own errors keeps its code and gains the cursor.
-    outage = ended(StreamInterrupted(TOPIC, {0: 1}, KafkaUnavailable("down")))
+    outage = ended(StreamInterrupted(TOPIC, {0: 1}, KafkaUnavailable("down")), CURSORS)
     assert outage.code == "KAFKA_UNAVAILABLE" and "cursor" in outage.extensions
     # A message that could not be sent resumes at itself, or where it was held back from.
-    message: Any = to_message(record(9, partition=1), {0: 3, 1: 10})
+    message: Any = to_message(record(9, partition=1), {0: 3, 1: 10}, CURSORS)
     at = message_error(message, ValueError("x"))
-    assert decode_cursor(at.extensions["cursor"], TOPIC).positions == {0: 3, 1: 9}
+    assert CURSORS.open(at.extensions["cursor"], TOPIC) == {0: 3, 1: 9}
     message.resume_from = {0: 1, 1: 4}
     held = message_error(message, ValueError("x"))
-    assert decode_cursor(held.extensions["cursor"], TOPIC).positions == {0: 1, 1: 4}
+    assert CURSORS.open(held.extensions["cursor"], TOPIC) == {0: 1, 1: 4}
     # One error ending many streams (a cut back) gives each its own cursor.
     cut = RateLimited("cut", retryAfter=1)
-    first, second = (ended(StreamInterrupted(TOPIC, {0: n}, cut)) for n in (1, 2))
-    assert [decode_cursor(e.extensions["cursor"], TOPIC).positions for e in (first, second)] == [
+    first, second = (ended(StreamInterrupted(TOPIC, {0: n}, cut), CURSORS) for n in (1, 2))
+    assert [CURSORS.open(e.extensions["cursor"], TOPIC) for e in (first, second)] == [
         {0: 1},
         {0: 2},
     ]
@@ -165,6 +166,6 @@ def test_which_errors_of_a_selection_end_its_stream() -> None:
 
 
 def test_a_sent_message_lets_go_of_its_record() -> None:
-    message: Any = to_message(record(1), {0: 2})
+    message: Any = to_message(record(1), {0: 2}, CURSORS)
     message.release()
     assert not vars(message)

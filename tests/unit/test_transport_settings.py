@@ -14,6 +14,9 @@ from kafka_graphql.auth.dev import ensure_dev_key
 from kafka_graphql.settings import SettingsError, load_settings, settings_from_mapping
 from tests.certificates import Certificates, make_certificates
 
+# What the production profile asks of [server] beyond its profile (the keys' variable is read
+# when the gateway starts, not here).
+PRODUCTION = {"profile": "production", "cursor_keys_env": "GATEWAY_CURSOR_KEYS"}
 SASL_ENV = {"KAFKA_GRAPHQL_SASL_USERNAME": "alice", "KAFKA_GRAPHQL_SASL_PASSWORD": "s3cret"}
 
 
@@ -55,7 +58,7 @@ def test_development_is_the_default_and_shows_everything() -> None:
 
 
 def test_production_turns_introspection_graphiql_and_suggestions_off(auth: dict[str, Any]) -> None:
-    server = settings_from_mapping({"server": {"profile": "production"}, "auth": auth}).server
+    server = settings_from_mapping({"server": PRODUCTION, "auth": auth}).server
     assert not server.allows_introspection
     assert not server.serves_graphiql
     assert not server.shows_field_suggestions
@@ -65,7 +68,7 @@ def test_production_features_come_back_only_when_enabled_explicitly(auth: dict[s
     server = settings_from_mapping(
         {
             "server": {
-                "profile": "production",
+                **PRODUCTION,
                 "introspection": True,
                 "graphiql": True,
                 "field_suggestions": True,
@@ -77,7 +80,7 @@ def test_production_features_come_back_only_when_enabled_explicitly(auth: dict[s
     assert server.shows_field_suggestions
     # Introspection on its own does not bring GraphiQL back: it follows only when unset.
     introspection_only = settings_from_mapping(
-        {"server": {"profile": "production", "introspection": True}, "auth": auth}
+        {"server": {**PRODUCTION, "introspection": True}, "auth": auth}
     ).server
     assert introspection_only.serves_graphiql
     assert not introspection_only.shows_field_suggestions
@@ -91,7 +94,8 @@ def test_profile_and_switches_come_from_the_environment(
 ) -> None:
     config = tmp_path / "gateway.toml"
     config.write_text(
-        "[auth]\n" + "".join(f"{key} = {json.dumps(value)}\n" for key, value in auth.items())
+        '[server]\ncursor_keys_env = "GATEWAY_CURSOR_KEYS"\n[auth]\n'
+        + "".join(f"{key} = {json.dumps(value)}\n" for key, value in auth.items())
     )
     settings = load_settings(
         config, environ={"KAFKA_GRAPHQL_PROFILE": "production", "KAFKA_GRAPHQL_GRAPHIQL": "false"}

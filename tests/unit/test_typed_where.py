@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kafka_graphql.errors import BadUserInput
+from kafka_graphql.filter_bounds import DEFAULT_CAPS, FilterCaps
 from kafka_graphql.typed.json_schema import json_schema_model
 from kafka_graphql.typed.model import (
     EnumKind,
@@ -29,13 +30,12 @@ from kafka_graphql.typed.model import (
     UnionType,
 )
 from kafka_graphql.typed.where import (
-    MAX_CONDITIONS,
     MAX_DEPTH,
-    MAX_IN_VALUES,
     FilterNameConflict,
     InputSpec,
     compile_where,
     filter_inputs,
+    inspect_where,
 )
 from tests.unit import where_reference
 from tests.unit.typed.helpers import FIXTURES, check_snapshot, fixture
@@ -376,7 +376,7 @@ def test_compiled_filters_agree_with_the_reference(data: st.DataObject) -> None:
         for _ in range(4)
     ]
     conditions, depth = where_reference.cost(MODEL, where)
-    if conditions > MAX_CONDITIONS or depth > MAX_DEPTH:
+    if conditions > DEFAULT_CAPS.max_conditions or depth > MAX_DEPTH:
         with pytest.raises(BadUserInput):
             compile_where(MODEL, where)
         return
@@ -384,6 +384,18 @@ def test_compiled_filters_agree_with_the_reference(data: st.DataObject) -> None:
     for key, value in [*CORPUS, *records]:
         expected = where_reference.matches(MODEL, where, key, value)
         assert predicate(key, value) == expected, (where, key, value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_the_size_is_the_documented_count(data: st.DataObject) -> None:
+    where = _where(data, MODEL.root_type, 1)
+    conditions, depth = where_reference.cost(MODEL, where)
+    if depth > MAX_DEPTH:
+        with pytest.raises(BadUserInput, match="nest"):
+            inspect_where(MODEL, where, None)
+        return
+    assert inspect_where(MODEL, where, None).size.conditions == conditions
 
 
 @settings(max_examples=100, deadline=None)
@@ -546,20 +558,30 @@ def test_depth_bound() -> None:
 
 
 def test_condition_bound() -> None:
-    # `or` (1) + its items (n) + one entry and one operator in each item (2n).
-    fits = (MAX_CONDITIONS - 1) // 3
+    # Each `or` item (n) and the operator in each item (n); the nested object counts nothing.
+    fits = DEFAULT_CAPS.max_conditions // 2
     compile_where(MODEL, {"or": [{"qty": {"eq": i}} for i in range(fits)]})
-    with pytest.raises(BadUserInput, match="conditions"):
+    with pytest.raises(BadUserInput, match="conditions") as refused:
         compile_where(MODEL, {"or": [{"qty": {"eq": i}} for i in range(fits + 1)]})
+    # Refused where the count went over: the item one too many.
+    assert refused.value.extensions["path"] == ["where", "or", fits]
     # Empty items are evaluated per record too, so they count.
-    with pytest.raises(BadUserInput, match="conditions"):
-        compile_where(MODEL, {"and": [{}] * MAX_CONDITIONS})
+    with pytest.raises(BadUserInput, match="conditions") as refused:
+        compile_where(MODEL, {"and": [{}] * (DEFAULT_CAPS.max_conditions + 1)})
+    assert refused.value.extensions["path"] == ["where", "and", DEFAULT_CAPS.max_conditions]
+    # The caps are the caller's settings.
+    compile_where(MODEL, {"and": [{}] * 30}, FilterCaps(max_conditions=30))
 
 
 def test_in_bound() -> None:
-    compile_where(MODEL, {"qty": {"in": list(range(MAX_IN_VALUES))}})
+    most = DEFAULT_CAPS.max_in_values
+    compile_where(MODEL, {"qty": {"in": list(range(most))}})
+    with pytest.raises(BadUserInput, match="at most") as refused:
+        compile_where(MODEL, {"qty": {"notIn": list(range(most + 1))}})
+    assert refused.value.extensions["path"] == ["where", "qty", "notIn"]
+    compile_where(MODEL, {"qty": {"in": list(range(5))}}, FilterCaps(max_in_values=5))
     with pytest.raises(BadUserInput, match="at most"):
-        compile_where(MODEL, {"qty": {"notIn": list(range(MAX_IN_VALUES + 1))}})
+        compile_where(MODEL, {"qty": {"in": list(range(6))}}, FilterCaps(max_in_values=5))
 
 
 def test_a_nested_where_that_sets_an_empty_entry_still_needs_the_object() -> None:

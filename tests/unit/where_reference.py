@@ -155,8 +155,9 @@ def _comparable(kind: Kind, value: Any) -> Any:
 
 
 def cost(model: TypeModel, where: dict[str, Any] | None) -> tuple[int, int]:
-    """(conditions, deepest level of where objects) by the documented rule: every entry set in
-    any input object and every and/or item is one condition; the root where is level 1."""
+    """(conditions, deepest level of where objects) by the documented rule: each operator set in
+    a scalar filter, each list operator, each and/or item and each `not` is one condition; the
+    root where is level 1."""
     if where is None:
         return 0, 0
     return _where_cost(model, model.root_type, where, 1)
@@ -169,11 +170,11 @@ def _where_cost(
     for name, cond in where.items():
         if cond is None:
             continue
-        count += 1
         if name in ("and", "or"):
             count += len(cond)
             parts = [_where_cost(model, t, item, depth + 1) for item in cond]
         elif name == "not":
+            count += 1
             parts = [_where_cost(model, t, cond, depth + 1)]
         elif name == "key":
             parts = [_filter_cost(model, ScalarKind(Scalar.STRING), cond, depth)]

@@ -11,12 +11,15 @@ from strawberry import UNSET
 
 from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Context
+from kafka_graphql.cursor import CursorSealer
+from kafka_graphql.filter_bounds import FilterCaps, FilterSize
 from kafka_graphql.kafka import IndexHint, Record
 from kafka_graphql.resolvers.messages import typed_message_class
-from kafka_graphql.resolvers.typed.records import Decoded, TypedRecords
+from kafka_graphql.resolvers.typed.records import TOO_DEEP, Decoded, TypedRecords
 from kafka_graphql.resolvers.typed.values import OutputBuilder, ValueMismatch, input_to_plain
 from kafka_graphql.schema.typed.values import GeneratedTypes
 from kafka_graphql.typed.model import ObjectKind
+from kafka_graphql.typed.where import inspect_where
 from kafka_graphql.typed.where.compile import key_equality
 
 # (key, decoded plain value or None) -> whether the record is wanted.
@@ -35,7 +38,7 @@ class BoundTopic:
     connection_type: type[Any]
     # The `where` input's type and how a plain `where` becomes a matcher; None without filters.
     where_type: type[Any] | None = None
-    compile_where: Callable[[dict[str, Any] | None], Matcher] | None = None
+    compile_where: Callable[[dict[str, Any] | None, FilterCaps], Matcher] | None = None
 
     @property
     def topic(self) -> str:
@@ -46,7 +49,12 @@ class BoundTopic:
         return self.records.view(context.principal.scopes)
 
     def message(
-        self, record: Record, positions: Mapping[int, int], decoded: Decoded, view: FieldView
+        self,
+        record: Record,
+        positions: Mapping[int, int],
+        decoded: Decoded,
+        view: FieldView,
+        cursors: CursorSealer,
     ) -> Any:
         value, errors = None, decoded.errors
         if decoded.value is not None:
@@ -56,23 +64,34 @@ class BoundTopic:
                 )
             except ValueMismatch as error:
                 errors = (str(error),)
+            except RecursionError:
+                errors = (TOO_DEEP,)
         if errors and not view.full:
             # Validation messages quote the value, hidden fields included.
             errors = (REDACTED_ERRORS,)
         return typed_message_class(self.message_type)(
             record,
             positions,
+            cursors,
             value=value,
             # The whole value, which no caller sees unless it may see every field.
             raw_value=record.value if view.full else None,
             schema_errors=list(errors),
         )
 
-    def matcher(self, where: object) -> Matcher | None:
-        """The compiled `where` (a generated input object), or None when there is none."""
+    def matcher(self, where: object, caps: FilterCaps) -> Matcher | None:
+        """The compiled `where` (a generated input object), or None when there is none.
+        Raises BadUserInput for one over `caps` (as admission did: limits/filter_cost.py)."""
         if where is None or self.compile_where is None:
             return None
-        return self.compile_where(input_to_plain(self.generated, where))
+        return self.compile_where(input_to_plain(self.generated, where), caps)
+
+    def filter_size(self, where: object) -> FilterSize:
+        """The size of `where` (what its page's filter actually costs per record)."""
+        if where is None:
+            return FilterSize()
+        plain = input_to_plain(self.generated, where)
+        return inspect_where(self.records.topic.model, plain, None).size
 
     def index_hint(self, where: object) -> IndexHint | None:
         """`where`'s key equality (a top-level `key: {eq}`), for the live feed's filter index."""
@@ -94,10 +113,18 @@ class BoundTopic:
         return predicate
 
 
+# The key a `where` sees of a record whose key is not UTF-8: present, and no string.
+_BINARY_KEY: Any = object()
+
+
 def wanted(matcher: Matcher | None, record: Record, decoded: Decoded, view: FieldView) -> bool:
     """Whether the caller wants the record. The filter sees the value as the caller does, so
-    that it tells nothing about fields the caller may not see."""
-    return matcher is None or matcher(record.key, view.value(decoded.value))
+    that it tells nothing about fields the caller may not see. A key that is not UTF-8 (shown
+    in base64) matches no string condition, only `exists: true`."""
+    if matcher is None:
+        return True
+    key = record.key if record.binary_key is None else _BINARY_KEY
+    return matcher(key, view.value(decoded.value))
 
 
 def with_annotations(function: Callable[..., Any], returns: object, **arguments: object) -> None:

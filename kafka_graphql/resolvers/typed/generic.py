@@ -44,8 +44,10 @@ async def decoded_record(typed: TypedRecords | None, view: FieldView, record: Re
 
 
 def _as_seen(record: Record, decoded: Decoded, view: FieldView) -> Record:
+    # `value_error` belongs to the generic decoding: with the codec's value, or with no value
+    # for a caller that may not see every field, it says nothing.
     if decoded.value is not None:
-        return dataclasses.replace(record, value=view.value(decoded.value))
+        return dataclasses.replace(record, value=view.value(decoded.value), value_error=None)
     if view.full:
         return record  # the generic decoding of bytes that do not decode or match the schema
-    return dataclasses.replace(record, value=None)
+    return dataclasses.replace(record, value=None, value_error=None)

@@ -29,7 +29,8 @@ def produce_one_resolver(
     ) -> ProduceResult:
         writable_topic(info.context, bound.topic)
         plain = input_to_plain(bound.generated, value)
-        record = to_outgoing(plain, key, headers, partition, bound.records.encode)
+        limits = info.context.settings.limits
+        record = to_outgoing(plain, key, headers, partition, bound.records.encode, limits)
         return (await produce_records(info.context, bound.topic, [record], [plain]))[0]
 
     with_annotations(resolve, ProduceResult, value=value_input)
@@ -44,6 +45,7 @@ def produce_many_resolver(
         check_batch_size(info.context, len(messages))
         # The whole batch is checked before anything is written: one bad message refuses it.
         values = [input_to_plain(bound.generated, m.value) for m in messages]
+        limits = info.context.settings.limits
         records = [
             to_outgoing(
                 value,
@@ -51,6 +53,8 @@ def produce_many_resolver(
                 _given(m.headers),
                 _given(m.partition),
                 lambda plain, i=i: bound.records.encode(plain, i),  # type: ignore[misc]
+                limits,
+                ("messages", i),
             )
             for i, (m, value) in enumerate(zip(messages, values, strict=True))
         ]

@@ -6,12 +6,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Optional
 
 from kafka_graphql.context import Info
-from kafka_graphql.cursor import encode_cursor
 from kafka_graphql.errors import BadUserInput
+from kafka_graphql.limits.filter_cost import filter_caps
+from kafka_graphql.resolvers.filtering import report_page
 from kafka_graphql.resolvers.positions import plan_read
 from kafka_graphql.resolvers.typed.bound import BoundTopic, wanted, with_annotations
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
 from kafka_graphql.schema.types import PageInfo
+from kafka_graphql.slices import Slices
 
 
 def connection_resolver(bound: BoundTopic) -> Callable[..., Awaitable[Any]]:
@@ -34,7 +36,7 @@ def connection_resolver(bound: BoundTopic) -> Callable[..., Awaitable[Any]]:
             # (Apollo's fetchMore adds `after` to the query's variables): the cursor says
             # where this page starts, so a starting point given with it has done its part.
             from_offset = from_timestamp = None
-        matcher = bound.matcher(where)
+        matcher = bound.matcher(where, filter_caps(context.settings.limits))
         view = bound.view(context)
         plan = await plan_read(
             context,
@@ -56,15 +58,20 @@ def connection_resolver(bound: BoundTopic) -> Callable[..., Awaitable[Any]]:
             first,
             plan.predicate,
             context.settings.limits.max_scan_records,
+            owner=context.principal.id,
         )
+        if matcher is not None:
+            report_page(context, bound.filter_size(where), plan.start, page.positions)
         # Each edge's cursor: the page's positions up to and including its record.
         positions = dict(plan.start)
         edges = []
+        slices = Slices()  # decoding, checking and building a page of values: in slices
         for record in page.records:
+            await slices.tick()
             positions[record.partition] = record.offset + 1
             decoded = await bound.records.decode(record)
             if wanted(matcher, record, decoded, view) and plan.visible(record):
-                node = bound.message(record, positions, decoded, view)
+                node = bound.message(record, positions, decoded, view, context.cursors)
                 edges.append(bound.edge_type(cursor=node.cursor, node=node))
         return bound.connection_type(
             edges=edges,
@@ -75,7 +82,7 @@ def connection_resolver(bound: BoundTopic) -> Callable[..., Awaitable[Any]]:
                 start_cursor=edges[0].cursor if edges else None,
                 # Past every record this page read, matching or not, even when it has no edges:
                 # `after` for the next page or for the subscription.
-                end_cursor=Cursor(encode_cursor(plan.topic, page.positions)),
+                end_cursor=Cursor(context.cursors.seal(plan.topic, page.positions)),
             ),
         )
 

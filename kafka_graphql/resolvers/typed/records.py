@@ -18,6 +18,7 @@ from kafka_graphql.typed.codecs import UndecodableValue, WriterSchemaNeeded
 from kafka_graphql.typed.problems import Problem
 from kafka_graphql.typed.topic import TypedTopic
 
+TOO_DEEP = "the value is nested too deeply to be read with the topic's schema"
 # Decoded values kept per topic: a record read by many subscribers (and by their filters) is
 # decoded once. Kafka never changes a record at an offset, so a hit is always right.
 CACHE_SIZE = 10_000
@@ -64,11 +65,16 @@ class TypedRecords:
             return self._keep(key, Decoded(None, ("the record has no value (a tombstone)",)))
         try:
             plain = self.topic.codec.decode_now(record.raw_value)
+            decoded = self._validated(plain)
         except WriterSchemaNeeded:
             return None
         except UndecodableValue as error:
-            return self._keep(key, Decoded(None, (str(error),)))
-        return self._keep(key, self._validated(plain))
+            decoded = Decoded(None, (str(error),))
+        except RecursionError:
+            # A value nested deeper than the validator (or a recursive schema's reader) can
+            # follow: a reason like any other, never an error of the page or the feed.
+            decoded = Decoded(None, (TOO_DEEP,))
+        return self._keep(key, decoded)
 
     async def decode(self, record: Record) -> Decoded:
         decoded = self.decode_now(record)

@@ -7,9 +7,11 @@ from typing import Any, Optional
 
 from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Info
+from kafka_graphql.cursor import CursorSealer
 from kafka_graphql.errors import StreamInterrupted
 from kafka_graphql.kafka import Record
 from kafka_graphql.limits.delivery import Matched
+from kafka_graphql.limits.filter_cost import filter_caps
 from kafka_graphql.resolvers.positions import plan_read
 from kafka_graphql.resolvers.slots import take_subscription_slot
 from kafka_graphql.resolvers.subscription import delivered
@@ -31,7 +33,7 @@ def stream_resolver(bound: BoundTopic) -> Callable[..., Any]:
         context = info.context
         slot = take_subscription_slot(context)
         try:
-            matcher = bound.matcher(where)
+            matcher = bound.matcher(where, filter_caps(context.settings.limits))
             view = bound.view(context)
             plan = await plan_read(
                 context,
@@ -55,9 +57,10 @@ def stream_resolver(bound: BoundTopic) -> Callable[..., Any]:
             plan.predicate,
             context.settings.limits.subscriber_buffer_batches,
             plan.hint,
-            context.limits.holdings(context.principal.id),
+            owner=context.principal.id,
+            holder=context.limits.holdings(context.principal.id),
         )
-        matched = _matched(bound, matcher, view, plan.visible, records)
+        matched = _matched(bound, matcher, view, plan.visible, records, context.cursors)
         return delivered(info, plan.topic, view, slot, matched, records)
 
     where_type = Optional[bound.where_type] if bound.where_type else None  # noqa: UP045
@@ -72,6 +75,7 @@ async def _matched(
     view: FieldView,
     visible: Callable[[Record], bool],
     records: AsyncIterator[tuple[Record, Mapping[int, int]]],
+    cursors: CursorSealer,
 ) -> AsyncGenerator[Matched, None]:
     async for record, positions in records:
         try:
@@ -79,7 +83,7 @@ async def _matched(
             # Built for this subscriber alone: its view, never another's, and never a change
             # to the decoded value the topic's subscribers share.
             message = (
-                bound.message(record, positions, decoded, view)
+                bound.message(record, positions, decoded, view, cursors)
                 if wanted(matcher, record, decoded, view) and visible(record)
                 else None
             )

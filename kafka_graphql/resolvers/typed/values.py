@@ -94,6 +94,14 @@ class OutputBuilder:
         return self._object(member, value, path, hidden)
 
 
+_INT_RANGE = {Scalar.INT: (-(2**31), 2**31 - 1), Scalar.LONG: (-(2**63), 2**63 - 1)}
+
+
+def _shown(number: int | float) -> str:
+    text = str(number)
+    return text if len(text) <= 24 else f"{text[:20]}... ({len(text)} digits)"
+
+
 def _scalar(scalar: Scalar, value: object, path: Path) -> object:
     match scalar:
         case Scalar.DATETIME:
@@ -106,10 +114,17 @@ def _scalar(scalar: Scalar, value: object, path: Path) -> object:
                     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
         case Scalar.INT | Scalar.LONG:
             if isinstance(value, int) and not isinstance(value, bool):
-                return value
+                # GraphQL's Int is 32-bit and Long 64-bit; JSON's integers have no bound.
+                low, high = _INT_RANGE[scalar]
+                if low <= value <= high:
+                    return value
+                raise ValueMismatch(path, f"{_shown(value)} is beyond a {scalar.value}")
         case Scalar.FLOAT:
             if isinstance(value, int | float) and not isinstance(value, bool):
-                return float(value)
+                try:
+                    return float(value)
+                except OverflowError:  # an integer beyond a double
+                    raise ValueMismatch(path, f"{_shown(value)} is beyond a float") from None
         case Scalar.BOOLEAN:
             if isinstance(value, bool):
                 return value

@@ -10,6 +10,7 @@ from typing import Any, Optional
 import strawberry
 from strawberry.types.field import StrawberryField
 
+from kafka_graphql.filter_bounds import FilterCaps
 from kafka_graphql.resolvers.typed import mutation, query, subscription
 from kafka_graphql.resolvers.typed.bound import BoundTopic, Matcher
 from kafka_graphql.resolvers.typed.records import TypedRecords
@@ -18,7 +19,16 @@ from kafka_graphql.schema.inputs import HeaderInput
 from kafka_graphql.schema.scalars import JSON, Cursor, DateTime, Long
 from kafka_graphql.schema.typed.names import TopicNames
 from kafka_graphql.schema.typed.values import GeneratedTypes
-from kafka_graphql.schema.types import SKIPPED_DOC, Header, PageInfo
+from kafka_graphql.schema.types import (
+    HEADER_COUNT_DOC,
+    HEADERS_DOC,
+    KEY_DOC,
+    KEY_ENCODING_DOC,
+    SKIPPED_DOC,
+    Encoding,
+    Header,
+    PageInfo,
+)
 from kafka_graphql.typed.where import compile_where, filter_inputs
 
 # Said on a topic with field rules (`field_scopes`, `mask`): the bytes hold every field.
@@ -76,8 +86,10 @@ def bind_topic(generated: GeneratedTypes, records: TypedRecords) -> TopicFields:
             "partition": (int, None),
             "offset": (Long, None),
             "timestamp": (DateTime, None),
-            "key": (Optional[str], None),  # noqa: UP045
-            "headers": (list[Header], None),
+            "key": (Optional[str], KEY_DOC),  # noqa: UP045
+            "key_encoding": (Encoding, KEY_ENCODING_DOC),
+            "headers": (list[Header], HEADERS_DOC),
+            "header_count": (int, HEADER_COUNT_DOC),
             "cursor": (Cursor, "Where this message is: pass it as `after` to continue after it."),
             "value": (Optional[root], f"The value, decoded as {model.root}."),  # noqa: UP045
             "raw_value": (
@@ -117,8 +129,8 @@ def bind_topic(generated: GeneratedTypes, records: TypedRecords) -> TopicFields:
     )
     where_type = generated.add_filters(filter_inputs(model))
 
-    def compile_plain(plain: dict[str, Any] | None) -> Matcher:
-        return compile_where(model, plain)
+    def compile_plain(plain: dict[str, Any] | None, caps: FilterCaps) -> Matcher:
+        return compile_where(model, plain, caps)
 
     bound = BoundTopic(
         records,

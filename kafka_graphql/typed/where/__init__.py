@@ -33,12 +33,12 @@ Meaning
 - Enum operands must be values of the enum (their names, as strings).
 
 Bounds (a public endpoint must not let one filter cost unbounded CPU per record): at most
-MAX_DEPTH levels of nested where objects, MAX_CONDITIONS conditions (every entry set and every
-and/or item) and MAX_IN_VALUES values per `in`/`notIn`; beyond them compile_where raises
-BadUserInput.
+MAX_DEPTH levels of nested where objects, `limits.max_filter_conditions` conditions and
+`limits.max_in_values` values per `in`/`notIn` (size.py says what counts); beyond them
+compile_where raises BadUserInput with `extensions.path`.
 """
 
-from kafka_graphql.typed.where.compile import MAX_CONDITIONS, MAX_DEPTH, Predicate, compile_where
+from kafka_graphql.typed.where.compile import Predicate, compile_where
 from kafka_graphql.typed.where.inputs import (
     FilterNameConflict,
     InputField,
@@ -47,18 +47,18 @@ from kafka_graphql.typed.where.inputs import (
     input_specs,
     scalar_filter_inputs,
 )
-from kafka_graphql.typed.where.scalars import MAX_IN_VALUES
+from kafka_graphql.typed.where.size import MAX_DEPTH, WhereReport, inspect_where
 
 __all__ = [
-    "MAX_CONDITIONS",
     "MAX_DEPTH",
-    "MAX_IN_VALUES",
     "FilterNameConflict",
     "InputField",
     "InputSpec",
     "Predicate",
+    "WhereReport",
     "compile_where",
     "filter_inputs",
     "input_specs",
+    "inspect_where",
     "scalar_filter_inputs",
 ]

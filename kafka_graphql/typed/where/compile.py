@@ -1,8 +1,8 @@
 """`<Root>Where` input values -> one predicate over (record key, decoded value), compiled once.
 
 The input is plain dicts and lists keyed by the InputField names (the binder converts GraphQL
-input objects to this form). Bounds are checked while compiling, so an oversized filter is
-refused before it ever meets a record.
+input objects to this form). It is measured first (size.py: the caps, the depth), so an oversized
+filter is refused before it ever meets a record.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from kafka_graphql.errors import BadUserInput
+from kafka_graphql.filter_bounds import DEFAULT_CAPS, FilterCaps
 from kafka_graphql.typed.model import EnumType, ObjectType, TypeModel
 from kafka_graphql.typed.where.scalars import compile_scalar
 from kafka_graphql.typed.where.shapes import (
@@ -24,12 +25,7 @@ from kafka_graphql.typed.where.shapes import (
     Shape,
     where_entries,
 )
-
-# A where nested deeper than this (the root is level 1; each and/or/not item, nested object and
-# list item where is one level more) is refused: recursion and per-record cost stay bounded.
-MAX_DEPTH = 10
-# Every entry set in any input object, and every item of an and/or list, is one condition.
-MAX_CONDITIONS = 100
+from kafka_graphql.typed.where.size import MAX_DEPTH, inspect_where
 
 Predicate = Callable[[str | None, Any], bool]  # (record key, decoded value) -> matches
 
@@ -38,14 +34,20 @@ def match_all(_key: str | None, _value: Any) -> bool:
     return True
 
 
-def compile_where(model: TypeModel, where: Mapping[str, Any] | None) -> Predicate:
+def compile_where(
+    model: TypeModel,
+    where: Mapping[str, Any] | None,
+    caps: FilterCaps | None = DEFAULT_CAPS,
+    argument: str = "where",
+) -> Predicate:
     """The predicate of a `<Root>Where` value; None or {} matches everything.
 
-    Raises BadUserInput for a filter over the bounds (MAX_DEPTH, MAX_CONDITIONS, MAX_IN_VALUES),
-    an unknown entry or an operand of the wrong type.
+    Raises BadUserInput for a filter over the bounds (`caps`, with `extensions.path` under
+    `argument`; MAX_DEPTH), an unknown entry or an operand of the wrong type.
     """
     if where is None:
         return match_all
+    inspect_where(model, where, caps, argument)
     check = _Compiler(model).where(model.root_type, where, 1)
     return match_all if check is None else check
 
@@ -63,12 +65,6 @@ def key_equality(where: object) -> str | None:
 class _Compiler:
     def __init__(self, model: TypeModel) -> None:
         self.model = model
-        self.conditions = 0
-
-    def count(self, n: int = 1) -> None:
-        self.conditions += n
-        if self.conditions > MAX_CONDITIONS:
-            raise BadUserInput(f"a filter may hold at most {MAX_CONDITIONS} conditions")
 
     def where(self, object_type: ObjectType, where: object, depth: int) -> Predicate | None:
         """The predicate of a `<Type>Where` over (key, object), None when it sets no entry.
@@ -84,7 +80,6 @@ class _Compiler:
         for name, value in spec.items():
             if value is None:  # an explicit null is no condition
                 continue
-            self.count()
             sets_anything = True
             if name in ("and", "or"):
                 checks.append(self.logical(object_type, name, value, depth))
@@ -109,7 +104,6 @@ class _Compiler:
     def logical(self, object_type: ObjectType, op: str, items: object, depth: int) -> Predicate:
         if not isinstance(items, list | tuple):
             raise BadUserInput(f"{op}: expected a list")
-        self.count(len(items))
         # An empty item sets nothing, so it matches everything.
         checks = [self.where(object_type, item, depth + 1) or match_all for item in items]
         if op == "and":
@@ -123,10 +117,7 @@ class _Compiler:
         A filter that sets anything needs the value present (and of its kind); only
         `exists: false` asks for a missing or null one."""
         if isinstance(shape, ScalarShape):
-            test, count = compile_scalar(
-                shape, _mapping(spec, shape.input_name), self.enum_values(shape)
-            )
-            self.count(count)
+            test = compile_scalar(shape, _mapping(spec, shape.input_name), self.enum_values(shape))
             return None if test is None else lambda _key, value: test(value)
         if isinstance(shape, ObjectShape):
             object_type = self.model.type(shape.type_name)
@@ -142,7 +133,6 @@ class _Compiler:
         for op, value in _mapping(spec, shape.input_name).items():
             if value is None:
                 continue
-            self.count()
             if op == IS_EMPTY:
                 if not isinstance(value, bool):
                     raise BadUserInput(f"{IS_EMPTY}: expected a Boolean, got {value!r}")

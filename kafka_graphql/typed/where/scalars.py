@@ -15,8 +15,6 @@ from typing import Any
 from kafka_graphql.errors import BadUserInput
 from kafka_graphql.typed.where.shapes import OPERATORS, Operand, ScalarShape
 
-MAX_IN_VALUES = 100
-
 # A test of one value read from a record (None when the field is missing or null).
 ValueTest = Callable[[Any], bool]
 
@@ -97,8 +95,8 @@ def _operand(shape: ScalarShape, op: str, value: object, enum_values: frozenset[
 
 def compile_scalar(
     shape: ScalarShape, spec: Mapping[str, Any], enum_values: frozenset[str] = frozenset()
-) -> tuple[ValueTest | None, int]:
-    """The test of one scalar filter and how many conditions it holds; None when it sets none.
+) -> ValueTest | None:
+    """The test of one scalar filter; None when it sets none.
 
     `enum_values` are the values of the enum an `<Enum>Filter` filters on.
     """
@@ -118,17 +116,14 @@ def compile_scalar(
             tests.append(_membership(shape, op, raw, enum_values))
         else:
             tests.append(_compare(op, _operand(shape, op, raw, enum_values)))
-    count = len(tests) + (exists is not None)
-    if count == 0:
-        return None, 0
-    return _scalar_test(shape.operand, exists, tests), count
+    if not tests and exists is None:
+        return None
+    return _scalar_test(shape.operand, exists, tests)
 
 
 def _membership(shape: ScalarShape, op: str, raw: object, enum_values: frozenset[str]) -> ValueTest:
     if not isinstance(raw, list | tuple):
         raise BadUserInput(f"{op}: expected a list")
-    if len(raw) > MAX_IN_VALUES:
-        raise BadUserInput(f"{op} may list at most {MAX_IN_VALUES} values")
     # Numbers (1 == 1.0) and aware datetimes (by instant) hash by value, so a set is exact.
     options = frozenset(_operand(shape, op, v, enum_values) for v in raw)
     if op == "in":

@@ -178,7 +178,8 @@ async def test_two_topics_give_a_type_they_share_one_set_of_rules() -> None:
         (
             {("Message", "secret"): ("x",)},
             'auth.field_scopes "Message.secret": type Message has no field secret (its fields: '
-            "topic, partition, offset, timestamp, key, value, headers, cursor, skipped)",
+            "topic, partition, offset, timestamp, key, keyEncoding, value, valueError, headers, "
+            "headerCount, cursor, skipped)",
         ),
         (
             {("Order", "customer"): ("x",)},
@@ -236,8 +237,11 @@ mask = {{ "OrderCustomer.email" = "orders:pii", "Order.quantity" = "orders:quant
         '  """\n  Masked: null for callers without the scope orders:quantity. Values always have '
         'it; it is nullable here because it is masked.\n  """\n  quantity: Int\n',
         # The generic API's guard, and its copy on the typed topic's message type.
-        '  """Selecting it needs scope kafka:headers."""\n'
+        '  Selecting it needs scope kafka:headers.\n  """\n'
         '  headers: [Header!]! @auth(requires: ["kafka:headers"])\n',
+        # With the field that tells of it.
+        '  Selecting it needs scope kafka:headers.\n  """\n'
+        '  headerCount: Int! @auth(requires: ["kafka:headers"])\n',
         '  partitions: [Partition!]! @auth(requires: ["ops"])\n',
         "  Null for a caller that may not see every field of the value (this topic's field "
         'rules).\n  """\n  rawValue: JSON\n',
@@ -246,8 +250,9 @@ mask = {{ "OrderCustomer.email" = "orders:pii", "Order.quantity" = "orders:quant
     message = re.search(r"type OrderMessage \{.*?\n\}", sdl, re.DOTALL)
     assert message is not None
     assert '@auth(requires: ["kafka:headers"])' in message.group()
-    # The definition, customer, Message.headers, OrderMessage.headers and partitions.
-    assert sdl.count("@auth(") == 5
+    # The definition, customer, Message.headers and .headerCount, OrderMessage.headers and
+    # .headerCount, and partitions.
+    assert sdl.count("@auth(") == 7
 
 
 def test_the_generic_types_named_in_start_up_messages_are_the_generic_api_s() -> None:

@@ -14,6 +14,22 @@ from kafka_graphql.limits import walk as walk_module
 from tests.unit.limits.test_cost_model import GENERIC, LIBRARY
 
 CORPUS: list[tuple[CostModel, str, list[dict[str, Any]]]] = [
+    # A filter's cost is read from the whole variable, not its shape (limits/filter_cost.py):
+    # filters of one shape and different sizes cost differently.
+    (
+        GENERIC,
+        'query($f: MessageFilter, $v: [JSON!]) { a: messages(topic: "t", filter: $f) '
+        '{ hasMore } b: messages(topic: "t", filter: {value: [{path: "x", in: $v}]}) '
+        "{ hasMore } }",
+        [
+            {"f": {"key": "k"}, "v": [1]},
+            {"f": {"key": "k", "keyPrefix": "k"}, "v": [1]},
+            {"f": {"value": [{"path": "a", "in": list(range(99))}]}, "v": list(range(100))},
+            {"f": {"value": [{"path": "a", "eq": 1, "ne": 2}]}, "v": [1, 2]},
+            {"f": None, "v": [1]},
+            {"f": {"key": "k"}, "v": [1]},
+        ],
+    ),
     (LIBRARY, "{ authors { name } }", [{}]),
     (
         LIBRARY,

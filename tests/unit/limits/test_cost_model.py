@@ -59,10 +59,11 @@ async def orders() -> CostModel:
 
 
 def test_a_history_page_multiplies_its_messages_by_limit() -> None:
-    # messages (w 1) + 50 x (Message 1 + headers: 1 item x (Header 1)); scalars 0.
+    # messages (w 1) + 50 x (Message 1 + headers: the 64 a record shows, a point per 32, 2 x
+    # (Header 1)); scalars 0.
     query = """{ messages(topic: "t", limit: 50) {
         messages { offset value headers { key value } } nextCursor hasMore } }"""
-    assert cost(query) == 1 + 50 * (1 + 1)
+    assert cost(query) == 1 + 50 * (1 + 2)
 
 
 def test_size_arguments_default_come_from_variables_and_are_clamped() -> None:
@@ -127,7 +128,7 @@ async def test_a_subscription_costs_its_opening_plus_one_message(orders: CostMod
     priced = GENERIC.operation_cost(
         parse('subscription { messages(topic: "t") { offset headers { key } } }'), None
     )
-    assert (priced.opening, priced.per_message, priced.requested) == (10, 1 + 1, 12)
+    assert (priced.opening, priced.per_message, priced.requested) == (10, 1 + 2, 13)
     typed = orders.operation_cost(parse("subscription { orders { value { id } } }"), None)
     assert (typed.opening, typed.per_message) == (10, 1 + 1)
 
@@ -173,8 +174,8 @@ INLINED = """{ messages(topic: "t", limit: 30) {
     ],
 )
 def test_fragments_cost_what_their_inlined_form_costs(query: str) -> None:
-    # messages 1 + 30 x (Message 1 + headers 1) + topics (1 item x (Topic 1 + partitions 1))
-    assert cost(INLINED) == 1 + 30 * 2 + 2
+    # messages 1 + 30 x (Message 1 + headers 2) + topics (1 item x (Topic 1 + partitions 1))
+    assert cost(INLINED) == 1 + 30 * 3 + 2
     assert cost(query) == cost(INLINED)
 
 

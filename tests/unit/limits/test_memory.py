@@ -25,7 +25,7 @@ KIB = 1024
 
 
 def record(raw: bytes, offset: int = 0, key: str | None = "k") -> Record:
-    return Record("t", 0, offset, 0, key, decode_value(raw), (Header("h", "v"),), raw)
+    return Record("t", 0, offset, 0, key, decode_value(raw)[0], (Header("h", "v"),), raw)
 
 
 SHAPES = {
