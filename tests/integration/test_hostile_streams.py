@@ -23,7 +23,7 @@ import pytest
 
 from kafka_graphql.filters import FilterSpec, compile_filter
 from kafka_graphql.kafka import Record
-from kafka_graphql.resolvers import subscription as generic_subscription
+from kafka_graphql.resolvers import filtering
 from kafka_graphql.resolvers.messages import RecordFields
 from kafka_graphql.server import VIEW
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient, Subscription
@@ -115,7 +115,7 @@ def poison_predicates(monkeypatch: pytest.MonkeyPatch, victim: int) -> None:
         compiled.append(check)
         return check
 
-    monkeypatch.setattr(generic_subscription, "compile_filter", compiled_filter)
+    monkeypatch.setattr(filtering, "compile_filter", compiled_filter)
 
 
 def offsets(messages: list[dict[str, Any]]) -> list[int]:
