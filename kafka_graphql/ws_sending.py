@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 
-from aiohttp import ClientConnectionResetError
 from strawberry.aiohttp.views import AiohttpWebSocketAdapter
 from strawberry.http.exceptions import WebSocketDisconnected
 
@@ -83,7 +82,9 @@ class GatewayWebSocketAdapter(AiohttpWebSocketAdapter):
                 await self.ws.send_bytes(data)
             else:
                 await self.ws.send_str(data)
-        except (RuntimeError, ClientConnectionResetError) as exc:
+        except (RuntimeError, ConnectionError) as exc:
+            # aiohttp's ClientConnectionResetError, and the ConnectionError its wait for a slow
+            # reader raises when that reader goes away.
             raise WebSocketDisconnected from exc
 
 

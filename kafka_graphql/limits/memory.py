@@ -5,9 +5,10 @@ A caller's `Holdings` is charged for what its streams hold: the batches in their
 one each reads now (once per batch however many of its streams hold it), their catch-up
 readers (what their consumers may fetch ahead) and fetches, the frames being written to its
 sockets, and, apart, the messages its conflating streams keep waiting.
-`limits.max_buffered_bytes_per_principal` bounds all but the last: a live stream that would go
-beyond it is detached from its feed (it catches up on its own later), a catch-up waits before
-it opens its reader and before each fetch, a frame waits before it is written.
+`limits.max_buffered_bytes_per_principal` bounds the batches, readers and fetches together (a
+live stream that would go beyond it is detached from its feed and catches up on its own later;
+a catch-up waits before it opens its reader and before each fetch), and, apart, the frames (a
+frame waits before it is written).
 `limits.max_pending_bytes` bounds the last: a conflating stream that would go beyond it ends
 with RATE_LIMITED and its cursor (limits/delivery.py). A caller that holds nothing may always
 hold one batch, fetch or message, however large (or it could never receive it); then nothing
@@ -170,7 +171,7 @@ class Holdings:
             batches[batch] = held + 1
             return True
         size = batch.size
-        if self.buffered + size > self._cap and self.total() > 0:
+        if self._held() + size > self._cap and self.total() > 0:
             return False
         batches[batch] = 1
         self.buffered += size
@@ -200,8 +201,12 @@ class Holdings:
             await self._wait()
         self._fetching = True
 
+    def _held(self) -> int:
+        """What is held but frames (frames have a bound of their own: `frames_full`)."""
+        return self.buffered - self.frames
+
     def _full(self) -> bool:
-        return self.buffered >= self._cap and self.total() > 0
+        return self._held() >= self._cap and self.total() > 0
 
     def fetched(self, size: int) -> None:
         self._fetching = False
@@ -211,7 +216,7 @@ class Holdings:
             self._wake()
 
     async def reserve(self, size: int, stopped: Callable[[], bool]) -> None:
-        while self.buffered + size > self._cap and self.total() > 0 and not stopped():
+        while self._held() + size > self._cap and self.total() > 0 and not stopped():
             await self._wait()
         self.buffered += size
         self.ledger.add(size)

@@ -222,11 +222,18 @@ async def test_conflation_keeps_at_most_max_pending_bytes_per_caller(
                 end.cancel()
 
 
-WRITTEN = 24
 VALUE = """
 subscription($t: String!, $after: Cursor) {
   messages(topic: $t, after: $after) { offset value }
 }"""
+# Six copies of the value: a 350 KB record makes a 2.1 MB frame, counted three times (the
+# text, its bytes, the socket's buffer): one frame stuck on a socket is more than 4.5 MiB.
+HEAVY = (
+    "subscription($t: String!) { messages(topic: $t) { offset "
+    + " ".join(f"v{i}: value" for i in range(6))
+    + " } }"
+)
+WRITTEN = 16
 
 
 @PROTOCOLS
@@ -239,8 +246,9 @@ async def test_a_caller_that_does_not_read_is_bounded_then_cut_back_first(
     protocol: str,
 ) -> None:
     topic = await new_topic()
-    # Above a catch-up reader's reservation (2 MiB), so that mallory can resume afterwards.
-    bound = 3 * 1024 * KIB
+    # Above what a catch-up holds (its reader's reservation, 2 MiB, and a fetch of ~2 MB), so
+    # that mallory can resume afterwards; below one frame of hers stuck on her socket.
+    bound = 4608 * KIB
     config = settings(
         key_files,
         bootstrap,
@@ -250,7 +258,7 @@ async def test_a_caller_that_does_not_read_is_bounded_then_cut_back_first(
     )
     # More than the kernel's socket buffers take (up to net.ipv4.tcp_wmem's 4 MB): the rest
     # waits in the gateway.
-    values = [{"text": "x" * 250_000, "n": i} for i in range(WRITTEN)]
+    values = [{"text": "x" * 350_000, "n": i} for i in range(WRITTEN)]
     async with run_gateway(config) as running, AsyncExitStack() as stack:
         limits = running.app[LIMITS]
         alice = GraphQLClient(http, running.url, token("alice"))
@@ -258,13 +266,10 @@ async def test_a_caller_that_does_not_read_is_bounded_then_cut_back_first(
         mallory = await stack.enter_async_context(
             raw_socket(running.url, protocol, token("mallory"))
         )
-        # Six streams of ~750 KB frames (250 KB, three copies counted): more than fit in her
-        # 3 MiB, so that the frames already written, which no cut back can take back, keep the
-        # process beyond its bound until she reads.
-        ids = {"a", "b", "c", "d", "e", "f"}
+        ids = {"a", "b"}
         for sub_id in sorted(ids):
-            await mallory.subscribe(sub_id, VALUE, {"t": topic})
-        await live(running, topic, 7)
+            await mallory.subscribe(sub_id, HEAVY, {"t": topic})
+        await live(running, topic, 3)
         mallory.stop_reading()
         for value in values[:-3]:
             await write(raw_producer, topic, [value], keys=False)
@@ -274,10 +279,11 @@ async def test_a_caller_that_does_not_read_is_bounded_then_cut_back_first(
         async def cut_back() -> bool:
             return limits.memory.over() and held.cutting
 
-        # Mallory's frames wait for her socket: beyond the process's bound she, who holds the
-        # most, is cut back, while her frames already written keep the process over it.
+        # A frame of mallory's waits for her socket: beyond the process's bound she, who holds
+        # the most, is cut back; that frame, written already and beyond any cut back's reach,
+        # keeps the process beyond the bound until she reads.
         await poll_until(cut_back, 30, 0.01)
-        assert held.frames <= bound + 3 * 260_000
+        assert held.frames <= bound + 3 * 2_200_000 * len(ids)
         refused = await stack.enter_async_context(alice.subscribe(OFFSETS, {"t": topic}, protocol))
         error = await first_error(refused)
         assert error is not None and error["extensions"]["code"] == "LIMIT_EXCEEDED"
