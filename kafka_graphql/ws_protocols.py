@@ -332,6 +332,8 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             await super().handle_async_results(operation_id, query, operation_name, variables)
         except OperationEnded:
             await self.send_message({"type": "complete", "id": operation_id})
+        except WebSocketDisconnected:
+            pass  # the socket went away under a send: nothing is left to tell (nor to log)
         finally:
             self.in_flight.untrack(operation_id, tracker)
 
