@@ -4,6 +4,8 @@
 Aliases multiply a record in a message: thirty aliases of a 1 MB `value` make a 30 MB frame
 (and each character JSON must escape takes six). Such a frame is refused before it is encoded,
 so that it is never built: its stream ends with LIMIT_EXCEEDED and the cursor of that message.
+One copy of a record is always let through, however large (a topic's `max.message.bytes` may
+be raised far beyond the default): what is refused is the copies.
 
 Most records are far too small for any selection the limits allow to reach the bound; for those
 nothing is checked (`may_exceed`). For the others, the result is walked (each object once, the
@@ -79,14 +81,21 @@ def may_exceed(limits: LimitsSettings, record: Record, partitions: int) -> bool:
 
 def check_frame(limits: LimitsSettings, record: Record, partitions: int, data: Any) -> None:
     """Raises LimitExceeded when the result `data` of a message of `record` could encode to
-    more than `limits.max_frame_bytes`."""
+    more than `limits.max_frame_bytes`, or than one copy of the record when that is larger
+    (every record Kafka holds can be delivered: only copies of it are refused)."""
     if not may_exceed(limits, record, partitions):
         return
-    limit = limits.max_frame_bytes
     raw = record.raw_value or b""
     # The record's own value, when it is a JSON object or array, is bounded by its bytes rather
     # than walked (any other value is a string, or small, and walked).
     value_bound = json_bound(raw) if _is_container(raw) else None
+    one_copy = (
+        _Bound(1 << 62, record.value, value_bound).of(record.value)
+        + 2 * ESCAPED * (record_bytes(record) - len(raw))
+        + FIXED_BYTES
+        + CURSOR_BYTES_PER_PARTITION * partitions
+    )
+    limit = max(limits.max_frame_bytes, one_copy)
     if _Bound(limit, record.value, value_bound).of(data) > limit:
         raise LimitExceeded(
             f"a message of this stream would take more than {limit} bytes "

@@ -43,8 +43,8 @@ def test_a_result_is_refused_when_it_could_encode_larger_than_the_bound(copies: 
 def test_escapes_count_six_times() -> None:
     control = record(b"\x01" * 200_000)  # text, written as \u0001 each
     assert isinstance(control.value, str)
-    data = {"messages": {"value": control.value}}
-    assert len(json.dumps(data)) > 1_000_000
+    data = {"messages": {"a": control.value, "b": control.value}}
+    assert len(json.dumps(data)) > 2_000_000
     with pytest.raises(LimitExceeded):
         check_frame(LIMITS, control, 1, data)
 
@@ -82,3 +82,12 @@ def test_the_bound_is_never_below_what_is_written(shape: str) -> None:
     data = {"messages": {"a": held.value, "b": held.value, "key": held.key, "offset": 1}}
     known = json_bound(raw) if _is_container(raw) else None
     assert _Bound(1 << 40, held.value, known).of(data) >= len(dumps(data).encode())
+
+
+def test_one_copy_of_a_record_always_goes_through_however_large() -> None:
+    huge = record(json.dumps({"text": "x" * 1_500_000}).encode())  # beyond the 1 MB bound
+    check_frame(LIMITS, huge, 1, {"messages": {"value": huge.value, "offset": 1}})
+    with pytest.raises(LimitExceeded):
+        check_frame(LIMITS, huge, 1, {"messages": {"a": huge.value, "b": huge.value}})
+    text = record(b"y" * 1_500_000)  # a text value
+    check_frame(LIMITS, text, 1, {"messages": {"value": text.value}})
