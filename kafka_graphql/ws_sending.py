@@ -28,6 +28,9 @@ from kafka_graphql.limits.memory import CutBack, Holdings
 
 # RFC 6455 5.5: a close frame's reason fits in 123 bytes.
 MAX_CLOSE_REASON_BYTES = 123
+# A frame this small, written to an empty socket buffer, stays below the transport's high-water
+# mark (64 KiB), so aiohttp writes it without waiting for the reader.
+AT_ONCE_BYTES = 16 * 1024
 # Result messages of both subprotocols: the only ones that wait for their caller's room.
 RESULTS = frozenset({"next", "data"})
 
@@ -39,7 +42,9 @@ class GatewayWebSocketAdapter(AiohttpWebSocketAdapter):
 
     async def send_json(self, message: Mapping[str, object]) -> None:
         holdings = self.holdings
-        if holdings is not None and holdings.frames_full() and _is_result(message):
+        waits = holdings is not None and holdings.frames and holdings.frames_full()
+        if waits and _is_result(message):
+            assert holdings is not None
             await _room(holdings)
         try:
             data = self.view.encode_json(message)
@@ -50,7 +55,7 @@ class GatewayWebSocketAdapter(AiohttpWebSocketAdapter):
     async def send_parts(self, head: str | bytes, payload: str | bytes, tail: str | bytes) -> None:
         """A result frame made of parts (shared/relay.py), made only once it may be written."""
         holdings = self.holdings
-        if holdings is not None and holdings.frames_full():
+        if holdings is not None and holdings.frames and holdings.frames_full():
             await _room(holdings)
         await self.send_encoded(head + payload + tail)  # type: ignore[operator]
 
@@ -58,7 +63,7 @@ class GatewayWebSocketAdapter(AiohttpWebSocketAdapter):
         """A message already encoded with the view's `encode_json` (`send_json` without the
         encoding)."""
         holdings = self.holdings
-        if holdings is None:
+        if holdings is None or self._writes_at_once(data):
             await self._write(data)
             return
         held = holdings.charge_frame(len(data))
@@ -69,6 +74,16 @@ class GatewayWebSocketAdapter(AiohttpWebSocketAdapter):
                 await self._write(data)
         finally:
             holdings.frame_done(held)
+
+    def _writes_at_once(self, data: str | bytes) -> bool:
+        """Whether `data` goes into an empty socket buffer and leaves it below the point where
+        aiohttp waits for the reader: then it is written without waiting (nothing of it is
+        held by the time the write returns) and needs neither the account nor the lock. Most
+        frames to a client that reads."""
+        if len(data) > AT_ONCE_BYTES or (self._lock is not None and self._lock.locked()):
+            return False
+        transport = self.request.transport
+        return transport is not None and transport.get_write_buffer_size() == 0
 
     async def close(self, code: int, reason: str) -> None:
         # Strawberry puts messages of any length in close reasons (e.g. a syntax error's);

@@ -157,7 +157,8 @@ class LiveSubscriber:
     async def next(self) -> Delivery | None:
         """The next delivery; None once the subscriber overflowed (and is drained), failed or
         closed. The delivery before it is given back to the caller's account."""
-        self._drop_current()
+        if self._current is not None:
+            self._drop_current()
         while not self._items:
             self._items = None
             if self.overflowed or self.closed:
