@@ -28,6 +28,9 @@ from kafka_graphql.limits.memory import CutBack, Holdings
 
 # RFC 6455 5.5: a close frame's reason fits in 123 bytes.
 MAX_CLOSE_REASON_BYTES = 123
+# A socket buffer this full stays below the transport's high-water mark (64 KiB), so aiohttp
+# writes a frame that leaves it so without waiting for the reader.
+AT_ONCE_BYTES = 32 * 1024
 # Result messages of both subprotocols: the only ones that wait for their caller's room.
 RESULTS = frozenset({"next", "data"})
 
@@ -36,10 +39,13 @@ class GatewayWebSocketAdapter(AiohttpWebSocketAdapter):
     # The caller's account once its connection_init is accepted (ws_protocols.py).
     holdings: Holdings | None = None
     _lock: asyncio.Lock | None = None
+    _transport: asyncio.Transport | None = None
 
     async def send_json(self, message: Mapping[str, object]) -> None:
         holdings = self.holdings
-        if holdings is not None and holdings.frames_full() and _is_result(message):
+        waits = holdings is not None and holdings.frames and holdings.frames_full()
+        if waits and _is_result(message):
+            assert holdings is not None
             await _room(holdings)
         try:
             data = self.view.encode_json(message)
@@ -50,17 +56,47 @@ class GatewayWebSocketAdapter(AiohttpWebSocketAdapter):
     async def send_parts(self, head: str | bytes, payload: str | bytes, tail: str | bytes) -> None:
         """A result frame made of parts (shared/relay.py), made only once it may be written."""
         holdings = self.holdings
-        if holdings is not None and holdings.frames_full():
+        if holdings is not None and holdings.frames and holdings.frames_full():
             await _room(holdings)
-        await self.send_encoded(head + payload + tail)  # type: ignore[operator]
+        data: str | bytes = head + payload + tail  # type: ignore[operator]
+        if holdings is not None and not self._at_once(len(data)):
+            await self._send_held(holdings, data)
+            return
+        # _write(), inline: this is every shared delivery's path.
+        try:
+            if isinstance(data, bytes):
+                await self.ws.send_bytes(data)
+            else:
+                await self.ws.send_str(data)
+        except (RuntimeError, ConnectionError) as exc:
+            raise WebSocketDisconnected from exc
 
     async def send_encoded(self, data: str | bytes) -> None:
         """A message already encoded with the view's `encode_json` (`send_json` without the
         encoding)."""
         holdings = self.holdings
-        if holdings is None:
-            await self._write(data)
+        if holdings is not None and not self._at_once(len(data)):
+            await self._send_held(holdings, data)
             return
+        await self._write(data)
+
+    def _at_once(self, size: int) -> bool:
+        """Whether a frame of `size` leaves the socket's buffer below the point where aiohttp
+        waits for the reader: then it is written without waiting (nothing of it is held beyond
+        that small buffer once the write returns) and needs neither the account nor the lock.
+        Most frames to a client that reads."""
+        if self._lock is not None and self._lock.locked():
+            return False
+        transport = self._transport
+        if transport is None:
+            transport = self._transport = self.request.transport
+            if transport is None:
+                return False
+        return transport.get_write_buffer_size() + size <= AT_ONCE_BYTES
+
+    async def _send_held(self, holdings: Holdings, data: str | bytes) -> None:
+        """Written one frame at a time on this socket, counted in the caller's account while
+        it is."""
         held = holdings.charge_frame(len(data))
         try:
             if self._lock is None:

@@ -208,7 +208,12 @@ class LiveSubscriber:
     async def next(self) -> Delivery | None:
         """The next delivery; None once the subscriber overflowed (and is drained), failed or
         closed. The delivery before it is given back to the caller's account."""
-        self._drop_current()
+        current = self._current
+        if current is not None:
+            # _drop_current(), inline: every delivery passes here.
+            self._current = None
+            if self._holder is not None:
+                self._holder.drop(current)
         while not self._items:
             self._items = None
             if self.overflowed or self.closed:

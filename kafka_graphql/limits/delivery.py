@@ -95,9 +95,9 @@ async def deliver(
     # Where to resume from if a conflating stream must close or fails: at the first message
     # that had to wait since the stream last caught up.
     backlog: dict[int, int] | None = None
-    # The last delivered message's topic and positions, for the cursor a closing stream reports
-    # (built only then; the message itself is let go of once sent).
-    last: tuple[str, Mapping[int, int]] | None = None
+    # The last delivered message's positions, for the cursor a closing stream reports (built
+    # only then; the message itself is let go of once sent).
+    last: Mapping[int, int] | None = None
     reading: asyncio.Task[Matched] | None = None
     done = False
     state = registry.state(principal)
@@ -117,7 +117,7 @@ async def deliver(
                 message = entry.message
                 message.skipped = entry.skipped
                 message.resume_from = backlog
-                last = (entry.record.topic, message.positions)
+                last = message.positions
                 del entry
                 yield message
                 message = None
@@ -158,7 +158,7 @@ async def deliver(
                     del task
             assert record is not None
             if not waiting and registry.try_deliver(principal, value_size(record)):
-                last = (record.topic, message.positions)
+                last = message.positions
                 record = None
                 yield message
                 message = None
@@ -168,7 +168,7 @@ async def deliver(
                 raise _limited(
                     registry,
                     "delivery budget exceeded",
-                    cursors.seal(*last)
+                    cursors.seal(record.topic, last)
                     if last is not None
                     else _cursor_at(cursors, record, positions),
                     wait,

@@ -104,6 +104,10 @@ class Holdings:
         "_cut_error",
         "_cuts",
         "_fetching",
+        "_limit",
+        "_pending_limit",
+        "_recent",
+        "_recent_holds",
         "_waiters",
         "buffered",
         "frames",
@@ -120,6 +124,12 @@ class Holdings:
         # Bytes of messages conflating streams keep waiting.
         self.pending = 0
         self._batches: dict[Batch, int] | None = None
+        # The newest batch held, and by how many of the caller's streams: counted apart from
+        # `_batches` because nearly every hold and drop is of it, one stream after another.
+        self._recent: Batch | None = None
+        self._recent_holds = 0
+        self._limit = ledger.settings.max_buffered_bytes_per_principal
+        self._pending_limit = ledger.settings.max_pending_bytes
         self.streams: set[Failing] = set()
         # The streams of a cut back that have not ended yet.
         self._cut: set[Failing] = set()
@@ -130,10 +140,6 @@ class Holdings:
 
     def total(self) -> int:
         return self.buffered + self.pending
-
-    @property
-    def _cap(self) -> int:
-        return self.ledger.settings.max_buffered_bytes_per_principal
 
     @property
     def cutting(self) -> bool:
@@ -163,6 +169,9 @@ class Holdings:
     # Batches of the live feed (deduplicated), and catch-up fetches.
 
     def hold(self, batch: Batch) -> bool:
+        if batch is self._recent:
+            self._recent_holds += 1
+            return True
         batches = self._batches
         if batches is None:
             batches = self._batches = {}
@@ -171,23 +180,31 @@ class Holdings:
             batches[batch] = held + 1
             return True
         size = batch.size
-        if self._held() + size > self._cap and self.total() > 0:
+        if self._held() + size > self._limit and self.total() > 0:
             return False
-        batches[batch] = 1
         self.buffered += size
         batch.holders += 1
         if batch.holders == 1:
             self.ledger.add(size)
+        if self._recent is not None:
+            batches[self._recent] = self._recent_holds
+        self._recent, self._recent_holds = batch, 1
         return True
 
     def drop(self, batch: Batch) -> None:
-        batches = self._batches
-        assert batches is not None
-        held = batches[batch] - 1
-        if held:
-            batches[batch] = held
-            return
-        del batches[batch]
+        if batch is self._recent:
+            self._recent_holds -= 1
+            if self._recent_holds:
+                return
+            self._recent = None
+        else:
+            batches = self._batches
+            assert batches is not None
+            held = batches[batch] - 1
+            if held:
+                batches[batch] = held
+                return
+            del batches[batch]
         size = batch.size
         self.buffered -= size
         batch.holders -= 1
@@ -206,7 +223,7 @@ class Holdings:
         return self.buffered - self.frames
 
     def _full(self) -> bool:
-        return self._held() >= self._cap and self.total() > 0
+        return self._held() >= self._limit and self.total() > 0
 
     def fetched(self, size: int) -> None:
         self._fetching = False
@@ -216,7 +233,7 @@ class Holdings:
             self._wake()
 
     async def reserve(self, size: int, stopped: Callable[[], bool]) -> None:
-        while self._held() + size > self._cap and self.total() > 0 and not stopped():
+        while self._held() + size > self._limit and self.total() > 0 and not stopped():
             await self._wait()
         self.buffered += size
         self.ledger.add(size)
@@ -235,7 +252,7 @@ class Holdings:
 
     def frames_full(self) -> bool:
         """Whether a frame must wait (`frame_room`) before it is made and written."""
-        return 0 < self.frames >= self._cap
+        return 0 < self.frames >= self._limit
 
     async def frame_room(self) -> None:
         """Waits while this caller's frames being written hold as much as it may (one frame is
@@ -264,8 +281,7 @@ class Holdings:
     def pend(self, size: int) -> bool:
         """Charges `size` more bytes of messages kept waiting (a message replacing another: the
         difference); False (nothing charged) beyond `limits.max_pending_bytes`."""
-        limit = self.ledger.settings.max_pending_bytes
-        if size > 0 and self.pending + size > limit and self.total() > 0:
+        if size > 0 and self.pending + size > self._pending_limit and self.total() > 0:
             return False
         self.pending += size
         self.ledger.add(size)

@@ -109,7 +109,8 @@ async def delivered(
                         cause = error.cause if isinstance(error, Undeliverable) else error
                         raise StreamInterrupted(topic, message.resume_positions(), cause) from error
                     if sent:
-                        message.release()
+                        # message.release(), inline: this is every shared delivery's path.
+                        message.__dict__.clear()
                         continue
                 if in_flight is not None:
                     in_flight.message = message

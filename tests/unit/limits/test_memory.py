@@ -83,6 +83,21 @@ def test_a_batch_is_charged_once_per_caller_and_once_for_the_process() -> None:
     assert ledger.total == 0
 
 
+def test_batches_held_across_each_other_are_counted_exactly() -> None:
+    ledger = Ledger(settings())
+    caller = Holdings(ledger)
+    first, second, third = (Batch([record(b'{"n":1}', o)]) for o in range(3))
+    sizes = first.size + second.size + third.size
+    for batch in (first, second, first, third, second, first):
+        assert caller.hold(batch)
+    assert caller.buffered == ledger.total == sizes
+    for batch in (first, first, second, third, second):
+        caller.drop(batch)
+    assert caller.buffered == first.size
+    caller.drop(first)
+    assert caller.buffered == ledger.total == 0
+
+
 def test_a_caller_holds_at_most_its_cap_and_always_one_batch() -> None:
     ledger = Ledger(settings(max_buffered_bytes_per_principal=100 * KIB))
     caller = Holdings(ledger)
