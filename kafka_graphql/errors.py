@@ -6,6 +6,7 @@ INTERNAL_SERVER_ERROR (and logged), so no stack trace or internal name ever leak
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 
@@ -95,3 +96,31 @@ class RateLimited(GatewayError):
     `extensions.retryAfter` says in how many seconds to try again. Nothing ran."""
 
     code = "RATE_LIMITED"
+
+
+class StreamFailed(GatewayError):
+    """A subscription failed on something of its own (its filter, its selection or the encoding
+    of a message for it): that stream ends with this error, whose `extensions.cursor` resumes it
+    with nothing lost, and every other stream goes on. The cause is logged once, never shown."""
+
+
+class StreamInterrupted(Exception):
+    """Inside a subscription's pipeline only (never shown): `cause` ended the stream of `topic`,
+    which resumes at `positions` with nothing lost (everything below them was delivered, or did
+    not match). The resolver turns it into the error the client sees (stream_failures.py)."""
+
+    def __init__(self, topic: str, positions: Mapping[int, int], cause: BaseException) -> None:
+        super().__init__(f"stream of {topic} interrupted")
+        self.topic = topic
+        self.positions = dict(positions)
+        self.cause = cause
+
+
+class Undeliverable(Exception):
+    """A message that was not written to its socket (never shown): `cause`, its encoding
+    failed, or its caller was cut back while it waited for room (ws_sending.py). The operation
+    that sent it ends with its own error; the socket and its other operations go on."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__("message not written")
+        self.cause = cause

@@ -69,11 +69,11 @@ from kafka_graphql.topics import TopicRegistry
 from kafka_graphql.typed.startup import StartupFailed, typed_topics
 from kafka_graphql.ws_compression import websocket_response
 from kafka_graphql.ws_protocols import (
-    GatewayWebSocketAdapter,
     LegacyWSHandler,
     TooManyConnections,
     TransportWSHandler,
 )
+from kafka_graphql.ws_sending import GatewayWebSocketAdapter
 
 log = logging.getLogger("kafka_graphql")
 
@@ -296,7 +296,7 @@ def create_app(
     if view.local_graphiql_html is not None:
         app.router.add_static(ASSETS_URL, assets)
     if settings.server.shared_subscriptions:
-        view.shared_groups = SharedGroups(view.encode_json)
+        view.shared_groups = SharedGroups(view.encode_json, settings.limits, app[LIMITS].memory)
     app[VIEW] = view
     app.router.add_route("*", GRAPHQL_PATH, view)
     app.router.add_get("/healthz", _healthz)

@@ -19,6 +19,11 @@ graphql-transport-ws rule; legacy graphql-ws has none, and closes the same way).
 connection beyond `limits.max_connections_per_principal` closes with 4429 right after its
 `connection_init` (legacy: after a `connection_error`); its slot is released when it closes.
 
+A result that cannot be written (ws_sending.py: its encoding failed, or its caller was cut back
+while it waited for room) ends its operation alone, with its own error and the cursor of the
+message in flight (stream_failures.py), then `complete`; the socket and its other operations go
+on.
+
 Authentication happens at `connection_init` (GatewayView.on_ws_connect). A refusal closes a
 graphql-transport-ws socket with 4403, which graphql-ws clients retry (with a fresh token); on
 legacy graphql-ws a `connection_error` carrying the code comes first. An accepted connection
@@ -32,9 +37,7 @@ from collections.abc import Mapping
 from contextlib import suppress
 from typing import Any, cast
 
-from aiohttp import ClientConnectionResetError
 from graphql import GraphQLFormattedError
-from strawberry.aiohttp.views import AiohttpWebSocketAdapter
 from strawberry.http.async_base_view import AsyncWebSocketAdapter
 from strawberry.http.exceptions import (
     NonJsonMessageReceived,
@@ -45,16 +48,21 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import ErrorMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ErrorMessage,
+    NextMessage,
+)
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
-from strawberry.subscriptions.protocols.graphql_ws.types import OperationMessage
+from strawberry.subscriptions.protocols.graphql_ws.types import DataMessage, OperationMessage
 
 from kafka_graphql.auth.ws import ExpiryTimer
 from kafka_graphql.context import Context
-from kafka_graphql.errors import LimitExceeded, Unauthenticated
+from kafka_graphql.errors import LimitExceeded, Unauthenticated, Undeliverable
 from kafka_graphql.http_requests import REQUEST_ERROR_CODE, query_too_large
 from kafka_graphql.resolvers.slots import release_subscription_slots
 from kafka_graphql.shared import SharedGroups, SharedOperation, frame_around, mark_operation
+from kafka_graphql.stream_failures import InFlight, message_error, track_in_flight
+from kafka_graphql.ws_sending import GatewayWebSocketAdapter
 
 INVALID_MESSAGE = 4400
 UNAUTHORIZED = 4401
@@ -64,9 +72,6 @@ TOO_MANY_CONNECTIONS = 4429
 INITIALISATION_TIMEOUT = 4408
 FORBIDDEN = 4403
 EXPIRED = "Forbidden: the token has expired"
-# RFC 6455 5.5: a close frame's reason fits in 123 bytes.
-MAX_CLOSE_REASON_BYTES = 123
-
 TRANSPORT_WS_TYPES = frozenset({"connection_init", "ping", "pong", "subscribe", "complete"})
 LEGACY_WS_TYPES = frozenset({"connection_init", "connection_terminate", "start", "stop"})
 
@@ -86,25 +91,6 @@ def release_connection(context: Context) -> None:
     if context.connection_slot:
         context.connection_slot = False
         context.limits.close_connection(context.principal.id)
-
-
-class GatewayWebSocketAdapter(AiohttpWebSocketAdapter):
-    async def send_encoded(self, data: str | bytes) -> None:
-        """A message already encoded with the view's `encode_json` (`send_json` without the
-        encoding; shared/relay.py)."""
-        try:
-            if isinstance(data, bytes):
-                await self.ws.send_bytes(data)
-            else:
-                await self.ws.send_str(data)
-        except (RuntimeError, ClientConnectionResetError) as exc:
-            raise WebSocketDisconnected from exc
-
-    async def close(self, code: int, reason: str) -> None:
-        # Strawberry puts messages of any length in close reasons (e.g. a syntax error's);
-        # aiohttp sends them as they are, an invalid frame when they are longer than 123 bytes.
-        clipped = reason.encode()[:MAX_CLOSE_REASON_BYTES].decode(errors="ignore")
-        await super().close(code, clipped)
 
 
 def _payload_problem(payload: object, max_query_bytes: int) -> str | None:
@@ -137,8 +123,52 @@ def _expiry_timer(context: Context, websocket: AsyncWebSocketAdapter) -> ExpiryT
     return ExpiryTimer(expires_at + auth.leeway_s, lambda: websocket.close(FORBIDDEN, EXPIRED))
 
 
+class OperationEnded(Exception):
+    """An operation was ended by a result it could not write (its error was sent)."""
+
+
+class InFlightMessages:
+    """Per operation of a socket, the message its stream has in flight (both handlers)."""
+
+    def __init__(self) -> None:
+        self._trackers: dict[str, InFlight] = {}
+
+    def track(self, operation_id: str) -> InFlight:
+        tracker = self._trackers[operation_id] = track_in_flight()
+        return tracker
+
+    def untrack(self, operation_id: str, tracker: InFlight) -> None:
+        # A new operation may have taken the id already.
+        if self._trackers.get(operation_id) is tracker:
+            del self._trackers[operation_id]
+
+    def failed(self, operation_id: str, cause: BaseException) -> dict[str, Any]:
+        """The result payload that ends `operation_id` because its message could not be
+        written: its own error, with the cursor that resumes at that message."""
+        tracker = self._trackers.get(operation_id)
+        error = message_error(tracker.message if tracker is not None else None, cause)
+        formatted = {
+            "message": error.message,
+            "extensions": {**error.extensions, "code": error.code},
+        }
+        return {"data": None, "errors": [formatted]}
+
+
+def _hold_for(context: Context, websocket: AsyncWebSocketAdapter) -> None:
+    """Once the caller is known: the frames of this socket count in its account."""
+    if isinstance(websocket, GatewayWebSocketAdapter) and websocket.holdings is None:
+        websocket.holdings = context.limits.holdings(context.principal.id)
+
+
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     expiry: ExpiryTimer | None = None
+    _in_flight: InFlightMessages | None = None
+
+    @property
+    def in_flight(self) -> InFlightMessages:
+        if self._in_flight is None:
+            self._in_flight = InFlightMessages()
+        return self._in_flight
 
     async def handle_message(self, message: Any) -> None:
         refusal = self._refusal(message)
@@ -155,6 +185,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             return
         if self.connection_acknowledged and self.expiry is None:
             self.expiry = _expiry_timer(self.context, self.websocket)
+            _hold_for(self.context, self.websocket)
 
     async def handle_subscribe(self, message: Any) -> None:
         # Counted here, with the operations this socket has in flight, and not when a stream
@@ -178,10 +209,30 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             operation.variables,
             {"id": operation.id, "type": "next"},
         )
+        tracker = self.in_flight.track(operation.id)
         try:
             await super().run_operation(operation)
+        except OperationEnded:
+            pass  # its error and `complete` were sent
         finally:
+            self.in_flight.untrack(operation.id, tracker)
             self._release_task(operation)
+
+    async def send_message(self, message: Any) -> None:
+        try:
+            await super().send_message(message)
+        except Undeliverable as failure:
+            if message.get("type") != "next":
+                raise
+            payload = self.in_flight.failed(message["id"], failure.cause)
+            ended = {"id": message["id"], "type": "next", "payload": payload}
+            await super().send_message(cast("NextMessage", ended))
+            # Strawberry's run_operation then sends `complete` and forgets the operation.
+            raise OperationEnded from None
+
+    async def handle_task_exception(self, error: Exception) -> None:
+        if not isinstance(error, OperationEnded):  # answered already, and logged if it must be
+            await super().handle_task_exception(error)
 
     async def cleanup_operation(self, operation_id: str) -> None:
         operation = self.operations.get(operation_id)
@@ -232,6 +283,13 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
 class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
     expiry: ExpiryTimer | None = None
+    _in_flight: InFlightMessages | None = None
+
+    @property
+    def in_flight(self) -> InFlightMessages:
+        if self._in_flight is None:
+            self._in_flight = InFlightMessages()
+        return self._in_flight
 
     async def handle(self) -> None:
         # Strawberry's loop, except that it ignores text that isn't JSON in silence and closes
@@ -273,7 +331,32 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         variables: dict[str, object] | None,
     ) -> None:
         _mark_shared(self, query, operation_name, variables, {"type": "data", "id": operation_id})
-        await super().handle_async_results(operation_id, query, operation_name, variables)
+        tracker = self.in_flight.track(operation_id)
+        try:
+            await super().handle_async_results(operation_id, query, operation_name, variables)
+        except OperationEnded:
+            await self.send_message({"type": "complete", "id": operation_id})
+        except WebSocketDisconnected:
+            pass  # the socket went away under a send: nothing is left to tell (nor to log)
+        finally:
+            self.in_flight.untrack(operation_id, tracker)
+
+    async def send_message(self, message: Any) -> None:
+        try:
+            await super().send_message(message)
+        except Undeliverable as failure:
+            if message.get("type") != "data":
+                raise
+            operation_id = message["id"]
+            payload = self.in_flight.failed(operation_id, failure.cause)
+            ended = {"type": "data", "id": operation_id, "payload": payload}
+            await super().send_message(cast("DataMessage", ended))
+            # Strawberry's loop does not close its source on an error: closed here, where it
+            # waits at the result that was not written.
+            source = self.subscriptions.get(operation_id)
+            if source is not None:
+                await source.aclose()
+            raise OperationEnded from None
 
     async def _close_unless_initialised(self) -> None:
         await asyncio.sleep(self.view.connection_init_wait_timeout.total_seconds())
@@ -342,6 +425,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             return
         if self.connection_acknowledged and self.expiry is None:
             self.expiry = _expiry_timer(self.context, self.websocket)
+            _hold_for(self.context, self.websocket)
 
 
 def _too_many_subscriptions(limit: int) -> str:
@@ -364,9 +448,7 @@ def _mark_shared(
         return
     head, tail = frame_around(handler.view.encode_json, frame)
     mark_operation(
-        SharedOperation(
-            groups, query, operation_name, variables, head, tail, websocket.send_encoded
-        )
+        SharedOperation(groups, query, operation_name, variables, head, tail, websocket.send_parts)
     )
 
 

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mappi
 
 from kafka_graphql.errors import GatewayError
 from kafka_graphql.kafka.cluster import Cluster
+from kafka_graphql.kafka.held import Holder
 from kafka_graphql.kafka.history import read_page
 from kafka_graphql.kafka.live import LiveHub
 from kafka_graphql.kafka.live_index import IndexHint
@@ -142,9 +143,11 @@ class KafkaGateway:
         max_batches: int,
         hint: IndexHint | None = None,
         owner: str = "",
+        holder: Holder | None = None,
     ) -> AsyncIterator[Positioned]:
         """Records matching `predicate`; `hint` (equalities `predicate` requires of every record
-        it accepts) lets the shared feed offer a record only to the subscribers it may be for."""
+        it accepts) lets the shared feed offer a record only to the subscribers it may be for;
+        `holder` is the caller's account of the bytes its streams hold."""
         return stream_records(
             self.settings,
             self.live,
@@ -156,4 +159,5 @@ class KafkaGateway:
             self.readers,
             hint,
             owner,
+            holder,
         )

@@ -9,6 +9,11 @@ exact (see stream.py and `_dispatch`).
 
 Each subscriber has a bounded inbox. A subscriber that falls behind is not allowed to slow the
 others down: it overflows, is detached, and catches up from its own position with its own reader.
+Its inbox is bounded in batches and, through its caller's account (held.py), in bytes.
+
+One subscriber never affects another: anything its predicate raises fails that subscriber alone
+(its stream ends with its own error and a cursor, stream.py), and the feed goes on with the
+batch for everyone else.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from aiokafka import TopicPartition
 from kafka_graphql.errors import GatewayError, ShuttingDown
 from kafka_graphql.kafka.cluster import Cluster
 from kafka_graphql.kafka.errors import kafka_call
+from kafka_graphql.kafka.held import Batch, Holder
 from kafka_graphql.kafka.live_index import FeedIndex, IndexHint
 from kafka_graphql.kafka.reader import (
     FETCH_MAX_RECORDS,
@@ -39,10 +45,12 @@ from kafka_graphql.slices import Slices
 
 log = logging.getLogger(__name__)
 
-# (partition, matching records, position after the whole batch the feed read)
-Delivery = tuple[int, list[Record], int]
+# (partition, matching records, position after the whole batch the feed read, that batch)
+Delivery = tuple[int, list[Record], int, Batch]
 
 FEED_POLL_S = 0.5
+# The batch of an inbox entry that no account is charged for.
+UNCHARGED = Batch([])
 RETRY_BACKOFF_S = 1.0
 # Seconds between two checks of the feed's progress and partitions: metadata_max_age_s within
 # these bounds.
@@ -57,11 +65,14 @@ class LiveSubscriber:
 
     __slots__ = (
         "_accept_from",
+        "_current",
+        "_holder",
         "_items",
         "_max_batches",
         "_predicate",
         "_waiter",
         "closed",
+        "failure",
         "overflowed",
         "partitions",
     )
@@ -71,10 +82,15 @@ class LiveSubscriber:
         partitions: frozenset[int] | None,
         predicate: Callable[[Record], bool],
         max_batches: int,
+        holder: Holder | None = None,
     ) -> None:
         self.partitions = partitions
         self._predicate = predicate
         self._max_batches = max_batches
+        # The caller's account of what its streams hold, charged for every batch in the inbox
+        # and for the one the stream reads now (`_current`).
+        self._holder = holder
+        self._current: Batch | None = None
         # Both made only when needed: an idle subscriber holds neither (an empty deque or an
         # asyncio.Event costs ~0.7 KB each, and a gateway holds tens of thousands of these).
         self._items: deque[Delivery] | None = None
@@ -83,22 +99,33 @@ class LiveSubscriber:
         self._accept_from: dict[int, int] = {}
         self.overflowed = False
         self.closed = False
+        # What ended this subscriber on its own (its predicate raised, or its caller was cut
+        # back): the stream ends with it (stream.py). The feed has dropped the subscriber.
+        self.failure: BaseException | None = None
 
     def wants(self, partition: int) -> bool:
         return self.partitions is None or partition in self.partitions
 
     def accept_from(self, positions: dict[int, int]) -> None:
         self._accept_from = dict(positions)
-        self._items = None
+        self._drop_items()
         self.overflowed = False
 
-    def offer(self, partition: int, records: list[Record], next_position: int) -> None:
+    def offer(
+        self, partition: int, records: list[Record], next_position: int, batch: Batch | None = None
+    ) -> None:
         unread = self._unread(partition, records, next_position)
         if unread:
-            self._queue(partition, [r for r in unread if self._predicate(r)], next_position)
+            matching = [r for r in unread if self._predicate(r)]
+            self._queue(partition, matching, next_position, batch)
 
     async def offer_in_slices(
-        self, partition: int, records: list[Record], next_position: int, slices: Slices
+        self,
+        partition: int,
+        records: list[Record],
+        next_position: int,
+        slices: Slices,
+        batch: Batch | None = None,
     ) -> None:
         """`offer()` of a large batch, pausing between chunks of records when the feed's slice
         is spent (a heavy filter costs up to ~1 ms a record)."""
@@ -108,8 +135,9 @@ class LiveSubscriber:
             matching += [r for r in unread[i : i + OFFER_CHUNK] if self._predicate(r)]
             if slices.due():
                 await slices.pause()
-        if not self.closed:
-            self._queue(partition, matching, next_position)
+        # Closed, or failed (a cut back) during a pause: nothing more for it.
+        if not self.closed and self.failure is None:
+            self._queue(partition, matching, next_position, batch)
 
     def _unread(self, partition: int, records: list[Record], next_position: int) -> list[Record]:
         """What of `records` this subscriber has not been given yet (and would take)."""
@@ -122,15 +150,30 @@ class LiveSubscriber:
             return [r for r in records if r.offset >= start]
         return records
 
-    def _queue(self, partition: int, matching: list[Record], next_position: int) -> None:
+    def _queue(
+        self, partition: int, matching: list[Record], next_position: int, batch: Batch | None
+    ) -> None:
         if not matching:
             return
         if self._items is None:
             self._items = deque()
-        if len(self._items) >= self._max_batches:
+        holder = self._holder
+        if holder is None:
+            batch = UNCHARGED
+        elif batch is None:
+            batch = Batch(matching)
+        if len(self._items) >= self._max_batches or (holder is not None and not holder.hold(batch)):
             self.overflowed = True
         else:
-            self._items.append((partition, matching, next_position))
+            self._items.append((partition, matching, next_position, batch))
+        self._wake()
+
+    def fail(self, error: BaseException) -> None:
+        """Ends this subscriber with `error` (the feed stops offering to it: `overflowed`)."""
+        if self.failure is None:
+            self.failure = error
+        self.overflowed = True
+        self._drop_items()
         self._wake()
 
     @property
@@ -142,12 +185,35 @@ class LiveSubscriber:
         self.closed = True
         self._wake()
 
+    def release(self) -> None:
+        """Gives back everything this subscriber holds (it is leaving its feed)."""
+        self._drop_items()
+        self._drop_current()
+
+    def _drop_items(self) -> None:
+        items, self._items = self._items, None
+        if items and self._holder is not None:
+            for item in items:
+                self._holder.drop(item[3])
+
+    def _drop_current(self) -> None:
+        current, self._current = self._current, None
+        if current is not None and self._holder is not None:
+            self._holder.drop(current)
+
     def _wake(self) -> None:
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
 
     async def next(self) -> Delivery | None:
-        """The next delivery; None once the subscriber overflowed (and is drained) or closed."""
+        """The next delivery; None once the subscriber overflowed (and is drained), failed or
+        closed. The delivery before it is given back to the caller's account."""
+        current = self._current
+        if current is not None:
+            # _drop_current(), inline: every delivery passes here.
+            self._current = None
+            if self._holder is not None:
+                self._holder.drop(current)
         while not self._items:
             self._items = None
             if self.overflowed or self.closed:
@@ -157,7 +223,9 @@ class LiveSubscriber:
                 await self._waiter
             finally:
                 self._waiter = None
-        return self._items.popleft()
+        delivery = self._items.popleft()
+        self._current = delivery[3]
+        return delivery
 
 
 class TopicFeed:
@@ -185,6 +253,7 @@ class TopicFeed:
         self.members: set[LiveSubscriber] = set()
         # The receiving subscribers again, filed by their filters' key or header equality.
         self._index: FeedIndex[LiveSubscriber] = FeedIndex()
+        self._index_failed = False
         self.users = 0
         # Per partition that has records the consumer has not reached: (its position, since when).
         self._behind: dict[int, tuple[int, float]] = {}
@@ -236,6 +305,7 @@ class TopicFeed:
         self._on_change()
 
     def leave(self, subscriber: LiveSubscriber) -> None:
+        subscriber.release()
         self.subscribers.discard(subscriber)
         self.members.discard(subscriber)
         self._index.forget(subscriber)
@@ -294,23 +364,42 @@ class TopicFeed:
         next_position = records[-1].offset + 1
         self.positions[partition] = next_position
         index = self._index
+        batch = Batch(records)
         # Every unfiled subscriber is offered the batch; a filed one only the records carrying
         # its key or header pair, and nothing when there are none (which is what its predicate
         # would have made of the rest). O(records + unfiled + deliveries), not O(subscribers).
         offers: list[tuple[LiveSubscriber, list[Record]]] = [(s, records) for s in index.unfiled]
         if index.filed:
-            offers.extend(index.route(records).items())
+            offers.extend(self._routed(records))
         for subscriber, offered in offers:
-            if slices is not None and len(offered) > OFFER_CHUNK:
-                await subscriber.offer_in_slices(partition, offered, next_position, slices)
-            else:
-                subscriber.offer(partition, offered, next_position)
+            try:
+                if slices is not None and len(offered) > OFFER_CHUNK:
+                    await subscriber.offer_in_slices(
+                        partition, offered, next_position, slices, batch
+                    )
+                else:
+                    subscriber.offer(partition, offered, next_position, batch)
+            except Exception as error:  # noqa: BLE001 - its predicate, its own failure: any type
+                subscriber.fail(error)
             if subscriber.overflowed:
                 self.subscribers.discard(subscriber)
                 index.discard(subscriber)
             if slices is not None and slices.due():
                 await slices.pause()
         self._on_change()
+
+    def _routed(self, records: list[Record]) -> list[tuple[LiveSubscriber, list[Record]]]:
+        try:
+            return list(self._index.route(records).items())
+        except Exception:
+            # The index only skips work: without it, every filed subscriber's own predicate
+            # decides, as for an unfiled one. Logged once per feed.
+            if not self._index_failed:
+                self._index_failed = True
+                log.exception(
+                    "live feed for %s: the filter index failed; offering to all", self.topic
+                )
+            return [(s, records) for s in self._index.filed_subscribers()]
 
     async def _follow_new_partitions(self) -> None:
         partitions = await self._cluster.partitions(self.topic)

@@ -97,6 +97,9 @@ class FeedIndex(Generic[S]):
         self._by_header.clear()
         self.unfiled.clear()
 
+    def filed_subscribers(self) -> list[S]:
+        return [s for index in (self._by_key, self._by_header) for f in index.values() for s in f]
+
     @property
     def filed(self) -> bool:
         return bool(self._by_key or self._by_header)

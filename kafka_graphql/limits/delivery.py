@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from kafka_graphql.cursor import CursorSealer
-from kafka_graphql.errors import RateLimited
+from kafka_graphql.errors import RateLimited, StreamInterrupted
 from kafka_graphql.kafka import Record
+from kafka_graphql.kafka.held import footprint
 from kafka_graphql.limits.registry import LimitsRegistry
 
 # The longest a waiting stream sleeps before it looks at its budget again: the budget is shared
@@ -43,6 +44,8 @@ class _Waiting:
     record: Record
     message: Any
     skipped: int
+    # Its footprint, charged to the caller's pending bytes (memory.py).
+    size: int
 
 
 def value_size(record: Record) -> int:
@@ -58,9 +61,9 @@ def _slot(record: Record) -> Hashable:
     return ("key", key) if key is not None else ("partition", record.partition)
 
 
-def _before(cursors: CursorSealer, record: Record, positions: Mapping[int, int]) -> str:
-    """The cursor that resumes at `record` itself."""
-    return cursors.seal(record.topic, {**positions, record.partition: record.offset})
+def _at(record: Record, positions: Mapping[int, int]) -> dict[int, int]:
+    """Positions that resume at `record` itself."""
+    return {**positions, record.partition: record.offset}
 
 
 def _limited(registry: LimitsRegistry, reason: str, cursor: str, wait: float) -> RateLimited:
@@ -89,13 +92,18 @@ async def deliver(
     conflate = registry.settings.subscription_overflow == "conflate"
     max_pending = registry.settings.max_pending_keys
     waiting: OrderedDict[Hashable, _Waiting] = OrderedDict()
-    # Where to resume from if a conflating stream must close: before the first waiting message.
-    backlog_from: str | None = None
-    # The last delivered message, whose cursor a closing stream reports (built only then).
-    last: Any = None
+    # Where to resume from if a conflating stream must close or fails: at the first message
+    # that had to wait since the stream last caught up.
+    backlog: dict[int, int] | None = None
+    # The last delivered message's positions, for the cursor a closing stream reports (built
+    # only then; the message itself is let go of once sent).
+    last: Mapping[int, int] | None = None
     reading: asyncio.Task[Matched] | None = None
     done = False
     state = registry.state(principal)
+    holdings = registry.holdings(principal)
+    record: Record | None = None
+    message: Any = None
 
     try:
         while True:
@@ -105,11 +113,16 @@ async def deliver(
                     break
                 waiting.popitem(last=False)
                 state.held -= 1 + entry.skipped
-                entry.message.skipped = entry.skipped
-                last = entry.message
-                yield entry.message
+                holdings.unpend(entry.size)
+                message = entry.message
+                message.skipped = entry.skipped
+                message.resume_from = backlog
+                last = message.positions
+                del entry
+                yield message
+                message = None
             if not waiting:
-                backlog_from = None
+                backlog = None
                 if done:
                     return
             timeout = None
@@ -117,6 +130,7 @@ async def deliver(
                 first = next(iter(waiting.values())).record
                 wait = registry.delivery_wait(principal, value_size(first))
                 timeout = min(max(wait, 0.001), RECHECK_S)
+                del first
             if done:
                 await asyncio.sleep(timeout or 0)
                 continue
@@ -140,37 +154,68 @@ async def deliver(
                 except StopAsyncIteration:
                     done = True
                     continue
+                finally:
+                    del task
+            assert record is not None
             if not waiting and registry.try_deliver(principal, value_size(record)):
-                last = message
+                last = message.positions
+                record = None
                 yield message
+                message = None
                 continue
             if not conflate:
                 wait = registry.delivery_wait(principal, value_size(record))
                 raise _limited(
                     registry,
                     "delivery budget exceeded",
-                    last.cursor if last is not None else _before(cursors, record, positions),
+                    cursors.seal(record.topic, last)
+                    if last is not None
+                    else _cursor_at(cursors, record, positions),
                     wait,
                 )
             slot = _slot(record)
             previous = waiting.pop(slot, None)
-            if previous is None and len(waiting) >= max_pending:
+            size = footprint(record)
+            too_many = previous is None and len(waiting) >= max_pending
+            if too_many or not holdings.pend(size - (previous.size if previous else 0)):
+                if previous is not None:
+                    waiting[slot] = previous  # given back below, with the others
+                reason = (
+                    f"more than {max_pending} keys are waiting for delivery "
+                    "(limits.max_pending_keys)"
+                    if too_many
+                    else "this caller's subscriptions keep more than "
+                    f"{registry.settings.max_pending_bytes} bytes of messages waiting for "
+                    "delivery (limits.max_pending_bytes)"
+                )
                 raise _limited(
                     registry,
-                    f"more than {max_pending} keys are waiting for delivery "
-                    "(limits.max_pending_keys)",
-                    backlog_from or _before(cursors, record, positions),
+                    reason,
+                    _cursor_at(cursors, record, positions)
+                    if backlog is None
+                    else cursors.seal(record.topic, backlog),
                     registry.delivery_wait(principal, value_size(record)),
                 )
-            if backlog_from is None:
-                backlog_from = _before(cursors, record, positions)
+            if backlog is None:
+                backlog = _at(record, positions)
             skipped = previous.skipped + 1 if previous is not None else 0
             # The newest message of its key goes last: deliveries keep the order of arrival.
-            waiting[slot] = _Waiting(record, message, skipped)
+            waiting[slot] = _Waiting(record, message, skipped, size)
             state.held += 1
+            record = message = previous = None
+    except StreamInterrupted as stopped:
+        # Messages waiting here came before the failure: resume at the first of them.
+        if backlog is not None:
+            stopped.positions = backlog
+        raise
     finally:
         state.held -= sum(1 + entry.skipped for entry in waiting.values())
+        holdings.unpend(sum(entry.size for entry in waiting.values()))
         if reading is not None:
             reading.cancel()
             with contextlib.suppress(BaseException):
                 await reading
+
+
+def _cursor_at(cursors: CursorSealer, record: Record, positions: Mapping[int, int]) -> str:
+    return cursors.seal(record.topic, _at(record, positions))

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from kafka_graphql.errors import BadUserInput, LimitExceeded, RateLimited
 from kafka_graphql.limits.bucket import Clock, LeakyBucket, retry_after
+from kafka_graphql.limits.memory import Holdings, Ledger
 from kafka_graphql.limits.settings import LimitsSettings
 
 # Entries looked at per new caller for being at rest: bounded work per request, and enough to
@@ -35,6 +36,7 @@ class PrincipalState:
         "delivery_bytes",
         "delivery_messages",
         "held",
+        "holdings",
         "produce_bytes",
         "produce_messages",
         "subscriptions",
@@ -51,6 +53,8 @@ class PrincipalState:
         # Matching messages the caller's conflating streams hold back now: those waiting for
         # budget and those they replaced (the `skipped` still to be reported).
         self.held = 0
+        # The bytes its streams hold (memory.py), made with its first stream.
+        self.holdings: Holdings | None = None
 
     def buckets(self) -> Iterator[LeakyBucket]:
         for bucket in (
@@ -92,6 +96,8 @@ class LimitsRegistry:
         self._clock = clock
         self._wall_clock = wall_clock
         self._states: OrderedDict[str, PrincipalState] = OrderedDict()
+        # What the process holds for subscribers (memory.py).
+        self.memory = Ledger(self.settings)
 
     def __len__(self) -> int:
         return len(self._states)
@@ -237,8 +243,21 @@ class LimitsRegistry:
 
     # Subscriptions and connections across all of a caller's sockets.
 
+    def holdings(self, principal: str) -> Holdings:
+        """The account of the bytes `principal`'s streams hold."""
+        state = self.state(principal)
+        if state.holdings is None:
+            state.holdings = self.memory.holdings()
+        return state.holdings
+
     def check_subscription(self, principal: str) -> None:
-        """Raises LimitExceeded when the caller holds as many subscriptions as it may."""
+        """Raises LimitExceeded when the caller holds as many subscriptions as it may, or the
+        process holds more for its subscribers than it may."""
+        if self.memory.over():
+            raise LimitExceeded(
+                f"the gateway holds more than {self.settings.max_buffered_bytes} bytes for its "
+                "subscribers (limits.max_buffered_bytes); retry later"
+            )
         state = self._states.get(principal)
         limit = self.settings.max_subscriptions_per_principal
         if state is not None and state.subscriptions >= limit:

@@ -80,6 +80,18 @@ class LimitsSettings:
     # History readers (Kafka consumers for pages and catch-ups) one caller holds at once, of
     # `kafka.max_readers`; beyond, its requests wait for one of their own (docs/limits.md).
     max_readers_per_principal: int = 8
+    # Memory held for subscribers, in bytes (docs/limits.md#memory-held-per-caller): per caller,
+    # the messages its conflating streams keep waiting, and what its streams hold otherwise
+    # (inbox batches, catch-up fetches, frames being written); the largest message a stream
+    # sends (aliases multiply a value); a shared group's payload cache, per member beyond the
+    # first and at most; the whole process, beyond which subscriptions are refused and the
+    # caller holding the most is cut back.
+    max_pending_bytes: int = 8 * 1024 * 1024
+    max_buffered_bytes_per_principal: int = 16 * 1024 * 1024
+    max_frame_bytes: int = 4 * 1024 * 1024
+    shared_cache_bytes_per_member: int = 64 * 1024
+    max_shared_cache_bytes: int = 4 * 1024 * 1024
+    max_buffered_bytes: int = 512 * 1024 * 1024
 
 
 OVERFLOW_POLICIES = ("conflate", "close")
@@ -118,6 +130,12 @@ def validate_limits(limits: LimitsSettings) -> None:
             "limits.max_batch_size must not exceed limits.produce_messages_per_s: a full batch "
             "could never be written"
         )
+    for per_caller in ("max_pending_bytes", "max_buffered_bytes_per_principal"):
+        if getattr(limits, per_caller) > limits.max_buffered_bytes:
+            raise LimitsSettingsError(
+                f"limits.{per_caller} must not exceed limits.max_buffered_bytes: one caller "
+                "could hold more than the whole process may"
+            )
     if limits.max_message_bytes > limits.produce_bytes_per_s:
         raise LimitsSettingsError(
             "limits.max_message_bytes must not exceed limits.produce_bytes_per_s: a message of "

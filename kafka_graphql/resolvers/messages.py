@@ -52,6 +52,9 @@ class RecordFields:
     _cursor: Cursor | None = None
     _timestamp: DateTime | None = None
     _headers: list[Header] | None = None
+    # Set by the delivery budget on a message it held back with others: where a stream that
+    # fails on this message resumes (before the first of them), rather than before itself.
+    resume_from: Mapping[int, int] | None = None
 
     def _set_record(
         self, record: Record, positions: Mapping[int, int], cursors: CursorSealer
@@ -59,6 +62,19 @@ class RecordFields:
         self.record = record
         self.positions = dict(positions)
         self.cursors = cursors
+
+    def resume_positions(self) -> Mapping[int, int]:
+        """Where a stream that fails on this message resumes, losing nothing: at this message
+        itself (or at the first of those held back with it)."""
+        if self.resume_from is not None:
+            return self.resume_from
+        return {**self.positions, self.record.partition: self.record.offset}
+
+    def release(self) -> None:
+        """Lets go of everything this message holds, once it has been sent: frames of
+        graphql-core and Strawberry keep their last message until the next one comes, and an
+        idle stream must not hold a record (docs/limits.md#memory-held-per-caller)."""
+        vars(self).clear()
 
     @property
     def cursor(self) -> Cursor:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from contextlib import aclosing
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Info
 from kafka_graphql.cursor import CursorSealer
+from kafka_graphql.errors import StreamInterrupted, Undeliverable
 from kafka_graphql.filters import index_hint
 from kafka_graphql.kafka import Record
 from kafka_graphql.limits.delivery import Matched, deliver
@@ -26,6 +28,9 @@ from kafka_graphql.schema.inputs import MessageFilter
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
 from kafka_graphql.schema.types import Message
 from kafka_graphql.shared import Relay, join_relay
+from kafka_graphql.stream_failures import at, ended, take_in_flight
+
+log = logging.getLogger(__name__)
 
 
 async def resolve_message_stream(
@@ -68,6 +73,7 @@ async def resolve_message_stream(
         context.settings.limits.subscriber_buffer_batches,
         plan.hint,
         owner=context.principal.id,
+        holder=context.limits.holdings(context.principal.id),
     )
     matched = _matched(typed, view, plan.predicate, plan.visible, records, context.cursors)
     return delivered(info, plan.topic, view, slot, matched, records)
@@ -85,22 +91,53 @@ async def delivered(
     ends, however it ends, it gives back its slot and closes `matched` and the Kafka stream.
 
     On a WebSocket, a message is sent from here on the shared path (shared/relay.py) when it
-    can be; the others are yielded to graphql-core, in order."""
+    can be; the others are yielded to graphql-core, in order. A failure of this stream's own
+    (stream_failures.py) ends it with its own error and the cursor to resume from."""
     context = info.context
     shared: Relay | None = None
+    in_flight = take_in_flight()
+    message: Any = None
     try:
-        shared = join_relay(info, topic, view)
+        shared = _join(info, topic, view)
         delivering = deliver(context.limits, context.principal.id, matched, context.cursors)
         async with aclosing(delivering) as messages:
             async for message in messages:
-                if shared is None or not await shared.send(message):
-                    yield message
+                if shared is not None:
+                    try:
+                        sent = await shared.send(message)
+                    except Exception as error:
+                        cause = error.cause if isinstance(error, Undeliverable) else error
+                        raise StreamInterrupted(topic, message.resume_positions(), cause) from error
+                    if sent:
+                        # message.release(), inline: this is every shared delivery's path.
+                        message.__dict__.clear()
+                        continue
+                if in_flight is not None:
+                    in_flight.message = message
+                yield message
+                # Sent (the handler asks for the next one only then).
+                if in_flight is not None:
+                    in_flight.message = None
+                message.release()
+                message = None
+    except StreamInterrupted as stopped:
+        raise ended(stopped, context.cursors) from None
     finally:
         if shared is not None:
             shared.leave()
         slot.release()
         await matched.aclose()
         await records.aclose()  # type: ignore[attr-defined]
+
+
+def _join(info: Info, topic: str, view: FieldView) -> Relay | None:
+    """The shared path, or None; a group that cannot be joined leaves the stream on the normal
+    path rather than ending it."""
+    try:
+        return join_relay(info, topic, view)
+    except Exception:
+        log.exception("a subscription to %s could not join its shared group", topic)
+        return None
 
 
 async def _matched(
@@ -112,7 +149,14 @@ async def _matched(
     cursors: CursorSealer,
 ) -> AsyncGenerator[Matched, None]:
     async for record, positions in records:
-        decoded = await decoded_record(typed, view, record)
-        # Checked again: a value decoded only now (a new writer schema) may not match.
-        if (typed is None or predicate(decoded)) and visible(record):
-            yield record, positions, to_message(decoded, positions, cursors)
+        try:
+            decoded = await decoded_record(typed, view, record)
+            # Checked again: a value decoded only now (a new writer schema) may not match.
+            wanted = (typed is None or predicate(decoded)) and visible(record)
+            message = to_message(decoded, positions, cursors) if wanted else None
+        except Exception as error:  # this stream's own failure, on this record
+            raise StreamInterrupted(record.topic, at(record, positions), error) from error
+        if message is not None:
+            yield record, positions, message
+        # Nothing of this record is kept while the next one is awaited.
+        del record, decoded, message

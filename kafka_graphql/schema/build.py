@@ -14,6 +14,7 @@ from strawberry.schema.config import StrawberryConfig
 from kafka_graphql.auth.field_check import field_authorization
 from kafka_graphql.auth.field_rules import FieldKey, FieldRules
 from kafka_graphql.documents import DocumentCache
+from kafka_graphql.event_execution import GatewayExecutionContext
 from kafka_graphql.gate import OperationGate
 from kafka_graphql.limits import CostModel, OperationLimits, StructuralLimits, show_weights
 from kafka_graphql.limits.filter_cost import FilterPricing
@@ -30,7 +31,6 @@ from kafka_graphql.schema.scalars import SCALAR_MAP
 from kafka_graphql.schema.typed import check_names, gateway_names, typed_roots
 from kafka_graphql.schema.typed.names import TopicNames
 from kafka_graphql.settings import LimitsSettings, ServerSettings
-from kafka_graphql.sliced_execution import SlicedExecutor
 from kafka_graphql.typed.model import TypeModel
 from kafka_graphql.typed.where.shapes import ObjectShape
 from kafka_graphql.validation_caches import IdentityCaches
@@ -141,8 +141,9 @@ def _schema(
         subscription=subscription,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=extensions,
-        # Long lists are completed in slices, so that a large page does not hold the loop.
-        execution_context_class=SlicedExecutor,
+        # Long lists are completed in slices, so that a large page does not hold the loop; a
+        # stream's event that fails, or is too large to send, ends that stream.
+        execution_context_class=GatewayExecutionContext,
     )
     schema.costs = CostModel(
         schema._schema,

@@ -17,6 +17,7 @@ positions, and a member whose positions differ gets a payload of its own.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,10 +27,15 @@ from typing import Any
 from graphql import DocumentNode, ExecutionResult, Executor, execute_subscription_event
 
 from kafka_graphql.auth.field_masks import FieldView
+from kafka_graphql.errors import LimitExceeded
+from kafka_graphql.frame_size import check_frame
+from kafka_graphql.limits.memory import Ledger
+from kafka_graphql.limits.settings import LimitsSettings
 
-# Payloads a group keeps, newest last: enough for a member a few fetches behind the others.
-# One further behind executes the record again (the same bytes, just not shared).
-MAX_PAYLOADS = 1024
+log = logging.getLogger(__name__)
+
+# What one kept payload costs beyond its characters: the string object, its entry, its key.
+PAYLOAD_OVERHEAD = 200
 
 Encode = Callable[[Any], str | bytes]
 
@@ -63,43 +69,120 @@ def group_key(
 
 
 class SharedGroup:
-    """One group: its operation, executed once per record (and positions) for all members."""
+    """One group: its operation, executed once per record (and positions) for all members.
 
-    def __init__(self, executor: Executor[Any], encode: Encode) -> None:
+    Its payload cache is bounded in bytes: `limits.shared_cache_bytes_per_member` for each
+    member beyond the first (a group of one keeps nothing: no one could use it), at most
+    `limits.max_shared_cache_bytes`; the oldest payloads leave first, and a payload larger than
+    the bound is not kept. What it keeps counts towards `limits.max_buffered_bytes`.
+
+    When the group's own work fails (its execution raises, or its encoding), the group is
+    broken: from then on every member takes the normal path, where each stream's own selection
+    and encoding decide for that stream alone (stream_failures.py). Logged once per group."""
+
+    def __init__(
+        self, executor: Executor[Any], encode: Encode, budget: CacheBudget, topic: str = ""
+    ) -> None:
         self.members = 0
         self._executor = executor
         self._encode = encode
-        self._payloads: dict[tuple[int, int], tuple[Mapping[int, int], str | bytes]] = {}
+        self._budget = budget
+        self._topic = topic
+        self._payloads: dict[tuple[int, int], tuple[Mapping[int, int], str | bytes, int]] = {}
+        self.cached_bytes = 0
         self.executions = 0
+        self.broken = False
 
     async def payload(self, message: Any) -> str | bytes | None:
-        """The encoded `{"data": ...}` of `message` (a RecordFields message), or None when its
-        execution has errors (the normal path then answers, with the errors in their public
-        shape)."""
+        """The encoded `{"data": ...}` of `message` (a RecordFields message), or None when the
+        member must take the normal path: its execution has errors (the normal path then
+        answers, with the errors in their public shape), or the group is broken."""
+        if self.broken:
+            return None
         record = (message.partition, message.offset)
         kept = self._payloads.get(record)
         if kept is not None and kept[0] == message.positions:
             return kept[1]
-        result = execute_subscription_event(self._executor.build_per_event_executor(message))
-        if isawaitable(result):
-            result = await result
-        assert isinstance(result, ExecutionResult)
-        self.executions += 1
-        if result.errors:
+        try:
+            result = execute_subscription_event(self._executor.build_per_event_executor(message))
+            if isawaitable(result):
+                result = await result
+            assert isinstance(result, ExecutionResult)
+            self.executions += 1
+            if result.errors:
+                return None
+            limits, source = self._budget.limits, getattr(message, "record", None)
+            if limits is not None and source is not None:
+                # Too large to send: the normal path refuses it for each member, with a cursor.
+                try:
+                    check_frame(limits, source, len(message.positions), result.data)
+                except LimitExceeded:
+                    return None
+            payload = self._encode({"data": result.data})
+        except Exception:
+            self.broken = True
+            self.trim(0)
+            log.exception(
+                "a shared subscription group of %s failed; its members take the normal path",
+                self._topic,
+            )
             return None
-        payload = self._encode({"data": result.data})
-        if kept is None and len(self._payloads) >= MAX_PAYLOADS:
-            del self._payloads[next(iter(self._payloads))]
-        self._payloads[record] = (message.positions, payload)
+        self._keep(record, message.positions, payload, kept)
         return payload
+
+    def _keep(
+        self,
+        record: tuple[int, int],
+        positions: Mapping[int, int],
+        payload: str | bytes,
+        kept: tuple[Mapping[int, int], str | bytes, int] | None,
+    ) -> None:
+        limit = self._budget.limit(self.members)
+        cost = len(payload) + PAYLOAD_OVERHEAD
+        if kept is not None:
+            del self._payloads[record]
+            self._forget(kept[2])
+        if cost > limit:
+            return
+        self.trim(limit - cost)
+        self._payloads[record] = (positions, payload, cost)
+        self.cached_bytes += cost
+        self._budget.ledger.add(cost)
+
+    def trim(self, limit: int) -> None:
+        """Forgets the oldest payloads until the cache holds at most `limit` bytes."""
+        payloads = self._payloads
+        while self.cached_bytes > limit and payloads:
+            self._forget(payloads.pop(next(iter(payloads)))[2])
+
+    def _forget(self, cost: int) -> None:
+        self.cached_bytes -= cost
+        self._budget.ledger.sub(cost)
+
+
+@dataclass(frozen=True, slots=True)
+class CacheBudget:
+    """How much one group's payload cache may hold, and the account it counts towards."""
+
+    per_member: int
+    most: int
+    ledger: Ledger
+    # For the bound on a message's size (frame_size.py).
+    limits: LimitsSettings | None = None
+
+    def limit(self, members: int) -> int:
+        return min(self.most, max(0, members - 1) * self.per_member)
 
 
 class SharedGroups:
     """The groups of this process, each alive while it has members."""
 
-    def __init__(self, encode: Encode) -> None:
+    def __init__(self, encode: Encode, limits: LimitsSettings, ledger: Ledger) -> None:
         self._groups: dict[GroupKey, SharedGroup] = {}
         self._encode = encode
+        self._budget = CacheBudget(
+            limits.shared_cache_bytes_per_member, limits.max_shared_cache_bytes, ledger, limits
+        )
 
     def __len__(self) -> int:
         return len(self._groups)
@@ -127,12 +210,14 @@ class SharedGroups:
             )
             if not isinstance(executor, Executor):
                 return None
-            group = self._groups[key] = SharedGroup(executor, self._encode)
+            group = SharedGroup(executor, self._encode, self._budget, key.topic)
+            self._groups[key] = group
         group.members += 1
         return group
 
     def leave(self, key: GroupKey, group: SharedGroup) -> None:
         group.members -= 1
+        group.trim(self._budget.limit(group.members))
         if group.members == 0 and self._groups.get(key) is group:
             del self._groups[key]
 

@@ -29,7 +29,8 @@ from kafka_graphql.shared.groups import Encode, GroupKey, SharedGroup, SharedGro
 # A marker no payload can contain: the frame is encoded around it, then cut at it.
 _SENTINEL = "\x00payload\x00"
 
-Send = Callable[[str | bytes], Awaitable[None]]
+# (head, payload, tail): the frame, made only once it may be written (ws_sending.py).
+Send = Callable[[str | bytes, str | bytes, str | bytes], Awaitable[None]]
 
 
 @dataclass(slots=True)
@@ -91,7 +92,7 @@ class Relay:
             return False
         operation = self._operation
         try:
-            await operation.send(operation.head + payload + operation.tail)  # type: ignore[operator]
+            await operation.send(operation.head, payload, operation.tail)
         except WebSocketDisconnected:
             # The normal path meets the closed socket too, and ends the operation its way.
             return False

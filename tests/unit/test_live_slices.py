@@ -22,7 +22,7 @@ def records(offsets: range) -> list[Record]:
 
 
 def offsets(sub: LiveSubscriber) -> list[int]:
-    return [r.offset for _, batch, _ in (sub._items or ()) for r in batch]
+    return [r.offset for _, batch, _, _ in (sub._items or ()) for r in batch]
 
 
 class PausingSlices(Slices):

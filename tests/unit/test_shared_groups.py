@@ -11,6 +11,8 @@ from graphql import build_schema, parse
 
 from kafka_graphql.auth.field_masks import FULL_VIEW, ValueMasker
 from kafka_graphql.auth.field_rules import FieldRules
+from kafka_graphql.limits.memory import Ledger
+from kafka_graphql.limits.settings import LimitsSettings
 from kafka_graphql.shared import GroupKey, SharedGroups, frame_around, group_key
 from kafka_graphql.typed.json_schema import json_schema_model
 from tests.unit.typed.helpers import fixture
@@ -91,7 +93,8 @@ class Event:
 async def test_a_group_executes_a_record_once_per_positions_and_lives_while_it_has_members() -> (
     None
 ):
-    groups = SharedGroups(json.dumps)
+    settings = LimitsSettings()
+    groups = SharedGroups(json.dumps, settings, Ledger(settings))
     document = parse('subscription { messages(topic: "t") { offset cursor } }')
     with groups.member(key(), SCHEMA, document, None, None) as first:
         with groups.member(key(), SCHEMA, document, None, None) as second:

@@ -8,6 +8,7 @@ from typing import Any, Optional
 from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Info
 from kafka_graphql.cursor import CursorSealer
+from kafka_graphql.errors import StreamInterrupted
 from kafka_graphql.kafka import Record
 from kafka_graphql.limits.delivery import Matched
 from kafka_graphql.limits.filter_cost import filter_caps
@@ -16,6 +17,7 @@ from kafka_graphql.resolvers.slots import take_subscription_slot
 from kafka_graphql.resolvers.subscription import delivered
 from kafka_graphql.resolvers.typed.bound import BoundTopic, Matcher, wanted, with_annotations
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
+from kafka_graphql.stream_failures import at
 
 
 def stream_resolver(bound: BoundTopic) -> Callable[..., Any]:
@@ -56,6 +58,7 @@ def stream_resolver(bound: BoundTopic) -> Callable[..., Any]:
             context.settings.limits.subscriber_buffer_batches,
             plan.hint,
             owner=context.principal.id,
+            holder=context.limits.holdings(context.principal.id),
         )
         matched = _matched(bound, matcher, view, plan.visible, records, context.cursors)
         return delivered(info, plan.topic, view, slot, matched, records)
@@ -75,8 +78,18 @@ async def _matched(
     cursors: CursorSealer,
 ) -> AsyncGenerator[Matched, None]:
     async for record, positions in records:
-        decoded = await bound.records.decode(record)
-        if wanted(matcher, record, decoded, view) and visible(record):
+        try:
+            decoded = await bound.records.decode(record)
             # Built for this subscriber alone: its view, never another's, and never a change
             # to the decoded value the topic's subscribers share.
-            yield record, positions, bound.message(record, positions, decoded, view, cursors)
+            message = (
+                bound.message(record, positions, decoded, view, cursors)
+                if wanted(matcher, record, decoded, view) and visible(record)
+                else None
+            )
+        except Exception as error:  # this stream's own failure, on this record
+            raise StreamInterrupted(record.topic, at(record, positions), error) from error
+        if message is not None:
+            yield record, positions, message
+        # Nothing of this record is kept while the next one is awaited.
+        del record, decoded, message

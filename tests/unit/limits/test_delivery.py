@@ -26,6 +26,7 @@ CURSORS = CursorSealer.ephemeral()
 class Sent:
     record: Record
     cursor: str
+    positions: dict[int, int]
     skipped: int = 0
 
 
@@ -37,7 +38,7 @@ async def source(records: Sequence[Record], drained: asyncio.Event) -> AsyncGene
     """A live stream: these records, then nothing more (it never ends)."""
     for item in records:
         positions = {item.partition: item.offset + 1}
-        yield item, positions, Sent(item, CURSORS.seal(TOPIC, positions))
+        yield item, positions, Sent(item, CURSORS.seal(TOPIC, positions), positions)
     drained.set()
     await asyncio.Event().wait()
 
