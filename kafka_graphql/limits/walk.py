@@ -27,6 +27,7 @@ from graphql import (
     is_list_type,
 )
 
+from kafka_graphql.limits.batch import batch_refusal
 from kafka_graphql.limits.fields import (
     CollectedField,
     CostingError,
@@ -242,7 +243,9 @@ class Costing:
                     return 0
                 # A single value given for a list is coerced to a list of one.
                 length = len(value) if isinstance(value, list) else 1
-                return min(length, self._model.max_batch_size)
+                if length > self._model.max_batch_size:
+                    raise batch_refusal(length, self._model.max_batch_size)
+                return length
         return None
 
     def _object_types(self, named: GraphQLCompositeType) -> list[GraphQLObjectType]:

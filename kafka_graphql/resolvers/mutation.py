@@ -9,6 +9,7 @@ from kafka_graphql.context import Context, Info
 from kafka_graphql.errors import BadUserInput
 from kafka_graphql.kafka import OutgoingRecord
 from kafka_graphql.limits import record_size
+from kafka_graphql.limits.batch import batch_refusal
 from kafka_graphql.resolvers.access import writable_topic
 from kafka_graphql.resolvers.convert import to_outgoing, to_produce_result
 from kafka_graphql.resolvers.record_access import check_compaction, checked_writes
@@ -68,7 +69,7 @@ def _encoder(context: Context, topic: str, index: int | None) -> Callable[[Any],
 def check_batch_size(context: Context, count: int) -> None:
     limit = context.settings.limits.max_batch_size
     if not 1 <= count <= limit:
-        raise BadUserInput(f"messages must hold 1 to {limit} messages")
+        raise batch_refusal(count, limit)
 
 
 async def produce_records(

@@ -202,6 +202,26 @@ class Bystander:
             await asyncio.gather(self._task, return_exceptions=True)
 
 
+async def await_joined(
+    producer: AIOKafkaProducer, topic: str, bystanders: list[Bystander], timeout_s: float = 60
+) -> None:
+    """Returns once every bystander of `topic` receives a record written now. A live subscription
+    starts where the topic ends when it joins the topic's feed, a moment after its `subscribe`
+    was sent, and no message tells when: a record written before is not its to receive. So a
+    marker is written, and written again until one arrives."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while True:
+        marker = await write_records(producer, topic, 0, [RawRecord(value=b"{}")])
+        try:
+            for bystander in bystanders:
+                await bystander.received(marker, timeout_s=1)
+            return
+        except AssertionError:
+            if loop.time() > deadline or any(b.problem for b in bystanders):
+                raise
+
+
 async def write_records(
     producer: AIOKafkaProducer, topic: str, partition: int, records: list[RawRecord]
 ) -> set[tuple[int, int]]:

@@ -59,6 +59,7 @@ from tests.integration.fuzz_streams import (
     LEGACY_WS,
     TRANSPORT_WS,
     Bystander,
+    await_joined,
     converse,
     converse_raw,
     protocol_messages,
@@ -326,6 +327,8 @@ def test_every_record_kafka_holds_is_readable(
     for watching in bystanders.values():
         for bystander in watching:
             fuzzer.run(bystander.start(fuzzer.session, fuzzer.gateway.url, bystander_token))
+    for name, watching in bystanders.items():
+        fuzzer.run(await_joined(producer, name, watching))
     memory = MemoryWatch(fuzzer, RECORDS)
 
     @fuzz_settings(RECORDS)

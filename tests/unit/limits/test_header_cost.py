@@ -76,6 +76,17 @@ def test_too_many_written_headers_are_refused_by_the_cost_model(count: int) -> N
     assert str(count) in refused.value.message
 
 
+@pytest.mark.parametrize("count", [501, 60_000])
+def test_an_oversized_batch_is_refused_by_the_cost_model(count: int) -> None:
+    """Before it is priced: a batch over limits.max_batch_size (500) would never be written,
+    so it costs nothing and answers BAD_USER_INPUT whatever the caller's budget holds."""
+    with pytest.raises(BadUserInput) as refused:
+        cost(BATCH, {"m": [{"value": i} for i in range(count)]})
+    assert refused.value.extensions["path"] == ["messages"]
+    assert str(count) in refused.value.message
+    assert cost(BATCH, {"m": [{"value": i} for i in range(500)]}) == 10 + 500
+
+
 def test_a_batch_pays_for_every_message_s_headers() -> None:
     messages = [{"value": i, "headers": headers(i)} for i in range(10)]  # 45 headers
     assert cost(BATCH, {"m": messages}) == 10 + 10 + (45 + 3) // 4
