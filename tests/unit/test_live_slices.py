@@ -1,5 +1,5 @@
 """The live feed offers a large batch in slices, pausing between offers, and the replay-to-live
-hand-off stays exact (kafka/live.py `_dispatch`, kafka/stream.py): at every pause, a catch-up
+hand-off stays exact (kafka/live_feed.py `_dispatch`, kafka/catch_up.py): at every pause, a catch-up
 that finds itself level joins and misses nothing, one that is not level reads on, a live
 subscriber that starts now starts after the batch, and every subscriber receiving when the batch
 started gets all of it, once."""
