@@ -147,7 +147,8 @@ class KafkaGateway:
     ) -> AsyncIterator[Positioned]:
         """Records matching `predicate`; `hint` (equalities `predicate` requires of every record
         it accepts) lets the shared feed offer a record only to the subscribers it may be for;
-        `holder` is the caller's account of the bytes its streams hold."""
+        `owner` is the caller a catch-up reads for (readers are capped per caller); `holder` is
+        the caller's account of the bytes its streams hold."""
         return stream_records(
             self.settings,
             self.live,

@@ -8,8 +8,8 @@ idempotence on and after the batch took its sequence numbers; every later batch 
 then carries a sequence the broker does not expect and is refused with OutOfOrderSequenceNumber,
 forever. The same expiry answered writes as failed that a retry had already written. So:
 
-1. batches never expire (`_NEVER`): with idempotence the producer's own retries cannot write twice,
-   and the caller's wait is bounded by our own timeout instead;
+1. batches never expire (producer_generation.py): with idempotence the producer's own retries
+   cannot write twice, and the caller's wait is bounded by our own timeout instead;
 2. a producer that hits a fatal idempotence error, loses its sender task, or makes no progress while
    Kafka answers is replaced by a new one (a new producer id, fresh sequences); the old one gets a
    grace period to deliver what it holds, then is closed;
@@ -25,77 +25,22 @@ import contextlib
 import itertools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
 
-from aiokafka import AIOKafkaProducer
 from aiokafka import errors as kafka_errors
 
 from kafka_graphql.errors import GatewayError, KafkaUnavailable
-from kafka_graphql.kafka.errors import TOO_LARGE, kafka_call, translate
+from kafka_graphql.kafka.errors import TOO_LARGE, translate
 from kafka_graphql.kafka.outcome import WriteOutcome
+from kafka_graphql.kafka.producer_generation import Generation, shut, started_generation
 from kafka_graphql.kafka.records import OutgoingRecord, ProduceAck
-from kafka_graphql.kafka.security import client_options
 from kafka_graphql.settings import KafkaSettings
 from kafka_graphql.slices import Slices
 
 log = logging.getLogger(__name__)
 
-MAX_BATCH_BYTES = 262_144
-
-# Errors after which this producer id can never write to the partition again.
-FATAL = (
-    kafka_errors.OutOfOrderSequenceNumber,
-    kafka_errors.UnknownProducerId,
-    kafka_errors.InvalidProducerEpoch,
-    kafka_errors.ProducerFenced,
-)
 WATCH_INTERVAL_S = 0.5
-_NEVER = float("inf")
 
 Reachability = Callable[[], Awaitable[None]]
-
-
-class _Generation:
-    """One AIOKafkaProducer and what it has been handed and not yet answered."""
-
-    def __init__(self, number: int, client: Any) -> None:
-        self.number = number
-        self.client = client
-        # Hand-off time of every record not yet acknowledged or failed.
-        self.pending: dict[asyncio.Future[Any], float] = {}
-        self.last_progress = asyncio.get_running_loop().time()
-        self.fatal: BaseException | None = None
-        self.drained = asyncio.Event()
-        self.drained.set()
-
-    def track(self, future: asyncio.Future[Any]) -> None:
-        self.pending[future] = asyncio.get_running_loop().time()
-        self.drained.clear()
-        future.add_done_callback(self._settled)
-
-    def _settled(self, future: asyncio.Future[Any]) -> None:
-        del self.pending[future]
-        if not self.pending:
-            self.drained.set()
-        if future.cancelled():
-            return
-        error = future.exception()  # also marks it retrieved: no "never retrieved" warning
-        if error is None:
-            self.last_progress = asyncio.get_running_loop().time()
-        elif isinstance(error, FATAL) and self.fatal is None:
-            self.fatal = error
-
-    def sender_stopped(self) -> BaseException | None:
-        task = self.client._sender.sender_task  # aiokafka keeps no public handle on it
-        if task is None or not task.done():
-            return None
-        return task.exception() if not task.cancelled() else asyncio.CancelledError()
-
-    def waiting_since(self) -> float | None:
-        """Since when this producer owes an answer without having made progress."""
-        if not self.pending:
-            return None
-        return max(min(self.pending.values()), self.last_progress)
 
 
 class Producer:
@@ -103,44 +48,19 @@ class Producer:
         self._settings = settings
         self._reachable = reachable
         self._numbers = itertools.count(1)
-        self._current: _Generation | None = None
+        self._current: Generation | None = None
         self._watchdog: asyncio.Task[None] | None = None
         self._retiring: set[asyncio.Task[None]] = set()
         # Generations replaced but not yet closed.
-        self._closing: set[_Generation] = set()
+        self._closing: set[Generation] = set()
         self._replacing = asyncio.Lock()
         # While Kafka is known to be unreachable, writes are refused before any hand-off.
         self._unreachable = False
         self._reachable_since = 0.0
         self.replacements = 0
 
-    def _new_client(self) -> Any:
-        client = AIOKafkaProducer(
-            **client_options(self._settings, "producer"),
-            # A result is returned only once every in-sync replica has the record, and the
-            # producer's own retries can never write it twice.
-            enable_idempotence=True,
-            acks="all",
-            linger_ms=1,
-            # A batch per partition is one request to the broker, and an idempotent producer has
-            # one in flight at a time: with aiokafka's 16 KB batches a maximal produceBatch (1 MB)
-            # took 60 round trips, more than a request timeout on a busy gateway (benchmark P11).
-            # Not larger: the sender builds a request in one go, holding the loop meanwhile.
-            max_batch_size=MAX_BATCH_BYTES,
-        )
-        # See the module docstring: an idempotent batch must never expire (aiokafka #1017).
-        client._message_accumulator._batch_ttl = _NEVER
-        return client
-
-    async def _started_generation(self) -> _Generation:
-        client = self._new_client()
-        try:
-            async with kafka_call("starting the producer", self._settings.request_timeout_s):
-                await client.start()
-        except BaseException:
-            await client.stop()  # aiokafka warns about a producer never closed, started or not
-            raise
-        return _Generation(next(self._numbers), client)
+    async def _started_generation(self) -> Generation:
+        return await started_generation(next(self._numbers), self._settings)
 
     async def start(self) -> None:
         self._current = await self._started_generation()
@@ -222,7 +142,7 @@ class Producer:
         return outcome.result(definitely_refused=_definitely_refused)
 
     async def _know_partitions(
-        self, generation: _Generation, topic: str, records: Sequence[OutgoingRecord]
+        self, generation: Generation, topic: str, records: Sequence[OutgoingRecord]
     ) -> None:
         """Refresh the producer's metadata when a record names a partition it has not seen yet
         (the topic grew since): aiokafka would otherwise refuse the send with an assertion."""
@@ -275,12 +195,12 @@ class Producer:
         # Kafka answers, yet this producer has owed answers for a whole timeout: it is wedged.
         await self._replace(generation, f"no progress for {self._stall_s:g} s while Kafka answers")
 
-    def _replace_soon(self, generation: _Generation, reason: str) -> None:
+    def _replace_soon(self, generation: Generation, reason: str) -> None:
         task = asyncio.create_task(self._replace(generation, reason))
         self._retiring.add(task)
         task.add_done_callback(self._retiring.discard)
 
-    async def _replace(self, old: _Generation, reason: str) -> None:
+    async def _replace(self, old: Generation, reason: str) -> None:
         async with self._replacing:
             if old is not self._current:
                 return  # already replaced
@@ -298,21 +218,15 @@ class Producer:
         self._retiring.add(task)
         task.add_done_callback(self._retiring.discard)
 
-    async def _retire(self, generation: _Generation, grace_s: float) -> None:
+    async def _retire(self, generation: Generation, grace_s: float) -> None:
         self._closing.add(generation)
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(grace_s):
                 await generation.drained.wait()
         await self._shut(generation)
 
-    async def _shut(self, generation: _Generation) -> None:
-        client = generation.client
-        # aiokafka's stop() waits until everything pending is delivered, which a wedged producer
-        # never does: stop its sender first and fail what is left (the callers were already
-        # told the outcome is unknown), so that stop() only closes the connections.
-        await client._sender.close()
-        client._message_accumulator.fail_all(kafka_errors.ProducerClosed())
-        await client.stop()
+    async def _shut(self, generation: Generation) -> None:
+        await shut(generation)
         self._closing.discard(generation)
 
 

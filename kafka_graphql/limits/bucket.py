@@ -1,10 +1,13 @@
-"""aiolimiter's leaky bucket, read on a clock the gateway chooses, and never waited on.
+"""A leaky bucket read on a clock the gateway chooses, and never waited on.
 
 The gateway refuses a caller whose bucket is empty and says when to retry, rather than holding
 the request open (which would let a client park work on the server for free): it only asks
-whether capacity is there, and takes or gives back points. aiolimiter reads the event loop's
-time; here the leak reads `clock` instead, so that tests drive time without sleeping. The level
-is aiolimiter's: what has been taken and is leaking away; what is available is the rest.
+whether capacity is there, and takes or gives back points. `clock` is injected so that tests
+drive time without sleeping. The level is what has been taken and is leaking away at
+`refill_per_s`; what is available is the rest.
+
+(The arithmetic is aiolimiter's `AsyncLimiter`, without its waiting, which the gateway never
+uses: an own class rather than a subclass that reads its private level and leak rate.)
 """
 
 from __future__ import annotations
@@ -12,32 +15,33 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from aiolimiter import AsyncLimiter
-
 Clock = Callable[[], float]
 
 
-class LeakyBucket(AsyncLimiter):
+class LeakyBucket:
     """`capacity` points, taken by use and restored at `refill_per_s`."""
 
-    __slots__ = ("_clock",)
+    # A gateway holds up to 5 of these per caller it remembers (limits/registry.py).
+    __slots__ = ("_clock", "_last_check", "_level", "max_rate", "refill_per_s")
 
     def __init__(self, capacity: float, refill_per_s: float, clock: Clock) -> None:
-        super().__init__(capacity, capacity / refill_per_s)
+        self.max_rate = capacity
+        self.refill_per_s = refill_per_s
         self._clock = clock
+        self._level = 0.0
         self._last_check = clock()
 
     def _leak(self) -> None:
-        # AsyncLimiter._leak (aiolimiter 1.2 and 1.3), with the injected clock.
         now = self._clock()
         if self._level:
             elapsed = now - self._last_check
-            self._level = max(self._level - elapsed * self._rate_per_sec, 0.0)
+            self._level = max(self._level - elapsed * self.refill_per_s, 0.0)
         self._last_check = now
 
-    @property
-    def refill_per_s(self) -> float:
-        return self._rate_per_sec
+    def has_capacity(self, amount: float = 1) -> bool:
+        """Whether `amount` points are available now."""
+        self._leak()
+        return self._level + amount <= self.max_rate
 
     def available(self) -> float:
         self._leak()
@@ -47,7 +51,7 @@ class LeakyBucket(AsyncLimiter):
         """Seconds until `amount` points are available: 0 when they are now."""
         if self.has_capacity(amount):
             return 0.0
-        return (self._level + amount - self.max_rate) / self._rate_per_sec
+        return (self._level + amount - self.max_rate) / self.refill_per_s
 
     def take(self, amount: float) -> None:
         """Takes `amount` points; the caller checked `wait_for` first."""
@@ -61,7 +65,7 @@ class LeakyBucket(AsyncLimiter):
     def full_in(self) -> float:
         """Seconds until the bucket is full again."""
         self._leak()
-        return self._level / self._rate_per_sec
+        return self._level / self.refill_per_s
 
     def at_rest(self) -> bool:
         """Full: forgetting it would lose nothing."""

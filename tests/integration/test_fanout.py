@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from kafka_graphql.kafka import live as live_module
+from kafka_graphql.kafka import live_feed as live_module
 from kafka_graphql.kafka.reader import new_consumer as real_new_consumer
 from tests.clients import GraphQLClient, Subscription
 from tests.integration.conftest import RunningGateway, TopicFactory, gateway_settings, run_gateway

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from kafka_graphql.kafka.live import LiveSubscriber
+from kafka_graphql.kafka.live_subscriber import LiveSubscriber
 from kafka_graphql.kafka.records import Record
 
 

@@ -7,8 +7,9 @@ from typing import cast
 
 from kafka_graphql.filters import FilterSpec, compile_filter, index_hint
 from kafka_graphql.kafka.cluster import Cluster
-from kafka_graphql.kafka.live import Delivery, LiveSubscriber, TopicFeed
+from kafka_graphql.kafka.live_feed import TopicFeed
 from kafka_graphql.kafka.live_index import FeedIndex, IndexHint, both
+from kafka_graphql.kafka.live_subscriber import Delivery, LiveSubscriber
 from kafka_graphql.kafka.records import Header, Record
 from kafka_graphql.record_rules import record_rule_hint
 from kafka_graphql.record_settings import RecordRule

@@ -1,5 +1,5 @@
 """The live feed offers a large batch in slices, pausing between offers, and the replay-to-live
-hand-off stays exact (kafka/live.py `_dispatch`, kafka/stream.py): at every pause, a catch-up
+hand-off stays exact (kafka/live_feed.py `_dispatch`, kafka/catch_up.py): at every pause, a catch-up
 that finds itself level joins and misses nothing, one that is not level reads on, a live
 subscriber that starts now starts after the batch, and every subscriber receiving when the batch
 started gets all of it, once."""
@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import cast
 
+from kafka_graphql.kafka.catch_up import level_with as _level_with
 from kafka_graphql.kafka.cluster import Cluster
-from kafka_graphql.kafka.live import LiveSubscriber, TopicFeed
+from kafka_graphql.kafka.live_feed import TopicFeed
+from kafka_graphql.kafka.live_subscriber import LiveSubscriber
 from kafka_graphql.kafka.records import Record
-from kafka_graphql.kafka.stream import _level_with
 from kafka_graphql.settings import KafkaSettings
 from kafka_graphql.slices import Slices
 
@@ -65,7 +66,7 @@ async def test_pauses_in_a_batch_keep_the_hand_off_exact() -> None:
     def meanwhile(pause: int) -> None:
         seen_positions.append(feed.positions[0])
         if pause == 1:
-            # The checks stream.py makes, with no await between check and join.
+            # The checks catch_up.py makes, with no await between check and join.
             if _level_with(feed, caught_up, {0: 150}):
                 feed.join(caught_up, {0: 150})
             assert not _level_with(feed, behind, {0: 120})

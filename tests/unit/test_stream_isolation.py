@@ -18,8 +18,9 @@ from kafka_graphql.cursor import CursorSealer
 from kafka_graphql.errors import KafkaUnavailable, RateLimited, StreamFailed, StreamInterrupted
 from kafka_graphql.event_execution import _unexpected
 from kafka_graphql.kafka.cluster import Cluster
-from kafka_graphql.kafka.live import LiveSubscriber, TopicFeed
+from kafka_graphql.kafka.live_feed import TopicFeed
 from kafka_graphql.kafka.live_index import IndexHint
+from kafka_graphql.kafka.live_subscriber import LiveSubscriber
 from kafka_graphql.kafka.records import Record
 from kafka_graphql.limits.delivery import Matched, deliver
 from kafka_graphql.limits.registry import LimitsRegistry

@@ -1,4 +1,4 @@
-"""Budgets per caller (aiolimiter's leaky bucket on a clock the tests move), produce limits, and
+"""Budgets per caller (a leaky bucket on a clock the tests move), produce limits, and
 the registry's bound on memory."""
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ def test_a_bucket_empties_with_use_and_refills_with_time() -> None:
     assert bucket.at_rest()
 
 
-def test_it_is_aiolimiters_bucket_on_the_injected_clock() -> None:
+def test_its_capacity_check_reads_the_injected_clock() -> None:
     clock = FakeClock()
     bucket = LeakyBucket(10, 1, clock)
     bucket.take(10)
-    assert not bucket.has_capacity(1)  # AsyncLimiter's own check, reading our clock
+    assert not bucket.has_capacity(1)  # read on our clock, not the event loop's
     clock.advance(1)
     assert bucket.has_capacity(1)
     assert not bucket.has_capacity(2)
