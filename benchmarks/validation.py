@@ -35,9 +35,11 @@ from graphql import (
 from benchmarks.hostile_documents import GENERIC, TYPED, TYPED_TOO, Family
 from kafka_graphql.documents import token_count
 from kafka_graphql.gate import validate_rules
-from kafka_graphql.limits import CostModel, LimitsSettings, StructuralLimits
+from kafka_graphql.limits.cost import CostModel
 from kafka_graphql.limits.merges import merge_pairs
+from kafka_graphql.limits.settings import LimitsSettings
 from kafka_graphql.limits.shape import fragments_of, measure, roots
+from kafka_graphql.limits.structure import StructuralLimits
 from kafka_graphql.schema import build_schema as gateway_schema
 from kafka_graphql.validation_caches import IdentityCaches
 

@@ -15,23 +15,23 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from kafka_graphql.auth.dev import DevTokenError, token_for_config
-from kafka_graphql.auth.field_rules import FieldRules
-from kafka_graphql.cursor import CursorSealer
-from kafka_graphql.cursor_keys import (
+from kafka_graphql.core.auth.field_rules import FieldRules
+from kafka_graphql.core.cursor import CursorSealer
+from kafka_graphql.core.cursor_keys import (
     CursorKeyError,
     cursor_sealer,
     ensure_dev_cursor_key,
     new_cursor_key,
 )
-from kafka_graphql.errors import GatewayError
+from kafka_graphql.core.errors import GatewayError
+from kafka_graphql.core.tls import TLSFileError, server_ssl_context
+from kafka_graphql.core.typed.records import TypedRecords
+from kafka_graphql.core.typed.startup import StartupFailed, typed_topics
 from kafka_graphql.event_loop import new_event_loop
-from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.schema import build_schema
 from kafka_graphql.schema.typed import NameClash
 from kafka_graphql.server import check_cost_weights, create_app
 from kafka_graphql.settings import Settings, SettingsError, load_settings
-from kafka_graphql.tls import TLSFileError, server_ssl_context
-from kafka_graphql.typed.startup import StartupFailed, typed_topics
 from kafka_graphql.workers import supervise
 
 log = logging.getLogger("kafka_graphql")

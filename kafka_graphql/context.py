@@ -10,13 +10,13 @@ from aiohttp import web
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
-from kafka_graphql.auth import Principal
-from kafka_graphql.cursor import CursorSealer
+from kafka_graphql.core.auth.principal import Principal
+from kafka_graphql.core.cursor import CursorSealer
+from kafka_graphql.core.limits.registry import LimitsRegistry
+from kafka_graphql.core.topics import TopicRegistry
+from kafka_graphql.core.typed.records import TypedRecords
 from kafka_graphql.kafka import KafkaGateway, PartitionOffsets
-from kafka_graphql.limits import LimitsRegistry
-from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.settings import Settings
-from kafka_graphql.topics import TopicRegistry
 
 if TYPE_CHECKING:
     from kafka_graphql.resolvers.slots import SubscriptionSlot

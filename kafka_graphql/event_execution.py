@@ -19,7 +19,7 @@ from typing import Any
 
 from graphql import ExecutionResult, GraphQLError
 
-from kafka_graphql.errors import GatewayError, LimitExceeded
+from kafka_graphql.core.errors import GatewayError, LimitExceeded
 from kafka_graphql.frame_size import check_frame
 from kafka_graphql.limits.settings import LimitsSettings
 from kafka_graphql.sliced_execution import SlicedExecutor

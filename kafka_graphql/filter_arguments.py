@@ -18,8 +18,8 @@ from typing import Any
 
 from graphql import FieldNode, GraphQLField, get_named_type
 
+from kafka_graphql.core.typed.model import TypeModel
 from kafka_graphql.limits.values import ABSENT, literal
-from kafka_graphql.typed.model import TypeModel
 
 # The generic API's filter input (schema/inputs.py).
 MESSAGE_FILTER = "MessageFilter"

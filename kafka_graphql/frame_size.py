@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kafka_graphql.errors import LimitExceeded
+from kafka_graphql.core.errors import LimitExceeded
 from kafka_graphql.kafka import Record
 from kafka_graphql.limits.settings import LimitsSettings
 

@@ -44,9 +44,10 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
+from kafka_graphql.core.errors import BadRequest, GatewayError
 from kafka_graphql.documents import CachedDocument, DocumentCache
-from kafka_graphql.errors import BadRequest, GatewayError
-from kafka_graphql.limits import OperationLimits, StructuralLimits
+from kafka_graphql.limits.operation import OperationLimits
+from kafka_graphql.limits.structure import StructuralLimits
 
 log = logging.getLogger(__name__)
 

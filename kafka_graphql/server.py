@@ -21,8 +21,7 @@ from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 from strawberry.types.unset import UnsetType
 
 from kafka_graphql.allowed_hosts import allowed_hosts, allowed_hosts_middleware
-from kafka_graphql.auth import Authenticator, Principal
-from kafka_graphql.auth.field_rules import FieldRules
+from kafka_graphql.auth.authenticator import Authenticator
 from kafka_graphql.auth.http import (
     PRINCIPAL,
     authentication_middleware,
@@ -30,13 +29,20 @@ from kafka_graphql.auth.http import (
     unauthenticated_response,
 )
 from kafka_graphql.auth.ws import connection_init_token
-from kafka_graphql.compacted_topics import check_at_startup as check_compacted_topics
 from kafka_graphql.context import Context
+from kafka_graphql.core.auth.field_rules import FieldRules
+from kafka_graphql.core.auth.principal import Principal
+from kafka_graphql.core.compacted_topics import check_at_startup as check_compacted_topics
+from kafka_graphql.core.cursor import CursorSealer
+from kafka_graphql.core.cursor_keys import cursor_sealer
+from kafka_graphql.core.errors import Forbidden, Unauthenticated
+from kafka_graphql.core.limits.bucket import Clock
+from kafka_graphql.core.limits.registry import LimitsRegistry
+from kafka_graphql.core.topics import TopicRegistry
+from kafka_graphql.core.typed.records import TypedRecords
+from kafka_graphql.core.typed.startup import StartupFailed, typed_topics
 from kafka_graphql.cors import cors_middleware
 from kafka_graphql.csrf import check_csrf
-from kafka_graphql.cursor import CursorSealer
-from kafka_graphql.cursor_keys import cursor_sealer
-from kafka_graphql.errors import Forbidden, Unauthenticated
 from kafka_graphql.graphiql import ASSETS_URL, local_graphiql_html
 from kafka_graphql.http_errors import ParserRefusalsLog, unexpected_errors_middleware
 from kafka_graphql.http_requests import (
@@ -52,21 +58,13 @@ from kafka_graphql.http_requests import (
     query_string_params,
 )
 from kafka_graphql.kafka import KafkaGateway
-from kafka_graphql.limits import (
-    Clock,
-    CostedSchema,
-    LimitsRegistry,
-    UnknownWeight,
-    throttle_http,
-)
+from kafka_graphql.limits.cost import UnknownWeight
+from kafka_graphql.limits.operation import CostedSchema, throttle_http
 from kafka_graphql.loop_monitor import LoopMonitor
-from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.schema import build_schema
 from kafka_graphql.schema.typed import NameClash
 from kafka_graphql.settings import Settings
 from kafka_graphql.shared import SharedGroups
-from kafka_graphql.topics import TopicRegistry
-from kafka_graphql.typed.startup import StartupFailed, typed_topics
 from kafka_graphql.ws_compression import websocket_response
 from kafka_graphql.ws_protocols import (
     LegacyWSHandler,

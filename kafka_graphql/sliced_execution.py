@@ -18,7 +18,7 @@ from graphql import GraphQLOutputType, GraphQLResolveInfo
 from graphql.pyutils import AwaitableOrValue, Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from kafka_graphql.slices import Slices
+from kafka_graphql.core.slices import Slices
 
 # Shorter lists are completed as graphql-core does: they cannot hold the loop for long unless
 # their items are large, which a long list of them would be too.

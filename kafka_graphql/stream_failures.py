@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any
 
-from kafka_graphql.cursor import CursorSealer
-from kafka_graphql.errors import GatewayError, StreamFailed, StreamInterrupted
+from kafka_graphql.core.cursor import CursorSealer
+from kafka_graphql.core.errors import GatewayError, StreamFailed, StreamInterrupted
 from kafka_graphql.kafka import Record
 
 log = logging.getLogger(__name__)

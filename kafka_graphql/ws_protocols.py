@@ -57,7 +57,7 @@ from strawberry.subscriptions.protocols.graphql_ws.types import DataMessage, Ope
 
 from kafka_graphql.auth.ws import ExpiryTimer
 from kafka_graphql.context import Context
-from kafka_graphql.errors import LimitExceeded, Unauthenticated, Undeliverable
+from kafka_graphql.core.errors import LimitExceeded, Unauthenticated, Undeliverable
 from kafka_graphql.http_requests import REQUEST_ERROR_CODE, query_too_large
 from kafka_graphql.resolvers.slots import release_subscription_slots
 from kafka_graphql.shared import SharedGroups, SharedOperation, frame_around, mark_operation

@@ -23,8 +23,8 @@ from collections.abc import Mapping
 from strawberry.aiohttp.views import AiohttpWebSocketAdapter
 from strawberry.http.exceptions import WebSocketDisconnected
 
-from kafka_graphql.errors import Undeliverable
-from kafka_graphql.limits.memory import CutBack, Holdings
+from kafka_graphql.core.errors import Undeliverable
+from kafka_graphql.core.limits.memory import CutBack, Holdings
 
 # RFC 6455 5.5: a close frame's reason fits in 123 bytes.
 MAX_CLOSE_REASON_BYTES = 123

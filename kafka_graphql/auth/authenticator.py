@@ -7,12 +7,12 @@ from typing import Self
 
 import aiohttp
 
-from kafka_graphql.auth.jwks import JwksCache, http_fetch
-from kafka_graphql.auth.keys import load_jwks_file, load_public_key_file
-from kafka_graphql.auth.principal import Principal
 from kafka_graphql.auth.settings import AuthSettings
-from kafka_graphql.auth.tokens import PublicKeys, TokenVerifier
-from kafka_graphql.errors import Unauthenticated
+from kafka_graphql.core.auth.jwks import JwksCache, http_fetch
+from kafka_graphql.core.auth.keys import load_jwks_file, load_public_key_file
+from kafka_graphql.core.auth.principal import Principal
+from kafka_graphql.core.auth.tokens import PublicKeys, TokenVerifier
+from kafka_graphql.core.errors import Unauthenticated
 
 AUTHENTICATION_REQUIRED = "authentication is required: send a bearer token"
 

@@ -17,15 +17,15 @@ from collections.abc import Iterator, Mapping
 from graphql import get_operation_ast
 from strawberry.types import ExecutionContext
 
-from kafka_graphql.auth.field_rules import FieldKey, needs
-from kafka_graphql.auth.scopes import may_see
 from kafka_graphql.auth.selections import selections_and_arguments
-from kafka_graphql.errors import Forbidden
+from kafka_graphql.core.auth.field_rules import FieldKey, needs
+from kafka_graphql.core.auth.scopes import may_see
+from kafka_graphql.core.errors import Forbidden
+from kafka_graphql.core.filters.bounds import FieldRead, dotted_path, message_filter_reads
+from kafka_graphql.core.typed.model import TypeModel
+from kafka_graphql.core.typed.where import inspect_where
 from kafka_graphql.filter_arguments import filter_arguments
-from kafka_graphql.filter_bounds import FieldRead, dotted_path, message_filter_reads
 from kafka_graphql.limits.values import operation_variables
-from kafka_graphql.typed.model import TypeModel
-from kafka_graphql.typed.where import inspect_where
 
 # The generic record type, whose guards hold on every typed `<Type>Message` too.
 RECORD = "Message"

@@ -16,8 +16,8 @@ from aiohttp import hdrs, web
 from aiohttp.typedefs import Middleware
 
 from kafka_graphql.auth.authenticator import AUTHENTICATION_REQUIRED, Authenticator
-from kafka_graphql.auth.principal import Principal
-from kafka_graphql.errors import InvalidToken, Unauthenticated
+from kafka_graphql.core.auth.principal import Principal
+from kafka_graphql.core.errors import InvalidToken, Unauthenticated
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

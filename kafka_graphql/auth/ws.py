@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
 from typing import Any
 
-from kafka_graphql.errors import InvalidToken
+from kafka_graphql.core.errors import InvalidToken
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 
-from kafka_graphql.errors import StreamInterrupted
+from kafka_graphql.core.errors import StreamInterrupted
+from kafka_graphql.core.slices import Slices
 from kafka_graphql.kafka.held import READER_BYTES_PER_PARTITION, Holder, footprint
 from kafka_graphql.kafka.live import LiveHub, LiveSubscriber, TopicFeed
 from kafka_graphql.kafka.live_index import IndexHint
@@ -20,7 +21,6 @@ from kafka_graphql.kafka.reader import PartitionReader
 from kafka_graphql.kafka.reader_pool import ReaderPool
 from kafka_graphql.kafka.records import Record
 from kafka_graphql.settings import KafkaSettings
-from kafka_graphql.slices import Slices
 
 CATCH_UP_WAIT_S = 0.1
 

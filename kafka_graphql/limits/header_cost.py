@@ -21,8 +21,8 @@ from typing import Any
 
 from graphql import GraphQLNamedType, ListValueNode, ObjectValueNode, ValueNode
 
+from kafka_graphql.core.limits.headers import too_many_headers
 from kafka_graphql.limits.fields import CollectedField
-from kafka_graphql.limits.headers import too_many_headers
 from kafka_graphql.limits.values import ABSENT, UNKNOWN, literal
 
 HEADER_TYPE = "Header"

@@ -16,11 +16,11 @@ from aiohttp import hdrs, web
 from graphql import GraphQLError, OperationType
 from strawberry.types import ExecutionContext
 
-from kafka_graphql.errors import CostLimitExceeded, RateLimited
+from kafka_graphql.core.errors import CostLimitExceeded, RateLimited
+from kafka_graphql.core.limits.registry import LimitsRegistry
 from kafka_graphql.limits.cost import CostModel
 from kafka_graphql.limits.fields import CostingError
 from kafka_graphql.limits.filter_cost import open_scans
-from kafka_graphql.limits.registry import LimitsRegistry
 from kafka_graphql.limits.settings import LimitsSettings
 from kafka_graphql.limits.walk import CostMemo, OperationCost
 

@@ -27,7 +27,7 @@ from graphql import (
     is_list_type,
 )
 
-from kafka_graphql.limits.batch import batch_refusal
+from kafka_graphql.core.limits.batch import batch_refusal
 from kafka_graphql.limits.fields import (
     CollectedField,
     CostingError,

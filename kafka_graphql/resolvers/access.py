@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kafka_graphql.auth import scopes
 from kafka_graphql.context import Context
-from kafka_graphql.errors import BadUserInput, Forbidden, NotFound
+from kafka_graphql.core.auth import scopes
+from kafka_graphql.core.errors import BadUserInput, Forbidden, NotFound
 
 MAX_TOPIC_NAME = 249  # Kafka's own limit
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import strawberry
 
-from kafka_graphql.cursor import CursorSealer
-from kafka_graphql.errors import BadRequest, BadUserInput
+from kafka_graphql.core.cursor import CursorSealer
+from kafka_graphql.core.errors import BadRequest, BadUserInput
+from kafka_graphql.core.limits.headers import ArgumentPath, check_headers
 from kafka_graphql.kafka import OutgoingRecord, ProduceAck, Record
-from kafka_graphql.limits.headers import ArgumentPath, check_headers
 from kafka_graphql.limits.settings import LimitsSettings
 from kafka_graphql.resolvers.messages import RecordMessage
 from kafka_graphql.schema.inputs import HeaderInput, MessageFilter, ValuePredicate

@@ -7,8 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from kafka_graphql.context import Context
-from kafka_graphql.filter_bounds import FilterSize, measure_filter
-from kafka_graphql.filters import FilterSpec, Predicate, compile_filter, spec_from_plain
+from kafka_graphql.core.filters.bounds import FilterSize, measure_filter
+from kafka_graphql.core.filters.predicates import (
+    FilterSpec,
+    Predicate,
+    compile_filter,
+    spec_from_plain,
+)
 from kafka_graphql.limits.filter_cost import filter_caps, report_scan
 from kafka_graphql.resolvers.convert import filter_plain
 from kafka_graphql.schema.inputs import MessageFilter

@@ -14,11 +14,11 @@ from datetime import datetime
 from typing import Any
 
 from kafka_graphql import kafka
-from kafka_graphql.cursor import CursorSealer
+from kafka_graphql.core.cursor import CursorSealer
+from kafka_graphql.core.values import base64_text
 from kafka_graphql.kafka import Record
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
 from kafka_graphql.schema.types import Encoding, Header, Message, as_datetime
-from kafka_graphql.values import base64_text
 
 
 def key_text(record: Record) -> str | None:

@@ -6,17 +6,17 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from kafka_graphql.context import Context, Info
-from kafka_graphql.errors import BadUserInput
+from kafka_graphql.core.errors import BadUserInput
+from kafka_graphql.core.limits.batch import batch_refusal
+from kafka_graphql.core.limits.produce import record_size
+from kafka_graphql.core.values import encode_value
 from kafka_graphql.kafka import OutgoingRecord
-from kafka_graphql.limits import record_size
-from kafka_graphql.limits.batch import batch_refusal
 from kafka_graphql.resolvers.access import writable_topic
 from kafka_graphql.resolvers.convert import to_outgoing, to_produce_result
 from kafka_graphql.resolvers.record_access import check_compaction, checked_writes
 from kafka_graphql.schema.inputs import HeaderInput, MessageInput
 from kafka_graphql.schema.scalars import JSON
 from kafka_graphql.schema.types import ProduceResult
-from kafka_graphql.values import encode_value
 
 
 async def resolve_produce(

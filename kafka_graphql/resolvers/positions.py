@@ -8,9 +8,15 @@ from datetime import datetime
 from typing import Literal
 
 from kafka_graphql.context import Context
-from kafka_graphql.cursor import CursorSealer
-from kafka_graphql.errors import BadUserInput
-from kafka_graphql.filters import FilterSpec, Predicate, compile_filter, index_hint, match_all
+from kafka_graphql.core.cursor import CursorSealer
+from kafka_graphql.core.errors import BadUserInput
+from kafka_graphql.core.filters.predicates import (
+    FilterSpec,
+    Predicate,
+    compile_filter,
+    index_hint,
+    match_all,
+)
 from kafka_graphql.kafka import IndexHint, KafkaGateway, PartitionOffsets
 from kafka_graphql.kafka.live_index import both
 from kafka_graphql.resolvers.access import readable_topic

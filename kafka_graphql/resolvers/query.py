@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 from kafka_graphql.context import Info
-from kafka_graphql.errors import BadUserInput
+from kafka_graphql.core.errors import BadUserInput
+from kafka_graphql.core.slices import Slices
+from kafka_graphql.core.typed.generic import caller_view, decoded_predicate, decoded_record
 from kafka_graphql.resolvers.convert import to_message
 from kafka_graphql.resolvers.filtering import client_filter, report_page
 from kafka_graphql.resolvers.positions import plan_read
 from kafka_graphql.resolvers.topics import resolve_topic_name, resolve_topic_names
-from kafka_graphql.resolvers.typed.generic import (
-    caller_view,
-    decoded_predicate,
-    decoded_record,
-)
 from kafka_graphql.schema.inputs import MessageFilter
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
 from kafka_graphql.schema.topic import Topic
 from kafka_graphql.schema.types import MessagePage
-from kafka_graphql.slices import Slices
 
 
 async def resolve_topics(info: Info) -> list[Topic]:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from graphql import DocumentNode
 
 from kafka_graphql.context import Info
-from kafka_graphql.limits import CostedSchema
+from kafka_graphql.limits.operation import CostedSchema
 from kafka_graphql.schema.rate_limit import RateLimit
 from kafka_graphql.schema.scalars import DateTime
 

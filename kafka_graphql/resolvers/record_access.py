@@ -12,21 +12,21 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kafka_graphql.auth.field_masks import FULL_VIEW
-from kafka_graphql.auth.scopes import ADMIN
-from kafka_graphql.compacted_topics import check_write
 from kafka_graphql.context import Context
-from kafka_graphql.filters import Predicate
-from kafka_graphql.kafka import IndexHint, OutgoingRecord, Record
-from kafka_graphql.record_rules import (
+from kafka_graphql.core.auth.field_masks import FULL_VIEW
+from kafka_graphql.core.auth.scopes import ADMIN
+from kafka_graphql.core.compacted_topics import check_write
+from kafka_graphql.core.filters.predicates import Predicate
+from kafka_graphql.core.record_rules import (
     caller_claim,
     checked_write,
     compile_record_rule,
     record_rule_hint,
 )
+from kafka_graphql.core.typed.generic import decoded_predicate
+from kafka_graphql.core.typed.records import TypedRecords
+from kafka_graphql.kafka import IndexHint, OutgoingRecord, Record
 from kafka_graphql.record_settings import RecordRule
-from kafka_graphql.resolvers.typed.generic import decoded_predicate
-from kafka_graphql.resolvers.typed.records import TypedRecords
 
 
 def record_rule(context: Context, topic: str) -> RecordRule | None:

@@ -7,23 +7,19 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from contextlib import aclosing
 from typing import Any
 
-from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Info
-from kafka_graphql.cursor import CursorSealer
-from kafka_graphql.errors import StreamInterrupted, Undeliverable
-from kafka_graphql.filters import index_hint
+from kafka_graphql.core.auth.field_masks import FieldView
+from kafka_graphql.core.cursor import CursorSealer
+from kafka_graphql.core.errors import StreamInterrupted, Undeliverable
+from kafka_graphql.core.filters.predicates import index_hint
+from kafka_graphql.core.limits.delivery import Matched, deliver
+from kafka_graphql.core.typed.generic import caller_view, decoded_predicate, decoded_record
+from kafka_graphql.core.typed.records import TypedRecords
 from kafka_graphql.kafka import Record
-from kafka_graphql.limits.delivery import Matched, deliver
 from kafka_graphql.resolvers.convert import to_message
 from kafka_graphql.resolvers.filtering import client_filter
 from kafka_graphql.resolvers.positions import plan_read
 from kafka_graphql.resolvers.slots import SubscriptionSlot, take_subscription_slot
-from kafka_graphql.resolvers.typed.generic import (
-    caller_view,
-    decoded_predicate,
-    decoded_record,
-)
-from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.schema.inputs import MessageFilter
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
 from kafka_graphql.schema.types import Message

@@ -7,7 +7,7 @@ from typing import Protocol
 from strawberry.dataloader import DataLoader
 
 from kafka_graphql.context import Context, Info
-from kafka_graphql.errors import NotFound
+from kafka_graphql.core.errors import NotFound
 from kafka_graphql.kafka import KafkaGateway, PartitionOffsets
 from kafka_graphql.resolvers.access import readable_topic, readable_topics
 from kafka_graphql.schema.scalars import Long

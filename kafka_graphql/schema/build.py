@@ -12,14 +12,19 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
 from kafka_graphql.auth.field_check import field_authorization
-from kafka_graphql.auth.field_rules import FieldKey, FieldRules
+from kafka_graphql.core.auth.field_rules import FieldKey, FieldRules
+from kafka_graphql.core.typed.model import TypeModel
+from kafka_graphql.core.typed.records import TypedRecords
+from kafka_graphql.core.typed.where.shapes import ObjectShape
 from kafka_graphql.documents import DocumentCache
 from kafka_graphql.event_execution import GatewayExecutionContext
 from kafka_graphql.gate import OperationGate
-from kafka_graphql.limits import CostModel, OperationLimits, StructuralLimits, show_weights
+from kafka_graphql.limits.cost import CostModel
+from kafka_graphql.limits.directive import show_weights
 from kafka_graphql.limits.filter_cost import FilterPricing
+from kafka_graphql.limits.operation import OperationLimits
 from kafka_graphql.limits.settings import weight_keys
-from kafka_graphql.resolvers.typed.records import TypedRecords
+from kafka_graphql.limits.structure import StructuralLimits
 from kafka_graphql.schema.directives import (
     add_auth_directives,
     check_generic_guards,
@@ -31,8 +36,6 @@ from kafka_graphql.schema.scalars import SCALAR_MAP
 from kafka_graphql.schema.typed import check_names, gateway_names, typed_roots
 from kafka_graphql.schema.typed.names import TopicNames
 from kafka_graphql.settings import LimitsSettings, ServerSettings
-from kafka_graphql.typed.model import TypeModel
-from kafka_graphql.typed.where.shapes import ObjectShape
 from kafka_graphql.validation_caches import IdentityCaches
 
 

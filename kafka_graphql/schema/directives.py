@@ -16,7 +16,7 @@ from graphql import GraphQLObjectType, GraphQLSchema
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.schema_directive import Location
 
-from kafka_graphql.auth.field_rules import FieldKey, FieldRuleProblem, needs
+from kafka_graphql.core.auth.field_rules import FieldKey, FieldRuleProblem, needs
 
 BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
 # The generic API's record type. A guard on one of its fields also guards that field of every

@@ -30,7 +30,7 @@ from graphql import (
 from strawberry.scalars import JSON
 from strawberry.types.scalar import ScalarDefinition
 
-from kafka_graphql.errors import BadUserInput
+from kafka_graphql.core.errors import BadUserInput
 from kafka_graphql.limits.structure import MAX_INT_DIGITS
 from kafka_graphql.schema.instants import OutOfRangeInstant, expanded_iso
 

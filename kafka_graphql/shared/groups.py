@@ -26,10 +26,10 @@ from typing import Any
 
 from graphql import DocumentNode, ExecutionResult, Executor, execute_subscription_event
 
-from kafka_graphql.auth.field_masks import FieldView
-from kafka_graphql.errors import LimitExceeded
+from kafka_graphql.core.auth.field_masks import FieldView
+from kafka_graphql.core.errors import LimitExceeded
+from kafka_graphql.core.limits.memory import Ledger
 from kafka_graphql.frame_size import check_frame
-from kafka_graphql.limits.memory import Ledger
 from kafka_graphql.limits.settings import LimitsSettings
 
 log = logging.getLogger(__name__)

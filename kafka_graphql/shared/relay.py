@@ -20,9 +20,9 @@ from typing import Any
 from graphql import DocumentNode
 from strawberry.http.exceptions import WebSocketDisconnected
 
-from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Context, Info
-from kafka_graphql.record_rules import caller_claim
+from kafka_graphql.core.auth.field_masks import FieldView
+from kafka_graphql.core.record_rules import caller_claim
 from kafka_graphql.resolvers.record_access import record_rule
 from kafka_graphql.shared.groups import Encode, GroupKey, SharedGroup, SharedGroups, group_key
 

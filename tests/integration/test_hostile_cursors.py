@@ -20,8 +20,8 @@ import pytest
 import pytest_asyncio
 from aiokafka.admin import AIOKafkaAdminClient
 
-from kafka_graphql.cursor import INVALID, KEY_BYTES, CursorSealer
-from kafka_graphql.cursor_keys import new_cursor_key
+from kafka_graphql.core.cursor import INVALID, KEY_BYTES, CursorSealer
+from kafka_graphql.core.cursor_keys import new_cursor_key
 from kafka_graphql.server import CURSORS
 from kafka_graphql.settings import settings_from_mapping
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient

@@ -21,7 +21,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from kafka_graphql.filters import FilterSpec, compile_filter
+from kafka_graphql.core.filters.predicates import FilterSpec, compile_filter
 from kafka_graphql.kafka import Record
 from kafka_graphql.resolvers import filtering
 from kafka_graphql.resolvers.messages import RecordFields

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import cast
 
+from kafka_graphql.core.slices import Slices
 from kafka_graphql.kafka.cluster import Cluster
 from kafka_graphql.kafka.live import LiveSubscriber, TopicFeed
 from kafka_graphql.kafka.records import Record
 from kafka_graphql.kafka.stream import _level_with
 from kafka_graphql.settings import KafkaSettings
-from kafka_graphql.slices import Slices
 
 
 def records(offsets: range) -> list[Record]:

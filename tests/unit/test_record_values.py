@@ -15,10 +15,10 @@ from aiokafka.record.default_records import _DefaultRecordBatchBuilderPy
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kafka_graphql.core.values import MAX_VALUE_DEPTH, decode_text, decode_value
 from kafka_graphql.http_requests import dumps
 from kafka_graphql.kafka.reader import to_record
 from kafka_graphql.kafka.record_batches import LenientMemoryRecords
-from kafka_graphql.values import MAX_VALUE_DEPTH, decode_text, decode_value
 
 
 def nested(depth: int) -> bytes:

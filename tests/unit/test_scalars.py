@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from graphql import parse_value
 
-from kafka_graphql.errors import BadUserInput
+from kafka_graphql.core.errors import BadUserInput
 from kafka_graphql.schema.scalars import JSON, SCALAR_MAP, Cursor, DateTime, Long
 
 

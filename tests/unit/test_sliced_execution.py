@@ -12,8 +12,8 @@ import pytest
 import strawberry
 
 from kafka_graphql import sliced_execution
+from kafka_graphql.core.slices import Slices
 from kafka_graphql.sliced_execution import SLICED_ITEMS, SlicedExecutor
-from kafka_graphql.slices import Slices
 
 
 @strawberry.type

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from kafka_graphql import slices
-from kafka_graphql.slices import MIN_SLICE_S, TURN_S, Slices
+from kafka_graphql.core import slices
+from kafka_graphql.core.slices import MIN_SLICE_S, TURN_S, Slices
 
 
 def slice_left(work: Slices) -> float:

@@ -14,15 +14,15 @@ import pytest
 from graphql import GraphQLError
 
 from kafka_graphql import schema  # noqa: F401 - before resolvers: they import each other
-from kafka_graphql.cursor import CursorSealer
-from kafka_graphql.errors import KafkaUnavailable, RateLimited, StreamFailed, StreamInterrupted
+from kafka_graphql.core.cursor import CursorSealer
+from kafka_graphql.core.errors import KafkaUnavailable, RateLimited, StreamFailed, StreamInterrupted
+from kafka_graphql.core.limits.delivery import Matched, deliver
+from kafka_graphql.core.limits.registry import LimitsRegistry
 from kafka_graphql.event_execution import _unexpected
 from kafka_graphql.kafka.cluster import Cluster
 from kafka_graphql.kafka.live import LiveSubscriber, TopicFeed
 from kafka_graphql.kafka.live_index import IndexHint
 from kafka_graphql.kafka.records import Record
-from kafka_graphql.limits.delivery import Matched, deliver
-from kafka_graphql.limits.registry import LimitsRegistry
 from kafka_graphql.limits.settings import LimitsSettings
 from kafka_graphql.resolvers.convert import to_message
 from kafka_graphql.settings import KafkaSettings

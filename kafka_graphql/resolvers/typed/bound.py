@@ -9,18 +9,18 @@ from typing import Any
 
 from strawberry import UNSET
 
-from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Context
-from kafka_graphql.cursor import CursorSealer
-from kafka_graphql.filter_bounds import FilterCaps, FilterSize
+from kafka_graphql.core.auth.field_masks import FieldView
+from kafka_graphql.core.cursor import CursorSealer
+from kafka_graphql.core.filters.bounds import FilterCaps, FilterSize
+from kafka_graphql.core.typed.model import ObjectKind
+from kafka_graphql.core.typed.records import TOO_DEEP, Decoded, TypedRecords
+from kafka_graphql.core.typed.where import inspect_where
+from kafka_graphql.core.typed.where.compile import key_equality
 from kafka_graphql.kafka import IndexHint, Record
 from kafka_graphql.resolvers.messages import typed_message_class
-from kafka_graphql.resolvers.typed.records import TOO_DEEP, Decoded, TypedRecords
 from kafka_graphql.resolvers.typed.values import OutputBuilder, ValueMismatch, input_to_plain
 from kafka_graphql.schema.typed.values import GeneratedTypes
-from kafka_graphql.typed.model import ObjectKind
-from kafka_graphql.typed.where import inspect_where
-from kafka_graphql.typed.where.compile import key_equality
 
 # (key, decoded plain value or None) -> whether the record is wanted.
 Matcher = Callable[[str | None, object], bool]

@@ -6,14 +6,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Optional
 
 from kafka_graphql.context import Info
-from kafka_graphql.errors import BadUserInput
+from kafka_graphql.core.errors import BadUserInput
+from kafka_graphql.core.slices import Slices
 from kafka_graphql.limits.filter_cost import filter_caps
 from kafka_graphql.resolvers.filtering import report_page
 from kafka_graphql.resolvers.positions import plan_read
 from kafka_graphql.resolvers.typed.bound import BoundTopic, wanted, with_annotations
 from kafka_graphql.schema.scalars import Cursor, DateTime, Long
 from kafka_graphql.schema.types import PageInfo
-from kafka_graphql.slices import Slices
 
 
 def connection_resolver(bound: BoundTopic) -> Callable[..., Awaitable[Any]]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from typing import Any, Optional
 
-from kafka_graphql.auth.field_masks import FieldView
 from kafka_graphql.context import Info
-from kafka_graphql.cursor import CursorSealer
-from kafka_graphql.errors import StreamInterrupted
+from kafka_graphql.core.auth.field_masks import FieldView
+from kafka_graphql.core.cursor import CursorSealer
+from kafka_graphql.core.errors import StreamInterrupted
+from kafka_graphql.core.limits.delivery import Matched
 from kafka_graphql.kafka import Record
-from kafka_graphql.limits.delivery import Matched
 from kafka_graphql.limits.filter_cost import filter_caps
 from kafka_graphql.resolvers.positions import plan_read
 from kafka_graphql.resolvers.slots import take_subscription_slot

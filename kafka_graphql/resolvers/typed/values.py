@@ -9,9 +9,8 @@ from typing import Any
 
 import strawberry
 
-from kafka_graphql.auth.field_rules import FieldKey
-from kafka_graphql.schema.typed.values import GeneratedTypes, python_name
-from kafka_graphql.typed.model import (
+from kafka_graphql.core.auth.field_rules import FieldKey
+from kafka_graphql.core.typed.model import (
     EnumKind,
     Kind,
     ListKind,
@@ -22,6 +21,7 @@ from kafka_graphql.typed.model import (
     UnionKind,
     UnionType,
 )
+from kafka_graphql.schema.typed.values import GeneratedTypes, python_name
 
 Path = list[str | int]
 

@@ -19,12 +19,12 @@ import strawberry
 from graphql import specified_scalar_types
 from strawberry.types.base import get_object_definition
 
+from kafka_graphql.core.typed.model import EnumType, NamedType, ObjectType, UnionType
+from kafka_graphql.core.typed.topic import TypedTopic
+from kafka_graphql.core.typed.where import input_specs, scalar_filter_inputs
+from kafka_graphql.core.typed.where.shapes import ListShape, ObjectShape, ScalarShape, Shape
 from kafka_graphql.schema.typed.names import TopicNames, input_name
 from kafka_graphql.schema.types import PageInfo
-from kafka_graphql.typed.model import EnumType, NamedType, ObjectType, UnionType
-from kafka_graphql.typed.topic import TypedTopic
-from kafka_graphql.typed.where import input_specs, scalar_filter_inputs
-from kafka_graphql.typed.where.shapes import ListShape, ObjectShape, ScalarShape, Shape
 
 ROOTS = ("Query", "Mutation", "Subscription")
 _KINDS: dict[type[NamedType], str] = {

@@ -9,7 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.types.field import StrawberryField
 
-from kafka_graphql.resolvers.typed.records import TypedRecords
+from kafka_graphql.core.typed.records import TypedRecords
 from kafka_graphql.schema.root import Mutation, Query, Subscription
 from kafka_graphql.schema.typed.topic import bind_topic
 from kafka_graphql.schema.typed.values import GeneratedTypes

@@ -10,10 +10,11 @@ from typing import Any, Optional
 import strawberry
 from strawberry.types.field import StrawberryField
 
-from kafka_graphql.filter_bounds import FilterCaps
+from kafka_graphql.core.filters.bounds import FilterCaps
+from kafka_graphql.core.typed.records import TypedRecords
+from kafka_graphql.core.typed.where import compile_where, filter_inputs
 from kafka_graphql.resolvers.typed import mutation, query, subscription
 from kafka_graphql.resolvers.typed.bound import BoundTopic, Matcher
-from kafka_graphql.resolvers.typed.records import TypedRecords
 from kafka_graphql.resolvers.typed.values import OutputBuilder
 from kafka_graphql.schema.inputs import HeaderInput
 from kafka_graphql.schema.scalars import JSON, Cursor, DateTime, Long
@@ -29,7 +30,6 @@ from kafka_graphql.schema.types import (
     Header,
     PageInfo,
 )
-from kafka_graphql.typed.where import compile_where, filter_inputs
 
 # Said on a topic with field rules (`field_scopes`, `mask`): the bytes hold every field.
 RAW_VALUE_RULES = (

@@ -16,9 +16,7 @@ from typing import Annotated, Any, Optional, Union
 
 import strawberry
 
-from kafka_graphql.schema.scalars import JSON, DateTime, Long
-from kafka_graphql.schema.typed.names import input_name
-from kafka_graphql.typed.model import (
+from kafka_graphql.core.typed.model import (
     EnumKind,
     EnumType,
     Field,
@@ -33,7 +31,9 @@ from kafka_graphql.typed.model import (
     UnionKind,
     UnionType,
 )
-from kafka_graphql.typed.where import InputSpec
+from kafka_graphql.core.typed.where import InputSpec
+from kafka_graphql.schema.scalars import JSON, DateTime, Long
+from kafka_graphql.schema.typed.names import input_name
 
 SCALARS: dict[Scalar, object] = {
     Scalar.STRING: str,

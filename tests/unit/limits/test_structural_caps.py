@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from kafka_graphql.limits import LimitsSettings
+from kafka_graphql.limits.settings import LimitsSettings
 from kafka_graphql.schema import build_schema
 
 # Ten aliases, written once in a fragment.
