@@ -33,15 +33,15 @@ from graphql import (
 )
 
 from benchmarks.hostile_documents import GENERIC, TYPED, TYPED_TOO, Family
-from kafka_graphql.documents import token_count
-from kafka_graphql.gate import validate_rules
-from kafka_graphql.limits.cost import CostModel
-from kafka_graphql.limits.merges import merge_pairs
+from kafka_graphql.graphql.documents import token_count
+from kafka_graphql.graphql.gate import validate_rules
+from kafka_graphql.graphql.limits.cost import CostModel
+from kafka_graphql.graphql.limits.merges import merge_pairs
+from kafka_graphql.graphql.limits.shape import fragments_of, measure, roots
+from kafka_graphql.graphql.limits.structure import StructuralLimits
+from kafka_graphql.graphql.schema import build_schema as gateway_schema
+from kafka_graphql.graphql.validation_caches import IdentityCaches
 from kafka_graphql.limits.settings import LimitsSettings
-from kafka_graphql.limits.shape import fragments_of, measure, roots
-from kafka_graphql.limits.structure import StructuralLimits
-from kafka_graphql.schema import build_schema as gateway_schema
-from kafka_graphql.validation_caches import IdentityCaches
 
 DEMO_SDL = Path(__file__).parent.parent / "docs" / "demo-schema.graphql"
 # What the gate validates with in the development profile (introspection allowed: more to

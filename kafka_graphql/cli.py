@@ -28,8 +28,8 @@ from kafka_graphql.core.tls import TLSFileError, server_ssl_context
 from kafka_graphql.core.typed.records import TypedRecords
 from kafka_graphql.core.typed.startup import StartupFailed, typed_topics
 from kafka_graphql.event_loop import new_event_loop
-from kafka_graphql.schema import build_schema
-from kafka_graphql.schema.typed import NameClash
+from kafka_graphql.graphql.schema import build_schema
+from kafka_graphql.graphql.schema.typed import NameClash
 from kafka_graphql.server import check_cost_weights, create_app
 from kafka_graphql.settings import Settings, SettingsError, load_settings
 from kafka_graphql.workers import supervise

@@ -28,8 +28,6 @@ from kafka_graphql.auth.http import (
     check_authenticated,
     unauthenticated_response,
 )
-from kafka_graphql.auth.ws import connection_init_token
-from kafka_graphql.context import Context
 from kafka_graphql.core.auth.field_rules import FieldRules
 from kafka_graphql.core.auth.principal import Principal
 from kafka_graphql.core.compacted_topics import check_at_startup as check_compacted_topics
@@ -43,7 +41,20 @@ from kafka_graphql.core.typed.records import TypedRecords
 from kafka_graphql.core.typed.startup import StartupFailed, typed_topics
 from kafka_graphql.cors import cors_middleware
 from kafka_graphql.csrf import check_csrf
-from kafka_graphql.graphiql import ASSETS_URL, local_graphiql_html
+from kafka_graphql.graphql.context import Context
+from kafka_graphql.graphql.graphiql import ASSETS_URL, local_graphiql_html
+from kafka_graphql.graphql.limits.cost import UnknownWeight
+from kafka_graphql.graphql.limits.operation import CostedSchema, throttle_http
+from kafka_graphql.graphql.schema import build_schema
+from kafka_graphql.graphql.schema.typed import NameClash
+from kafka_graphql.graphql.shared import SharedGroups
+from kafka_graphql.graphql.ws.auth import connection_init_token
+from kafka_graphql.graphql.ws.protocols import (
+    LegacyWSHandler,
+    TooManyConnections,
+    TransportWSHandler,
+)
+from kafka_graphql.graphql.ws.sending import GatewayWebSocketAdapter
 from kafka_graphql.http_errors import ParserRefusalsLog, unexpected_errors_middleware
 from kafka_graphql.http_requests import (
     RequestError,
@@ -58,20 +69,9 @@ from kafka_graphql.http_requests import (
     query_string_params,
 )
 from kafka_graphql.kafka import KafkaGateway
-from kafka_graphql.limits.cost import UnknownWeight
-from kafka_graphql.limits.operation import CostedSchema, throttle_http
 from kafka_graphql.loop_monitor import LoopMonitor
-from kafka_graphql.schema import build_schema
-from kafka_graphql.schema.typed import NameClash
 from kafka_graphql.settings import Settings
-from kafka_graphql.shared import SharedGroups
 from kafka_graphql.ws_compression import websocket_response
-from kafka_graphql.ws_protocols import (
-    LegacyWSHandler,
-    TooManyConnections,
-    TransportWSHandler,
-)
-from kafka_graphql.ws_sending import GatewayWebSocketAdapter
 
 log = logging.getLogger("kafka_graphql")
 

@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from kafka_graphql.limits.structure import StructuralLimits
+from kafka_graphql.graphql.limits.structure import StructuralLimits
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient, SocketClosed, _receive_json
 from tests.integration.conftest import RunningGateway, TopicFactory
 from tests.integration.helpers import produce

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from graphql import parse
 
-from kafka_graphql.documents import DocumentCache, token_count, weight
-from kafka_graphql.schema import build_schema
+from kafka_graphql.graphql.documents import DocumentCache, token_count, weight
+from kafka_graphql.graphql.schema import build_schema
 from kafka_graphql.settings import ServerSettings
 
 

@@ -11,7 +11,7 @@ import pytest
 from graphql import parse_value
 
 from kafka_graphql.core.errors import BadUserInput
-from kafka_graphql.schema.scalars import JSON, SCALAR_MAP, Cursor, DateTime, Long
+from kafka_graphql.graphql.schema.scalars import JSON, SCALAR_MAP, Cursor, DateTime, Long
 
 
 class Scalar:

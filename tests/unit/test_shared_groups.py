@@ -13,8 +13,8 @@ from kafka_graphql.core.auth.field_masks import FULL_VIEW, ValueMasker
 from kafka_graphql.core.auth.field_rules import FieldRules
 from kafka_graphql.core.limits.memory import Ledger
 from kafka_graphql.core.typed.json_schema import json_schema_model
+from kafka_graphql.graphql.shared import GroupKey, SharedGroups, frame_around, group_key
 from kafka_graphql.limits.settings import LimitsSettings
-from kafka_graphql.shared import GroupKey, SharedGroups, frame_around, group_key
 from tests.unit.typed.helpers import fixture
 
 MODEL = json_schema_model("shop.orders", "Order", fixture("order.schema.json"), "order.json")

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import strawberry
 
-from kafka_graphql import sliced_execution
 from kafka_graphql.core.slices import Slices
-from kafka_graphql.sliced_execution import SLICED_ITEMS, SlicedExecutor
+from kafka_graphql.graphql import sliced_execution
+from kafka_graphql.graphql.sliced_execution import SLICED_ITEMS, SlicedExecutor
 
 
 @strawberry.type

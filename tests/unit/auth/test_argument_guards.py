@@ -13,14 +13,14 @@ import pytest
 from graphql import parse
 from strawberry.types import ExecutionContext
 
-from kafka_graphql.auth.field_check import field_authorization
 from kafka_graphql.core.auth.field_rules import FieldRules
 from kafka_graphql.core.auth.principal import Principal
 from kafka_graphql.core.errors import BadUserInput, Forbidden
 from kafka_graphql.core.typed.records import TypedRecords
 from kafka_graphql.core.typed.topic import load_typed_topics
-from kafka_graphql.schema import build_schema
-from kafka_graphql.schema.build import GatewaySchema
+from kafka_graphql.graphql.auth.field_check import field_authorization
+from kafka_graphql.graphql.schema import build_schema
+from kafka_graphql.graphql.schema.build import GatewaySchema
 from kafka_graphql.settings import settings_from_mapping
 from tests.unit.typed.helpers import FIXTURES
 from tests.unit.typed.test_sdl_snapshots import CASES as SDL_CASES

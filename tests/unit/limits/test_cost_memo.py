@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from graphql import parse
 
-from kafka_graphql.limits import walk as walk_module
-from kafka_graphql.limits.cost import CostModel
-from kafka_graphql.limits.walk import CostMemo
+from kafka_graphql.graphql.limits import walk as walk_module
+from kafka_graphql.graphql.limits.cost import CostModel
+from kafka_graphql.graphql.limits.walk import CostMemo
 from tests.unit.limits.test_cost_model import GENERIC, LIBRARY
 
 CORPUS: list[tuple[CostModel, str, list[dict[str, Any]]]] = [

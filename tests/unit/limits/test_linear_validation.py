@@ -22,13 +22,13 @@ from graphql import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kafka_graphql.limits.cost import CostModel
-from kafka_graphql.limits.fields import FragmentCycle
-from kafka_graphql.limits.merges import merge_pairs
+from kafka_graphql.graphql.limits.cost import CostModel
+from kafka_graphql.graphql.limits.fields import FragmentCycle
+from kafka_graphql.graphql.limits.merges import merge_pairs
+from kafka_graphql.graphql.limits.shape import find_cycle, fragments_of, measure, roots
+from kafka_graphql.graphql.limits.structure import StructuralLimits
+from kafka_graphql.graphql.schema import build_schema
 from kafka_graphql.limits.settings import LimitsSettings
-from kafka_graphql.limits.shape import find_cycle, fragments_of, measure, roots
-from kafka_graphql.limits.structure import StructuralLimits
-from kafka_graphql.schema import build_schema
 from kafka_graphql.settings import SettingsError, settings_from_mapping
 
 NO_CAP = 10**12

@@ -14,8 +14,8 @@ import pytest
 from kafka_graphql.core.typed.records import TypedRecords
 from kafka_graphql.core.typed.startup import StartupFailed
 from kafka_graphql.core.typed.topic import TypedTopic, load_typed_topics
-from kafka_graphql.schema import build_schema
-from kafka_graphql.schema.typed import NameClash, check_names, gateway_names
+from kafka_graphql.graphql.schema import build_schema
+from kafka_graphql.graphql.schema.typed import NameClash, check_names, gateway_names
 from kafka_graphql.server import create_app
 from kafka_graphql.settings import settings_from_mapping
 from tests.unit.typed.helpers import FIXTURES
