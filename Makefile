@@ -51,8 +51,8 @@ run: install
 	@# GraphiQL's own files, if npm is here; otherwise GraphiQL loads them from a CDN.
 	@$(PY) scripts/graphiql-assets.py --optional
 	@export KAFKA_GRAPHQL_DEV_CURSOR_KEYS="$$($(PY) -m kafka_graphql cursor-key --dev)" \
-		&& $(PY) -m kafka_graphql.dev_banner --config $(CONFIG) \
-		&& $(PY) -m kafka_graphql.demo_registry --config $(CONFIG) \
+		&& $(PY) -m kafka_graphql.dev.banner --config $(CONFIG) \
+		&& $(PY) -m kafka_graphql.dev.demo_registry --config $(CONFIG) \
 		&& exec $(PY) -m kafka_graphql --config $(CONFIG)
 
 # Every test against a throw-away broker and schema registry on free ports (or the ones named by

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kafka_graphql.allowed_hosts import AllowedHostsError, allowed_hosts
 from kafka_graphql.auth.field_settings import validate_field_settings
 from kafka_graphql.auth.settings import (
     AuthSettings,
@@ -25,6 +24,7 @@ from kafka_graphql.auth.settings import (
 )
 from kafka_graphql.core.cursor_keys import CursorKeyError, validate_cursor_keys_env
 from kafka_graphql.core.topic_patterns import ShadowedTopic, check_topic_order
+from kafka_graphql.http.allowed_hosts import AllowedHostsError, allowed_hosts
 
 # Re-exported: callers keep importing LimitsSettings from the one settings module.
 from kafka_graphql.limits.settings import LimitsSettings as LimitsSettings

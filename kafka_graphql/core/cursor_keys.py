@@ -1,5 +1,6 @@
 """Where the keys that seal cursors come from (cursor.py): the environment variable that
-`server.cursor_keys_env` names, a development key under `.dev/`, or a key of the process's own.
+`server.cursor_keys_env` names (`make run` fills one with the development key: dev/cursor_key.py),
+or a key of the process's own.
 
 The variable holds one or more keys separated by commas, each 32 random bytes in base64 (URL-safe
 or standard, padding optional): `kafka-graphql cursor-key` prints a new one. The first key seals,
@@ -14,18 +15,13 @@ import binascii
 import logging
 import os
 import re
-import uuid
 from collections.abc import Mapping
-from pathlib import Path
 
 from kafka_graphql.core.cursor import KEY_BYTES, CursorSealer
 from kafka_graphql.server_settings import ServerSettings
 
 log = logging.getLogger("kafka_graphql")
 
-# The variable `make run` and `make test` fill from the development key (DEV_KEY_FILE).
-DEV_CURSOR_KEYS_ENV = "KAFKA_GRAPHQL_DEV_CURSOR_KEYS"
-DEV_KEY_FILE = Path(".dev") / "cursor.key"
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -85,21 +81,3 @@ def cursor_sealer(server: ServerSettings, environ: Mapping[str, str]) -> CursorS
             f"server.cursor_keys_env: the environment variable {variable} is not set (or empty)"
         )
     return CursorSealer(parse_cursor_keys(text, variable))
-
-
-def ensure_dev_cursor_key(file: Path = DEV_KEY_FILE) -> str:
-    """The development key in `file`, made on first use (several processes at once: the first
-    one written stays). Never for production: whoever reads `.dev/` can forge cursors."""
-    file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if not file.exists():
-        temporary = file.parent / f".cursor.key.{uuid.uuid4().hex}"
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as out:
-            out.write(new_cursor_key() + "\n")
-        try:
-            os.link(temporary, file)
-        except FileExistsError:
-            pass  # another process was first: its key is the one
-        finally:
-            temporary.unlink()
-    return file.read_text().strip()

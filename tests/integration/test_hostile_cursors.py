@@ -22,7 +22,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from kafka_graphql.core.cursor import INVALID, KEY_BYTES, CursorSealer
 from kafka_graphql.core.cursor_keys import new_cursor_key
-from kafka_graphql.server import CURSORS
+from kafka_graphql.http.state import CURSORS
 from kafka_graphql.settings import settings_from_mapping
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient
 from tests.integration.conftest import RunningGateway, TopicFactory, run_gateway

@@ -30,7 +30,8 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.record.default_records import _DefaultRecordBatchBuilderPy
 
 from kafka_graphql.core.typed.startup import StartupFailed
-from kafka_graphql.server import VIEW, create_app
+from kafka_graphql.graphql.view import VIEW
+from kafka_graphql.server import create_app
 from kafka_graphql.settings import Settings
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient
 from tests.integration.auth import (  # noqa: F401 (a fixture)

@@ -24,7 +24,7 @@ import pytest
 import pytest_asyncio
 from aiokafka import AIOKafkaProducer
 
-from kafka_graphql.server import VIEW
+from kafka_graphql.graphql.view import VIEW
 from tests.clients import LEGACY_WS, TRANSPORT_WS
 from tests.integration.auth import auth_settings, key_files_fixture  # noqa: F401 (a fixture)
 from tests.integration.conftest import RunningGateway, run_gateway

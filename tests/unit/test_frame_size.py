@@ -18,7 +18,7 @@ from kafka_graphql.graphql.frame_size import (
     json_bound,
     may_exceed,
 )
-from kafka_graphql.http_requests import dumps
+from kafka_graphql.http.strict_json import dumps
 from kafka_graphql.kafka.records import Record
 from kafka_graphql.limits.settings import LimitsSettings
 

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kafka_graphql.core.values import MAX_VALUE_DEPTH, decode_text, decode_value
-from kafka_graphql.http_requests import dumps
+from kafka_graphql.http.strict_json import dumps
 from kafka_graphql.kafka.reader import to_record
 from kafka_graphql.kafka.record_batches import LenientMemoryRecords
 

@@ -4,25 +4,22 @@ The document is fetched when a key is first needed, and again when a token names
 cache does not know (the provider rotated its keys) or the cache is older than `max_age_s`
 (a key the provider withdrew stops verifying). Whatever callers send, there is at most one fetch
 per `min_interval_s`: a flood of tokens with made-up `kid`s costs one fetch, not one each.
+The fetch itself is given (over HTTP: http/authenticator.py's `http_fetch`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
 
-import aiohttp
-
-from kafka_graphql.core.auth.keys import MAX_JWKS_BYTES, VerificationKey, parse_jwks
+from kafka_graphql.core.auth.keys import VerificationKey, parse_jwks
 
 log = logging.getLogger(__name__)
 
 MIN_INTERVAL_S = 30.0
 MAX_AGE_S = 600.0
-FETCH_TIMEOUT_S = 5.0
 
 Fetch = Callable[[], Awaitable[object]]
 
@@ -80,29 +77,3 @@ class JwksCache:
         self._fetched_at = self._clock()
         if not self._keys:
             log.warning("the JWKS document holds no public signing key")
-
-
-def http_fetch(session: aiohttp.ClientSession, url: str) -> Fetch:
-    """Fetches the JWKS document at `url` with `session`."""
-
-    async def fetch() -> object:
-        try:
-            async with session.get(
-                url,
-                timeout=aiohttp.ClientTimeout(total=FETCH_TIMEOUT_S),
-                allow_redirects=False,
-                headers={"Accept": "application/json"},
-            ) as response:
-                if response.status != 200:
-                    raise JwksUnavailable(f"{url} answered HTTP {response.status}")
-                body = await response.content.read(MAX_JWKS_BYTES + 1)
-        except (aiohttp.ClientError, TimeoutError) as error:
-            raise JwksUnavailable(f"{url}: {type(error).__name__}") from None
-        if len(body) > MAX_JWKS_BYTES:
-            raise JwksUnavailable(f"{url} sent more than {MAX_JWKS_BYTES} bytes")
-        try:
-            return json.loads(body)
-        except ValueError:
-            raise JwksUnavailable(f"{url} did not answer with JSON") from None
-
-    return fetch

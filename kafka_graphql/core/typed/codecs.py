@@ -16,7 +16,7 @@ import fastavro
 
 from kafka_graphql.core.errors import BadUserInput
 from kafka_graphql.core.typed.avro_values import AvroValues, NotFinite
-from kafka_graphql.core.typed.registry import SchemaRegistryClient
+from kafka_graphql.core.typed.registered import SchemaRegistry
 from kafka_graphql.core.values import UnreadableJSON, loads_value
 
 # Confluent's wire format: magic byte 0, then the writer schema's id as a big-endian uint32.
@@ -102,7 +102,7 @@ class ConfluentAvroCodec(AvroCodec):
         self,
         values: AvroValues,
         schema_id: int,
-        registry: SchemaRegistryClient,
+        registry: SchemaRegistry,
         graft: Graft | None = None,
     ) -> None:
         super().__init__(values)

@@ -1,55 +1,15 @@
-"""Typed topics at start-up: the registry client (when configured) and every topic loaded."""
+"""Typed topics at start-up: what refuses to start, and the check of record rules' paths (the
+loading itself, with the registry client: schema_registry/typed_topics.py)."""
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
-
-from kafka_graphql.core.errors import GatewayError
-from kafka_graphql.core.typed.errors import SchemaProblem
 from kafka_graphql.core.typed.paths import claim_path_problem
-from kafka_graphql.core.typed.registry import SchemaRegistryClient
-from kafka_graphql.core.typed.topic import TypedTopic, load_typed_topics
+from kafka_graphql.core.typed.topic import TypedTopic
 from kafka_graphql.settings import Settings
 
 
 class StartupFailed(Exception):
     """A typed topic cannot be served; the message is the one line `main()` exits with."""
-
-
-class typed_topics:  # lower case, as contextlib's `suppress`: `async with typed_topics(...)`
-    """Every typed topic by name, with the registry client open until the block ends.
-
-    A class rather than an `@asynccontextmanager` generator: the gateway enters it in a cleanup
-    context, and when a later start-up step fails aiohttp never exits it; the event loop then
-    closes the leftover async generators in no particular order, and an inner generator closed
-    before the outer one that holds it makes the outer one's exit fail with a traceback (on a
-    start-up that must fail with one line)."""
-
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-        self._stack = AsyncExitStack()
-
-    async def __aenter__(self) -> dict[str, TypedTopic]:
-        settings = self._settings
-        async with AsyncExitStack() as stack:
-            registry = None
-            if settings.schema_registry.url is not None:
-                registry = await stack.enter_async_context(
-                    SchemaRegistryClient(settings.schema_registry)
-                )
-            try:
-                loaded = await load_typed_topics(settings.topics, registry)
-            except SchemaProblem as error:
-                raise StartupFailed(str(error)) from None
-            except GatewayError as error:
-                raise StartupFailed(error.message) from None
-            check_record_paths(settings, loaded)
-            # Loaded: the registry client stays open until __aexit__.
-            self._stack = stack.pop_all()
-        return loaded
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self._stack.aclose()
 
 
 def check_record_paths(settings: Settings, loaded: dict[str, TypedTopic]) -> None:

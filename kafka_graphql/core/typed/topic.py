@@ -19,7 +19,7 @@ from kafka_graphql.core.typed.json_values import JsonSchemaValidator
 from kafka_graphql.core.typed.kept import KeptFields
 from kafka_graphql.core.typed.model import TypeModel
 from kafka_graphql.core.typed.problems import ValueValidator
-from kafka_graphql.core.typed.registry import SchemaRegistryClient
+from kafka_graphql.core.typed.registered import SchemaRegistry
 from kafka_graphql.topic_settings import REGISTRY_SCHEMA, TopicRule
 
 
@@ -40,14 +40,14 @@ class TypedTopic:
 
 
 async def load_typed_topics(
-    rules: tuple[TopicRule, ...], registry: SchemaRegistryClient | None
+    rules: tuple[TopicRule, ...], registry: SchemaRegistry | None
 ) -> dict[str, TypedTopic]:
     """Every typed topic by name; fails on the first schema problem. (Names two topics generate
     are checked against each other with the GraphQL names, by schema/typed/clashes.py.)"""
     return {rule.name: await load_typed_topic(rule, registry) for rule in rules if rule.is_typed}
 
 
-async def load_typed_topic(rule: TopicRule, registry: SchemaRegistryClient | None) -> TypedTopic:
+async def load_typed_topic(rule: TopicRule, registry: SchemaRegistry | None) -> TypedTopic:
     """One typed topic; `registry` is needed when its schema is "registry"."""
     assert rule.type is not None, "only typed topics"
     assert rule.value_schema is not None, "the settings require it for typed topics"

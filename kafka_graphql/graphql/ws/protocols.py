@@ -57,12 +57,13 @@ from strawberry.subscriptions.protocols.graphql_ws.types import DataMessage, Ope
 
 from kafka_graphql.core.errors import LimitExceeded, Unauthenticated, Undeliverable
 from kafka_graphql.graphql.context import Context
+from kafka_graphql.graphql.requests import query_too_large
 from kafka_graphql.graphql.resolvers.slots import release_subscription_slots
 from kafka_graphql.graphql.shared import SharedGroups, SharedOperation, frame_around, mark_operation
 from kafka_graphql.graphql.stream_failures import InFlight, message_error, track_in_flight
 from kafka_graphql.graphql.ws.auth import ExpiryTimer
 from kafka_graphql.graphql.ws.sending import GatewayWebSocketAdapter
-from kafka_graphql.http_requests import REQUEST_ERROR_CODE, query_too_large
+from kafka_graphql.http.errors import REQUEST_ERROR_CODE, coded_error
 
 INVALID_MESSAGE = 4400
 UNAUTHORIZED = 4401
@@ -147,11 +148,7 @@ class InFlightMessages:
         written: its own error, with the cursor that resumes at that message."""
         tracker = self._trackers.get(operation_id)
         error = message_error(tracker.message if tracker is not None else None, cause)
-        formatted = {
-            "message": error.message,
-            "extensions": {**error.extensions, "code": error.code},
-        }
-        return {"data": None, "errors": [formatted]}
+        return {"data": None, "errors": [coded_error(error.message, error.code, error.extensions)]}
 
 
 def _hold_for(context: Context, websocket: AsyncWebSocketAdapter) -> None:
@@ -192,10 +189,10 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         # starts: subscribes sent together would all pass a count of started streams.
         limit = self.context.settings.limits.max_subscriptions_per_connection
         if len(self.operations) >= limit:
-            error: GraphQLFormattedError = {
-                "message": _too_many_subscriptions(limit),
-                "extensions": {"code": LimitExceeded.code},
-            }
+            error = cast(
+                "GraphQLFormattedError",
+                coded_error(_too_many_subscriptions(limit), LimitExceeded.code),
+            )
             refusal: ErrorMessage = {"id": message["id"], "type": "error", "payload": [error]}
             await self.send_message(refusal)
             return
@@ -453,4 +450,4 @@ def _mark_shared(
 
 
 def _error(message: str, code: str = REQUEST_ERROR_CODE) -> dict[str, Any]:
-    return {"message": message, "extensions": {"code": code}}
+    return coded_error(message, code)

@@ -21,7 +21,7 @@ from kafka_graphql.core.typed.codecs import (
     UndecodableValue,
 )
 from kafka_graphql.core.typed.json_values import JsonSchemaValidator
-from kafka_graphql.core.typed.registry import SchemaRegistryClient
+from kafka_graphql.schema_registry.client import SchemaRegistryClient
 from kafka_graphql.topic_settings import SchemaRegistrySettings
 from tests.unit.typed.helpers import fixture
 

@@ -15,9 +15,10 @@ from collections.abc import Awaitable, Callable
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Middleware
 
-from kafka_graphql.auth.authenticator import AUTHENTICATION_REQUIRED, Authenticator
 from kafka_graphql.core.auth.principal import Principal
 from kafka_graphql.core.errors import InvalidToken, Unauthenticated
+from kafka_graphql.http.authenticator import AUTHENTICATION_REQUIRED, Authenticator
+from kafka_graphql.http.errors import json_error
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -62,8 +63,7 @@ def check_authenticated(request: web.Request) -> None:
 def unauthenticated_response(refusal: Unauthenticated) -> web.Response:
     # RFC 6750 3: no error code when no token came, invalid_token when one did not verify.
     challenge = 'Bearer error="invalid_token"' if isinstance(refusal, InvalidToken) else "Bearer"
-    body = {"errors": [{"message": refusal.message, "extensions": {"code": refusal.code}}]}
-    return web.json_response(body, status=401, headers={hdrs.WWW_AUTHENTICATE: challenge})
+    return json_error(401, refusal.message, refusal.code, {hdrs.WWW_AUTHENTICATE: challenge})
 
 
 def _is_websocket_upgrade(request: web.Request) -> bool:

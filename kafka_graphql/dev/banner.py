@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from kafka_graphql.auth.dev import DevKey, ensure_dev_key, mint_token, trusts
+from kafka_graphql.dev.tokens import DevKey, ensure_dev_key, mint_token, trusts
 from kafka_graphql.settings import Settings, load_settings
 
 # What the README's tour needs: read everything, write the demo's topics.

@@ -5,7 +5,7 @@ topics still need a subject to read, so for each topic with `value_schema = "reg
 registers `<config folder>/schemas/registry/<topic>-value.avsc` when the subject has no version
 yet. A subject that already exists is left as it is: someone else owns it.
 
-    python -m kafka_graphql.demo_registry --config kafka-graphql.demo.toml
+    python -m kafka_graphql.dev.demo_registry --config kafka-graphql.demo.toml
 """
 
 from __future__ import annotations

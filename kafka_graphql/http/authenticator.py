@@ -1,19 +1,22 @@
-"""Bearer tokens -> principals, by the `[auth]` settings."""
+"""Bearer tokens -> principals, by the `[auth]` settings; and the HTTP client that fetches a JWKS
+URL for the cache (core/auth/jwks.py), the only part of authentication that speaks HTTP."""
 
 from __future__ import annotations
 
+import json
 from types import TracebackType
 from typing import Self
 
 import aiohttp
 
 from kafka_graphql.auth.settings import AuthSettings
-from kafka_graphql.core.auth.jwks import JwksCache, http_fetch
-from kafka_graphql.core.auth.keys import load_jwks_file, load_public_key_file
+from kafka_graphql.core.auth.jwks import Fetch, JwksCache, JwksUnavailable
+from kafka_graphql.core.auth.keys import MAX_JWKS_BYTES, load_jwks_file, load_public_key_file
 from kafka_graphql.core.auth.principal import Principal
 from kafka_graphql.core.auth.tokens import PublicKeys, TokenVerifier
 from kafka_graphql.core.errors import Unauthenticated
 
+FETCH_TIMEOUT_S = 5.0
 AUTHENTICATION_REQUIRED = "authentication is required: send a bearer token"
 
 
@@ -62,3 +65,29 @@ class Authenticator:
             return Principal.anonymous(remote, self.settings.anonymous_scopes)
         assert self._verifier is not None, "the authenticator is used before it started"
         return await self._verifier.verify(token)
+
+
+def http_fetch(session: aiohttp.ClientSession, url: str) -> Fetch:
+    """Fetches the JWKS document at `url` with `session`."""
+
+    async def fetch() -> object:
+        try:
+            async with session.get(
+                url,
+                timeout=aiohttp.ClientTimeout(total=FETCH_TIMEOUT_S),
+                allow_redirects=False,
+                headers={"Accept": "application/json"},
+            ) as response:
+                if response.status != 200:
+                    raise JwksUnavailable(f"{url} answered HTTP {response.status}")
+                body = await response.content.read(MAX_JWKS_BYTES + 1)
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise JwksUnavailable(f"{url}: {type(error).__name__}") from None
+        if len(body) > MAX_JWKS_BYTES:
+            raise JwksUnavailable(f"{url} sent more than {MAX_JWKS_BYTES} bytes")
+        try:
+            return json.loads(body)
+        except ValueError:
+            raise JwksUnavailable(f"{url} did not answer with JSON") from None
+
+    return fetch

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import OrderedDict
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
@@ -19,21 +18,12 @@ from urllib.parse import quote
 import aiohttp
 
 from kafka_graphql.core.errors import NotFound, SchemaRegistryUnavailable
+from kafka_graphql.core.typed.registered import RegisteredSchema
 from kafka_graphql.topic_settings import SchemaRegistrySettings
 
 _ACCEPT = "application/vnd.schemaregistry.v1+json, application/json"
 # Confluent's error codes for "no such subject / version / schema".
 _NOT_FOUND_CODES = {40401, 40402, 40403}
-
-
-@dataclass(frozen=True, slots=True)
-class RegisteredSchema:
-    id: int
-    # "AVRO", "JSON" or "PROTOBUF"; Confluent leaves it out for Avro.
-    schema_type: str
-    text: str
-    subject: str | None = None
-    version: int | None = None
 
 
 class SchemaRegistryClient:

@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Middleware
 
-from kafka_graphql.http_requests import RequestError, error_response
+from kafka_graphql.http.errors import RequestError, error_response
 from kafka_graphql.server_settings import ServerSettings
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

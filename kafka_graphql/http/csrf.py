@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from kafka_graphql.http_requests import RequestError
+from kafka_graphql.http.errors import RequestError
 
 # https://fetch.spec.whatwg.org/#cors-safelisted-request-header
 NON_PREFLIGHTED_CONTENT_TYPES = frozenset(
