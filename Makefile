@@ -83,10 +83,12 @@ soak: install
 test-unit: install
 	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
+# ruff, mypy, and the layers: the import contracts in pyproject.toml ([tool.importlinter]).
 lint: install
 	@$(PY) -m ruff check .
 	@$(PY) -m ruff format --check .
 	@$(PY) -m mypy
+	@$(VENV)/bin/lint-imports --no-cache
 
 format: install
 	@$(PY) -m ruff format .
@@ -109,4 +111,4 @@ bench: install $(BENCH_STAMP)
 	@$(PY) -m benchmarks.report
 
 clean: kafka-down registry-down
-	rm -rf .kafka .registry .graphiql $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf .kafka .registry .graphiql $(VENV) .mypy_cache .ruff_cache .pytest_cache .import_linter_cache
