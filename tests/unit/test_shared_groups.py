@@ -11,7 +11,7 @@ from graphql import build_schema, parse
 
 from kafka_graphql.core.auth.field_masks import FULL_VIEW, ValueMasker
 from kafka_graphql.core.auth.field_rules import FieldRules
-from kafka_graphql.core.limits.memory import Ledger
+from kafka_graphql.core.limits.ledger import Ledger
 from kafka_graphql.core.typed.json_schema import json_schema_model
 from kafka_graphql.graphql.shared import GroupKey, SharedGroups, frame_around, group_key
 from kafka_graphql.limits.settings import LimitsSettings

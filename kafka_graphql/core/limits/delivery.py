@@ -90,131 +90,192 @@ async def deliver(
     cursors: CursorSealer,
 ) -> AsyncGenerator[Any, None]:
     conflate = registry.settings.subscription_overflow == "conflate"
-    max_pending = registry.settings.max_pending_keys
-    waiting: OrderedDict[Hashable, _Waiting] = OrderedDict()
-    # Where to resume from if a conflating stream must close or fails: at the first message
-    # that had to wait since the stream last caught up.
-    backlog: dict[int, int] | None = None
+    pending = _Pending(registry, principal)
+    reader = _Reader(matched)
     # The last delivered message's positions, for the cursor a closing stream reports (built
     # only then; the message itself is let go of once sent).
     last: Mapping[int, int] | None = None
-    reading: asyncio.Task[Matched] | None = None
-    done = False
-    state = registry.state(principal)
-    holdings = registry.holdings(principal)
     record: Record | None = None
     message: Any = None
-
     try:
         while True:
-            while waiting:
-                entry = next(iter(waiting.values()))
-                if not registry.try_deliver(principal, value_size(entry.record)):
-                    break
-                waiting.popitem(last=False)
-                state.held -= 1 + entry.skipped
-                holdings.unpend(entry.size)
-                message = entry.message
-                message.skipped = entry.skipped
-                message.resume_from = backlog
+            while (message := pending.ready()) is not None:
                 last = message.positions
-                del entry
                 yield message
                 message = None
-            if not waiting:
-                backlog = None
-                if done:
+            if not pending.waiting:
+                pending.backlog = None
+                if reader.done:
                     return
-            timeout = None
-            if waiting:
-                first = next(iter(waiting.values())).record
-                wait = registry.delivery_wait(principal, value_size(first))
-                timeout = min(max(wait, 0.001), RECHECK_S)
-                del first
-            if done:
+            timeout = pending.recheck_in()
+            if reader.done:
                 await asyncio.sleep(timeout or 0)
                 continue
-            if reading is None and not waiting:
+            if reader.task is None and not pending.waiting:
                 # Nothing held back, so nothing to recheck while reading: read directly, without
                 # a task per message (the common path of every delivery).
                 try:
                     record, positions, message = await _next(matched)
                 except StopAsyncIteration:
-                    done = True
+                    reader.done = True
                     continue
             else:
-                if reading is None:
-                    reading = asyncio.ensure_future(_next(matched))
-                finished, _ = await asyncio.wait({reading}, timeout=timeout)
-                if not finished:
+                read = await reader.next(timeout)
+                if read is None:
                     continue
-                task, reading = reading, None
-                try:
-                    record, positions, message = task.result()
-                except StopAsyncIteration:
-                    done = True
-                    continue
-                finally:
-                    del task
-            assert record is not None
-            if not waiting and registry.try_deliver(principal, value_size(record)):
+                record, positions, message = read
+                del read
+            if not pending.waiting and registry.try_deliver(principal, value_size(record)):
                 last = message.positions
                 record = None
                 yield message
                 message = None
                 continue
             if not conflate:
-                wait = registry.delivery_wait(principal, value_size(record))
-                raise _limited(
-                    registry,
-                    "delivery budget exceeded",
-                    cursors.seal(record.topic, last)
-                    if last is not None
-                    else _cursor_at(cursors, record, positions),
-                    wait,
-                )
-            slot = _slot(record)
-            previous = waiting.pop(slot, None)
-            size = footprint(record)
-            too_many = previous is None and len(waiting) >= max_pending
-            if too_many or not holdings.pend(size - (previous.size if previous else 0)):
-                if previous is not None:
-                    waiting[slot] = previous  # given back below, with the others
-                reason = (
-                    f"more than {max_pending} keys are waiting for delivery "
-                    "(limits.max_pending_keys)"
-                    if too_many
-                    else "this caller's subscriptions keep more than "
-                    f"{registry.settings.max_pending_bytes} bytes of messages waiting for "
-                    "delivery (limits.max_pending_bytes)"
-                )
-                raise _limited(
-                    registry,
-                    reason,
-                    _cursor_at(cursors, record, positions)
-                    if backlog is None
-                    else cursors.seal(record.topic, backlog),
-                    registry.delivery_wait(principal, value_size(record)),
-                )
-            if backlog is None:
-                backlog = _at(record, positions)
-            skipped = previous.skipped + 1 if previous is not None else 0
-            # The newest message of its key goes last: deliveries keep the order of arrival.
-            waiting[slot] = _Waiting(record, message, skipped, size)
-            state.held += 1
-            record = message = previous = None
+                raise _over_budget(registry, principal, cursors, (record, positions), last)
+            pending.hold(record, positions, message, cursors)
+            record = message = None
     except StreamInterrupted as stopped:
         # Messages waiting here came before the failure: resume at the first of them.
-        if backlog is not None:
-            stopped.positions = backlog
+        if pending.backlog is not None:
+            stopped.positions = pending.backlog
         raise
     finally:
-        state.held -= sum(1 + entry.skipped for entry in waiting.values())
-        holdings.unpend(sum(entry.size for entry in waiting.values()))
-        if reading is not None:
-            reading.cancel()
+        pending.release()
+        await reader.close()
+
+
+def _over_budget(
+    registry: LimitsRegistry,
+    principal: str,
+    cursors: CursorSealer,
+    refused: tuple[Record, Mapping[int, int]],
+    last: Mapping[int, int] | None,
+) -> RateLimited:
+    """A closing stream's error: it resumes after the last delivered message, or (before any
+    delivery) at the refused one."""
+    record, positions = refused
+    wait = registry.delivery_wait(principal, value_size(record))
+    cursor = (
+        cursors.seal(record.topic, last)
+        if last is not None
+        else _cursor_at(cursors, record, positions)
+    )
+    return _limited(registry, "delivery budget exceeded", cursor, wait)
+
+
+class _Pending:
+    """A conflating stream's messages waiting for budget: the newest per key, in the order their
+    newest message arrived."""
+
+    __slots__ = ("_holdings", "_principal", "_registry", "_state", "backlog", "waiting")
+
+    def __init__(self, registry: LimitsRegistry, principal: str) -> None:
+        self._registry = registry
+        self._principal = principal
+        self._state = registry.state(principal)
+        self._holdings = registry.holdings(principal)
+        self.waiting: OrderedDict[Hashable, _Waiting] = OrderedDict()
+        # Where to resume from if the stream must close or fails: at the first message that had
+        # to wait since the stream last caught up.
+        self.backlog: dict[int, int] | None = None
+
+    def ready(self) -> Any:
+        """The first waiting message, when the budget holds it now (spent), else None."""
+        if not self.waiting:
+            return None
+        entry = next(iter(self.waiting.values()))
+        if not self._registry.try_deliver(self._principal, value_size(entry.record)):
+            return None
+        self.waiting.popitem(last=False)
+        self._state.held -= 1 + entry.skipped
+        self._holdings.unpend(entry.size)
+        message = entry.message
+        message.skipped = entry.skipped
+        message.resume_from = self.backlog
+        return message
+
+    def recheck_in(self) -> float | None:
+        """How long to wait before the budget is asked again (None: nothing waits)."""
+        if not self.waiting:
+            return None
+        first = next(iter(self.waiting.values())).record
+        wait = self._registry.delivery_wait(self._principal, value_size(first))
+        return min(max(wait, 0.001), RECHECK_S)
+
+    def hold(
+        self, record: Record, positions: Mapping[int, int], message: Any, cursors: CursorSealer
+    ) -> None:
+        """`message` waits, replacing the one of its key; RateLimited when it cannot."""
+        registry, waiting = self._registry, self.waiting
+        max_pending = registry.settings.max_pending_keys
+        slot = _slot(record)
+        previous = waiting.pop(slot, None)
+        size = footprint(record)
+        too_many = previous is None and len(waiting) >= max_pending
+        if too_many or not self._holdings.pend(size - (previous.size if previous else 0)):
+            if previous is not None:
+                waiting[slot] = previous  # given back by release(), with the others
+            reason = (
+                f"more than {max_pending} keys are waiting for delivery (limits.max_pending_keys)"
+                if too_many
+                else "this caller's subscriptions keep more than "
+                f"{registry.settings.max_pending_bytes} bytes of messages waiting for "
+                "delivery (limits.max_pending_bytes)"
+            )
+            raise _limited(
+                registry,
+                reason,
+                _cursor_at(cursors, record, positions)
+                if self.backlog is None
+                else cursors.seal(record.topic, self.backlog),
+                registry.delivery_wait(self._principal, value_size(record)),
+            )
+        if self.backlog is None:
+            self.backlog = _at(record, positions)
+        skipped = previous.skipped + 1 if previous is not None else 0
+        # The newest message of its key goes last: deliveries keep the order of arrival.
+        waiting[slot] = _Waiting(record, message, skipped, size)
+        self._state.held += 1
+
+    def release(self) -> None:
+        """What still waits when the stream ends is given back to the caller's counts."""
+        self._state.held -= sum(1 + entry.skipped for entry in self.waiting.values())
+        self._holdings.unpend(sum(entry.size for entry in self.waiting.values()))
+
+
+class _Reader:
+    """The stream's next match, read in a task while messages wait (so that waiting can be
+    rechecked as the budget refills)."""
+
+    __slots__ = ("_matched", "done", "task")
+
+    def __init__(self, matched: AsyncIterator[Matched]) -> None:
+        self._matched = matched
+        self.task: asyncio.Task[Matched] | None = None
+        self.done = False
+
+    async def next(self, recheck_s: float | None) -> Matched | None:
+        """The next match, or None: `recheck_s` passed first, or the stream ended (`done`)."""
+        if self.task is None:
+            self.task = asyncio.ensure_future(_next(self._matched))
+        finished, _ = await asyncio.wait({self.task}, timeout=recheck_s)
+        if not finished:
+            return None
+        task, self.task = self.task, None
+        try:
+            return task.result()
+        except StopAsyncIteration:
+            self.done = True
+            return None
+        finally:
+            del task
+
+    async def close(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
             with contextlib.suppress(BaseException):
-                await reading
+                await self.task
 
 
 def _cursor_at(cursors: CursorSealer, record: Record, positions: Mapping[int, int]) -> str:

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 from kafka_graphql.core.errors import BadUserInput, LimitExceeded, RateLimited
 from kafka_graphql.core.limits.bucket import Clock, LeakyBucket, retry_after
-from kafka_graphql.core.limits.memory import Holdings, Ledger
+from kafka_graphql.core.limits.ledger import Ledger
+from kafka_graphql.core.limits.memory import Holdings
 from kafka_graphql.limits.settings import LimitsSettings
 
 # Entries looked at per new caller for being at rest: bounded work per request, and enough to

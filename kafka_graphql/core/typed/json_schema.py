@@ -2,7 +2,8 @@
 
 Only constructs whose GraphQL shape is unambiguous are accepted; every other one stops start-up
 with a message naming the JSON pointer and the construct. Keywords that only constrain values
-(minLength, pattern, ...) are fine: `validation.py` enforces them with the whole schema.
+(minLength, pattern, ...) are fine: `json_values.py` enforces them with the whole schema.
+`oneOf` and `anyOf` are json_schema_unions.py's.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from jsonschema.protocols import Validator
 
 from kafka_graphql.core.typed.catalog import TypeCatalog
 from kafka_graphql.core.typed.errors import SchemaProblem
+from kafka_graphql.core.typed.json_schema_unions import alternatives
 from kafka_graphql.core.typed.model import (
     EnumKind,
     EnumType,
@@ -26,9 +28,6 @@ from kafka_graphql.core.typed.model import (
     Scalar,
     ScalarKind,
     TypeModel,
-    UnionKind,
-    UnionMember,
-    UnionType,
 )
 from kafka_graphql.core.typed.names import is_enum_value, is_graphql_name, pascal
 
@@ -73,10 +72,10 @@ def json_schema_model(
     `source` names the schema in messages (a file path or `registry subject ...`); the root's
     description is `description`, else the schema's own.
     """
-    return _Walker(topic, source, schema).model(root, description)
+    return Walker(topic, source, schema).model(root, description)
 
 
-class _Walker:
+class Walker:
     def __init__(self, topic: str, source: str, document: object) -> None:
         self.topic = topic
         self.source = source
@@ -125,7 +124,7 @@ class _Walker:
             return self.kinds[pointer], False
         for keyword in ("oneOf", "anyOf"):
             if keyword in node:
-                return self.alternatives(node, keyword, pointer, hint)
+                return alternatives(self, node, keyword, pointer, hint)
         types = node.get("type")
         types = [types] if isinstance(types, str) else list(types or [])
         nullable = "null" in types
@@ -232,60 +231,6 @@ class _Walker:
         self.kinds[pointer] = EnumKind(name)
         return EnumKind(name), nullable
 
-    def alternatives(
-        self, node: Mapping[str, Any], keyword: str, pointer: str, hint: str
-    ) -> tuple[Kind, bool]:
-        options: list[tuple[Mapping[str, Any], str, str]] = []  # (node, pointer, name hint)
-        nullable = False
-        for i, option in enumerate(node[keyword]):
-            where = f"{pointer}/{keyword}/{i}"
-            resolved, resolved_pointer, name = option, where, hint
-            if isinstance(option, dict) and "$ref" in option:
-                resolved, resolved_pointer = self.resolve(option["$ref"], where)
-                name = resolved.get("title") or pascal(resolved_pointer.rsplit("/", 1)[-1])
-            if isinstance(resolved, dict) and resolved.get("type") == "null":
-                nullable = True
-            else:
-                options.append((resolved, resolved_pointer, name))
-        if len(options) == 1:
-            (option, where, name) = options[0]
-            kind, inner_nullable = self.kind(option, where, name)
-            return kind, nullable or inner_nullable
-        return self.union(node, keyword, pointer, hint, options), nullable
-
-    def union(
-        self,
-        node: Mapping[str, Any],
-        keyword: str,
-        pointer: str,
-        hint: str,
-        options: list[tuple[Mapping[str, Any], str, str]],
-    ) -> UnionKind:
-        where = f"{pointer}/{keyword}"
-        if not all(isinstance(o, dict) and o.get("properties") for o, _, _ in options):
-            self.fail(where, f'"{keyword}" of anything but objects is not supported')
-        discriminator = _discriminator([o for o, _, _ in options])
-        if discriminator is None:
-            self.fail(
-                where,
-                f'"{keyword}" of objects needs a discriminator: a property required in every '
-                "member with a distinct `const` value in each",
-            )
-        name = node.get("title") or hint
-        self.check_type_name(name, pointer)
-        members = []
-        for option, option_pointer, option_hint in options:
-            tag = _const(option["properties"][discriminator])
-            assert tag is not None
-            member_hint = option_hint if option_hint != hint else name + pascal(str(tag))
-            kind, _ = self.kind(option, option_pointer, member_hint)
-            assert isinstance(kind, ObjectKind)
-            members.append(UnionMember(kind.name, tag))
-        union = UnionType(name, tuple(members), discriminator, node.get("description"))
-        self.catalog.add(union, pointer)
-        self.kinds[pointer] = UnionKind(name)
-        return UnionKind(name)
-
     def resolve(self, ref: object, pointer: str) -> tuple[Mapping[str, Any], str]:
         if not isinstance(ref, str) or not ref.startswith("#"):
             self.fail(pointer, f"$ref {ref!r} to another document is not supported")
@@ -307,25 +252,3 @@ class _Walker:
 
 def _escape(prop: str) -> str:
     return prop.replace("~", "~0").replace("/", "~1")
-
-
-def _const(node: object) -> str | int | None:
-    if not isinstance(node, dict):
-        return None
-    if "const" in node:
-        value = node["const"]
-    elif isinstance(node.get("enum"), list) and len(node["enum"]) == 1:
-        value = node["enum"][0]
-    else:
-        return None
-    return value if isinstance(value, str | int) and not isinstance(value, bool) else None
-
-
-def _discriminator(options: list[Mapping[str, Any]]) -> str | None:
-    """A property required in every member whose constant value differs between members."""
-    for prop in options[0]["properties"]:
-        tags = [_const(o["properties"].get(prop)) for o in options]
-        required = all(prop in o.get("required", ()) for o in options)
-        if required and None not in tags and len(set(tags)) == len(tags):
-            return str(prop)
-    return None

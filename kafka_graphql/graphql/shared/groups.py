@@ -28,7 +28,7 @@ from graphql import DocumentNode, ExecutionResult, Executor, execute_subscriptio
 
 from kafka_graphql.core.auth.field_masks import FieldView
 from kafka_graphql.core.errors import LimitExceeded
-from kafka_graphql.core.limits.memory import Ledger
+from kafka_graphql.core.limits.ledger import Ledger
 from kafka_graphql.graphql.frame_size import check_frame
 from kafka_graphql.limits.settings import LimitsSettings
 

@@ -14,7 +14,8 @@ import pytest
 from graphql import build_schema, parse
 
 from kafka_graphql.core.errors import RateLimited
-from kafka_graphql.core.limits.memory import FRAME_COPIES, CutBack, Holdings, Ledger
+from kafka_graphql.core.limits.ledger import Ledger
+from kafka_graphql.core.limits.memory import FRAME_COPIES, CutBack, Holdings
 from kafka_graphql.core.values import decode_value
 from kafka_graphql.graphql.shared import SharedGroups, group_key
 from kafka_graphql.kafka.held import Batch, footprint
