@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from graphql import DocumentNode, GraphQLError
 
-from kafka_graphql.graphql.limits.walk import CostMemo
+from kafka_graphql.graphql.limits.memo import CostMemo
 
 
 @dataclass(slots=True)

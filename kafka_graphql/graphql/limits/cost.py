@@ -34,8 +34,9 @@ from graphql import (
 )
 
 from kafka_graphql.graphql.limits.fields import CollectedField
+from kafka_graphql.graphql.limits.memo import CostMemo
 from kafka_graphql.graphql.limits.values import operation_variables
-from kafka_graphql.graphql.limits.walk import Costing, CostMemo, OperationCost, find_operation
+from kafka_graphql.graphql.limits.walk import Costing, OperationCost, find_operation
 
 if TYPE_CHECKING:
     from kafka_graphql.graphql.limits.filter_cost import FilterPricing, VariableReads

@@ -113,5 +113,5 @@ def _count(headers: Any, max_headers: int) -> int:
 
 def headers_shape(value: list[Any]) -> Hashable:
     """What costing reads of a list variable's items: how many headers each carries, so that a
-    cost kept for one batch (limits/walk.py's CostMemo) serves only batches that cost the same."""
+    cost kept for one batch (limits/memo.py's CostMemo) serves only batches that cost the same."""
     return tuple(_count(m.get("headers"), 1 << 30) for m in value if isinstance(m, dict))

@@ -21,7 +21,8 @@ from kafka_graphql.core.limits.registry import LimitsRegistry
 from kafka_graphql.graphql.limits.cost import CostModel
 from kafka_graphql.graphql.limits.fields import CostingError
 from kafka_graphql.graphql.limits.filter_cost import open_scans
-from kafka_graphql.graphql.limits.walk import CostMemo, OperationCost
+from kafka_graphql.graphql.limits.memo import CostMemo
+from kafka_graphql.graphql.limits.walk import OperationCost
 from kafka_graphql.limits.settings import LimitsSettings
 
 

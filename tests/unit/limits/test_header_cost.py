@@ -15,7 +15,7 @@ from kafka_graphql.core.typed.records import TypedRecords
 from kafka_graphql.core.typed.topic import load_typed_topics
 from kafka_graphql.graphql.limits.cost import CostModel
 from kafka_graphql.graphql.limits.header_cost import HEADERS_PER_POINT
-from kafka_graphql.graphql.limits.walk import CostMemo
+from kafka_graphql.graphql.limits.memo import CostMemo
 from kafka_graphql.graphql.schema import build_schema
 from kafka_graphql.settings import LimitsSettings, SettingsError, settings_from_mapping
 from tests.unit.typed.helpers import FIXTURES
