@@ -27,12 +27,10 @@ from kafka_graphql.graphql.requests import (
 )
 from kafka_graphql.graphql.shared import SharedGroups
 from kafka_graphql.graphql.ws.auth import connection_init_token
-from kafka_graphql.graphql.ws.protocols import (
-    LegacyWSHandler,
-    TooManyConnections,
-    TransportWSHandler,
-)
+from kafka_graphql.graphql.ws.common import TooManyConnections
+from kafka_graphql.graphql.ws.legacy import LegacyWSHandler
 from kafka_graphql.graphql.ws.sending import GatewayWebSocketAdapter
+from kafka_graphql.graphql.ws.transport import TransportWSHandler
 from kafka_graphql.http.bearer import PRINCIPAL, check_authenticated, unauthenticated_response
 from kafka_graphql.http.csrf import check_csrf
 from kafka_graphql.http.errors import RequestError, error_response
