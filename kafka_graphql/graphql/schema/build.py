@@ -117,13 +117,7 @@ def _schema(
     # them and the rules; both are the same for every operation of this schema, which is what
     # lets it keep their answers (kafka_graphql/documents.py).
     structure = StructuralLimits(limits)
-    # Not a check: graphql-core's caches keyed on node identity, 25% off validating a large
-    # document (kafka_graphql/validation_caches.py).
-    rules: list[type[ASTValidationRule]] = [IdentityCaches]
-    if not server.allows_introspection:
-        # `__schema` or `__type` anywhere (`__typename` stays) is refused with
-        # GRAPHQL_VALIDATION_FAILED before anything runs, on every transport.
-        rules.append(NoSchemaIntrospectionCustomRule)
+    rules = _validation_rules(server)
     # One per schema: its entries are this schema's answers (kafka_graphql/documents.py).
     documents = DocumentCache(server.document_cache_tokens)
     # A factory: each operation gets a fresh gate.
@@ -160,3 +154,15 @@ def _schema(
     schema.where_models = MappingProxyType(dict(where_models or {}))
     show_weights(schema, schema.costs)
     return schema
+
+
+def _validation_rules(server: ServerSettings) -> list[type[ASTValidationRule]]:
+    """What the gate adds to graphql-core's validation rules."""
+    # Not a check: graphql-core's caches keyed on node identity, 25% off validating a large
+    # document (graphql/validation_caches.py).
+    rules: list[type[ASTValidationRule]] = [IdentityCaches]
+    if not server.allows_introspection:
+        # `__schema` or `__type` anywhere (`__typename` stays) is refused with
+        # GRAPHQL_VALIDATION_FAILED before anything runs, on every transport.
+        rules.append(NoSchemaIntrospectionCustomRule)
+    return rules

@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, Optional
 
+from kafka_graphql.core.auth.field_masks import FieldView
 from kafka_graphql.core.errors import BadUserInput
 from kafka_graphql.core.slices import Slices
-from kafka_graphql.graphql.context import Info
+from kafka_graphql.graphql.context import Context, Info
 from kafka_graphql.graphql.limits.filter_cost import filter_caps
 from kafka_graphql.graphql.resolvers.filtering import report_page
-from kafka_graphql.graphql.resolvers.positions import plan_read
+from kafka_graphql.graphql.resolvers.positions import ReadPlan, plan_read
 from kafka_graphql.graphql.resolvers.typed.bound import BoundTopic, wanted, with_annotations
 from kafka_graphql.graphql.schema.scalars import Cursor, DateTime, Long
 from kafka_graphql.graphql.schema.types import PageInfo
+from kafka_graphql.kafka import Page
 
 
 def connection_resolver(bound: BoundTopic) -> Callable[..., Awaitable[Any]]:
@@ -62,30 +64,41 @@ def connection_resolver(bound: BoundTopic) -> Callable[..., Awaitable[Any]]:
         )
         if matcher is not None:
             report_page(context, bound.filter_size(where), plan.start, page.positions)
-        # Each edge's cursor: the page's positions up to and including its record.
-        positions = dict(plan.start)
-        edges = []
-        slices = Slices()  # decoding, checking and building a page of values: in slices
-        for record in page.records:
-            await slices.tick()
-            positions[record.partition] = record.offset + 1
-            decoded = await bound.records.decode(record)
-            if wanted(matcher, record, decoded, view) and plan.visible(record):
-                node = bound.message(record, positions, decoded, view, context.cursors)
-                edges.append(bound.edge_type(cursor=node.cursor, node=node))
-        return bound.connection_type(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_more,
-                # Reads go forward only (Relay allows false when it is not known cheaply).
-                has_previous_page=False,
-                start_cursor=edges[0].cursor if edges else None,
-                # Past every record this page read, matching or not, even when it has no edges:
-                # `after` for the next page or for the subscription.
-                end_cursor=Cursor(context.cursors.seal(plan.topic, page.positions)),
-            ),
-        )
+        edges = await _edges(bound, context, plan, page, (matcher, view))
+        return bound.connection_type(edges=edges, page_info=_page_info(context, plan, page, edges))
 
     where_type = Optional[bound.where_type] if bound.where_type else None  # noqa: UP045
     with_annotations(resolve, bound.connection_type, where=where_type)
     return resolve
+
+
+async def _edges(
+    bound: BoundTopic, context: Context, plan: ReadPlan, page: Page, wants: tuple[Any, FieldView]
+) -> list[Any]:
+    """The page's edges: its records that match and that the caller may see, each with its
+    cursor (the page's positions up to and including its record)."""
+    matcher, view = wants
+    assert plan.start is not None
+    positions = dict(plan.start)
+    edges = []
+    slices = Slices()  # decoding, checking and building a page of values: in slices
+    for record in page.records:
+        await slices.tick()
+        positions[record.partition] = record.offset + 1
+        decoded = await bound.records.decode(record)
+        if wanted(matcher, record, decoded, view) and plan.visible(record):
+            node = bound.message(record, positions, decoded, view, context.cursors)
+            edges.append(bound.edge_type(cursor=node.cursor, node=node))
+    return edges
+
+
+def _page_info(context: Context, plan: ReadPlan, page: Page, edges: list[Any]) -> PageInfo:
+    return PageInfo(
+        has_next_page=page.has_more,
+        # Reads go forward only (Relay allows false when it is not known cheaply).
+        has_previous_page=False,
+        start_cursor=edges[0].cursor if edges else None,
+        # Past every record this page read, matching or not, even when it has no edges:
+        # `after` for the next page or for the subscription.
+        end_cursor=Cursor(context.cursors.seal(plan.topic, page.positions)),
+    )

@@ -84,65 +84,81 @@ class TypedNames:
 def check_names(topics: Iterable[TypedTopic], gateway: GatewayNames) -> TypedNames:
     """Every name the typed topics generate; raises NameClash at the first one that would mean
     two things (in topic name order)."""
-    claims: dict[str, _Claim] = {
-        name: _Claim(None, "", ("gateway", name)) for name in gateway.types
-    }
-    for spec in scalar_filter_inputs():
-        claims[spec.name] = _Claim(None, "", ("filter", spec))
-    fields: dict[tuple[str, str], _Claim] = {
-        (root, name): _Claim(None, "", None)
-        for root, names in gateway.fields.items()
-        for name in names
-    }
+    claims = _Claims(gateway)
+    for topic in sorted(topics, key=lambda t: t.rule.name):
+        _claim_types(claims, topic)
+        _claim_fields(claims, topic)
+    return TypedNames(
+        types=frozenset(claims.typed_types),
+        fields=frozenset(f for f, c in claims.fields.items() if c.topic is not None),
+    )
 
-    typed_types: set[str] = set()
 
-    def claim(name: str, claimed: _Claim) -> None:
-        first = claims.setdefault(name, claimed)
+class _Claims:
+    """Who took each name so far: the gateway's own API first, then topic by topic."""
+
+    def __init__(self, gateway: GatewayNames) -> None:
+        self.types: dict[str, _Claim] = {
+            name: _Claim(None, "", ("gateway", name)) for name in gateway.types
+        }
+        for spec in scalar_filter_inputs():
+            self.types[spec.name] = _Claim(None, "", ("filter", spec))
+        self.fields: dict[tuple[str, str], _Claim] = {
+            (root, name): _Claim(None, "", None)
+            for root, names in gateway.fields.items()
+            for name in names
+        }
+        self.typed_types: set[str] = set()
+
+    def type_name(self, name: str, claimed: _Claim) -> None:
+        first = self.types.setdefault(name, claimed)
         if first.shape != claimed.shape:
             raise NameClash(_type_clash(name, first, claimed))
-        typed_types.add(name)
+        self.typed_types.add(name)
 
-    def claim_field(root: str, name: str, claimed: _Claim) -> None:
-        first = fields.setdefault((root, name), claimed)
+    def root_field(self, root: str, name: str, claimed: _Claim) -> None:
+        first = self.fields.setdefault((root, name), claimed)
         if first is not claimed:
             raise NameClash(_field_clash(f"{root}.{name}", first, claimed))
 
-    for topic in sorted(topics, key=lambda t: t.rule.name):
-        name, model = topic.rule.name, topic.model
-        for named in model.types:
-            claim(named.name, _Claim(name, _describe(topic, named), ("type", named)))
-        for named in model.types:
-            if not isinstance(named, EnumType):
-                what = f"the input of {_describe(topic, named)}"
-                claim(input_name(named.name), _Claim(name, what, ("input", named)))
-        names = TopicNames.of(topic.rule)
-        origin = f'(from type = "{topic.rule.type}")'
-        for generated, what in (
-            (names.message, f"the type of its records {origin}"),
-            (names.edge, f"its connection's edge type {origin}"),
-            (names.connection, f"its connection type {origin}"),
-            (names.message_input, f"the message input of {names.produce_many} {origin}"),
-        ):
-            claim(generated, _Claim(name, what, ("topic", name, what)))
-        for shape, spec in input_specs(model):
-            claim(spec.name, _Claim(name, _describe_filter(topic, shape), ("filter", spec)))
-        field_origin = (
-            f'field = "{names.field}"'
-            if topic.rule.field
-            else f'the default field of type = "{topic.rule.type}"'
-        )
-        for root, field, what in (
-            ("Query", names.field, f"its page query ({field_origin})"),
-            ("Subscription", names.field, f"its subscription ({field_origin})"),
-            ("Mutation", names.produce_one, f'its one-value produce (type = "{topic.rule.type}")'),
-            ("Mutation", names.produce_many, f"its batch produce ({field_origin})"),
-        ):
-            claim_field(root, field, _Claim(name, what, None))
-    return TypedNames(
-        types=frozenset(typed_types),
-        fields=frozenset(f for f, c in fields.items() if c.topic is not None),
+
+def _claim_types(claims: _Claims, topic: TypedTopic) -> None:
+    """The topic's model types, their inputs, its generated types and its filters."""
+    name, model = topic.rule.name, topic.model
+    for named in model.types:
+        claims.type_name(named.name, _Claim(name, _describe(topic, named), ("type", named)))
+    for named in model.types:
+        if not isinstance(named, EnumType):
+            what = f"the input of {_describe(topic, named)}"
+            claims.type_name(input_name(named.name), _Claim(name, what, ("input", named)))
+    names = TopicNames.of(topic.rule)
+    origin = f'(from type = "{topic.rule.type}")'
+    for generated, what in (
+        (names.message, f"the type of its records {origin}"),
+        (names.edge, f"its connection's edge type {origin}"),
+        (names.connection, f"its connection type {origin}"),
+        (names.message_input, f"the message input of {names.produce_many} {origin}"),
+    ):
+        claims.type_name(generated, _Claim(name, what, ("topic", name, what)))
+    for shape, spec in input_specs(model):
+        claims.type_name(spec.name, _Claim(name, _describe_filter(topic, shape), ("filter", spec)))
+
+
+def _claim_fields(claims: _Claims, topic: TypedTopic) -> None:
+    """The topic's root fields."""
+    names = TopicNames.of(topic.rule)
+    field_origin = (
+        f'field = "{names.field}"'
+        if topic.rule.field
+        else f'the default field of type = "{topic.rule.type}"'
     )
+    for root, field, what in (
+        ("Query", names.field, f"its page query ({field_origin})"),
+        ("Subscription", names.field, f"its subscription ({field_origin})"),
+        ("Mutation", names.produce_one, f'its one-value produce (type = "{topic.rule.type}")'),
+        ("Mutation", names.produce_many, f"its batch produce ({field_origin})"),
+    ):
+        claims.root_field(root, field, _Claim(topic.rule.name, what, None))
 
 
 def _describe(topic: TypedTopic, named: NamedType) -> str:

@@ -74,37 +74,8 @@ def bind_topic(generated: GeneratedTypes, records: TypedRecords) -> TopicFields:
     rule, model = topic.rule, topic.model
     assert rule.type is not None
     generated.add(model)
-    name = rule.type
     names = TopicNames.of(rule)
-    root = generated.objects[model.root]
-    message = _type(
-        names.message,
-        f"A record of topic {rule.name}; `value` is null, and `schemaErrors` says why, when "
-        "the record does not decode or match the topic's schema.",
-        {
-            "topic": (str, None),
-            "partition": (int, None),
-            "offset": (Long, None),
-            "timestamp": (DateTime, None),
-            "key": (Optional[str], KEY_DOC),  # noqa: UP045
-            "key_encoding": (Encoding, KEY_ENCODING_DOC),
-            "headers": (list[Header], HEADERS_DOC),
-            "header_count": (int, HEADER_COUNT_DOC),
-            "cursor": (Cursor, "Where this message is: pass it as `after` to continue after it."),
-            "value": (Optional[root], f"The value, decoded as {model.root}."),  # noqa: UP045
-            "raw_value": (
-                Optional[JSON],  # noqa: UP045
-                "The value as the generic `messages` API reads bytes: JSON, else UTF-8 text, "
-                'else {"$binary": ...}.' + (RAW_VALUE_RULES if records.masker.has_rules else ""),
-            ),
-            "schema_errors": (
-                list[str],
-                "Why `value` is null; empty when it is not."
-                + (SCHEMA_ERRORS_RULES if records.masker.has_rules else ""),
-            ),
-            "skipped": (int, SKIPPED_DOC),
-        },
-    )
+    message = _message_type(names, records, generated.objects[model.root])
     edge = _type(
         names.edge,
         f"An edge of {names.connection}: one {names.message} and its cursor.",
@@ -142,6 +113,47 @@ def bind_topic(generated: GeneratedTypes, records: TypedRecords) -> TopicFields:
         where_type,
         compile_plain,
     )
+    return _root_fields(names, bound, value_input, message_input)
+
+
+def _message_type(names: TopicNames, records: TypedRecords, root: Any) -> Any:
+    """`<Type>Message`: a record of the topic, its value decoded as the root type."""
+    rule, model = records.topic.rule, records.topic.model
+    return _type(
+        names.message,
+        f"A record of topic {rule.name}; `value` is null, and `schemaErrors` says why, when "
+        "the record does not decode or match the topic's schema.",
+        {
+            "topic": (str, None),
+            "partition": (int, None),
+            "offset": (Long, None),
+            "timestamp": (DateTime, None),
+            "key": (Optional[str], KEY_DOC),  # noqa: UP045
+            "key_encoding": (Encoding, KEY_ENCODING_DOC),
+            "headers": (list[Header], HEADERS_DOC),
+            "header_count": (int, HEADER_COUNT_DOC),
+            "cursor": (Cursor, "Where this message is: pass it as `after` to continue after it."),
+            "value": (Optional[root], f"The value, decoded as {model.root}."),  # noqa: UP045
+            "raw_value": (
+                Optional[JSON],  # noqa: UP045
+                "The value as the generic `messages` API reads bytes: JSON, else UTF-8 text, "
+                'else {"$binary": ...}.' + (RAW_VALUE_RULES if records.masker.has_rules else ""),
+            ),
+            "schema_errors": (
+                list[str],
+                "Why `value` is null; empty when it is not."
+                + (SCHEMA_ERRORS_RULES if records.masker.has_rules else ""),
+            ),
+            "skipped": (int, SKIPPED_DOC),
+        },
+    )
+
+
+def _root_fields(
+    names: TopicNames, bound: BoundTopic, value_input: Any, message_input: Any
+) -> TopicFields:
+    """The topic's page query, produce mutations and subscription, bound to `bound`."""
+    rule, model = bound.records.topic.rule, bound.records.topic.model
     description = rule.description or model.root_type.description
     about = f" ({description})" if description else ""
     return TopicFields(
@@ -159,13 +171,13 @@ def bind_topic(generated: GeneratedTypes, records: TypedRecords) -> TopicFields:
             names.produce_one: strawberry.mutation(
                 resolver=mutation.produce_one_resolver(bound, value_input),
                 name=names.produce_one,
-                description=f"Write one {name} to topic {rule.name}, validated against its "
+                description=f"Write one {rule.type} to topic {rule.name}, validated against its "
                 "schema first; answered once Kafka acknowledged it (acks=all).",
             ),
             names.produce_many: strawberry.mutation(
                 resolver=mutation.produce_many_resolver(bound, message_input),
                 name=names.produce_many,
-                description=f"Write several {name} values to topic {rule.name}. All are "
+                description=f"Write several {rule.type} values to topic {rule.name}. All are "
                 "validated first: one bad message refuses the batch and nothing is written.",
             ),
         },
