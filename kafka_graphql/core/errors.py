@@ -107,7 +107,8 @@ class StreamFailed(GatewayError):
 class StreamInterrupted(Exception):
     """Inside a subscription's pipeline only (never shown): `cause` ended the stream of `topic`,
     which resumes at `positions` with nothing lost (everything below them was delivered, or did
-    not match). The resolver turns it into the error the client sees (stream_failures.py)."""
+    not match). The resolver turns it into the error the client sees
+    (graphql/stream_failures.py)."""
 
     def __init__(self, topic: str, positions: Mapping[int, int], cause: BaseException) -> None:
         super().__init__(f"stream of {topic} interrupted")
@@ -118,8 +119,8 @@ class StreamInterrupted(Exception):
 
 class Undeliverable(Exception):
     """A message that was not written to its socket (never shown): `cause`, its encoding
-    failed, or its caller was cut back while it waited for room (ws_sending.py). The operation
-    that sent it ends with its own error; the socket and its other operations go on."""
+    failed, or its caller was cut back while it waited for room (graphql/ws/sending.py). The
+    operation that sent it ends with its own error; the socket and its other operations go on."""
 
     def __init__(self, cause: BaseException) -> None:
         super().__init__("message not written")

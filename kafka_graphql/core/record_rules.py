@@ -1,8 +1,8 @@
 """Record-level rules at run time: which records a caller sees, and what its writes must carry.
 
 A rule and the caller's claim are compiled once per request into a predicate of the same kind as
-a client filter (filters.py), so that it runs where filters run: in the Kafka layer, before a
-record is queued for a subscriber or counted into a page.
+a client filter (filters/predicates.py), so that it runs where filters run: in the Kafka layer,
+before a record is queued for a subscriber or counted into a page.
 
 Reading, a record is seen when
 - header rule: it has the header, and every header of that name (Kafka allows several) is the

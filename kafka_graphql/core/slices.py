@@ -10,7 +10,8 @@ one turn of the loop all run again in the next, one after the other, before the 
 sockets again. So the slices of one turn share `TURN_S`: one page alone runs 10 ms at a time,
 eight at once 1.25 ms each, and a turn stays near 10 ms however many there are, until each is down
 to `MIN_SLICE_S` (a pause costs ~20 µs: a shorter slice would spend more on pausing than on
-work). The figures come from benchmark P11 (docs/benchmarks.md), measured by loop_monitor.py.
+work). The figures come from benchmark P11 (docs/benchmarks.md), measured by
+runtime/loop_monitor.py.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ class Context:
     settings: Settings
     kafka: KafkaGateway
     topics: TopicRegistry
-    # Seals the cursors the API hands out and opens those it is given (cursor.py).
+    # Seals the cursors the API hands out and opens those it is given (core/cursor.py).
     cursors: CursorSealer
     # Typed topics by name: every API that reads or writes them goes through their codec.
     typed: Mapping[str, TypedRecords] = field(default_factory=dict)
@@ -41,7 +41,7 @@ class Context:
     # The HTTP response, when there is one (queries and mutations over HTTP).
     response: web.StreamResponse | None = None
     # The caller's subscription slots held by streams on this connection (a WebSocket's context
-    # lives as long as it does; resolvers/slots.py).
+    # lives as long as it does; graphql/resolvers/slots.py).
     subscription_slots: set[SubscriptionSlot] = field(default_factory=set)
     # Whether this WebSocket holds one of its caller's connection slots (released on close).
     connection_slot: bool = False
@@ -49,9 +49,10 @@ class Context:
     connection_params: dict[str, Any] | None = None
     # An HTTP request that carries a batch of operations (answered with 429 only as a whole).
     in_batch: bool = False
-    # The cluster's names the caller may read, and the names they came from (resolvers/access.py).
+    # The cluster's names the caller may read, and the names they came from
+    # (graphql/resolvers/access.py).
     readable_topics: tuple[object, Sequence[str]] = (None, ())
-    # Batches `topics { partitions }` into one offsets request (resolvers/topics.py).
+    # Batches `topics { partitions }` into one offsets request (graphql/resolvers/topics.py).
     topic_offsets: DataLoader[str, dict[int, PartitionOffsets]] | None = None
 
 

@@ -6,11 +6,11 @@ gate of that schema holds it), and an entry is keyed on the document's text, so 
 always the one this schema gave this text.
 
 Only what depends on nothing but the document and the schema is kept: the syntax tree, the
-schema's validation errors (the structural caps of limits/structure.py, refusals included, and
-graphql-core's rules with the introspection rule), and
-each operation's requested cost by the shapes of the variables it read (limits/walk.py). What
-depends on the caller (field-level authorization, budgets) runs on every request. Documents that
-do not parse are not kept: they are answered by parsing them again.
+schema's validation errors (the structural caps of graphql/limits/structure.py, refusals included,
+and graphql-core's rules with the introspection rule), and
+each operation's requested cost by the shapes of the variables it read (graphql/limits/memo.py).
+What depends on the caller (field-level authorization, budgets) runs on every request. Documents
+that do not parse are not kept: they are answered by parsing them again.
 
 The bound is in tokens, which is what an entry's memory follows (a syntax tree holds every token
 of its document, comments too, ~450 bytes each), so many small documents or a few large ones fit
@@ -37,7 +37,8 @@ class CachedDocument:
     weight: int
     # The schema's validation errors; None until validated once.
     errors: list[GraphQLError] | None = None
-    # Per operation name: its requested costs, by the shapes of the variables (limits/walk.py).
+    # Per operation name: its requested costs, by the shapes of the variables
+    # (graphql/limits/memo.py).
     costs: dict[str | None, CostMemo] = field(default_factory=dict)
 
     def cost_memo(self, operation_name: str | None) -> CostMemo:

@@ -7,9 +7,9 @@ next event; for a stream that would be a `next` without its record for every rec
 (and a log line each), and a cursor that moves past them. Here an event whose execution has an
 error the gate would mask (INTERNAL_SERVER_ERROR: anything but the gateway's coded errors) ends
 its stream instead, with its own error and the cursor that resumes at that message, logged once
-(stream_failures.py). Coded errors stay beside the data, as before. A result that could encode
-to more than `limits.max_frame_bytes` (frame_size.py) ends its stream with LIMIT_EXCEEDED and
-that message's cursor, before it is encoded.
+(graphql/stream_failures.py). Coded errors stay beside the data, as before. A result that could
+encode to more than `limits.max_frame_bytes` (graphql/frame_size.py) ends its stream with
+LIMIT_EXCEEDED and that message's cursor, before it is encoded.
 """
 
 from __future__ import annotations
@@ -27,13 +27,13 @@ from kafka_graphql.limits.settings import LimitsSettings
 
 
 class GatewayExecutionContext(SlicedExecutor):
-    """The sliced executor (sliced_execution.py), checking each of a stream's events."""
+    """The sliced executor (graphql/sliced_execution.py), checking each of a stream's events."""
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         result = super().execute_operation(serially)
         message = self.root_value
         if not hasattr(message, "resume_positions"):
-            return result  # not a stream's event (resolvers/messages.py: RecordFields)
+            return result  # not a stream's event (graphql/resolvers/messages.py: RecordFields)
         settings = getattr(self.context_value, "settings", None)
         limits = settings.limits if settings is not None else None
         if self.is_awaitable(result):

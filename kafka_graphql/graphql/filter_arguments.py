@@ -1,8 +1,8 @@
 """The filter arguments of a field in an operation's document, as plain values.
 
 Two checks read them before anything runs, from the document and the variables: the cost model
-(limits/filter_cost.py: a filter's size, and its caps) and field authorization
-(auth/field_check.py: the fields a filter reads). A filter argument is the generic
+(graphql/limits/filter_cost.py: a filter's size, and its caps) and field authorization
+(graphql/auth/field_check.py: the fields a filter reads). A filter argument is the generic
 `filter: MessageFilter`, or a typed topic's `where: <Root>Where`; the schema builder says which
 input types are which typed topic's (`where_models`).
 
@@ -21,7 +21,7 @@ from graphql import FieldNode, GraphQLField, get_named_type
 from kafka_graphql.core.typed.model import TypeModel
 from kafka_graphql.graphql.limits.values import ABSENT, literal
 
-# The generic API's filter input (schema/inputs.py).
+# The generic API's filter input (graphql/schema/inputs.py).
 MESSAGE_FILTER = "MessageFilter"
 
 
@@ -41,7 +41,7 @@ def filter_arguments(
     where_models: Mapping[str, TypeModel],
 ) -> Iterator[FilterArgument]:
     """The filter arguments `node` gives (null or unset ones left out). `variables` are read
-    with `get` only (limits/walk.py notes what is read)."""
+    with `get` only (graphql/limits/walk.py notes what is read)."""
     for argument in node.arguments or ():
         name = argument.name.value
         declared = definition.args.get(name)

@@ -13,9 +13,9 @@ is a pre-execution error on every transport, as a validation error is: on a WebS
 are one entry point, `limits`: admitted after every check, and reported in the response's
 extensions.
 
-The gate also keeps documents it has parsed and validated (documents.py): a document sent again
-is neither parsed nor validated against the schema again. Document checks depend on the caller,
-so they are never cached: they run on every operation, after the (cached) schema validation.
+The gate also keeps documents it has parsed and validated (graphql/documents.py): a document sent
+again is neither parsed nor validated against the schema again. Document checks depend on the
+caller, so they are never cached: they run on every operation, after the (cached) schema validation.
 """
 
 from __future__ import annotations
@@ -162,7 +162,7 @@ class OperationGate(SchemaExtension):
         errors = cached.errors if cached is not None else None
         if errors is None:
             # The structural caps first: graphql-core's rules run only on a document whose
-            # size once its fragments are spread they bound (limits/structure.py). Then the
+            # size once its fragments are spread they bound (graphql/limits/structure.py). Then the
             # schema's rules, and those added in on_operation. All the same for every operation
             # of this schema, so the answer may be kept (a refusal too: cheap on repeat).
             errors = self._structure.check(document) if self._structure is not None else []

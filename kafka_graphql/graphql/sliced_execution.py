@@ -3,7 +3,7 @@
 graphql-core completes a list's items one after the other without ever giving the event loop
 back: a typed page of 200 messages with 200 fields each is ~40,000 field completions, ~200 ms
 held in one go (benchmark P11). This executor completes a list of `SLICED_ITEMS` or more items
-item by item and pauses between them when the slice is spent (slices.py). Everything else is
+item by item and pauses between them when the slice is spent (core/slices.py). Everything else is
 graphql-core's own: the items are completed by its own methods, errors are handled where it
 handles them, and items whose completion awaits (resolvers, data loaders) are still awaited
 together at the end, as graphql-core does.

@@ -6,8 +6,8 @@ A stream's pipeline (kafka/stream.py, the resolver's matching, the delivery budg
 StreamInterrupted with the positions to resume from; `ended` turns it into what the client sees:
 the cause itself when it is one of the gateway's coded errors (an outage, a cut back), with
 `extensions.cursor` added; otherwise StreamFailed, coded INTERNAL_SERVER_ERROR, the cause masked
-and logged. A message that fails later, in its selection (event_execution.py) or while it is
-encoded or written (ws_protocols.py), ends its stream the same way, at that message.
+and logged. A message that fails later, in its selection (graphql/event_execution.py) or while it is
+encoded or written (graphql/ws/), ends its stream the same way, at that message.
 """
 
 from __future__ import annotations
@@ -63,9 +63,9 @@ def stream_error(topic: str, cursor: str | None, cause: BaseException) -> Gatewa
 
 
 def message_error(message: Any, cause: BaseException) -> GatewayError:
-    """The error that ends a stream whose `message` (a stream's message: resolvers/messages.py;
-    None for an operation that is not a stream) could not be executed, encoded or sent;
-    resuming loses nothing, this message included."""
+    """The error that ends a stream whose `message` (a stream's message:
+    graphql/resolvers/messages.py; None for an operation that is not a stream) could not be
+    executed, encoded or sent; resuming loses nothing, this message included."""
     if message is None or not hasattr(message, "resume_positions"):
         return stream_error("an operation", None, cause)
     topic = message.record.topic

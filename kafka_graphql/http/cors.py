@@ -17,7 +17,7 @@ from aiohttp.typedefs import Middleware
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 ALLOWED_METHODS = "GET, POST, OPTIONS"
-# Apollo's CSRF headers (csrf.py) too: a page on an allowed origin may send them.
+# Apollo's CSRF headers (http/csrf.py) too: a page on an allowed origin may send them.
 ALLOWED_HEADERS = (
     "Content-Type, Authorization, Accept, Apollo-Require-Preflight, X-Apollo-Operation-Name"
 )

@@ -58,7 +58,7 @@ async def demo(demo_settings: Settings) -> AsyncIterator[RunningGateway]:
 def tour(
     demo: RunningGateway, demo_settings: Settings, http: aiohttp.ClientSession
 ) -> GraphQLClient:
-    """A client with the token `make run` prints (dev_banner.py)."""
+    """A client with the token `make run` prints (dev/banner.py)."""
     auth = demo_settings.auth
     assert auth is not None, "the demo runs with authentication on"
     token = mint_token(

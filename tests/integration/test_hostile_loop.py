@@ -2,9 +2,10 @@
 live deliveries and catch-ups a caller can ask for work in slices, while `/healthz` and another
 caller are answered.
 
-Measured by the gateway's own loop monitor (loop_monitor.py), as the CPU time the loop's thread
-ran in its longest stall: what this process's work held, which the rest of a loaded test machine
-cannot inflate. Before the work was sliced, one such request held it for 0.5 to 9 seconds."""
+Measured by the gateway's own loop monitor (runtime/loop_monitor.py), as the CPU time the loop's
+thread ran in its longest stall: what this process's work held, which the rest of a loaded test
+machine cannot inflate. Before the work was sliced, one such request held it for 0.5 to 9
+seconds."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Shared subscription execution (kafka_graphql/shared/) against the normal path, which stays
-the reference: for a corpus of selections, on both subprotocols, a gateway with
+"""Shared subscription execution (kafka_graphql/graphql/shared/) against the normal path, which
+stays the reference: for a corpus of selections, on both subprotocols, a gateway with
 `server.shared_subscriptions` on writes byte for byte the frames one with it off writes (only
 the subscription id differs between members), and executes each record once for a group.
 

@@ -1,5 +1,6 @@
-"""The parse and validation cache (kafka_graphql/documents.py): bounded in tokens, least recently
-used first, and used by the schema's gate so that the same text is parsed and validated once."""
+"""The parse and validation cache (kafka_graphql/graphql/documents.py): bounded in tokens, least
+recently used first, and used by the schema's gate so that the same text is parsed and validated
+once."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""MessageInput builds itself (schema/inputs.py) for speed: it must build what Strawberry's own
-conversion builds, for every shape of message a produceBatch can carry."""
+"""MessageInput builds itself (graphql/schema/inputs.py) for speed: it must build what Strawberry's
+own conversion builds, for every shape of message a produceBatch can carry."""
 
 from __future__ import annotations
 

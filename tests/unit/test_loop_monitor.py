@@ -1,5 +1,5 @@
-"""The loop-lag monitor (loop_monitor.py): it sees a callback that holds the loop, tells it from
-a process that got no CPU, warns once per stretch, and starts over when reset."""
+"""The loop-lag monitor (runtime/loop_monitor.py): it sees a callback that holds the loop, tells it
+from a process that got no CPU, warns once per stretch, and starts over when reset."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Whatever bytes a record holds, reading it never raises (values.py, kafka/reader.py,
+"""Whatever bytes a record holds, reading it never raises (core/values.py, kafka/reader.py,
 kafka/record_batches.py): a table of hostile values, and a reference check of the fast path."""
 
 from __future__ import annotations

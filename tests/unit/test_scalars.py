@@ -1,4 +1,4 @@
-"""The custom scalars' own parsing (kafka_graphql/schema/scalars.py), as a variable and as a
+"""The custom scalars' own parsing (kafka_graphql/graphql/schema/scalars.py), as a variable and as a
 literal: what each accepts, and that everything else is BadUserInput (never a ValueError or an
 OverflowError that would be a server error). Through the gateway: test_hostile_scalars.py."""
 

@@ -1,5 +1,5 @@
-"""The key of shared subscription execution (kafka_graphql/shared/groups.py): subscribers share
-bytes only when everything that shapes a payload is equal; two callers whose field masks,
+"""The key of shared subscription execution (kafka_graphql/graphql/shared/groups.py): subscribers
+share bytes only when everything that shapes a payload is equal; two callers whose field masks,
 scopes or record-rule claims differ never share a group."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Work in slices (slices.py): the slices that pause in one turn of the loop share its time."""
+"""Work in slices (core/slices.py): the slices that pause in one turn of the loop share its time."""
 
 from __future__ import annotations
 

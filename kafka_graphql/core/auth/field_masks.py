@@ -1,7 +1,7 @@
 """What one caller sees of a typed topic's values under the field rules.
 
 Decoded values are cached per record and shared by every caller and subscriber of a topic
-(resolvers/typed/records.py), so a view never changes a value: it returns a new one, copying only
+(core/typed/records.py), so a view never changes a value: it returns a new one, copying only
 the objects and lists on the way to a field it hides, and the value itself when it hides nothing.
 """
 

@@ -1,9 +1,9 @@
 """How large a filter is, and the caps on it (`limits.max_filter_conditions`,
-`limits.max_in_values`): what the cost model prices (limits/filter_cost.py) and what is refused
-before anything runs, with `extensions.path` saying where in the operation's arguments.
+`limits.max_in_values`): what the cost model prices (graphql/limits/filter_cost.py) and what is
+refused before anything runs, with `extensions.path` saying where in the operation's arguments.
 
 The generic `filter: MessageFilter` is measured here, in its plain form (GraphQL names, as a
-document or a variable writes it); typed `where` in typed/where/size.py, by the same caps.
+document or a variable writes it); typed `where` in core/typed/where/size.py, by the same caps.
 
 What counts as one condition of a generic filter (docs/limits.md#filters): `key`, `keyPrefix`,
 each header, and each operator set in a `value` condition (`eq`, `ne`, `in`, `gt`, `gte`, `lt`,
@@ -101,7 +101,7 @@ class FilterCounter:
 
 def measure_filter(plain: object, caps: FilterCaps | None, argument: str = "filter") -> FilterSize:
     """The size of a generic filter (a MessageFilter's plain value), after checking what can be
-    checked before it runs: its caps, its value paths (filter_paths.py), an operator in every
+    checked before it runs: its caps, its value paths (core/filters/paths.py), an operator in every
     condition and finite bounds. Raises BadUserInput with `extensions.path`."""
     counter = FilterCounter(caps)
     if not isinstance(plain, Mapping):

@@ -2,7 +2,7 @@
 
 The same predicate runs in history reads and in the live fan-out, so a message that does not match
 never reaches the client. All conditions are ANDed. A filter is measured and checked against its
-caps before it is compiled (filter_bounds.py); compiling checks its paths again, so that a
+caps before it is compiled (core/filters/bounds.py); compiling checks its paths again, so that a
 predicate never meets a segment it cannot look up.
 """
 
@@ -77,7 +77,7 @@ def _condition(plain: Mapping[str, Any]) -> ValueCondition:
 
 def compile_filter(spec: FilterSpec | None, argument: str = "filter") -> Predicate:
     """The predicate of `spec`. Raises BadUserInput (with `extensions.path` under `argument`) for
-    a condition it cannot run; the caps are filter_bounds.py's."""
+    a condition it cannot run; the caps are core/filters/bounds.py's."""
     if spec is None:
         return match_all
     checks: list[Predicate] = []
@@ -195,7 +195,7 @@ def _membership(options: Sequence[Any]) -> Callable[[Any], bool]:
             return _canonical(v) in canonical
         except RecursionError:
             # Nested deeper than Python walks: a request's JSON cannot nest that deep either
-            # (http_requests.py refuses it), so no value of `in` can equal it.
+            # (http/requests.py refuses it), so no value of `in` can equal it.
             return False
 
     return test

@@ -9,7 +9,7 @@ live stream that would go beyond it is detached from its feed and catches up on 
 a catch-up waits before it opens its reader and before each fetch), and, apart, the frames (a
 frame waits before it is written).
 `limits.max_pending_bytes` bounds the last: a conflating stream that would go beyond it ends
-with RATE_LIMITED and its cursor (limits/delivery.py). A caller that holds nothing may always
+with RATE_LIMITED and its cursor (core/limits/delivery.py). A caller that holds nothing may always
 hold one batch, fetch or message, however large (or it could never receive it); then nothing
 more until it is given back.
 
@@ -222,7 +222,7 @@ class Holdings:
         self.frames -= held
         self.release(held)
 
-    # Conflation (limits/delivery.py).
+    # Conflation (core/limits/delivery.py).
 
     def pend(self, size: int) -> bool:
         """Charges `size` more bytes of messages kept waiting (a message replacing another: the

@@ -1,5 +1,5 @@
 """Collects the named types a loader generates and refuses two different types under one name
-(within one schema; across topics, schema/typed/clashes.py checks every generated name)."""
+(within one schema; across topics, graphql/schema/typed/clashes.py checks every generated name)."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ from kafka_graphql.core.values import UnreadableJSON, loads_value
 # Confluent's wire format: magic byte 0, then the writer schema's id as a big-endian uint32.
 CONFLUENT_HEADER = struct.Struct(">bI")
 # (value read into the topic's schema, the same bytes read with the writer's schema alone) ->
-# the value to serve (typed/kept.py puts back the fields the topic's schema dropped).
+# the value to serve (core/typed/kept.py puts back the fields the topic's schema dropped).
 Graft = Callable[[object, object], object]
 
 
@@ -59,7 +59,7 @@ class JsonCodec:
         return self.decode_now(data)
 
     def decode_now(self, data: bytes) -> object:
-        # As the generic API reads values (values.py): the same JSON, the same limits.
+        # As the generic API reads values (core/values.py): the same JSON, the same limits.
         try:
             return loads_value(data)
         except UnreadableJSON as error:

@@ -1,8 +1,8 @@
 """The generic `messages` API on a typed topic: the value decoded with the topic's codec (Avro
 bytes as the object they hold), falling back to the generic decoding when it does not decode.
 
-The value is the caller's view of it (auth/field_masks.py): masked fields null, guarded ones left
-out, and no fallback for a caller that may not see every field (the bytes hold them all).
+The value is the caller's view of it (core/auth/field_masks.py): masked fields null, guarded ones
+left out, and no fallback for a caller that may not see every field (the bytes hold them all).
 """
 
 from __future__ import annotations

@@ -98,7 +98,7 @@ class TypedRecords:
         if self.topic.rule.format != "json":
             # Avro bytes that decode with the topic's schema are valid by construction.
             return Decoded(plain)
-        # Kept fields are the gateway's to serve, not the schema's to refuse (typed/kept.py).
+        # Kept fields are the gateway's to serve, not the schema's to refuse (core/typed/kept.py).
         kept = self.topic.kept
         problems = self.topic.validator.validate(kept.stripped(plain) if kept else plain)
         if problems:

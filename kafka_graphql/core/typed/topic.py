@@ -43,7 +43,7 @@ async def load_typed_topics(
     rules: tuple[TopicRule, ...], registry: SchemaRegistry | None
 ) -> dict[str, TypedTopic]:
     """Every typed topic by name; fails on the first schema problem. (Names two topics generate
-    are checked against each other with the GraphQL names, by schema/typed/clashes.py.)"""
+    are checked against each other with the GraphQL names, by graphql/schema/typed/clashes.py.)"""
     return {rule.name: await load_typed_topic(rule, registry) for rule in rules if rule.is_typed}
 
 

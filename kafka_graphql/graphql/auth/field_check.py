@@ -32,8 +32,8 @@ RECORD = "Message"
 
 
 def field_authorization(execution: ExecutionContext) -> None:
-    """An OperationGate check (gate.py). Names every guarded field the caller may not select:
-    "Order.customer needs scope orders:pii", and every one a filter argument reads:
+    """An OperationGate check (graphql/gate.py). Names every guarded field the caller may not
+    select: "Order.customer needs scope orders:pii", and every one a filter argument reads:
     "where.customer reads Order.customer, which needs scope orders:pii" (with `extensions.path`
     the first such argument's path)."""
     document = execution.graphql_document
@@ -42,7 +42,7 @@ def field_authorization(execution: ExecutionContext) -> None:
     operation = get_operation_ast(document, execution.operation_name)
     if operation is None:
         return  # Strawberry refuses the request before it runs
-    # The table that put @auth on the schema's fields (GatewaySchema in schema/build.py).
+    # The table that put @auth on the schema's fields (GatewaySchema in graphql/schema/build.py).
     guards: Mapping[FieldKey, tuple[str, ...]] = getattr(execution.schema, "field_guards", {})
     where_models: Mapping[str, TypeModel] = getattr(execution.schema, "where_models", {})
     # A context without a principal has no scopes (fail closed).

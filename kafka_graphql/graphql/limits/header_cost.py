@@ -51,7 +51,7 @@ def written_header_points(
 ) -> int:
     """The headers a produce writes, in points; 0 for a field without such arguments.
 
-    Raises the BAD_USER_INPUT the resolver would (limits/headers.py) for a message over
+    Raises the BAD_USER_INPUT the resolver would (core/limits/headers.py) for a message over
     `max_headers`: refused here, before GraphQL coerces its headers one by one (tens of
     thousands fit in a request body)."""
     count = 0

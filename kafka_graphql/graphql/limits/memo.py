@@ -1,4 +1,4 @@
-"""Costs kept with a cached document (documents.py): the walk (walk.py) is a function of the
+"""Costs kept with a cached document (graphql/documents.py): the walk (walk.py) is a function of the
 document and of what it reads of the variables, so a cost is kept with the shapes of the
 variables it read, and serves any request whose variables have the same shapes there."""
 
@@ -38,14 +38,15 @@ class VariableReads(dict[str, Any]):
         return value
 
     def whole(self, name: str, default: Any = None) -> Any:
-        """A variable read whole (a filter, limits/filter_cost.py): no shape stands for it, so
-        no cost that read it is served from the memo."""
+        """A variable read whole (a filter, graphql/limits/filter_cost.py): no shape stands for it,
+        so no cost that read it is served from the memo."""
         self.shapes[name] = object()  # equal to no shape
         return super().get(name, default)
 
 
 class CostMemo:
-    """The requested costs of one operation of one cached document (kafka_graphql/documents.py).
+    """The requested costs of one operation of one cached document
+    (kafka_graphql/graphql/documents.py).
 
     The walk is a function of the document and of what it reads of the variables: a cost is kept
     with the shapes of the variables it read, and serves any request whose variables have the

@@ -42,7 +42,7 @@ class OperationLimits:
         self._model = model
         self._settings = settings
         self._cost: OperationCost | None = None
-        # What its pages' filters actually cost (limits/filter_cost.py), as they report it.
+        # What its pages' filters actually cost (graphql/limits/filter_cost.py), as they report it.
         self._scans: list[int] = []
         # Who was charged and how much, to give back what the operation did not use.
         self._charged: tuple[LimitsRegistry, str, int] | None = None

@@ -2,7 +2,7 @@
 out: each fragment is measured once, and a spread adds its fragment's measure (a multiplicity),
 so the work is linear in the document however its spreads multiply.
 
-Three measures, each the one a structural cap reads (limits/structure.py):
+Three measures, each the one a structural cap reads (graphql/limits/structure.py):
 
 - fields: every field of the document written out (`limits.max_expanded_fields`);
 - aliases: aliased fields of its operations written out (`limits.max_aliases`);

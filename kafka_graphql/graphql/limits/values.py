@@ -77,8 +77,8 @@ def literal(node: ValueNode, variables: Mapping[str, Any]) -> Any:
     if isinstance(node, ListValueNode):
         # An unset variable in a list is a null item, as GraphQL coerces it.
         return [_given(literal(item, variables)) for item in node.values]
-    # Filters are read whole (limits/filter_cost.py): input objects and their leaves too. A field
-    # set to an unset variable is not given.
+    # Filters are read whole (graphql/limits/filter_cost.py): input objects and their leaves too. A
+    # field set to an unset variable is not given.
     if isinstance(node, ObjectValueNode):
         fields = ((f.name.value, literal(f.value, variables)) for f in node.fields)
         return {name: value for name, value in fields if value is not ABSENT}

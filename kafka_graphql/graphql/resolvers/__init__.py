@@ -1,1 +1,1 @@
-"""Resolvers: short functions over the Kafka layer. Schema types live in schema/."""
+"""Resolvers: short functions over the Kafka layer. Schema types live in graphql/schema/."""

@@ -76,7 +76,7 @@ def _checked_text(text: str) -> str:
 
 def filter_plain(f: MessageFilter | None) -> dict[str, Any] | None:
     """The filter as a document writes it (GraphQL names; fields not given left out): what
-    filter_bounds.py measures and filters.py compiles."""
+    core/filters/bounds.py measures and core/filters/predicates.py compiles."""
     if f is None:
         return None
     plain: dict[str, Any] = {}

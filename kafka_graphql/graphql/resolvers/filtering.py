@@ -1,5 +1,5 @@
 """A client's filter as the resolvers use it: measured against its caps, compiled, and, for a
-page, what it passed over reported to the cost model (limits/filter_cost.py)."""
+page, what it passed over reported to the cost model (graphql/limits/filter_cost.py)."""
 
 from __future__ import annotations
 

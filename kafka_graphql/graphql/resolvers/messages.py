@@ -1,7 +1,7 @@
 """Messages whose derived fields are built only when a selection reads them.
 
 A stream builds a message for every record it delivers, but most selections read a few of its
-fields. The cursor (sealed: cursor.py), the timestamp (a `datetime`) and the
+fields. The cursor (sealed: core/cursor.py), the timestamp (a `datetime`) and the
 headers (a list of objects) cost more than the rest together, so they are worked out from the
 record on first read. Each message keeps a copy of its stream's positions just after it: the
 stream moves on (a conflating stream holds messages back while it reads), the cursor must not.

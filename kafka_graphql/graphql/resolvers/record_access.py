@@ -1,5 +1,5 @@
 """The record-level rule of a topic, for one caller: what its reads let through and what its
-writes must carry (the rule itself: record_rules.py).
+writes must carry (the rule itself: core/record_rules.py).
 
 `kafka:admin` is not bound by record rules: it reads every record, those without the header
 included, and its writes are written as given (nothing stamped, nothing refused), so that an
@@ -102,7 +102,7 @@ def checked_writes(
 
 async def check_compaction(context: Context, topic: str) -> None:
     """FORBIDDEN for a caller bound by a record rule without `key_prefix` when `topic` is
-    compacted (compacted_topics.py)."""
+    compacted (core/compacted_topics.py)."""
     bound = record_rule(context, topic)
     if bound is None:
         return

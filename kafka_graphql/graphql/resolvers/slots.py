@@ -1,6 +1,6 @@
 """A subscription's place in its caller's cap (`limits.max_subscriptions_per_principal`, across
 all of the caller's sockets). The cap on one socket, `limits.max_subscriptions_per_connection`,
-is checked by the WebSocket handlers against the operations in flight (ws_protocols.py).
+is checked by the WebSocket handlers against the operations in flight (graphql/ws/).
 
 The place is taken when the subscription is admitted, in the same step as the check and before
 the resolver awaits anything: a caller that sends many subscribes at once, on several sockets,

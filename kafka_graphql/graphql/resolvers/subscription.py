@@ -86,9 +86,9 @@ async def delivered(
     """A subscription's messages, as the caller's delivery budget lets them through; when it
     ends, however it ends, it gives back its slot and closes `matched` and the Kafka stream.
 
-    On a WebSocket, a message is sent from here on the shared path (shared/relay.py) when it
+    On a WebSocket, a message is sent from here on the shared path (graphql/shared/relay.py) when it
     can be; the others are yielded to graphql-core, in order. A failure of this stream's own
-    (stream_failures.py) ends it with its own error and the cursor to resume from."""
+    (graphql/stream_failures.py) ends it with its own error and the cursor to resume from."""
     context = info.context
     shared: Relay | None = None
     in_flight = take_in_flight()

@@ -1,4 +1,4 @@
-"""GraphQL types and the schema builder. Behaviour lives in resolvers/."""
+"""GraphQL types and the schema builder. Behaviour lives in graphql/resolvers/."""
 
 from kafka_graphql.graphql.schema.build import build_schema
 

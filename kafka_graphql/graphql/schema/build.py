@@ -40,15 +40,15 @@ from kafka_graphql.settings import LimitsSettings, ServerSettings
 
 
 class GatewaySchema(strawberry.Schema):
-    # Weights and size rules of this schema's fields (kafka_graphql/limits/cost.py).
+    # Weights and size rules of this schema's fields (kafka_graphql/graphql/limits/cost.py).
     costs: CostModel
     # (type, field) -> scopes of which a caller needs one to select the field: what put @auth on
-    # the fields, and what the gate checks (auth/field_check.py).
+    # the fields, and what the gate checks (graphql/auth/field_check.py).
     field_guards: Mapping[FieldKey, tuple[str, ...]] = MappingProxyType({})
-    # The documents its gate parsed and validated (kafka_graphql/documents.py).
+    # The documents its gate parsed and validated (kafka_graphql/graphql/documents.py).
     documents: DocumentCache
     # `<Root>Where` input type -> its typed topic's model: the filters that the cost model and
-    # field authorization read (kafka_graphql/filter_arguments.py).
+    # field authorization read (kafka_graphql/graphql/filter_arguments.py).
     where_models: Mapping[str, TypeModel] = MappingProxyType({})
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
@@ -112,13 +112,13 @@ def _schema(
     # Field authorization walks each operation's document: only when a field has @auth.
     document_checks = (field_authorization,) if guarded else ()
     # The structural caps (expanded fields, depth, aliases, field merges), checked before any
-    # validation rule, in time linear in the document (limits/structure.py): Strawberry's
+    # validation rule, in time linear in the document (graphql/limits/structure.py): Strawberry's
     # QueryDepthLimiter and MaxAliasesLimiter expand fragments at every spread. The gate runs
     # them and the rules; both are the same for every operation of this schema, which is what
-    # lets it keep their answers (kafka_graphql/documents.py).
+    # lets it keep their answers (kafka_graphql/graphql/documents.py).
     structure = StructuralLimits(limits)
     rules = _validation_rules(server)
-    # One per schema: its entries are this schema's answers (kafka_graphql/documents.py).
+    # One per schema: its entries are this schema's answers (kafka_graphql/graphql/documents.py).
     documents = DocumentCache(server.document_cache_tokens)
     # A factory: each operation gets a fresh gate.
     extensions: list[Callable[[], SchemaExtension]] = [

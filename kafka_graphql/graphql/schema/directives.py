@@ -1,9 +1,10 @@
 """`@auth(requires: [String!]!)`: a field that only callers with one of these scopes may select.
 
 The schema builder puts it on the fields from the same table the gate checks
-(auth/field_check.py), so the SDL a client reads is the rule the gateway applies. Guards come from
-the settings, and the generic API's types are module classes that every schema built in a process
-shares, so the directive goes on the fields of each built schema rather than on those classes.
+(graphql/auth/field_check.py), so the SDL a client reads is the rule the gateway applies. Guards
+come from the settings, and the generic API's types are module classes that every schema built in a
+process shares, so the directive goes on the fields of each built schema rather than on those
+classes.
 """
 
 from __future__ import annotations

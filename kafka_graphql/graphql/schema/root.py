@@ -1,4 +1,5 @@
-"""The root operation types: each field names its resolver; the behaviour lives in resolvers/."""
+"""The root operation types: each field names its resolver; the behaviour lives in
+graphql/resolvers/."""
 
 from __future__ import annotations
 

@@ -136,5 +136,5 @@ class ProduceResult:
 
 
 def as_datetime(timestamp_ms: int) -> datetime:
-    # Any int64 (another producer's year 10000 too): schema/instants.py.
+    # Any int64 (another producer's year 10000 too): graphql/schema/instants.py.
     return instant(timestamp_ms)

@@ -78,7 +78,8 @@ class SharedGroup:
 
     When the group's own work fails (its execution raises, or its encoding), the group is
     broken: from then on every member takes the normal path, where each stream's own selection
-    and encoding decide for that stream alone (stream_failures.py). Logged once per group."""
+    and encoding decide for that stream alone (graphql/stream_failures.py). Logged once per
+    group."""
 
     def __init__(
         self, executor: Executor[Any], encode: Encode, budget: CacheBudget, topic: str = ""
@@ -167,7 +168,7 @@ class CacheBudget:
     per_member: int
     most: int
     ledger: Ledger
-    # For the bound on a message's size (frame_size.py).
+    # For the bound on a message's size (graphql/frame_size.py).
     limits: LimitsSettings | None = None
 
     def limit(self, members: int) -> int:

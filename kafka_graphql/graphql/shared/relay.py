@@ -1,6 +1,6 @@
 """The shared path of one WebSocket subscription: frames spliced from the group's payloads.
 
-The handler of each subprotocol (ws_protocols.py) marks the task that runs a `subscribe`
+The handler of each subprotocol (graphql/ws/) marks the task that runs a `subscribe`
 (`start`) with a `SharedOperation`: its id, its document and variables, and the frame around a
 payload in that subprotocol. The subscription's resolver runs in that task; for a live stream
 of a topic it takes the mark (`take_operation`) and joins a group (`Relay`). Its stream then
@@ -35,7 +35,7 @@ from kafka_graphql.graphql.shared.groups import (
 # A marker no payload can contain: the frame is encoded around it, then cut at it.
 _SENTINEL = "\x00payload\x00"
 
-# (head, payload, tail): the frame, made only once it may be written (ws_sending.py).
+# (head, payload, tail): the frame, made only once it may be written (graphql/ws/sending.py).
 Send = Callable[[str | bytes, str | bytes, str | bytes], Awaitable[None]]
 
 

@@ -7,12 +7,12 @@ holds more than its high-water mark, waits for the client to read (aiohttp/_webs
 would make the server hold one frame per operation, each up to a few MB, in memory. Here:
 
 - the frames of one socket are written one at a time;
-- a caller's frames being written count in its account (limits/memory.py) while they are: a
+- a caller's frames being written count in its account (core/limits/memory.py) while they are: a
   result waits, before it is even encoded, while the caller's frames hold as much as
   `limits.max_buffered_bytes_per_principal` (one frame is always let through);
 - a message that cannot be encoded (or a result that waited while its caller was cut back)
   raises Undeliverable, which the subprotocol's handler answers for that operation alone
-  (ws_protocols.py); the socket and its other operations go on.
+  (graphql/ws/); the socket and its other operations go on.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ RESULTS = frozenset({"next", "data"})
 
 
 class GatewayWebSocketAdapter(AiohttpWebSocketAdapter):
-    # The caller's account once its connection_init is accepted (ws_protocols.py).
+    # The caller's account once its connection_init is accepted (graphql/ws/).
     holdings: Holdings | None = None
     _lock: asyncio.Lock | None = None
     _transport: asyncio.Transport | None = None
@@ -54,7 +54,8 @@ class GatewayWebSocketAdapter(AiohttpWebSocketAdapter):
         await self.send_encoded(data)
 
     async def send_parts(self, head: str | bytes, payload: str | bytes, tail: str | bytes) -> None:
-        """A result frame made of parts (shared/relay.py), made only once it may be written."""
+        """A result frame made of parts (graphql/shared/relay.py), made only once it may be
+        written."""
         holdings = self.holdings
         if holdings is not None and holdings.frames and holdings.frames_full():
             await _room(holdings)

@@ -1,7 +1,8 @@
-"""Arguments are guarded like selections (auth/field_check.py): a filter or a `where` that reads a
-field the caller may not select is refused with FORBIDDEN by the gate's document check, before
-anything runs, with `extensions.path` saying which argument. Checked here on the check itself; the
-integration tests (tests/integration/test_hostile_filters.py) run it on the real gateway."""
+"""Arguments are guarded like selections (graphql/auth/field_check.py): a filter or a `where` that
+reads a field the caller may not select is refused with FORBIDDEN by the gate's document check,
+before anything runs, with `extensions.path` saying which argument. Checked here on the check
+itself; the integration tests (tests/integration/test_hostile_filters.py) run it on the real
+gateway."""
 
 from __future__ import annotations
 

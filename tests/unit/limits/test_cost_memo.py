@@ -15,8 +15,8 @@ from kafka_graphql.graphql.limits.memo import CostMemo
 from tests.unit.limits.test_cost_model import GENERIC, LIBRARY
 
 CORPUS: list[tuple[CostModel, str, list[dict[str, Any]]]] = [
-    # A filter's cost is read from the whole variable, not its shape (limits/filter_cost.py):
-    # filters of one shape and different sizes cost differently.
+    # A filter's cost is read from the whole variable, not its shape
+    # (graphql/limits/filter_cost.py): filters of one shape and different sizes cost differently.
     (
         GENERIC,
         'query($f: MessageFilter, $v: [JSON!]) { a: messages(topic: "t", filter: $f) '

@@ -1,6 +1,6 @@
-"""The structural caps are measured without writing fragments out (limits/shape.py, merges.py),
-and agree with a naive expansion that does write them out; the caps refuse before any other
-rule, and in time linear in the document."""
+"""The structural caps are measured without writing fragments out (graphql/limits/shape.py,
+merges.py), and agree with a naive expansion that does write them out; the caps refuse before any
+other rule, and in time linear in the document."""
 
 from __future__ import annotations
 

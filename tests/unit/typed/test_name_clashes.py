@@ -1,5 +1,5 @@
-"""The start-up name check (schema/typed/clashes.py): what may share a name, what may not, and
-that it knows every name the binder creates. Each clash's exact message is in
+"""The start-up name check (graphql/schema/typed/clashes.py): what may share a name, what may not,
+and that it knows every name the binder creates. Each clash's exact message is in
 tests/fixtures/sdl/startup-failures.txt (test_startup_failures.py)."""
 
 from __future__ import annotations

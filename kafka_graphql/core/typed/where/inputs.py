@@ -77,7 +77,7 @@ def filter_inputs(model: TypeModel) -> tuple[InputSpec, ...]:
     met. Shared scalar filters (StringFilter, IntFilter, ...) are included, and are the same in
     every model. Other names may mean different inputs in two topics' models (the root type's
     where has `key`, the same type's where elsewhere has not): the start-up name check
-    (schema/typed/clashes.py) refuses that before the binder de-duplicates specs by name.
+    (graphql/schema/typed/clashes.py) refuses that before the binder de-duplicates specs by name.
 
     Raises FilterNameConflict when two different inputs would share a name (e.g. an enum named
     `Int`), or when an input's name is also one of the model's type names.

@@ -1,9 +1,9 @@
 """How large a typed `where` is, and which fields it reads: measured before anything runs.
 
-The cost model prices a `where` by its size (limits/filter_cost.py), the caps refuse one that is
-too large (`limits.max_filter_conditions`, `limits.max_in_values`, and MAX_DEPTH levels), and
-field authorization refuses one that reads a field the caller may not select (auth/field_check.py).
-compile_where measures its input the same way before compiling it.
+The cost model prices a `where` by its size (graphql/limits/filter_cost.py), the caps refuse one
+that is too large (`limits.max_filter_conditions`, `limits.max_in_values`, and MAX_DEPTH levels),
+and field authorization refuses one that reads a field the caller may not select
+(graphql/auth/field_check.py). compile_where measures its input the same way before compiling it.
 
 What counts as one condition (docs/limits.md#filters): each operator set in a scalar filter
 (`eq`, `in`, `gt`, `exists`, ...; `{total: {gte: 10, lt: 100}}` is two), each list operator

@@ -85,7 +85,8 @@ class BoundTopic:
 
     def matcher(self, where: object, caps: FilterCaps) -> Matcher | None:
         """The compiled `where` (a generated input object), or None when there is none.
-        Raises BadUserInput for one over `caps` (as admission did: limits/filter_cost.py)."""
+        Raises BadUserInput for one over `caps` (as admission did:
+        graphql/limits/filter_cost.py)."""
         if where is None or self.compile_where is None:
             return None
         return self.compile_where(input_to_plain(self.generated, where), caps)

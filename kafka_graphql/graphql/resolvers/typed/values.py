@@ -43,7 +43,7 @@ class OutputBuilder:
         self, kind: Kind, value: object, path: Path, hidden: Set[FieldKey] = frozenset()
     ) -> object:
         """The output object of `value`, with the fields in `hidden` null (the caller's view,
-        auth/field_masks.py): they are not even read."""
+        core/auth/field_masks.py): they are not even read."""
         if value is None:
             return None
         match kind:

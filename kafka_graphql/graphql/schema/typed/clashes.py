@@ -2,7 +2,7 @@
 
 Names come from three places: the loaders (model types, named by `type`, a `title`, parent +
 property, or an Avro name), the binder (names.py: `<Type>Input`, `<Type>Message`, `<Type>Edge`,
-`<Type>Connection`, `<Type>MessageInput` and the root fields) and the filters (typed/where:
+`<Type>Connection`, `<Type>MessageInput` and the root fields) and the filters (core/typed/where:
 `<Type>Where`, `<Enum>Filter`, `<Item>ListWhere`, `<Scalar>ListFilter`, ...). Two topics may share
 a type name only for one shape (an `Address` both schemas define alike is one type). Anything else
 would let one topic's type silently stand in for another's, or replace a generic root field, so

@@ -1,7 +1,7 @@
 """The GraphQL names the binder gives a typed topic's own types and root fields.
 
 Model types keep their model names (the loaders make them) and filters get theirs from
-typed/where; everything else the binder names is named here, so that the start-up name check
+core/typed/where; everything else the binder names is named here, so that the start-up name check
 (clashes.py) sees exactly the names the binder then creates.
 """
 

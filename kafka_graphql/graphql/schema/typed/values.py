@@ -1,6 +1,6 @@
 """Model types -> Strawberry types, created at start-up: output objects, enums, unions and inputs.
 
-The binder knows no schema language: it reads only the neutral model (typed/model.py). Types of
+The binder knows no schema language: it reads only the neutral model (core/typed/model.py). Types of
 several topics share one GeneratedTypes, so a name two topics generate (with one shape, which the
 start-up name check in clashes.py ensures) is one GraphQL type.
 """
@@ -46,7 +46,7 @@ SCALARS: dict[Scalar, object] = {
     Scalar.BYTES: str,
     Scalar.JSON: JSON,
 }
-# The scalars filter inputs name (typed/where/inputs.py).
+# The scalars filter inputs name (core/typed/where/inputs.py).
 FILTER_SCALARS: dict[str, object] = {
     "String": str,
     "Int": int,
@@ -224,7 +224,8 @@ class GeneratedTypes:
         # A kept field is not in the schema: values are written as the schema says (kept.py).
         for f in (f for f in model.fields if not f.kept):
             attribute = python_name(f.name)
-            # Null means "not given" (resolvers/typed/values.py): the schema's default applies.
+            # Null means "not given" (graphql/resolvers/typed/values.py): the schema's default
+            # applies.
             optional = f.nullable or f.has_default
             cls.__annotations__[attribute] = self.input(f.kind, optional)
             if optional:
