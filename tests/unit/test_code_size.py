@@ -1,5 +1,5 @@
-"""Small modules and short functions (docs/architecture.md#size): no module of the package over
-300 lines, no function over 60 (from its first decorator to its last line, nested functions
+"""Small modules and short functions (docs/architecture.md, "Layers"): no module of the package
+over 300 lines, no function over 60 (from its first decorator to its last line, nested functions
 included). A module that grows past the bound holds two things: split it by what it is about.
 Generated code (protobuf modules) is left out."""
 
