@@ -51,8 +51,8 @@ run: install
 	@# GraphiQL's own files, if npm is here; otherwise GraphiQL loads them from a CDN.
 	@$(PY) scripts/graphiql-assets.py --optional
 	@export KAFKA_GRAPHQL_DEV_CURSOR_KEYS="$$($(PY) -m kafka_graphql cursor-key --dev)" \
-		&& $(PY) -m kafka_graphql.dev_banner --config $(CONFIG) \
-		&& $(PY) -m kafka_graphql.demo_registry --config $(CONFIG) \
+		&& $(PY) -m kafka_graphql.dev.banner --config $(CONFIG) \
+		&& $(PY) -m kafka_graphql.dev.demo_registry --config $(CONFIG) \
 		&& exec $(PY) -m kafka_graphql --config $(CONFIG)
 
 # Every test against a throw-away broker and schema registry on free ports (or the ones named by
@@ -83,10 +83,12 @@ soak: install
 test-unit: install
 	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
+# ruff, mypy, and the layers: the import contracts in pyproject.toml ([tool.importlinter]).
 lint: install
 	@$(PY) -m ruff check .
 	@$(PY) -m ruff format --check .
 	@$(PY) -m mypy
+	@$(VENV)/bin/lint-imports --no-cache
 
 format: install
 	@$(PY) -m ruff format .
@@ -109,4 +111,4 @@ bench: install $(BENCH_STAMP)
 	@$(PY) -m benchmarks.report
 
 clean: kafka-down registry-down
-	rm -rf .kafka .registry .graphiql $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf .kafka .registry .graphiql $(VENV) .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

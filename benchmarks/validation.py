@@ -7,7 +7,7 @@ takes to validate each (docs/limits.md#validation-is-linear). Needs no broker:
 Each family of hostile documents (spread chains, wide and deep selections, many fragments,
 directives, variables and operations, same-named fields, large literals) is grown to the largest
 size the default caps admit (`limits.max_query_tokens` and the structural caps of
-limits/structure.py), against the generic schema and the typed demo schema
+graphql/limits/structure.py), against the generic schema and the typed demo schema
 (docs/demo-schema.graphql). Validation is what the operation gate does with a new document: the
 structural caps, then graphql-core's rules (Strawberry's and the gateway's added). The same
 families beyond the caps are measured too: the time it takes to refuse them.
@@ -33,17 +33,19 @@ from graphql import (
 )
 
 from benchmarks.hostile_documents import GENERIC, TYPED, TYPED_TOO, Family
-from kafka_graphql.documents import token_count
-from kafka_graphql.gate import validate_rules
-from kafka_graphql.limits import CostModel, LimitsSettings, StructuralLimits
-from kafka_graphql.limits.merges import merge_pairs
-from kafka_graphql.limits.shape import fragments_of, measure, roots
-from kafka_graphql.schema import build_schema as gateway_schema
-from kafka_graphql.validation_caches import IdentityCaches
+from kafka_graphql.graphql.documents import token_count
+from kafka_graphql.graphql.gate import validate_rules
+from kafka_graphql.graphql.limits.cost import CostModel
+from kafka_graphql.graphql.limits.merges import merge_pairs
+from kafka_graphql.graphql.limits.shape import fragments_of, measure, roots
+from kafka_graphql.graphql.limits.structure import StructuralLimits
+from kafka_graphql.graphql.schema import build_schema as gateway_schema
+from kafka_graphql.graphql.validation_caches import IdentityCaches
+from kafka_graphql.limits.settings import LimitsSettings
 
 DEMO_SDL = Path(__file__).parent.parent / "docs" / "demo-schema.graphql"
 # What the gate validates with in the development profile (introspection allowed: more to
-# validate than with it refused), as schema/build.py puts it together.
+# validate than with it refused), as graphql/schema/build.py puts it together.
 RULES = (*specified_rules, IdentityCaches)
 TARGET_MS = 20.0
 REPEATS = 15
@@ -79,7 +81,7 @@ class Target:
             return None
 
     def validate(self, document: DocumentNode) -> list[GraphQLError]:
-        """What the gate does with a new document (gate.py, OperationGate._validate)."""
+        """What the gate does with a new document (graphql/gate.py, OperationGate._validate)."""
         return self.structure.check(document) or validate_rules(self.schema, document, RULES)
 
     def admitted(self, text: str) -> bool:

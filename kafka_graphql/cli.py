@@ -7,32 +7,30 @@ import argparse
 import asyncio
 import logging
 import os
-import signal
 import ssl
 import sys
 from collections.abc import Sequence
 
 from aiohttp import web
 
-from kafka_graphql.auth.dev import DevTokenError, token_for_config
-from kafka_graphql.auth.field_rules import FieldRules
-from kafka_graphql.cursor import CursorSealer
-from kafka_graphql.cursor_keys import (
-    CursorKeyError,
-    cursor_sealer,
-    ensure_dev_cursor_key,
-    new_cursor_key,
-)
-from kafka_graphql.errors import GatewayError
-from kafka_graphql.event_loop import new_event_loop
-from kafka_graphql.resolvers.typed.records import TypedRecords
-from kafka_graphql.schema import build_schema
-from kafka_graphql.schema.typed import NameClash
-from kafka_graphql.server import check_cost_weights, create_app
+from kafka_graphql.core.auth.field_rules import FieldRules
+from kafka_graphql.core.cursor import CursorSealer
+from kafka_graphql.core.cursor_keys import CursorKeyError, cursor_sealer, new_cursor_key
+from kafka_graphql.core.errors import GatewayError
+from kafka_graphql.core.tls import TLSFileError, server_ssl_context
+from kafka_graphql.core.typed.records import TypedRecords
+from kafka_graphql.core.typed.startup import StartupFailed
+from kafka_graphql.dev.cursor_key import ensure_dev_cursor_key
+from kafka_graphql.dev.tokens import DevTokenError, token_for_config
+from kafka_graphql.graphql.app import check_cost_weights
+from kafka_graphql.graphql.schema import build_schema
+from kafka_graphql.graphql.schema.typed import NameClash
+from kafka_graphql.runtime.event_loop import new_event_loop
+from kafka_graphql.runtime.signals import stop_once_on_signals
+from kafka_graphql.runtime.workers import supervise
+from kafka_graphql.schema_registry.typed_topics import typed_topics
+from kafka_graphql.server import create_app
 from kafka_graphql.settings import Settings, SettingsError, load_settings
-from kafka_graphql.tls import TLSFileError, server_ssl_context
-from kafka_graphql.typed.startup import StartupFailed, typed_topics
-from kafka_graphql.workers import supervise
 
 log = logging.getLogger("kafka_graphql")
 
@@ -142,8 +140,8 @@ def _serve(
     """Serve until SIGTERM/SIGINT; what to exit with (None: all went well)."""
     loop = new_event_loop(settings.server.event_loop)
     if reuse_port:
-        # A worker: stop once, however many stop signals arrive (kafka_graphql/workers.py).
-        _stop_once_on_signals(loop)
+        # A worker: stop once, however many stop signals arrive (runtime/signals.py).
+        stop_once_on_signals(loop)
     try:
         web.run_app(
             create_app(settings, cursors=cursors),
@@ -159,19 +157,6 @@ def _serve(
     except (GatewayError, StartupFailed) as error:
         return f"kafka-graphql: cannot start: {error}"
     return None
-
-
-def _stop_once_on_signals(loop: asyncio.AbstractEventLoop) -> None:
-    stopping = False
-
-    def stop() -> None:
-        nonlocal stopping
-        if not stopping:
-            stopping = True
-            raise web.GracefulExit
-
-    for stop_signal in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(stop_signal, stop)
 
 
 if __name__ == "__main__":

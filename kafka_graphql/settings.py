@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kafka_graphql.allowed_hosts import AllowedHostsError, allowed_hosts
 from kafka_graphql.auth.field_settings import validate_field_settings
 from kafka_graphql.auth.settings import (
     AuthSettings,
@@ -23,7 +22,9 @@ from kafka_graphql.auth.settings import (
     resolve_auth,
     validate_auth,
 )
-from kafka_graphql.cursor_keys import CursorKeyError, validate_cursor_keys_env
+from kafka_graphql.core.cursor_keys import CursorKeyError, validate_cursor_keys_env
+from kafka_graphql.core.topic_patterns import ShadowedTopic, check_topic_order
+from kafka_graphql.http.allowed_hosts import AllowedHostsError, allowed_hosts
 
 # Re-exported: callers keep importing LimitsSettings from the one settings module.
 from kafka_graphql.limits.settings import LimitsSettings as LimitsSettings
@@ -31,7 +32,6 @@ from kafka_graphql.limits.settings import LimitsSettingsError, validate_limits
 from kafka_graphql.record_settings import RecordSettingsError, validate_record_rules
 from kafka_graphql.server_settings import PRODUCTION as PRODUCTION
 from kafka_graphql.server_settings import ServerSettings as ServerSettings
-from kafka_graphql.topic_patterns import ShadowedTopic, check_topic_order
 from kafka_graphql.topic_settings import (
     SchemaRegistrySettings,
     TopicSettingsError,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from strawberry.http.websocket_origin import normalize_origin
 
-from kafka_graphql.tls import TLSFileError, client_ssl_context, server_ssl_context
+from kafka_graphql.core.tls import TLSFileError, client_ssl_context, server_ssl_context
 
 if TYPE_CHECKING:
     from kafka_graphql.settings import KafkaSettings, ServerSettings

@@ -21,7 +21,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from kafka_graphql.graphiql import cdn_assets
+from kafka_graphql.graphql.graphiql import cdn_assets
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / ".graphiql"

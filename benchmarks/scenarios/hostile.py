@@ -13,8 +13,8 @@ The 8 callers are distinct (each its own token), two of each kind, each in a clo
   200 fields, all selected.
 Twice: with the default budgets (what they let through is part of the defence), and with the
 budgets raised so that nothing is throttled (what the loop does with unthrottled heavy
-requests). The gateway's longest loop stall comes from its own monitor (loop_monitor.py), which
-logs it at shutdown.
+requests). The gateway's longest loop stall comes from its own monitor (runtime/loop_monitor.py),
+which logs it at shutdown.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
-"""Authentication (bearer JWTs, made into a principal by the transport) and the topic scopes
-that authorization checks."""
+"""The `[auth]` settings (auth/settings.py, auth/field_settings.py). Authentication and
+authorization live with who does them: principals, scopes, tokens and field rules in core/auth/,
+the bearer middleware and the authenticator in http/auth/, `connection_init` in graphql/ws/."""
 
-from kafka_graphql.auth.authenticator import Authenticator
-from kafka_graphql.auth.principal import Principal
 from kafka_graphql.auth.settings import AuthSettings, AuthSettingsError
 
-__all__ = ["AuthSettings", "AuthSettingsError", "Authenticator", "Principal"]
+__all__ = ["AuthSettings", "AuthSettingsError"]

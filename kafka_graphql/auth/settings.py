@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from kafka_graphql.auth.keys import KeyFileError, load_jwks_file, load_public_key_file
+from kafka_graphql.core.auth.keys import KeyFileError, load_jwks_file, load_public_key_file
 
 HS_ALGORITHMS = {"HS256": 32, "HS384": 48, "HS512": 64}  # name -> shortest secret (RFC 7518 3.2)
 PUBLIC_KEY_ALGORITHMS = frozenset(

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 
-from kafka_graphql.errors import StreamInterrupted
+from kafka_graphql.core.errors import StreamInterrupted
+from kafka_graphql.core.slices import Slices
 from kafka_graphql.kafka.held import READER_BYTES_PER_PARTITION, Holder, footprint
 from kafka_graphql.kafka.live_feed import TopicFeed
 from kafka_graphql.kafka.live_subscriber import LiveSubscriber
@@ -15,7 +16,6 @@ from kafka_graphql.kafka.reader import PartitionReader
 from kafka_graphql.kafka.reader_pool import ReaderPool
 from kafka_graphql.kafka.records import Record
 from kafka_graphql.settings import KafkaSettings
-from kafka_graphql.slices import Slices
 
 CATCH_UP_WAIT_S = 0.1
 

@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from kafka_graphql.errors import NotFound
+from kafka_graphql.core.errors import NotFound
 from kafka_graphql.kafka.errors import kafka_call
 from kafka_graphql.kafka.records import PartitionOffsets
 from kafka_graphql.kafka.security import check_connection, client_options

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 from aiokafka import errors as kafka_errors
 
-from kafka_graphql.errors import BadUserInput, GatewayError, KafkaUnavailable, NotFound
+from kafka_graphql.core.errors import BadUserInput, GatewayError, KafkaUnavailable, NotFound
 from kafka_graphql.settings import KafkaSettings
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence
 
-from kafka_graphql.errors import GatewayError
+from kafka_graphql.core.errors import GatewayError
 from kafka_graphql.kafka.cluster import Cluster
 from kafka_graphql.kafka.held import Holder
 from kafka_graphql.kafka.history import read_page

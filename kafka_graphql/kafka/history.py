@@ -12,13 +12,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 
-from kafka_graphql.errors import KafkaUnavailable
+from kafka_graphql.core.errors import KafkaUnavailable
+from kafka_graphql.core.slices import Slices
 from kafka_graphql.kafka.page_order import PageBuilder
 from kafka_graphql.kafka.reader import PartitionReader
 from kafka_graphql.kafka.reader_pool import ReaderPool
 from kafka_graphql.kafka.records import Page, Record
 from kafka_graphql.settings import KafkaSettings
-from kafka_graphql.slices import Slices
 
 FETCH_WAIT_S = 0.2
 

@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 
-from kafka_graphql.errors import ShuttingDown
+from kafka_graphql.core.errors import ShuttingDown
 from kafka_graphql.kafka.cluster import Cluster
 from kafka_graphql.kafka.live_feed import TopicFeed
 from kafka_graphql.kafka.reader import MAX_HEADERS

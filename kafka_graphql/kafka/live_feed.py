@@ -19,7 +19,8 @@ from typing import Any
 
 from aiokafka import TopicPartition
 
-from kafka_graphql.errors import GatewayError
+from kafka_graphql.core.errors import GatewayError
+from kafka_graphql.core.slices import Slices
 from kafka_graphql.kafka.cluster import Cluster
 from kafka_graphql.kafka.errors import kafka_call
 from kafka_graphql.kafka.held import Batch
@@ -34,7 +35,6 @@ from kafka_graphql.kafka.reader import (
 )
 from kafka_graphql.kafka.records import Record
 from kafka_graphql.settings import KafkaSettings
-from kafka_graphql.slices import Slices
 
 log = logging.getLogger(__name__)
 

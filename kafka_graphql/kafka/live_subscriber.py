@@ -16,9 +16,9 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 
+from kafka_graphql.core.slices import Slices
 from kafka_graphql.kafka.held import Batch, Holder
 from kafka_graphql.kafka.records import Record
-from kafka_graphql.slices import Slices
 
 # (partition, matching records, position after the whole batch the feed read, that batch)
 Delivery = tuple[int, list[Record], int, Batch]

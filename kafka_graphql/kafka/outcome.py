@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from kafka_graphql.errors import GatewayError, KafkaTimeout, KafkaUnavailable
+from kafka_graphql.core.errors import GatewayError, KafkaTimeout, KafkaUnavailable
 from kafka_graphql.kafka.errors import translate
 from kafka_graphql.kafka.records import ProduceAck
 

@@ -28,13 +28,13 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from aiokafka import errors as kafka_errors
 
-from kafka_graphql.errors import GatewayError, KafkaUnavailable
+from kafka_graphql.core.errors import GatewayError, KafkaUnavailable
+from kafka_graphql.core.slices import Slices
 from kafka_graphql.kafka.errors import TOO_LARGE, translate
 from kafka_graphql.kafka.outcome import WriteOutcome
 from kafka_graphql.kafka.producer_generation import Generation, shut, started_generation
 from kafka_graphql.kafka.records import OutgoingRecord, ProduceAck
 from kafka_graphql.settings import KafkaSettings
-from kafka_graphql.slices import Slices
 
 log = logging.getLogger(__name__)
 

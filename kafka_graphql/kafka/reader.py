@@ -12,6 +12,8 @@ from typing import Any, Self
 
 from aiokafka import TopicPartition
 
+from kafka_graphql.core.values import decode_text, decode_value
+
 # Re-exported: the live feed and tests import the consumers' basics from here.
 from kafka_graphql.kafka.consumers import new_consumer as new_consumer
 from kafka_graphql.kafka.consumers import stop_consumer as stop_consumer
@@ -19,7 +21,6 @@ from kafka_graphql.kafka.errors import kafka_call
 from kafka_graphql.kafka.reader_pool import ReaderPool
 from kafka_graphql.kafka.records import Header, Record
 from kafka_graphql.settings import KafkaSettings, LimitsSettings
-from kafka_graphql.values import decode_text, decode_value
 
 FETCH_MAX_RECORDS = 500
 # limits.max_headers_per_record, for readers made without it (tests, tools).

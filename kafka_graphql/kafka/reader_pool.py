@@ -20,7 +20,7 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from kafka_graphql.errors import LimitExceeded, ShuttingDown
+from kafka_graphql.core.errors import LimitExceeded, ShuttingDown
 from kafka_graphql.kafka.consumers import new_consumer, stop_consumer
 from kafka_graphql.kafka.errors import kafka_call
 from kafka_graphql.settings import KafkaSettings, LimitsSettings

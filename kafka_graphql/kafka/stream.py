@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
 
-from kafka_graphql.errors import StreamInterrupted
+from kafka_graphql.core.errors import StreamInterrupted
+from kafka_graphql.core.slices import Slices
 from kafka_graphql.kafka.catch_up import CatchUp
 from kafka_graphql.kafka.held import Holder
 from kafka_graphql.kafka.live import LiveHub
@@ -22,7 +23,6 @@ from kafka_graphql.kafka.live_subscriber import LiveSubscriber
 from kafka_graphql.kafka.reader_pool import ReaderPool
 from kafka_graphql.kafka.records import Record
 from kafka_graphql.settings import KafkaSettings
-from kafka_graphql.slices import Slices
 
 # Each record comes with the stream's positions just after it (valid until the next record).
 Positioned = tuple[Record, Mapping[int, int]]

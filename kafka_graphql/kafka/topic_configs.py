@@ -15,7 +15,7 @@ from collections.abc import Collection
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from kafka_graphql.errors import KafkaUnavailable
+from kafka_graphql.core.errors import KafkaUnavailable
 from kafka_graphql.kafka.errors import kafka_call
 from kafka_graphql.settings import KafkaSettings
 

@@ -10,7 +10,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from kafka_graphql.cursor_keys import DEV_CURSOR_KEYS_ENV
+from kafka_graphql.dev.cursor_key import DEV_CURSOR_KEYS_ENV
 from kafka_graphql.settings import Settings, settings_from_mapping
 from tests.integration.helpers import create_served_topic
 from tests.tokens import AUDIENCE, ISSUER, ec_pair, rsa_pair, write_keys

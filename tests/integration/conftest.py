@@ -19,12 +19,13 @@ from aiohttp import web
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
-from kafka_graphql.cursor_keys import DEV_CURSOR_KEYS_ENV, ensure_dev_cursor_key
+from kafka_graphql.core.limits.bucket import Clock
+from kafka_graphql.core.tls import server_ssl_context
+from kafka_graphql.dev.cursor_key import DEV_CURSOR_KEYS_ENV, ensure_dev_cursor_key
+from kafka_graphql.http.state import KAFKA
 from kafka_graphql.kafka import KafkaGateway
-from kafka_graphql.limits import Clock
-from kafka_graphql.server import KAFKA, create_app
+from kafka_graphql.server import create_app
 from kafka_graphql.settings import Settings, settings_from_mapping
-from kafka_graphql.tls import server_ssl_context
 from tests.clients import GraphQLClient
 from tests.integration.brokers import private_broker  # noqa: F401 (a fixture for every test)
 from tests.integration.helpers import create_served_topic

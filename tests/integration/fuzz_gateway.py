@@ -32,8 +32,9 @@ from typing import Any
 
 from aiohttp import web
 
-from kafka_graphql.event_loop import new_event_loop
-from kafka_graphql.server import WEBSOCKETS, create_app
+from kafka_graphql.http.state import WEBSOCKETS
+from kafka_graphql.runtime.event_loop import new_event_loop
+from kafka_graphql.server import create_app
 from kafka_graphql.settings import settings_from_mapping
 
 log = logging.getLogger("fuzz_gateway")

@@ -16,7 +16,7 @@ import pytest
 import pytest_asyncio
 from aiokafka import AIOKafkaProducer
 
-from kafka_graphql.server import CURSORS
+from kafka_graphql.http.state import CURSORS
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient
 from tests.integration.auth import (  # noqa: F401 (a fixture)
     ADMIN,

@@ -16,10 +16,10 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from kafka_graphql.auth.dev import ensure_dev_key, mint_token
 from kafka_graphql.cli import schema_sdl
-from kafka_graphql.demo_registry import seed
-from kafka_graphql.dev_banner import DEV_SCOPES
+from kafka_graphql.dev.banner import DEV_SCOPES
+from kafka_graphql.dev.demo_registry import seed
+from kafka_graphql.dev.tokens import ensure_dev_key, mint_token
 from kafka_graphql.settings import Settings, load_settings
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient
 from tests.integration.conftest import RunningGateway, run_gateway
@@ -58,7 +58,7 @@ async def demo(demo_settings: Settings) -> AsyncIterator[RunningGateway]:
 def tour(
     demo: RunningGateway, demo_settings: Settings, http: aiohttp.ClientSession
 ) -> GraphQLClient:
-    """A client with the token `make run` prints (dev_banner.py)."""
+    """A client with the token `make run` prints (dev/banner.py)."""
     auth = demo_settings.auth
     assert auth is not None, "the demo runs with authentication on"
     token = mint_token(
@@ -82,7 +82,7 @@ async def test_the_demo_wants_a_token(tour: GraphQLClient) -> None:
 async def test_the_published_demo_sdl_is_the_one_served(demo_settings: Settings) -> None:
     """docs/demo-schema.graphql is what frontend teams read; regenerate it with
     `make registry-up && .venv/bin/kafka-graphql schema --config kafka-graphql.demo.toml
-    > docs/demo-schema.graphql` (after `python -m kafka_graphql.demo_registry --config ...`)."""
+    > docs/demo-schema.graphql` (after `python -m kafka_graphql.dev.demo_registry --config ...`)."""
     assert DEMO_SDL.read_text() == await schema_sdl(demo_settings) + "\n"
 
 

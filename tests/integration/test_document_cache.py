@@ -1,5 +1,5 @@
-"""The gate keeps the documents it parsed and validated (kafka_graphql/documents.py). What it
-keeps is the schema's answer to a text; what depends on the caller is decided on every operation:
+"""The gate keeps the documents it parsed and validated (kafka_graphql/graphql/documents.py). What
+it keeps is the schema's answer to a text; what depends on the caller is decided on every operation:
 a document one caller ran is refused to another whose scopes do not cover it, and errors keep
 their codes however often the same text comes back."""
 

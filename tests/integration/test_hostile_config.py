@@ -17,8 +17,8 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from kafka_graphql.auth.dev import ensure_dev_key
-from kafka_graphql.cursor_keys import new_cursor_key
+from kafka_graphql.core.cursor_keys import new_cursor_key
+from kafka_graphql.dev.tokens import ensure_dev_key
 from kafka_graphql.settings import settings_from_mapping
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient
 from tests.integration.conftest import RunningGateway, TopicFactory, run_gateway

@@ -20,9 +20,9 @@ import pytest
 import pytest_asyncio
 from aiokafka.admin import AIOKafkaAdminClient
 
-from kafka_graphql.cursor import INVALID, KEY_BYTES, CursorSealer
-from kafka_graphql.cursor_keys import new_cursor_key
-from kafka_graphql.server import CURSORS
+from kafka_graphql.core.cursor import INVALID, KEY_BYTES, CursorSealer
+from kafka_graphql.core.cursor_keys import new_cursor_key
+from kafka_graphql.http.state import CURSORS
 from kafka_graphql.settings import settings_from_mapping
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient
 from tests.integration.conftest import RunningGateway, TopicFactory, run_gateway
@@ -87,8 +87,8 @@ def assert_refused(errors: list[dict[str, Any]], hidden: str, cursor: str) -> No
     (error,) = errors
     assert error["extensions"]["code"] == "BAD_USER_INPUT", error
     assert hidden not in error["message"]
-    # The Cursor scalar may refuse what is not base64url (kafka_graphql/schema/scalars.py) with
-    # its own words; what reaches the cursor itself is refused with the one message.
+    # The Cursor scalar may refuse what is not base64url (kafka_graphql/graphql/schema/scalars.py)
+    # with its own words; what reaches the cursor itself is refused with the one message.
     if cursor and all(c.isascii() and (c.isalnum() or c in "-_") for c in cursor):
         assert error["message"] == INVALID, error
 

@@ -2,9 +2,10 @@
 live deliveries and catch-ups a caller can ask for work in slices, while `/healthz` and another
 caller are answered.
 
-Measured by the gateway's own loop monitor (loop_monitor.py), as the CPU time the loop's thread
-ran in its longest stall: what this process's work held, which the rest of a loaded test machine
-cannot inflate. Before the work was sliced, one such request held it for 0.5 to 9 seconds."""
+Measured by the gateway's own loop monitor (runtime/loop_monitor.py), as the CPU time the loop's
+thread ran in its longest stall: what this process's work held, which the rest of a loaded test
+machine cannot inflate. Before the work was sliced, one such request held it for 0.5 to 9
+seconds."""
 
 from __future__ import annotations
 
@@ -23,11 +24,11 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
+from kafka_graphql.core.slices import Slices
 from kafka_graphql.limits.settings import LimitsSettings
-from kafka_graphql.loop_monitor import LoopMonitor
+from kafka_graphql.runtime.loop_monitor import LoopMonitor
 from kafka_graphql.server import LOOP_MONITOR
 from kafka_graphql.settings import settings_from_mapping
-from kafka_graphql.slices import Slices
 from tests.clients import GraphQLClient
 from tests.integration.conftest import (
     UNTHROTTLED,

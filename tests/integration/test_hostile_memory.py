@@ -30,8 +30,9 @@ import aiohttp
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from kafka_graphql.graphql.view import VIEW
+from kafka_graphql.http.state import CURSORS, LIMITS
 from kafka_graphql.limits.settings import LimitsSettings, validate_limits
-from kafka_graphql.server import CURSORS, LIMITS, VIEW
 from kafka_graphql.settings import Settings
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient, Subscription
 from tests.clock import FakeClock

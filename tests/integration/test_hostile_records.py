@@ -29,9 +29,10 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.record.default_records import _DefaultRecordBatchBuilderPy
 
-from kafka_graphql.server import VIEW, create_app
+from kafka_graphql.core.typed.startup import StartupFailed
+from kafka_graphql.graphql.view import VIEW
+from kafka_graphql.server import create_app
 from kafka_graphql.settings import Settings
-from kafka_graphql.typed.startup import StartupFailed
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient
 from tests.integration.auth import (  # noqa: F401 (a fixture)
     auth_settings,

@@ -1,5 +1,5 @@
-"""Scalars are strict (kafka_graphql/schema/scalars.py): every hostile value of every custom scalar
-(Long, DateTime, Cursor, JSON) and of the scalars of typed topics (Avro long, int, float,
+"""Scalars are strict (kafka_graphql/graphql/schema/scalars.py): every hostile value of every custom
+scalar (Long, DateTime, Cursor, JSON) and of the scalars of typed topics (Avro long, int, float,
 timestamp, bytes, fixed, map) is answered BAD_USER_INPUT, or GRAPHQL_VALIDATION_FAILED where
 graphql-core refuses a literal while validating, through the running gateway, as a variable and
 as a literal: never a server error, never a traceback in the log, and nothing written to Kafka.

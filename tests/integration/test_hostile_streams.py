@@ -21,11 +21,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from kafka_graphql.filters import FilterSpec, compile_filter
+from kafka_graphql.core.filters.predicates import FilterSpec, compile_filter
+from kafka_graphql.graphql.resolvers import filtering
+from kafka_graphql.graphql.resolvers.messages import RecordFields
+from kafka_graphql.graphql.view import VIEW
 from kafka_graphql.kafka import Record
-from kafka_graphql.resolvers import filtering
-from kafka_graphql.resolvers.messages import RecordFields
-from kafka_graphql.server import VIEW
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient, Subscription
 from tests.integration.conftest import RunningGateway, TopicFactory, gateway_settings, run_gateway
 from tests.integration.helpers import produce_batch

@@ -1,6 +1,6 @@
-"""Hostile documents: validation is linear (limits/structure.py). Documents whose fragment spreads
-multiply (each fragment spreading the next two or three times, through inline fragments, under
-aliases, with directives) held the event loop for hours; they are refused with
+"""Hostile documents: validation is linear (graphql/limits/structure.py). Documents whose fragment
+spreads multiply (each fragment spreading the next two or three times, through inline fragments,
+under aliases, with directives) held the event loop for hours; they are refused with
 GRAPHQL_VALIDATION_FAILED in milliseconds, over HTTP and both WebSocket subprotocols, while
 another caller's `/healthz` and queries are answered. So are documents whose fields merge
 quadratically, introspection nested as deep as the parser allows, and oversized documents."""
@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from kafka_graphql.limits import StructuralLimits
+from kafka_graphql.graphql.limits.structure import StructuralLimits
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient, SocketClosed, _receive_json
 from tests.integration.conftest import RunningGateway, TopicFactory
 from tests.integration.helpers import produce

@@ -16,7 +16,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
-from kafka_graphql.errors import KafkaUnavailable
+from kafka_graphql.core.errors import KafkaUnavailable
 from kafka_graphql.settings import settings_from_mapping
 from tests.clients import GraphQLClient
 from tests.integration.brokers import PrivateBroker

@@ -18,7 +18,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from kafka_graphql.errors import KafkaUnavailable
+from kafka_graphql.core.errors import KafkaUnavailable
 from kafka_graphql.settings import Settings, settings_from_mapping
 from tests.certificates import Certificates, make_certificates, make_other_ca
 from tests.clients import GraphQLClient

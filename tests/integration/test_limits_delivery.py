@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
-from kafka_graphql.server import LIMITS
+from kafka_graphql.http.state import LIMITS
 from kafka_graphql.settings import settings_from_mapping
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient
 from tests.clock import FakeClock

@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from kafka_graphql.server import LIMITS
+from kafka_graphql.http.state import LIMITS
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient, Subscription
 from tests.clock import FakeClock
 from tests.integration.conftest import RunningGateway, TopicFactory, gateway_settings, run_gateway

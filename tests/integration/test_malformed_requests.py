@@ -534,7 +534,7 @@ async def test_nan_and_infinity_never_reach_the_topic(
             assert r.status == 400
             assert_request_error(await r.json(), "")
     # A literal in the document is valid GraphQL syntax; a float beyond the largest double is
-    # refused while validating (limits/structure.py), before anything runs.
+    # refused while validating (graphql/limits/structure.py), before anything runs.
     literal = f'mutation {{ produce(topic: "{topic}", value: {{a: 1e999}}) {{ offset }} }}'
     assert await client.error_codes(literal) == ["GRAPHQL_VALIDATION_FAILED"]
     assert await _latest_offset(client, topic) == 0

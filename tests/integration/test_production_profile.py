@@ -12,8 +12,8 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from kafka_graphql.auth.dev import ensure_dev_key
-from kafka_graphql.cursor_keys import DEV_CURSOR_KEYS_ENV
+from kafka_graphql.dev.cursor_key import DEV_CURSOR_KEYS_ENV
+from kafka_graphql.dev.tokens import ensure_dev_key
 from kafka_graphql.settings import settings_from_mapping
 from tests.clients import TRANSPORT_WS, GraphQLClient
 from tests.integration.conftest import RunningGateway, run_gateway

@@ -17,14 +17,14 @@ import fastavro
 import pytest
 import pytest_asyncio
 
-from kafka_graphql.errors import NotFound, SchemaRegistryUnavailable
+from kafka_graphql.core.errors import NotFound, SchemaRegistryUnavailable
+from kafka_graphql.core.typed.avro_values import AvroValues
+from kafka_graphql.core.typed.codecs import ConfluentAvroCodec
+from kafka_graphql.core.typed.errors import SchemaProblem
+from kafka_graphql.core.typed.topic import load_typed_topics
+from kafka_graphql.schema_registry.client import SchemaRegistryClient
 from kafka_graphql.settings import settings_from_mapping
 from kafka_graphql.topic_settings import SchemaRegistrySettings, TopicRule
-from kafka_graphql.typed.avro_values import AvroValues
-from kafka_graphql.typed.codecs import ConfluentAvroCodec
-from kafka_graphql.typed.errors import SchemaProblem
-from kafka_graphql.typed.registry import SchemaRegistryClient
-from kafka_graphql.typed.topic import load_typed_topics
 
 
 class CountingSession:

@@ -1,5 +1,5 @@
-"""Shared subscription execution (kafka_graphql/shared/) against the normal path, which stays
-the reference: for a corpus of selections, on both subprotocols, a gateway with
+"""Shared subscription execution (kafka_graphql/graphql/shared/) against the normal path, which
+stays the reference: for a corpus of selections, on both subprotocols, a gateway with
 `server.shared_subscriptions` on writes byte for byte the frames one with it off writes (only
 the subscription id differs between members), and executes each record once for a group.
 
@@ -24,7 +24,7 @@ import pytest
 import pytest_asyncio
 from aiokafka import AIOKafkaProducer
 
-from kafka_graphql.server import VIEW
+from kafka_graphql.graphql.view import VIEW
 from tests.clients import LEGACY_WS, TRANSPORT_WS
 from tests.integration.auth import auth_settings, key_files_fixture  # noqa: F401 (a fixture)
 from tests.integration.conftest import RunningGateway, run_gateway

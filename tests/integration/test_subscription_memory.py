@@ -15,9 +15,9 @@ from collections.abc import Iterator
 import aiohttp
 import pytest
 
+from kafka_graphql.core.limits.delivery import deliver
+from kafka_graphql.graphql.resolvers.subscription import delivered
 from kafka_graphql.kafka.stream import stream_records
-from kafka_graphql.limits.delivery import deliver
-from kafka_graphql.resolvers.subscription import delivered
 from tests.clients import LEGACY_WS, TRANSPORT_WS
 from tests.integration.conftest import RunningGateway, TopicFactory
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from kafka_graphql.errors import KafkaUnavailable
-from kafka_graphql.graphiql import cdn_assets
+from kafka_graphql.core.errors import KafkaUnavailable
+from kafka_graphql.graphql.graphiql import cdn_assets
 from kafka_graphql.settings import settings_from_mapping
 from tests.clients import GraphQLClient
 from tests.integration.conftest import RunningGateway, TopicFactory, gateway_settings, run_gateway

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from kafka_graphql.cursor_keys import DEV_CURSOR_KEYS_ENV
+from kafka_graphql.dev.cursor_key import DEV_CURSOR_KEYS_ENV
 from kafka_graphql.settings import settings_from_mapping
 from tests.integration.conftest import RunningGateway, run_gateway
 from tests.integration.helpers import create_served_topic

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from multidict import CIMultiDict
 
-from kafka_graphql.csrf import check_csrf
-from kafka_graphql.http_requests import RequestError
-from kafka_graphql.schema import build_schema
+from kafka_graphql.graphql.schema import build_schema
+from kafka_graphql.http.csrf import check_csrf
+from kafka_graphql.http.errors import RequestError
 from kafka_graphql.settings import ServerSettings
 
 REFUSED = [

@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from kafka_graphql.cursor import INVALID, KEY_BYTES, MAX_CURSOR_CHARS, CursorSealer
-from kafka_graphql.cursor_keys import (
+from kafka_graphql.core.cursor import INVALID, KEY_BYTES, MAX_CURSOR_CHARS, CursorSealer
+from kafka_graphql.core.cursor_keys import (
     CursorKeyError,
     cursor_sealer,
-    ensure_dev_cursor_key,
     new_cursor_key,
     parse_cursor_keys,
 )
-from kafka_graphql.errors import BadUserInput
+from kafka_graphql.core.errors import BadUserInput
+from kafka_graphql.dev.cursor_key import ensure_dev_cursor_key
 from kafka_graphql.server_settings import ServerSettings
 
 OLD, NEW = os.urandom(KEY_BYTES), os.urandom(KEY_BYTES)

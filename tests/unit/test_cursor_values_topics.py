@@ -1,8 +1,8 @@
 from __future__ import annotations
 
+from kafka_graphql.core.topics import TopicRegistry
+from kafka_graphql.core.values import decode_text, decode_value, encode_value
 from kafka_graphql.settings import TopicRule
-from kafka_graphql.topics import TopicRegistry
-from kafka_graphql.values import decode_text, decode_value, encode_value
 
 
 def test_values_decode_json_then_text_then_base64() -> None:

@@ -1,12 +1,13 @@
-"""The parse and validation cache (kafka_graphql/documents.py): bounded in tokens, least recently
-used first, and used by the schema's gate so that the same text is parsed and validated once."""
+"""The parse and validation cache (kafka_graphql/graphql/documents.py): bounded in tokens, least
+recently used first, and used by the schema's gate so that the same text is parsed and validated
+once."""
 
 from __future__ import annotations
 
 from graphql import parse
 
-from kafka_graphql.documents import DocumentCache, token_count, weight
-from kafka_graphql.schema import build_schema
+from kafka_graphql.graphql.documents import DocumentCache, token_count, weight
+from kafka_graphql.graphql.schema import build_schema
 from kafka_graphql.settings import ServerSettings
 
 

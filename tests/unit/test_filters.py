@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kafka_graphql.errors import BadUserInput
-from kafka_graphql.filter_paths import ABSENT, lookup, parse_path
-from kafka_graphql.filters import (
+from kafka_graphql.core.errors import BadUserInput
+from kafka_graphql.core.filters.paths import ABSENT, lookup, parse_path
+from kafka_graphql.core.filters.predicates import (
     FilterSpec,
     ValueCondition,
     _json_equal,

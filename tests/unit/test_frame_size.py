@@ -9,12 +9,18 @@ import time
 
 import pytest
 
-from kafka_graphql.errors import LimitExceeded
-from kafka_graphql.frame_size import _Bound, _is_container, check_frame, json_bound, may_exceed
-from kafka_graphql.http_requests import dumps
+from kafka_graphql.core.errors import LimitExceeded
+from kafka_graphql.core.values import decode_value
+from kafka_graphql.graphql.frame_size import (
+    _Bound,
+    _is_container,
+    check_frame,
+    json_bound,
+    may_exceed,
+)
+from kafka_graphql.http.strict_json import dumps
 from kafka_graphql.kafka.records import Record
 from kafka_graphql.limits.settings import LimitsSettings
-from kafka_graphql.values import decode_value
 
 LIMITS = LimitsSettings(max_frame_bytes=1_000_000)
 

@@ -1,5 +1,5 @@
-"""MessageInput builds itself (schema/inputs.py) for speed: it must build what Strawberry's own
-conversion builds, for every shape of message a produceBatch can carry."""
+"""MessageInput builds itself (graphql/schema/inputs.py) for speed: it must build what Strawberry's
+own conversion builds, for every shape of message a produceBatch can carry."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from strawberry.annotation import StrawberryAnnotation
 from strawberry.types.arguments import convert_argument
 
-from kafka_graphql.schema import build_schema
-from kafka_graphql.schema.inputs import MessageInput
+from kafka_graphql.graphql.schema import build_schema
+from kafka_graphql.graphql.schema.inputs import MessageInput
 
 MESSAGES: list[dict[str, Any]] = [
     {"value": 1},

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kafka_graphql.schema.instants import OutOfRangeInstant, expanded_iso, instant
-from kafka_graphql.schema.scalars import SCALAR_MAP, DateTime
+from kafka_graphql.graphql.schema.instants import OutOfRangeInstant, expanded_iso, instant
+from kafka_graphql.graphql.schema.scalars import SCALAR_MAP, DateTime
 
 INT64 = st.integers(-(2**63), 2**63 - 1)
 # What Python's datetime holds: years 1 to 9999.

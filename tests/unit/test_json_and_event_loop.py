@@ -9,8 +9,8 @@ import json
 import pytest
 import uvloop
 
-from kafka_graphql.event_loop import new_event_loop
-from kafka_graphql.http_requests import dumps
+from kafka_graphql.http.strict_json import dumps
+from kafka_graphql.runtime.event_loop import new_event_loop
 from kafka_graphql.settings import SettingsError, settings_from_mapping
 
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import cast
 
-from kafka_graphql.filters import FilterSpec, compile_filter, index_hint
+from kafka_graphql.core.filters.predicates import FilterSpec, compile_filter, index_hint
+from kafka_graphql.core.record_rules import record_rule_hint
+from kafka_graphql.core.typed.where.compile import key_equality
 from kafka_graphql.kafka.cluster import Cluster
 from kafka_graphql.kafka.live_feed import TopicFeed
 from kafka_graphql.kafka.live_index import FeedIndex, IndexHint, both
 from kafka_graphql.kafka.live_subscriber import Delivery, LiveSubscriber
 from kafka_graphql.kafka.records import Header, Record
-from kafka_graphql.record_rules import record_rule_hint
 from kafka_graphql.record_settings import RecordRule
 from kafka_graphql.settings import KafkaSettings
-from kafka_graphql.typed.where.compile import key_equality
 
 
 def record(offset: int, key: str | None, *headers: tuple[str, str | None]) -> Record:

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import cast
 
+from kafka_graphql.core.slices import Slices
 from kafka_graphql.kafka.catch_up import level_with as _level_with
 from kafka_graphql.kafka.cluster import Cluster
 from kafka_graphql.kafka.live_feed import TopicFeed
 from kafka_graphql.kafka.live_subscriber import LiveSubscriber
 from kafka_graphql.kafka.records import Record
 from kafka_graphql.settings import KafkaSettings
-from kafka_graphql.slices import Slices
 
 
 def records(offsets: range) -> list[Record]:

@@ -1,5 +1,5 @@
-"""The loop-lag monitor (loop_monitor.py): it sees a callback that holds the loop, tells it from
-a process that got no CPU, warns once per stretch, and starts over when reset."""
+"""The loop-lag monitor (runtime/loop_monitor.py): it sees a callback that holds the loop, tells it
+from a process that got no CPU, warns once per stretch, and starts over when reset."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from kafka_graphql.loop_monitor import LoopMonitor
+from kafka_graphql.runtime.loop_monitor import LoopMonitor
 
 
 def busy(seconds: float) -> None:
@@ -33,7 +33,7 @@ async def monitored(monitor: LoopMonitor, block: float, *, running: bool) -> Non
 
 async def test_a_callback_that_holds_the_loop_is_a_stall(caplog: pytest.LogCaptureFixture) -> None:
     monitor = LoopMonitor(threshold_s=0.1)
-    with caplog.at_level(logging.WARNING, "kafka_graphql.loop_monitor"):
+    with caplog.at_level(logging.WARNING, "kafka_graphql.runtime.loop_monitor"):
         await monitored(monitor, 0.3, running=True)
     figures = monitor.figures
     assert 0.25 <= figures.longest_held_s <= figures.longest_stall_s
@@ -53,7 +53,7 @@ async def test_a_stall_without_cpu_is_told_apart() -> None:
 
 def test_warnings_are_rate_limited_and_counted(caplog: pytest.LogCaptureFixture) -> None:
     monitor = LoopMonitor(threshold_s=0.1)
-    with caplog.at_level(logging.WARNING, "kafka_graphql.loop_monitor"):
+    with caplog.at_level(logging.WARNING, "kafka_graphql.runtime.loop_monitor"):
         for lag in (0.2, 0.3, 0.05, 0.4):
             monitor.note(lag, lag)
     assert len(caplog.records) == 1  # the others come within WARN_EVERY_S

@@ -45,12 +45,12 @@ from strawberry.types import ExecutionContext
 from strawberry.types.field import StrawberryField
 
 import kafka_graphql
+from kafka_graphql.graphql.sliced_execution import SlicedExecutor
+from kafka_graphql.graphql.validation_caches import _NODE_KEYED
+from kafka_graphql.http.ws_compression import _GatewayWebSocketResponse, _SmallFramesPlain
 from kafka_graphql.kafka import record_batches
 from kafka_graphql.kafka.producer_generation import NEVER, new_client
 from kafka_graphql.settings import KafkaSettings
-from kafka_graphql.sliced_execution import SlicedExecutor
-from kafka_graphql.validation_caches import _NODE_KEYED
-from kafka_graphql.ws_compression import _GatewayWebSocketResponse, _SmallFramesPlain
 from tests import third_party
 from tests.third_party import names
 
@@ -125,7 +125,7 @@ def test_aiokafka_fetcher_reads_the_patched_memory_records() -> None:
 
 
 async def test_aiohttp_writer_internals() -> None:
-    # ws_compression.py `_SmallFramesPlain.send_frame`: frames under
+    # http/ws_compression.py `_SmallFramesPlain.send_frame`: frames under
     # `server.websocket_compression_min_bytes` are written uncompressed, as aiohttp's writer
     # does, with its send lock, frame writer and flow control.
     protocol = BaseProtocol(asyncio.get_running_loop())
@@ -137,7 +137,7 @@ async def test_aiohttp_writer_internals() -> None:
     inspect.signature(writer.send_frame).bind(b"", 1, None)
     assert protocol._paused is False
     assert inspect.iscoroutinefunction(protocol._drain_helper)
-    # ws_compression.py `_GatewayWebSocketResponse._pre_start`: the writer aiohttp made for the
+    # http/ws_compression.py `_GatewayWebSocketResponse._pre_start`: the writer aiohttp made for the
     # handshake is swapped for ours, with its settings.
     headers = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13"}
     headers["Sec-WebSocket-Key"] = "dGhlIHNhbXBsZSBub25jZQ=="
@@ -189,7 +189,7 @@ def test_strawberry_internals() -> None:
 
 
 def test_strawberry_websocket_handler_state() -> None:
-    # ws_protocols.py reads and sets the handlers' state: operations in flight, whether
+    # graphql/ws/ reads and sets the handlers' state: operations in flight, whether
     # connection_init came and was acknowledged, subscriptions and their tasks (legacy).
     wait = timedelta(seconds=1)
     transport = BaseGraphQLTransportWSHandler[Any, Any](None, None, None, None, None, wait)  # type: ignore[arg-type]
@@ -202,21 +202,21 @@ def test_strawberry_websocket_handler_state() -> None:
     assert (operation.id, operation.query, operation.task) == ("1", "{ a }", None)
     assert inspect.iscoroutinefunction(BaseGraphQLWSHandler.cleanup)
     assert isinstance(GraphQLView.connection_init_wait_timeout, timedelta)
-    # ws_sending.py writes through the adapter's socket, and finds its transport.
+    # graphql/ws/sending.py writes through the adapter's socket, and finds its transport.
     adapter = AiohttpWebSocketAdapter(None, None, None)  # type: ignore[arg-type]
     assert vars(adapter).keys() >= {"view", "request", "ws"}
 
 
 def test_graphql_core_internals() -> None:
-    # validation_caches.py `IdentityCaches`: the validation context's per-node caches, keyed on
-    # identity instead of a hash of the node's whole subtree. Renamed, validation is correct
-    # but a large document's validation slower again (limits.md#validation-is-linear).
+    # graphql/validation_caches.py `IdentityCaches`: the validation context's per-node caches,
+    # keyed on identity instead of a hash of the node's whole subtree. Renamed, validation is
+    # correct but a large document's validation slower again (limits.md#validation-is-linear).
     schema = strawberry.Schema(query=_Query)._schema
     context = ValidationContext(schema, parse("{ seen }"), TypeInfo(schema), lambda _: None)
     for name in _NODE_KEYED:
         assert getattr(context, name) == {} and type(getattr(context, name)) is dict
-    # sliced_execution.py: a long list completed item by item, with graphql-core's own steps,
-    # called with the arguments graphql-core passes them.
+    # graphql/sliced_execution.py: a long list completed item by item, with graphql-core's own
+    # steps, called with the arguments graphql-core passes them.
     completing = "item_type field_details_list info item_path position_context"
     calls = {
         "get_stream_usage": "field_details_list path",

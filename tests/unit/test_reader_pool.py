@@ -9,7 +9,7 @@ import dataclasses
 
 import pytest
 
-from kafka_graphql.errors import LimitExceeded
+from kafka_graphql.core.errors import LimitExceeded
 from kafka_graphql.kafka import reader_pool
 from kafka_graphql.kafka.reader_pool import ReaderPool
 from kafka_graphql.settings import KafkaSettings

@@ -1,4 +1,4 @@
-"""Whatever bytes a record holds, reading it never raises (values.py, kafka/reader.py,
+"""Whatever bytes a record holds, reading it never raises (core/values.py, kafka/reader.py,
 kafka/record_batches.py): a table of hostile values, and a reference check of the fast path."""
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from aiokafka.record.default_records import _DefaultRecordBatchBuilderPy
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kafka_graphql.http_requests import dumps
+from kafka_graphql.core.values import MAX_VALUE_DEPTH, decode_text, decode_value
+from kafka_graphql.http.strict_json import dumps
 from kafka_graphql.kafka.reader import to_record
 from kafka_graphql.kafka.record_batches import LenientMemoryRecords
-from kafka_graphql.values import MAX_VALUE_DEPTH, decode_text, decode_value
 
 
 def nested(depth: int) -> bytes:

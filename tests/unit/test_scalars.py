@@ -1,4 +1,4 @@
-"""The custom scalars' own parsing (kafka_graphql/schema/scalars.py), as a variable and as a
+"""The custom scalars' own parsing (kafka_graphql/graphql/schema/scalars.py), as a variable and as a
 literal: what each accepts, and that everything else is BadUserInput (never a ValueError or an
 OverflowError that would be a server error). Through the gateway: test_hostile_scalars.py."""
 
@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from graphql import parse_value
 
-from kafka_graphql.errors import BadUserInput
-from kafka_graphql.schema.scalars import JSON, SCALAR_MAP, Cursor, DateTime, Long
+from kafka_graphql.core.errors import BadUserInput
+from kafka_graphql.graphql.schema.scalars import JSON, SCALAR_MAP, Cursor, DateTime, Long
 
 
 class Scalar:

@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kafka_graphql.schema import build_schema
+from kafka_graphql.graphql.schema import build_schema
 
 SCHEMA_FILE = Path(__file__).parents[2] / "docs" / "schema.graphql"
 
 
 def test_published_schema_matches_the_code() -> None:
     """docs/schema.graphql is the contract clients read; regenerate it when the schema changes:
-    python -c "from kafka_graphql.schema import build_schema; print(build_schema().as_str())"
+    python -c "from kafka_graphql.graphql.schema import build_schema
+    print(build_schema().as_str())"
     """
     assert SCHEMA_FILE.read_text() == build_schema().as_str() + "\n"
 

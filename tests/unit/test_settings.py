@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from kafka_graphql.auth.dev import ensure_dev_key
+from kafka_graphql.dev.tokens import ensure_dev_key
 from kafka_graphql.settings import SettingsError, load_settings, settings_from_mapping
 
 

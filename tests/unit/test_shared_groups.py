@@ -1,5 +1,5 @@
-"""The key of shared subscription execution (kafka_graphql/shared/groups.py): subscribers share
-bytes only when everything that shapes a payload is equal; two callers whose field masks,
+"""The key of shared subscription execution (kafka_graphql/graphql/shared/groups.py): subscribers
+share bytes only when everything that shapes a payload is equal; two callers whose field masks,
 scopes or record-rule claims differ never share a group."""
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from typing import Any
 
 from graphql import build_schema, parse
 
-from kafka_graphql.auth.field_masks import FULL_VIEW, ValueMasker
-from kafka_graphql.auth.field_rules import FieldRules
-from kafka_graphql.limits.memory import Ledger
+from kafka_graphql.core.auth.field_masks import FULL_VIEW, ValueMasker
+from kafka_graphql.core.auth.field_rules import FieldRules
+from kafka_graphql.core.limits.ledger import Ledger
+from kafka_graphql.core.typed.json_schema import json_schema_model
+from kafka_graphql.graphql.shared import GroupKey, SharedGroups, frame_around, group_key
 from kafka_graphql.limits.settings import LimitsSettings
-from kafka_graphql.shared import GroupKey, SharedGroups, frame_around, group_key
-from kafka_graphql.typed.json_schema import json_schema_model
 from tests.unit.typed.helpers import fixture
 
 MODEL = json_schema_model("shop.orders", "Order", fixture("order.schema.json"), "order.json")

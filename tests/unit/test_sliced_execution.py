@@ -1,5 +1,5 @@
-"""Long lists completed in slices (sliced_execution.py) give what graphql-core's own executor
-gives, byte for byte: data, errors and their paths (a nullable item that fails is null, a
+"""Long lists completed in slices (graphql/sliced_execution.py) give what graphql-core's own
+executor gives, byte for byte: data, errors and their paths (a nullable item that fails is null, a
 non-null one nulls its list), items that await, and short lists left to graphql-core."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import strawberry
 
-from kafka_graphql import sliced_execution
-from kafka_graphql.sliced_execution import SLICED_ITEMS, SlicedExecutor
-from kafka_graphql.slices import Slices
+from kafka_graphql.core.slices import Slices
+from kafka_graphql.graphql import sliced_execution
+from kafka_graphql.graphql.sliced_execution import SLICED_ITEMS, SlicedExecutor
 
 
 @strawberry.type

@@ -1,12 +1,12 @@
-"""Work in slices (slices.py): the slices that pause in one turn of the loop share its time."""
+"""Work in slices (core/slices.py): the slices that pause in one turn of the loop share its time."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 
-from kafka_graphql import slices
-from kafka_graphql.slices import MIN_SLICE_S, TURN_S, Slices
+from kafka_graphql.core import slices
+from kafka_graphql.core.slices import MIN_SLICE_S, TURN_S, Slices
 
 
 def slice_left(work: Slices) -> float:

@@ -13,21 +13,21 @@ from typing import Any, cast
 import pytest
 from graphql import GraphQLError
 
-from kafka_graphql import schema  # noqa: F401 - before resolvers: they import each other
-from kafka_graphql.cursor import CursorSealer
-from kafka_graphql.errors import KafkaUnavailable, RateLimited, StreamFailed, StreamInterrupted
-from kafka_graphql.event_execution import _unexpected
+from kafka_graphql.core.cursor import CursorSealer
+from kafka_graphql.core.errors import KafkaUnavailable, RateLimited, StreamFailed, StreamInterrupted
+from kafka_graphql.core.limits.delivery import Matched, deliver
+from kafka_graphql.core.limits.registry import LimitsRegistry
+from kafka_graphql.graphql import schema  # noqa: F401 - before resolvers: they import each other
+from kafka_graphql.graphql.event_execution import _unexpected
+from kafka_graphql.graphql.resolvers.convert import to_message
+from kafka_graphql.graphql.stream_failures import ended, message_error
 from kafka_graphql.kafka.cluster import Cluster
 from kafka_graphql.kafka.live_feed import TopicFeed
 from kafka_graphql.kafka.live_index import IndexHint
 from kafka_graphql.kafka.live_subscriber import LiveSubscriber
 from kafka_graphql.kafka.records import Record
-from kafka_graphql.limits.delivery import Matched, deliver
-from kafka_graphql.limits.registry import LimitsRegistry
 from kafka_graphql.limits.settings import LimitsSettings
-from kafka_graphql.resolvers.convert import to_message
 from kafka_graphql.settings import KafkaSettings
-from kafka_graphql.stream_failures import ended, message_error
 from tests.clock import FakeClock
 
 TOPIC = "t"

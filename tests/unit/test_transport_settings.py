@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from kafka_graphql.auth.dev import ensure_dev_key
+from kafka_graphql.dev.tokens import ensure_dev_key
 from kafka_graphql.settings import SettingsError, load_settings, settings_from_mapping
 from tests.certificates import Certificates, make_certificates
 

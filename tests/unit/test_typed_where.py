@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kafka_graphql.errors import BadUserInput
-from kafka_graphql.filter_bounds import DEFAULT_CAPS, FilterCaps
-from kafka_graphql.typed.json_schema import json_schema_model
-from kafka_graphql.typed.model import (
+from kafka_graphql.core.errors import BadUserInput
+from kafka_graphql.core.filters.bounds import DEFAULT_CAPS, FilterCaps
+from kafka_graphql.core.typed.json_schema import json_schema_model
+from kafka_graphql.core.typed.model import (
     EnumKind,
     EnumType,
     Field,
@@ -29,7 +29,7 @@ from kafka_graphql.typed.model import (
     UnionMember,
     UnionType,
 )
-from kafka_graphql.typed.where import (
+from kafka_graphql.core.typed.where import (
     MAX_DEPTH,
     FilterNameConflict,
     InputSpec,

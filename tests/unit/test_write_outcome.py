@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aiokafka import errors as kafka_errors
 
-from kafka_graphql.errors import BadUserInput, KafkaTimeout, KafkaUnavailable
+from kafka_graphql.core.errors import BadUserInput, KafkaTimeout, KafkaUnavailable
 from kafka_graphql.kafka.errors import TOO_LARGE
 from kafka_graphql.kafka.outcome import WriteOutcome
 

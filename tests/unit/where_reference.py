@@ -1,7 +1,7 @@
 """A brute-force reference for typed filters, written from the documented meaning alone.
 
 It walks the filter and the record together, every time, with no compilation and no sharing of
-code with kafka_graphql.typed.where: numbers compare as exact fractions, datetimes as UTC.
+code with kafka_graphql.core.typed.where: numbers compare as exact fractions, datetimes as UTC.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from fractions import Fraction
 from typing import Any
 
-from kafka_graphql.typed.model import (
+from kafka_graphql.core.typed.model import (
     EnumKind,
     Kind,
     ListKind,

@@ -1,7 +1,8 @@
-"""Arguments are guarded like selections (auth/field_check.py): a filter or a `where` that reads a
-field the caller may not select is refused with FORBIDDEN by the gate's document check, before
-anything runs, with `extensions.path` saying which argument. Checked here on the check itself; the
-integration tests (tests/integration/test_hostile_filters.py) run it on the real gateway."""
+"""Arguments are guarded like selections (graphql/auth/field_check.py): a filter or a `where` that
+reads a field the caller may not select is refused with FORBIDDEN by the gate's document check,
+before anything runs, with `extensions.path` saying which argument. Checked here on the check
+itself; the integration tests (tests/integration/test_hostile_filters.py) run it on the real
+gateway."""
 
 from __future__ import annotations
 
@@ -13,15 +14,15 @@ import pytest
 from graphql import parse
 from strawberry.types import ExecutionContext
 
-from kafka_graphql.auth import Principal
-from kafka_graphql.auth.field_check import field_authorization
-from kafka_graphql.auth.field_rules import FieldRules
-from kafka_graphql.errors import BadUserInput, Forbidden
-from kafka_graphql.resolvers.typed.records import TypedRecords
-from kafka_graphql.schema import build_schema
-from kafka_graphql.schema.build import GatewaySchema
+from kafka_graphql.core.auth.field_rules import FieldRules
+from kafka_graphql.core.auth.principal import Principal
+from kafka_graphql.core.errors import BadUserInput, Forbidden
+from kafka_graphql.core.typed.records import TypedRecords
+from kafka_graphql.core.typed.topic import load_typed_topics
+from kafka_graphql.graphql.auth.field_check import field_authorization
+from kafka_graphql.graphql.schema import build_schema
+from kafka_graphql.graphql.schema.build import GatewaySchema
 from kafka_graphql.settings import settings_from_mapping
-from kafka_graphql.typed.topic import load_typed_topics
 from tests.unit.typed.helpers import FIXTURES
 from tests.unit.typed.test_sdl_snapshots import CASES as SDL_CASES
 

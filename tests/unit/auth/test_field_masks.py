@@ -7,9 +7,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from kafka_graphql.auth.field_masks import FULL_VIEW, ValueMasker
-from kafka_graphql.auth.field_rules import FieldRules
-from kafka_graphql.typed.json_schema import json_schema_model
+from kafka_graphql.core.auth.field_masks import FULL_VIEW, ValueMasker
+from kafka_graphql.core.auth.field_rules import FieldRules
+from kafka_graphql.core.typed.json_schema import json_schema_model
 from tests.unit.typed.helpers import fixture
 
 MODEL = json_schema_model("shop.orders", "Order", fixture("order.schema.json"), "order.json")

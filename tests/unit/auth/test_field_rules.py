@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from graphql import GraphQLObjectType
 
-from kafka_graphql.auth.field_rules import GENERIC_TYPES, FieldRuleProblem, FieldRules
 from kafka_graphql.cli import main
-from kafka_graphql.schema import build_schema
+from kafka_graphql.core.auth.field_rules import GENERIC_TYPES, FieldRuleProblem, FieldRules
+from kafka_graphql.core.typed.topic import load_typed_topics
+from kafka_graphql.graphql.schema import build_schema
 from kafka_graphql.settings import Settings, SettingsError, settings_from_mapping
-from kafka_graphql.typed.topic import load_typed_topics
 from tests.tokens import AUDIENCE, HS_SECRET, HS_SECRET_ENV, ISSUER
 
 SCHEMAS = Path(__file__).parents[2] / "fixtures" / "schemas"

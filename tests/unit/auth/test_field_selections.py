@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from graphql import build_schema, get_operation_ast, parse, validate
 
-from kafka_graphql.auth.selections import selected_fields
+from kafka_graphql.graphql.auth.selections import selected_fields
 
 SCHEMA = build_schema(
     """

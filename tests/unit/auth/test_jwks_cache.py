@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from kafka_graphql.auth.jwks import JwksCache, JwksUnavailable
-from kafka_graphql.auth.keys import VerificationKey
+from kafka_graphql.core.auth.jwks import JwksCache, JwksUnavailable
+from kafka_graphql.core.auth.keys import VerificationKey
 from tests.tokens import jwks, rsa_pair
 
 OLD, NEW = rsa_pair("old"), rsa_pair("new")

@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 
-from kafka_graphql.errors import Forbidden
+from kafka_graphql.core.errors import Forbidden
+from kafka_graphql.core.record_rules import caller_claim, checked_write, compile_record_rule
+from kafka_graphql.core.typed.startup import StartupFailed
 from kafka_graphql.kafka import Header, OutgoingRecord, Record
-from kafka_graphql.record_rules import caller_claim, checked_write, compile_record_rule
 from kafka_graphql.record_settings import RecordRule
+from kafka_graphql.schema_registry.typed_topics import typed_topics
 from kafka_graphql.settings import SettingsError, settings_from_mapping
-from kafka_graphql.typed.startup import StartupFailed, typed_topics
 from tests.tokens import AUDIENCE, ISSUER, rsa_pair, write_keys
 
 SCHEMAS = Path(__file__).parents[2] / "fixtures" / "schemas"

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from kafka_graphql.auth.http import bearer_token
-from kafka_graphql.auth.principal import Principal
-from kafka_graphql.auth.scopes import may_read, may_write
-from kafka_graphql.auth.ws import connection_init_token
-from kafka_graphql.errors import InvalidToken, Unauthenticated
+from kafka_graphql.core.auth.principal import Principal
+from kafka_graphql.core.auth.scopes import may_read, may_write
+from kafka_graphql.core.errors import InvalidToken, Unauthenticated
+from kafka_graphql.graphql.ws.auth import connection_init_token
+from kafka_graphql.http.bearer import bearer_token
 from kafka_graphql.settings import TopicRule
 
 ORDERS = TopicRule("shop.orders")

@@ -7,8 +7,9 @@ import tracemalloc
 
 import pytest
 
-from kafka_graphql.errors import BadUserInput, RateLimited
-from kafka_graphql.limits import LeakyBucket, LimitsRegistry
+from kafka_graphql.core.errors import BadUserInput, RateLimited
+from kafka_graphql.core.limits.bucket import LeakyBucket
+from kafka_graphql.core.limits.registry import LimitsRegistry
 from kafka_graphql.settings import LimitsSettings
 from tests.clock import FakeClock
 

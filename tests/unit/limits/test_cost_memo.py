@@ -1,4 +1,4 @@
-"""Costs kept with a cached document (limits/walk.py, CostMemo): for every document and set of
+"""Costs kept with a cached document (limits/memo.py, CostMemo): for every document and set of
 variables, the kept answer is the one a fresh walk gives, whichever variables came first."""
 
 from __future__ import annotations
@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 from graphql import parse
 
-from kafka_graphql.limits import CostMemo, CostModel
-from kafka_graphql.limits import walk as walk_module
+from kafka_graphql.graphql.limits import walk as walk_module
+from kafka_graphql.graphql.limits.cost import CostModel
+from kafka_graphql.graphql.limits.memo import CostMemo
 from tests.unit.limits.test_cost_model import GENERIC, LIBRARY
 
 CORPUS: list[tuple[CostModel, str, list[dict[str, Any]]]] = [
-    # A filter's cost is read from the whole variable, not its shape (limits/filter_cost.py):
-    # filters of one shape and different sizes cost differently.
+    # A filter's cost is read from the whole variable, not its shape
+    # (graphql/limits/filter_cost.py): filters of one shape and different sizes cost differently.
     (
         GENERIC,
         'query($f: MessageFilter, $v: [JSON!]) { a: messages(topic: "t", filter: $f) '

@@ -14,13 +14,13 @@ import graphql
 import pytest
 from graphql import parse
 
-from kafka_graphql.limits import CostModel, FragmentCycle, UnknownWeight
-from kafka_graphql.limits import fields as fields_module
-from kafka_graphql.limits.fields import TooLarge
-from kafka_graphql.resolvers.typed.records import TypedRecords
-from kafka_graphql.schema import build_schema
+from kafka_graphql.core.typed.records import TypedRecords
+from kafka_graphql.core.typed.topic import load_typed_topics
+from kafka_graphql.graphql.limits import fields as fields_module
+from kafka_graphql.graphql.limits.cost import CostModel, UnknownWeight
+from kafka_graphql.graphql.limits.fields import FragmentCycle, TooLarge
+from kafka_graphql.graphql.schema import build_schema
 from kafka_graphql.settings import LimitsSettings, settings_from_mapping
-from kafka_graphql.typed.topic import load_typed_topics
 from tests.unit.typed.helpers import FIXTURES
 from tests.unit.typed.test_sdl_snapshots import CASES as SDL_CASES
 

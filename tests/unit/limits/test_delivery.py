@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from kafka_graphql.cursor import CursorSealer
-from kafka_graphql.errors import RateLimited
+from kafka_graphql.core.cursor import CursorSealer
+from kafka_graphql.core.errors import RateLimited
+from kafka_graphql.core.limits.delivery import Matched, deliver
+from kafka_graphql.core.limits.registry import LimitsRegistry
 from kafka_graphql.kafka import Record
-from kafka_graphql.limits.delivery import Matched, deliver
-from kafka_graphql.limits.registry import LimitsRegistry
 from kafka_graphql.limits.settings import LimitsSettings, LimitsSettingsError, validate_limits
 from tests.clock import FakeClock
 

@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 from graphql import parse
 
-from kafka_graphql.errors import BadUserInput
-from kafka_graphql.limits import CostMemo, CostModel
-from kafka_graphql.limits.header_cost import HEADERS_PER_POINT
-from kafka_graphql.resolvers.typed.records import TypedRecords
-from kafka_graphql.schema import build_schema
+from kafka_graphql.core.errors import BadUserInput
+from kafka_graphql.core.typed.records import TypedRecords
+from kafka_graphql.core.typed.topic import load_typed_topics
+from kafka_graphql.graphql.limits.cost import CostModel
+from kafka_graphql.graphql.limits.header_cost import HEADERS_PER_POINT
+from kafka_graphql.graphql.limits.memo import CostMemo
+from kafka_graphql.graphql.schema import build_schema
 from kafka_graphql.settings import LimitsSettings, SettingsError, settings_from_mapping
-from kafka_graphql.typed.topic import load_typed_topics
 from tests.unit.typed.helpers import FIXTURES
 from tests.unit.typed.test_sdl_snapshots import CASES as SDL_CASES
 

@@ -9,8 +9,8 @@ import tomllib
 import pytest
 
 from kafka_graphql.cli import schema_sdl
+from kafka_graphql.core.typed.startup import StartupFailed
 from kafka_graphql.settings import SettingsError, settings_from_mapping
-from kafka_graphql.typed.startup import StartupFailed
 from tests.unit.typed.helpers import FIXTURES
 from tests.unit.typed.test_sdl_snapshots import CASES as SDL_CASES
 

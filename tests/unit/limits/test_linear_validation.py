@@ -1,6 +1,6 @@
-"""The structural caps are measured without writing fragments out (limits/shape.py, merges.py),
-and agree with a naive expansion that does write them out; the caps refuse before any other
-rule, and in time linear in the document."""
+"""The structural caps are measured without writing fragments out (graphql/limits/shape.py,
+merges.py), and agree with a naive expansion that does write them out; the caps refuse before any
+other rule, and in time linear in the document."""
 
 from __future__ import annotations
 
@@ -22,11 +22,13 @@ from graphql import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kafka_graphql.limits import CostModel, LimitsSettings, StructuralLimits
-from kafka_graphql.limits.fields import FragmentCycle
-from kafka_graphql.limits.merges import merge_pairs
-from kafka_graphql.limits.shape import find_cycle, fragments_of, measure, roots
-from kafka_graphql.schema import build_schema
+from kafka_graphql.graphql.limits.cost import CostModel
+from kafka_graphql.graphql.limits.fields import FragmentCycle
+from kafka_graphql.graphql.limits.merges import merge_pairs
+from kafka_graphql.graphql.limits.shape import find_cycle, fragments_of, measure, roots
+from kafka_graphql.graphql.limits.structure import StructuralLimits
+from kafka_graphql.graphql.schema import build_schema
+from kafka_graphql.limits.settings import LimitsSettings
 from kafka_graphql.settings import SettingsError, settings_from_mapping
 
 NO_CAP = 10**12

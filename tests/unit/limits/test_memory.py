@@ -13,13 +13,14 @@ from typing import Any
 import pytest
 from graphql import build_schema, parse
 
-from kafka_graphql.errors import RateLimited
+from kafka_graphql.core.errors import RateLimited
+from kafka_graphql.core.limits.ledger import Ledger
+from kafka_graphql.core.limits.memory import FRAME_COPIES, CutBack, Holdings
+from kafka_graphql.core.values import decode_value
+from kafka_graphql.graphql.shared import SharedGroups, group_key
 from kafka_graphql.kafka.held import Batch, footprint
 from kafka_graphql.kafka.records import Header, Record
-from kafka_graphql.limits.memory import FRAME_COPIES, CutBack, Holdings, Ledger
 from kafka_graphql.limits.settings import LimitsSettings, LimitsSettingsError, validate_limits
-from kafka_graphql.shared import SharedGroups, group_key
-from kafka_graphql.values import decode_value
 
 KIB = 1024
 

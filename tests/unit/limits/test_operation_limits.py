@@ -9,9 +9,9 @@ from typing import Any
 
 from strawberry.types import ExecutionResult
 
-from kafka_graphql.auth import Principal
-from kafka_graphql.limits import LimitsRegistry
-from kafka_graphql.schema import build_schema
+from kafka_graphql.core.auth.principal import Principal
+from kafka_graphql.core.limits.registry import LimitsRegistry
+from kafka_graphql.graphql.schema import build_schema
 from kafka_graphql.settings import LimitsSettings
 from tests.clock import FakeClock
 

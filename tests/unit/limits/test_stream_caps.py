@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kafka_graphql.errors import LimitExceeded
-from kafka_graphql.limits import LimitsRegistry
+from kafka_graphql.core.errors import LimitExceeded
+from kafka_graphql.core.limits.registry import LimitsRegistry
 from kafka_graphql.settings import LimitsSettings
 from tests.clock import FakeClock
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from kafka_graphql.typed.errors import SchemaProblem
-from kafka_graphql.typed.json_schema import json_schema_model
-from kafka_graphql.typed.model import (
+from kafka_graphql.core.typed.errors import SchemaProblem
+from kafka_graphql.core.typed.json_schema import json_schema_model
+from kafka_graphql.core.typed.model import (
     EnumKind,
     EnumType,
     ListKind,
@@ -20,7 +20,7 @@ from kafka_graphql.typed.model import (
     UnionMember,
     UnionType,
 )
-from kafka_graphql.typed.snapshot import snapshot
+from kafka_graphql.core.typed.snapshot import snapshot
 from tests.unit.typed.helpers import FIXTURES, check_snapshot, fixture
 
 

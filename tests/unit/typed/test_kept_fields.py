@@ -3,9 +3,9 @@ wherever the type that keeps them sits (nested, in lists, as a union member)."""
 
 from __future__ import annotations
 
-from kafka_graphql.typed.deprecations import apply_deprecations
-from kafka_graphql.typed.json_schema import json_schema_model
-from kafka_graphql.typed.kept import KeptFields
+from kafka_graphql.core.typed.deprecations import apply_deprecations
+from kafka_graphql.core.typed.json_schema import json_schema_model
+from kafka_graphql.core.typed.kept import KeptFields
 
 SCHEMA = {
     "type": "object",

@@ -1,5 +1,5 @@
-"""The start-up name check (schema/typed/clashes.py): what may share a name, what may not, and
-that it knows every name the binder creates. Each clash's exact message is in
+"""The start-up name check (graphql/schema/typed/clashes.py): what may share a name, what may not,
+and that it knows every name the binder creates. Each clash's exact message is in
 tests/fixtures/sdl/startup-failures.txt (test_startup_failures.py)."""
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from kafka_graphql.resolvers.typed.records import TypedRecords
-from kafka_graphql.schema import build_schema
-from kafka_graphql.schema.typed import NameClash, check_names, gateway_names
+from kafka_graphql.core.typed.records import TypedRecords
+from kafka_graphql.core.typed.startup import StartupFailed
+from kafka_graphql.core.typed.topic import TypedTopic, load_typed_topics
+from kafka_graphql.graphql.schema import build_schema
+from kafka_graphql.graphql.schema.typed import NameClash, check_names, gateway_names
 from kafka_graphql.server import create_app
 from kafka_graphql.settings import settings_from_mapping
-from kafka_graphql.typed.startup import StartupFailed
-from kafka_graphql.typed.topic import TypedTopic, load_typed_topics
 from tests.unit.typed.helpers import FIXTURES
 from tests.unit.typed.test_sdl_snapshots import CASES as SDL_CASES
 

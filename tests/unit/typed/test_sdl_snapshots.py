@@ -15,7 +15,7 @@ import tomllib
 import pytest
 
 from kafka_graphql.cli import schema_sdl
-from kafka_graphql.schema import build_schema
+from kafka_graphql.graphql.schema import build_schema
 from kafka_graphql.settings import settings_from_mapping
 from tests.unit.typed.helpers import FIXTURES, SDL_SNAPSHOTS, check_snapshot
 from tests.unit.typed.sdl import typed_part

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from kafka_graphql.core.typed.codecs import AvroCodec, JsonCodec
+from kafka_graphql.core.typed.errors import SchemaProblem
+from kafka_graphql.core.typed.model import Field, Scalar, ScalarKind
+from kafka_graphql.core.typed.topic import load_typed_topics
 from kafka_graphql.settings import TopicRule, settings_from_mapping
-from kafka_graphql.typed.codecs import AvroCodec, JsonCodec
-from kafka_graphql.typed.errors import SchemaProblem
-from kafka_graphql.typed.model import Field, Scalar, ScalarKind
-from kafka_graphql.typed.topic import load_typed_topics
 from tests.unit.typed.helpers import FIXTURES
 
 

@@ -12,12 +12,17 @@ from typing import Any
 import fastavro
 import pytest
 
-from kafka_graphql.errors import BadUserInput
+from kafka_graphql.core.errors import BadUserInput
+from kafka_graphql.core.typed.avro_values import AvroValues
+from kafka_graphql.core.typed.codecs import (
+    AvroCodec,
+    ConfluentAvroCodec,
+    JsonCodec,
+    UndecodableValue,
+)
+from kafka_graphql.core.typed.json_values import JsonSchemaValidator
+from kafka_graphql.schema_registry.client import SchemaRegistryClient
 from kafka_graphql.topic_settings import SchemaRegistrySettings
-from kafka_graphql.typed.avro_values import AvroValues
-from kafka_graphql.typed.codecs import AvroCodec, ConfluentAvroCodec, JsonCodec, UndecodableValue
-from kafka_graphql.typed.json_values import JsonSchemaValidator
-from kafka_graphql.typed.registry import SchemaRegistryClient
 from tests.unit.typed.helpers import fixture
 
 ORDER: dict[str, Any] = {

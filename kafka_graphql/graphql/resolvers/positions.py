@@ -1,0 +1,156 @@
+"""Where a read starts: from a cursor, an offset, a time, or the topic's start or end."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from kafka_graphql.core.cursor import CursorSealer
+from kafka_graphql.core.errors import BadUserInput
+from kafka_graphql.core.filters.predicates import (
+    FilterSpec,
+    Predicate,
+    compile_filter,
+    index_hint,
+    match_all,
+)
+from kafka_graphql.graphql.context import Context
+from kafka_graphql.graphql.resolvers.access import readable_topic
+from kafka_graphql.graphql.resolvers.record_access import read_guard
+from kafka_graphql.kafka import IndexHint, KafkaGateway, PartitionOffsets
+from kafka_graphql.kafka.live_index import both
+
+
+async def select_partitions(
+    kafka: KafkaGateway, topic: str, partitions: Sequence[int] | None
+) -> tuple[tuple[int, ...], bool]:
+    """The partitions a request reads, and whether the client chose them itself."""
+    existing = await kafka.partitions(topic)
+    if partitions is None:
+        return existing, False
+    if not partitions:
+        raise BadUserInput("partitions must not be empty (omit it to read all partitions)")
+    unknown = sorted(set(partitions) - set(existing))
+    if unknown:
+        raise BadUserInput(
+            f"topic {topic!r} has no partition {unknown[0]} (it has {len(existing)})"
+        )
+    return tuple(sorted(set(partitions))), True
+
+
+async def start_positions(
+    kafka: KafkaGateway,
+    topic: str,
+    partitions: Sequence[int],
+    offsets: dict[int, PartitionOffsets],
+    cursors: CursorSealer,
+    *,
+    after: str | None,
+    from_offset: int | None,
+    from_timestamp: datetime | None,
+    default: Literal["earliest", "latest"],
+) -> dict[int, int]:
+    """Next offset to read per partition, clamped to what the partitions still hold."""
+    if sum(x is not None for x in (after, from_offset, from_timestamp)) > 1:
+        raise BadUserInput("give at most one of after, fromOffset and fromTimestamp")
+    if after is not None:
+        resumed = cursors.open(after, topic)
+        unknown = sorted(set(resumed) - set(await kafka.partitions(topic)))
+        if unknown:
+            raise BadUserInput(f"cursor names partition {unknown[0]}, which topic {topic!r} lacks")
+        # A partition missing from the cursor was added to the topic later: all of it is new.
+        wanted = {p: resumed.get(p, offsets[p].earliest) for p in partitions}
+    elif from_offset is not None:
+        if from_offset < 0:
+            raise BadUserInput("fromOffset must not be negative")
+        wanted = dict.fromkeys(partitions, from_offset)
+    elif from_timestamp is not None:
+        found = await kafka.offsets_for_time(
+            # Kafka reads -1 and -2 as "latest" and "earliest": before 1970 is from the start.
+            topic,
+            partitions,
+            max(0, int(from_timestamp.timestamp() * 1000)),
+        )
+        wanted = {p: o if o is not None else offsets[p].latest for p, o in found.items()}
+    elif default == "earliest":
+        wanted = {p: offsets[p].earliest for p in partitions}
+    else:
+        wanted = {p: offsets[p].latest for p in partitions}
+    # Positions before the earliest were removed by retention; past the end do not exist yet.
+    return {p: min(max(o, offsets[p].earliest), offsets[p].latest) for p, o in wanted.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class ReadPlan:
+    """What a history read or a subscription reads, checked and resolved before it starts."""
+
+    topic: str
+    predicate: Predicate
+    partitions: tuple[int, ...]
+    # Whether the client named the partitions itself (a stream then ignores new ones).
+    chosen: bool
+    # Offsets of the selected partitions when they were needed to resolve the start.
+    offsets: dict[int, PartitionOffsets]
+    # Next offset per partition; None for a live stream that starts at the end.
+    start: dict[int, int] | None
+    # The record-level rule, exact once a record's value is decoded: a resolver checks it
+    # again before it answers with a record (`predicate` already holds it, but on a typed
+    # topic it lets through values not decodable yet).
+    visible: Predicate = match_all
+    # Equalities `predicate` requires (the filter's and the record rule's), for the live feed.
+    hint: IndexHint | None = None
+
+
+async def plan_read(
+    context: Context,
+    topic: str,
+    *,
+    partitions: Sequence[int] | None,
+    filter_spec: FilterSpec | None,
+    after: str | None,
+    from_offset: int | None,
+    from_timestamp: datetime | None,
+    live: bool,
+    predicate: Predicate | None = None,
+    hint: IndexHint | None = None,
+) -> ReadPlan:
+    """Validate a read's arguments and work out where it starts. History reads start at the
+    earliest offsets by default, live streams at the end (resolved by the live feed itself).
+
+    `predicate` replaces the compiled `filter_spec` (typed topics bring their own), `hint`
+    the equalities it requires. The topic's record-level rule, if it binds the caller, is ANDed
+    with it."""
+    topic = readable_topic(context, topic)
+    hint = hint or index_hint(filter_spec)
+    predicate = predicate or compile_filter(filter_spec)
+    guard = read_guard(context, topic)
+    visible: Predicate = match_all
+    if guard is not None:
+        predicate, visible = _both(guard.prefilter, predicate), guard.visible
+        hint = both(hint, guard.hint)
+    kafka = context.kafka
+    selected, chosen = await select_partitions(kafka, topic, partitions)
+    has_start = after is not None or from_offset is not None or from_timestamp is not None
+    if live and not has_start:
+        return ReadPlan(topic, predicate, selected, chosen, {}, None, visible, hint)
+    offsets = await kafka.offsets(topic, selected)
+    start = await start_positions(
+        kafka,
+        topic,
+        selected,
+        offsets,
+        context.cursors,
+        after=after,
+        from_offset=from_offset,
+        from_timestamp=from_timestamp,
+        default="latest" if live else "earliest",
+    )
+    return ReadPlan(topic, predicate, selected, chosen, offsets, start, visible, hint)
+
+
+def _both(first: Predicate, second: Predicate) -> Predicate:
+    if second is match_all:
+        return first
+    return lambda record: first(record) and second(record)

@@ -1,0 +1,202 @@
+"""The GraphQL face over HTTP and WebSocket: Strawberry's aiohttp view with the gateway's typed
+context, strict request reading with coded JSON refusals, CSRF protection, checked WebSocket
+messages and authentication at `connection_init`."""
+
+from __future__ import annotations
+
+from typing import TypeGuard
+
+from aiohttp import hdrs, web
+from cross_web import AiohttpHTTPRequestAdapter, AsyncHTTPRequestAdapter, HTTPException
+from strawberry.aiohttp.views import GraphQLView
+from strawberry.http import GraphQLRequestData
+from strawberry.types import ExecutionResult, SubscriptionExecutionResult
+from strawberry.types.unset import UnsetType
+
+from kafka_graphql.core.auth.principal import Principal
+from kafka_graphql.core.errors import Forbidden, Unauthenticated
+from kafka_graphql.core.typed.records import TypedRecords
+from kafka_graphql.graphql.context import Context
+from kafka_graphql.graphql.limits.operation import throttle_http
+from kafka_graphql.graphql.requests import (
+    batch_requests,
+    body_params,
+    from_strawberry,
+    graphql_request,
+    query_string_params,
+)
+from kafka_graphql.graphql.shared import SharedGroups
+from kafka_graphql.graphql.ws.auth import connection_init_token
+from kafka_graphql.graphql.ws.common import TooManyConnections
+from kafka_graphql.graphql.ws.legacy import LegacyWSHandler
+from kafka_graphql.graphql.ws.sending import GatewayWebSocketAdapter
+from kafka_graphql.graphql.ws.transport import TransportWSHandler
+from kafka_graphql.http.bearer import PRINCIPAL, check_authenticated, unauthenticated_response
+from kafka_graphql.http.csrf import check_csrf
+from kafka_graphql.http.errors import RequestError, error_response
+from kafka_graphql.http.requests import check_json_content_type
+from kafka_graphql.http.state import (
+    AUTHENTICATOR,
+    CURSORS,
+    KAFKA,
+    LIMITS,
+    SETTINGS,
+    TOPICS,
+    TYPED,
+    WEBSOCKETS,
+)
+from kafka_graphql.http.strict_json import dumps, loads_strict
+from kafka_graphql.http.ws_compression import websocket_response
+
+GRAPHQL_PATH = "/graphql"
+
+
+class GatewayView(GraphQLView[Context, None]):
+    """Strawberry's aiohttp view with our typed context, strict request reading with coded JSON
+    refusals (graphql/requests.py), CSRF protection (http/csrf.py), checked WebSocket messages
+    (graphql/ws/protocols.py), bounded WebSocket messages and, when its files are here, a
+    GraphiQL page that needs no CDN."""
+
+    local_graphiql_html: str | None = None
+    # Groups of subscribers that share execution (None: `server.shared_subscriptions` is off).
+    shared_groups: SharedGroups | None = None
+    websocket_adapter_class = GatewayWebSocketAdapter
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+
+    async def __call__(self, request: web.Request) -> web.StreamResponse:
+        # Strawberry's __call__ answers its refusals in plain text (strawberry/aiohttp/views.py).
+        try:
+            return await self.run(request=request)
+        except RequestError as error:
+            return error_response(error)
+        except Unauthenticated as refusal:
+            return unauthenticated_response(refusal)
+        except HTTPException as error:
+            return error_response(from_strawberry(error, request.method))
+        except web.HTTPRequestEntityTooLarge:
+            limit = request.app[SETTINGS].limits.max_request_bytes
+            return error_response(
+                RequestError(f"the request body is larger than {limit} bytes", status=413)
+            )
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        # Only GET and POST get here (Strawberry refuses other methods first), and only to run
+        # an operation (not for the GraphiQL page).
+        assert isinstance(request, AiohttpHTTPRequestAdapter)
+        if AUTHENTICATOR in request.request.app:
+            check_authenticated(request.request)
+        settings = request.request.app[SETTINGS]
+        max_query = settings.limits.max_query_bytes
+        if request.method == "GET":
+            query = query_string_params(request.request.rel_url.raw_query_string)
+            return graphql_request(query, max_query)
+        check_csrf(request.headers)
+        check_json_content_type(request.content_type)
+        max_batch = settings.limits.max_batch_operations if settings.server.batching else None
+        params = body_params(await request.get_body(), max_batch)
+        if isinstance(params, list):
+            return batch_requests(params, max_query)
+        return graphql_request(params, max_query)
+
+    async def execute_operation(  # type: ignore[override]
+        self,
+        request: web.Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: web.Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+    ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
+        # The operations of a batch run concurrently (as in Apollo Server), each through the
+        # gate and charged on its own; the request is 429 only if every one was throttled.
+        context.in_batch = isinstance(request_data, list)
+        result = await super().execute_operation(
+            request=request,
+            request_adapter=request_adapter,
+            sub_response=sub_response,
+            context=context,
+            root_value=root_value,
+            request_data=request_data,
+        )
+        if isinstance(result, list):
+            throttle_http(sub_response, result)
+        return result
+
+    async def reject_websocket(self, request: web.Request) -> web.Response:
+        # A browser page on an origin outside `server.cors_allow_origins` (Strawberry's check,
+        # before the upgrade); Strawberry's own answer is plain text.
+        return error_response(
+            RequestError(
+                "WebSocket connections from this origin are not allowed",
+                status=403,
+                code=Forbidden.code,
+            )
+        )
+
+    def decode_json(self, data: str | bytes) -> object:
+        # WebSocket messages come through here too.
+        return loads_strict(data)
+
+    def encode_json(self, data: object) -> str:
+        return dumps(data)
+
+    def is_websocket_request(self, request: web.Request) -> TypeGuard[web.Request]:
+        # Strawberry builds a WebSocketResponse to ask, on every request; without this header
+        # its answer is no (aiohttp's WebSocketResponse._handshake).
+        if request.headers.get(hdrs.UPGRADE, "").lower().strip() != "websocket":
+            return False
+        return super().is_websocket_request(request)
+
+    @property
+    def graphql_ide_html(self) -> str:
+        return self.local_graphiql_html or super().graphql_ide_html
+
+    async def get_context(
+        self, request: web.Request, response: web.Response | web.WebSocketResponse
+    ) -> Context:
+        app = request.app
+        typed: dict[str, TypedRecords] = app[TYPED]
+        return Context(
+            request=request,
+            settings=app[SETTINGS],
+            kafka=app[KAFKA],
+            topics=app[TOPICS],
+            cursors=app[CURSORS],
+            typed=typed,
+            response=response,
+            principal=request.get(PRINCIPAL) or Principal.anonymous(request.remote),
+            limits=app[LIMITS],
+        )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Authenticates a WebSocket by its connection_init payload; an Unauthenticated raised
+        here is answered the way each subprotocol says (graphql/ws/protocols.py)."""
+        params, context.connection_params = context.connection_params, None
+        authenticator = context.request.app.get(AUTHENTICATOR)
+        if authenticator is not None:
+            token = connection_init_token(params)
+            context.principal = await authenticator.authenticate(token, context.request.remote)
+        limits = context.limits
+        if not limits.open_connection(context.principal.id):
+            raise TooManyConnections(limits.settings.max_connections_per_principal)
+        context.connection_slot = True
+        return await super().on_ws_connect(context)
+
+    async def create_websocket_response(
+        self, request: web.Request, subprotocol: str | None
+    ) -> web.WebSocketResponse:
+        settings = request.app[SETTINGS]
+        ws = websocket_response(
+            settings.server,
+            protocols=[subprotocol] if subprotocol else [],
+            max_msg_size=settings.limits.max_request_bytes,
+        )
+        await ws.prepare(request)
+        request.app[WEBSOCKETS].add(ws)
+        return ws
+
+
+VIEW = web.AppKey("view", GatewayView)

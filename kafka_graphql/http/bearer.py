@@ -1,0 +1,70 @@
+"""Authentication over HTTP: `Authorization: Bearer <token>` on the GraphQL path.
+
+A request with a token is authenticated here, and refused with 401 when the token does not
+verify. A request without one gets the anonymous principal when authentication is optional.
+Otherwise it has no principal, and the view refuses it only when it would run an operation
+(`check_authenticated`): the GraphiQL page loads without a token (the user pastes one into its
+Headers tab), and nothing runs without one. WebSocket upgrades are left to `connection_init`
+(browsers cannot set headers on them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from aiohttp import hdrs, web
+from aiohttp.typedefs import Middleware
+
+from kafka_graphql.core.auth.principal import Principal
+from kafka_graphql.core.errors import InvalidToken, Unauthenticated
+from kafka_graphql.http.authenticator import AUTHENTICATION_REQUIRED, Authenticator
+from kafka_graphql.http.errors import json_error
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+PRINCIPAL = web.RequestKey("principal", Principal)
+
+
+def bearer_token(header: str) -> str:
+    """The token of an `Authorization` header (RFC 6750 2.1)."""
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        raise Unauthenticated("the Authorization header must be `Bearer <token>`")
+    token = token.strip()
+    if not token or " " in token:
+        raise InvalidToken("the Authorization header must be `Bearer <token>`")
+    return token
+
+
+def authentication_middleware(authenticator: Authenticator, path: str) -> Middleware:
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path != path or _is_websocket_upgrade(request):
+            return await handler(request)
+        header = request.headers.get(hdrs.AUTHORIZATION)
+        try:
+            token = bearer_token(header) if header is not None else None
+            request[PRINCIPAL] = await authenticator.authenticate(token, request.remote)
+        except Unauthenticated as refusal:
+            if header is not None:
+                return unauthenticated_response(refusal)
+        return await handler(request)
+
+    return middleware
+
+
+def check_authenticated(request: web.Request) -> None:
+    """Before an operation runs over HTTP: raises the refusal of a request without an
+    established principal (fail-closed: also one the middleware let through as an upgrade)."""
+    if PRINCIPAL not in request:
+        raise Unauthenticated(AUTHENTICATION_REQUIRED)
+
+
+def unauthenticated_response(refusal: Unauthenticated) -> web.Response:
+    # RFC 6750 3: no error code when no token came, invalid_token when one did not verify.
+    challenge = 'Bearer error="invalid_token"' if isinstance(refusal, InvalidToken) else "Bearer"
+    return json_error(401, refusal.message, refusal.code, {hdrs.WWW_AUTHENTICATE: challenge})
+
+
+def _is_websocket_upgrade(request: web.Request) -> bool:
+    return request.headers.get(hdrs.UPGRADE, "").lower() == "websocket"

@@ -1,0 +1,25 @@
+"""The app's middlewares, in the order each request meets them."""
+
+from __future__ import annotations
+
+from aiohttp.typedefs import Middleware
+
+from kafka_graphql.http.allowed_hosts import allowed_hosts, allowed_hosts_middleware
+from kafka_graphql.http.authenticator import Authenticator
+from kafka_graphql.http.bearer import authentication_middleware
+from kafka_graphql.http.cors import cors_middleware
+from kafka_graphql.http.errors import unexpected_errors_middleware
+from kafka_graphql.server_settings import ServerSettings
+
+
+def middlewares(
+    server: ServerSettings, authenticator: Authenticator | None, authenticated_path: str
+) -> list[Middleware]:
+    """Bearer tokens are read on `authenticated_path` only (when `[auth]` is on)."""
+    return [
+        # First: a request for another host gets nothing else, not even a CORS answer.
+        allowed_hosts_middleware(allowed_hosts(server)),
+        cors_middleware(server.cors_allow_origins),
+        unexpected_errors_middleware,
+        *([authentication_middleware(authenticator, authenticated_path)] if authenticator else []),
+    ]

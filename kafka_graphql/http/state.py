@@ -1,0 +1,27 @@
+"""What the app holds for its faces, under typed keys (aiohttp's `web.AppKey`): made by the
+composition root (server.py), read by the faces' handlers."""
+
+from __future__ import annotations
+
+import weakref
+
+from aiohttp import web
+
+from kafka_graphql.core.cursor import CursorSealer
+from kafka_graphql.core.limits.registry import LimitsRegistry
+from kafka_graphql.core.topics import TopicRegistry
+from kafka_graphql.core.typed.records import TypedRecords
+from kafka_graphql.http.authenticator import Authenticator
+from kafka_graphql.kafka import KafkaGateway
+from kafka_graphql.settings import Settings
+
+SETTINGS = web.AppKey("settings", Settings)
+KAFKA = web.AppKey("kafka", KafkaGateway)
+TOPICS = web.AppKey("topics", TopicRegistry)
+# Every open WebSocket, closed as "going away" at shutdown.
+WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
+TYPED = web.AppKey("typed", dict[str, TypedRecords])
+# Only when `[auth]` is on.
+AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
+LIMITS = web.AppKey("limits", LimitsRegistry)
+CURSORS = web.AppKey("cursors", CursorSealer)

@@ -1,1 +1,0 @@
-"""Resolvers: short functions over the Kafka layer. Schema types live in schema/."""

@@ -1,0 +1,1 @@
+"""The process: the event loop, its monitor, the workers' supervisor and signal handling."""

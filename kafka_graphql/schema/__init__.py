@@ -1,5 +1,0 @@
-"""GraphQL types and the schema builder. Behaviour lives in resolvers/."""
-
-from kafka_graphql.schema.build import build_schema
-
-__all__ = ["build_schema"]
