@@ -19,8 +19,7 @@ from collections.abc import Sequence
 from kafka_graphql.errors import Forbidden
 from kafka_graphql.kafka import KafkaGateway
 from kafka_graphql.kafka.topic_configs import is_compacted
-from kafka_graphql.record_settings import RecordRule
-from kafka_graphql.topic_settings import TopicRule
+from kafka_graphql.settings import RecordRule, TopicRule
 from kafka_graphql.topics import TopicRegistry
 from kafka_graphql.typed.startup import StartupFailed
 

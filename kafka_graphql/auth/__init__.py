@@ -3,6 +3,6 @@ that authorization checks."""
 
 from kafka_graphql.auth.authenticator import Authenticator
 from kafka_graphql.auth.principal import Principal
-from kafka_graphql.auth.settings import AuthSettings, AuthSettingsError
+from kafka_graphql.auth.settings import AuthSettings
 
-__all__ = ["AuthSettings", "AuthSettingsError", "Authenticator", "Principal"]
+__all__ = ["AuthSettings", "Authenticator", "Principal"]

@@ -24,9 +24,9 @@ from kafka_graphql.record_rules import (
     compile_record_rule,
     record_rule_hint,
 )
-from kafka_graphql.record_settings import RecordRule
 from kafka_graphql.resolvers.typed.generic import decoded_predicate
 from kafka_graphql.resolvers.typed.records import TypedRecords
+from kafka_graphql.settings import RecordRule
 
 
 def record_rule(context: Context, topic: str) -> RecordRule | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kafka_graphql.errors import GatewayError
-from kafka_graphql.topic_settings import REGISTRY_SCHEMA, TopicRule
+from kafka_graphql.settings import REGISTRY_SCHEMA, TopicRule
 from kafka_graphql.typed.avro import avro_model
 from kafka_graphql.typed.avro_values import AvroValues
 from kafka_graphql.typed.codecs import AvroCodec, ConfluentAvroCodec, JsonCodec, ValueCodec

@@ -18,8 +18,7 @@ import pytest
 import pytest_asyncio
 
 from kafka_graphql.errors import NotFound, SchemaRegistryUnavailable
-from kafka_graphql.settings import settings_from_mapping
-from kafka_graphql.topic_settings import SchemaRegistrySettings, TopicRule
+from kafka_graphql.settings import SchemaRegistrySettings, TopicRule, settings_from_mapping
 from kafka_graphql.typed.avro_values import AvroValues
 from kafka_graphql.typed.codecs import ConfluentAvroCodec
 from kafka_graphql.typed.errors import SchemaProblem

@@ -21,7 +21,7 @@ from kafka_graphql.cursor_keys import (
     parse_cursor_keys,
 )
 from kafka_graphql.errors import BadUserInput
-from kafka_graphql.server_settings import ServerSettings
+from kafka_graphql.settings import ServerSettings
 
 OLD, NEW = os.urandom(KEY_BYTES), os.urandom(KEY_BYTES)
 SEALER = CursorSealer([OLD])

@@ -11,8 +11,7 @@ from kafka_graphql.kafka.live import Delivery, LiveSubscriber, TopicFeed
 from kafka_graphql.kafka.live_index import FeedIndex, IndexHint, both
 from kafka_graphql.kafka.records import Header, Record
 from kafka_graphql.record_rules import record_rule_hint
-from kafka_graphql.record_settings import RecordRule
-from kafka_graphql.settings import KafkaSettings
+from kafka_graphql.settings import KafkaSettings, RecordRule
 from kafka_graphql.typed.where.compile import key_equality
 
 

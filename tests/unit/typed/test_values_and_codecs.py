@@ -13,7 +13,7 @@ import fastavro
 import pytest
 
 from kafka_graphql.errors import BadUserInput
-from kafka_graphql.topic_settings import SchemaRegistrySettings
+from kafka_graphql.settings import SchemaRegistrySettings
 from kafka_graphql.typed.avro_values import AvroValues
 from kafka_graphql.typed.codecs import AvroCodec, ConfluentAvroCodec, JsonCodec, UndecodableValue
 from kafka_graphql.typed.json_values import JsonSchemaValidator

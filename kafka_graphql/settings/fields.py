@@ -1,0 +1,156 @@
+"""The building blocks of the settings tables: the base every table derives from, and the kinds
+of value several tables share (a scope, a "Type.field", an environment variable's name, a file
+named relative to the configuration file, a choice among words).
+
+A table checks its types and bounds whenever it is made; the checks that read files, the
+environment or other keys run when the configuration is loaded (`Loading` is then the
+validation context), as they did before the model was pydantic's: a test may build an
+`AuthSettings` without a key source to exercise the verifier alone.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    ValidationError,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError, core_schema
+
+
+@dataclass(frozen=True, slots=True)
+class Loading:
+    """The validation context of a configuration being loaded: the folder relative file names
+    resolve against (None: the working directory) and the environment secrets are read from."""
+
+    base_dir: Path | None = None
+    environ: Mapping[str, str] = field(default_factory=dict)
+
+
+# Set while a configuration is loaded. Not pydantic's validation context: `Settings` is a
+# BaseSettings, whose own __init__ pydantic calls to validate it, without that context.
+_LOADING: ContextVar[Loading | None] = ContextVar("kafka_graphql_settings_loading", default=None)
+
+
+@contextmanager
+def loading_with(context: Loading) -> Iterator[None]:
+    """Validate with the checks that run when a configuration is loaded."""
+    token = _LOADING.set(context)
+    try:
+        yield
+    finally:
+        _LOADING.reset(token)
+
+
+def loading() -> Loading | None:
+    """The configuration being loaded, or None when a table is made directly."""
+    return _LOADING.get()
+
+
+def problem(text: str, quoted_text: str | None = None) -> PydanticCustomError:
+    """A problem whose `text` says `{key}` where the key at fault goes (`quoted_text`: how a
+    mapping key error reads where the mapping's keys are written quoted)."""
+    context = {"text": text} if quoted_text is None else {"text": text, "quoted_text": quoted_text}
+    return PydanticCustomError("settings", "{text}", context)
+
+
+def refuse(table: str, found: Iterable[tuple[tuple[str | int, ...], str]]) -> None:
+    """Raise every problem `found` at once: (location inside the table, text with `{key}`)."""
+    details = [InitErrorDetails(type=problem(text), loc=loc, input=None) for loc, text in found]
+    if details:
+        raise ValidationError.from_exception_data(table, details)
+
+
+class Table(BaseModel):
+    """A table of the configuration: immutable, strict (`"8000"` is not a port, `1` is not
+    `true`), with no key it does not know, each key's meaning in its docstring."""
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", strict=True, use_attribute_docstrings=True
+    )
+
+
+def checked(check: Callable[[str], bool], text: str) -> AfterValidator:
+    def validate(value: str) -> str:
+        if not check(value):
+            raise problem(f"{text}, got {value!r}")
+        return value
+
+    return AfterValidator(validate)
+
+
+# A scope as a token's `scope` claim carries it (space-separated): one word, no blanks.
+Scope = Annotated[
+    str,
+    checked(lambda s: re.fullmatch(r"\S+", s) is not None, "{key} must be a scope without spaces"),
+]
+
+_GRAPHQL_NAME = r"[_A-Za-z][_0-9A-Za-z]*"
+FIELD_COORDINATE = re.compile(rf"{_GRAPHQL_NAME}\.{_GRAPHQL_NAME}")
+
+
+def _type_field(value: str) -> str:
+    if FIELD_COORDINATE.fullmatch(value) is None:
+        raise problem('{key} must be "Type.field"', "{key} must name a field as Type.field")
+    return value
+
+
+# A field of a GraphQL type, "Type.field": the keys of cost weights, field scopes, masks and
+# deprecations.
+TypeField = Annotated[str, AfterValidator(_type_field)]
+
+EnvName = Annotated[
+    str,
+    checked(
+        lambda s: re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", s) is not None,
+        "{key} must name an environment variable (letters, digits and underscores)",
+    ),
+]
+
+NotBlank = Annotated[str, checked(lambda s: bool(s.strip()), "{key} must not be empty")]
+
+
+@dataclass(frozen=True, slots=True)
+class OneOf:
+    """A string that must be one of `choices` (listed in the message and the docs)."""
+
+    choices: tuple[str, ...]
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self._check, handler(source))
+
+    def _check(self, value: str) -> str:
+        if value not in self.choices:
+            raise problem(f"{{key}} must be one of {', '.join(self.choices)}; got {value!r}")
+        return value
+
+
+def resolve(value: str) -> str:
+    """`value` made absolute against the configuration file's folder, when loading one."""
+    context = loading()
+    if context is None:
+        return value
+    return os.path.normpath((context.base_dir or Path.cwd()) / os.path.expanduser(value))
+
+
+# A file named in the configuration: a relative name resolves against the configuration file's
+# folder when the file is loaded (the working directory for settings given as a mapping).
+ConfigFile = Annotated[str, AfterValidator(resolve)]
+
+# Counts, sizes and rates where 0 (or less) would refuse everything or mean nothing.
+Positive = Annotated[int, Field(gt=0)]
+PositiveNumber = Annotated[float, Field(gt=0, allow_inf_nan=False)]
