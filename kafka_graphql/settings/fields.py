@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -82,74 +81,106 @@ class Table(BaseModel):
     )
 
 
-def checked(check: Callable[[str], bool], text: str) -> AfterValidator:
-    def validate(value: str) -> str:
-        if not check(value):
-            raise problem(f"{text}, got {value!r}")
-        return value
+class Kind:
+    """A kind of string value: what the docs call it, and what validating one checks (or
+    changes, for a file name)."""
 
-    return AfterValidator(validate)
+    def label(self) -> str:
+        raise NotImplementedError
 
-
-# A scope as a token's `scope` claim carries it (space-separated): one word, no blanks.
-Scope = Annotated[
-    str,
-    checked(lambda s: re.fullmatch(r"\S+", s) is not None, "{key} must be a scope without spaces"),
-]
-
-_GRAPHQL_NAME = r"[_A-Za-z][_0-9A-Za-z]*"
-FIELD_COORDINATE = re.compile(rf"{_GRAPHQL_NAME}\.{_GRAPHQL_NAME}")
-
-
-def _type_field(value: str) -> str:
-    if FIELD_COORDINATE.fullmatch(value) is None:
-        raise problem('{key} must be "Type.field"', "{key} must name a field as Type.field")
-    return value
-
-
-# A field of a GraphQL type, "Type.field": the keys of cost weights, field scopes, masks and
-# deprecations.
-TypeField = Annotated[str, AfterValidator(_type_field)]
-
-EnvName = Annotated[
-    str,
-    checked(
-        lambda s: re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", s) is not None,
-        "{key} must name an environment variable (letters, digits and underscores)",
-    ),
-]
-
-NotBlank = Annotated[str, checked(lambda s: bool(s.strip()), "{key} must not be empty")]
-
-
-@dataclass(frozen=True, slots=True)
-class OneOf:
-    """A string that must be one of `choices` (listed in the message and the docs)."""
-
-    choices: tuple[str, ...]
+    def validate(self, value: str) -> str:
+        raise NotImplementedError
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
-        return core_schema.no_info_after_validator_function(self._check, handler(source))
+        return core_schema.no_info_after_validator_function(self.validate, handler(source))
 
-    def _check(self, value: str) -> str:
+
+@dataclass(frozen=True, slots=True)
+class Matching(Kind):
+    """A string `check` accepts; else `text` (`quoted_text` for a key where keys are written
+    quoted), followed by the value unless it is a mapping's key (the key path shows it)."""
+
+    name: str
+    check: Callable[[str], bool]
+    text: str
+    quoted_text: str | None = None
+
+    def label(self) -> str:
+        return self.name
+
+    def validate(self, value: str) -> str:
+        if not self.check(value):
+            if self.quoted_text is not None:
+                raise problem(self.text, self.quoted_text)
+            raise problem(f"{self.text}, got {value!r}")
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class OneOf(Kind):
+    """A string that must be one of `choices` (listed in the message and the docs)."""
+
+    choices: tuple[str, ...]
+
+    def label(self) -> str:
+        return "one of " + ", ".join(f"`{choice}`" for choice in self.choices)
+
+    def validate(self, value: str) -> str:
         if value not in self.choices:
             raise problem(f"{{key}} must be one of {', '.join(self.choices)}; got {value!r}")
         return value
 
 
-def resolve(value: str) -> str:
-    """`value` made absolute against the configuration file's folder, when loading one."""
-    context = loading()
-    if context is None:
-        return value
-    return os.path.normpath((context.base_dir or Path.cwd()) / os.path.expanduser(value))
+@dataclass(frozen=True, slots=True)
+class RelativeFile(Kind):
+    """A file name: a relative one resolves against the configuration file's folder when a
+    configuration is loaded (the working directory for settings given as a mapping); `keep`:
+    values that name no file."""
+
+    keep: tuple[str, ...] = ()
+
+    def label(self) -> str:
+        return "file path"
+
+    def validate(self, value: str) -> str:
+        context = loading()
+        if context is None or value in self.keep:
+            return value
+        return os.path.normpath((context.base_dir or Path.cwd()) / os.path.expanduser(value))
 
 
-# A file named in the configuration: a relative name resolves against the configuration file's
-# folder when the file is loaded (the working directory for settings given as a mapping).
-ConfigFile = Annotated[str, AfterValidator(resolve)]
+def _matches(pattern: str) -> Callable[[str], bool]:
+    return lambda value: re.fullmatch(pattern, value) is not None
+
+
+_GRAPHQL_NAME = r"[_A-Za-z][_0-9A-Za-z]*"
+
+# A scope as a token's `scope` claim carries it (space-separated): one word, no blanks.
+Scope = Annotated[str, Matching("scope", _matches(r"\S+"), "{key} must be a scope without spaces")]
+# A field of a GraphQL type: the keys of cost weights, field scopes, masks and deprecations.
+TypeField = Annotated[
+    str,
+    Matching(
+        '`"Type.field"`',
+        _matches(rf"{_GRAPHQL_NAME}\.{_GRAPHQL_NAME}"),
+        '{key} must be "Type.field"',
+        "{key} must name a field as Type.field",
+    ),
+]
+EnvName = Annotated[
+    str,
+    Matching(
+        "environment variable name",
+        _matches(r"[A-Za-z_][A-Za-z0-9_]*"),
+        "{key} must name an environment variable (letters, digits and underscores)",
+    ),
+]
+NotBlank = Annotated[
+    str, Matching("string, not empty", lambda s: bool(s.strip()), "{key} must not be empty")
+]
+ConfigFile = Annotated[str, RelativeFile()]
 
 # Counts, sizes and rates where 0 (or less) would refuse everything or mean nothing.
 Positive = Annotated[int, Field(gt=0)]

@@ -8,12 +8,14 @@ from typing import Annotated
 
 from pydantic import Field, SecretStr
 
-from kafka_graphql.settings.fields import Table, checked
+from kafka_graphql.settings.fields import Matching, Table
 
 HttpUrl = Annotated[
     str,
-    checked(
-        lambda url: re.match(r"https?://[^/]", url) is not None, "{key} must be an http(s) URL"
+    Matching(
+        "http(s) URL",
+        lambda url: re.match(r"https?://[^/]", url) is not None,
+        "{key} must be an http(s) URL",
     ),
 ]
 

@@ -10,19 +10,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, Field, Strict, model_validator
+from pydantic import Field, Strict, model_validator
 
 from kafka_graphql.auth.field_settings import FieldMasks, FieldScopes
 from kafka_graphql.settings.fields import (
+    Matching,
     NotBlank,
     OneOf,
+    RelativeFile,
     Scope,
     Table,
     TypeField,
-    checked,
     loading,
     refuse,
-    resolve,
 )
 from kafka_graphql.settings.records import RecordRule
 
@@ -41,11 +41,9 @@ def _is_graphql_name(text: str) -> bool:
     return re.fullmatch(r"[_A-Za-z][_0-9A-Za-z]*", text) is not None and not text.startswith("__")
 
 
-GraphQLName = Annotated[str, checked(_is_graphql_name, "{key} must be a valid GraphQL name")]
-
-
-def _schema_source(value: str) -> str:
-    return value if value == REGISTRY_SCHEMA else resolve(value)
+GraphQLName = Annotated[
+    str, Matching("GraphQL name", _is_graphql_name, "{key} must be a valid GraphQL name")
+]
 
 
 Scopes = Annotated[tuple[Scope, ...], Strict(False)]
@@ -72,7 +70,7 @@ class TopicRule(Table):
     """the typed topic's root field, unique across topics and not one of the generic API's
     (`topics`, `topic`, `messages`); default `type` with a lower-case first letter plus `s`
     (`OrderLine` → `orderLines`)"""
-    value_schema: Annotated[str, AfterValidator(_schema_source)] | None = None
+    value_schema: Annotated[str, RelativeFile(keep=(REGISTRY_SCHEMA,))] | None = None
     """a typed topic's value schema: a JSON Schema or Avro (`.avsc`) file (relative to the
     configuration file's folder), or `"registry"`: the latest version of subject
     `<topic>-value` at start-up"""
