@@ -142,7 +142,7 @@ class RelativeFile(Kind):
     keep: tuple[str, ...] = ()
 
     def label(self) -> str:
-        return "file path"
+        return " or ".join(["file path", *(f'`"{value}"`' for value in self.keep)])
 
     def validate(self, value: str) -> str:
         context = loading()

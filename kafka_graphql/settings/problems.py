@@ -147,8 +147,15 @@ def _unwrap(place: Place) -> Any:
     return annotation
 
 
+def unwrapped(annotation: Any) -> Place:
+    """`annotation` alone: its `Annotated` metadata, its type without `| None`."""
+    place = Place("", annotation)
+    _unwrap(place)
+    return place
+
+
 def _strip(annotation: Any) -> Any:
-    return _unwrap(Place("", annotation))
+    return unwrapped(annotation).annotation
 
 
 def _suggestion(model: type[BaseModel], loc: Loc, prefix: str) -> str:
