@@ -100,6 +100,13 @@ def _type(place: Place) -> str:
     return scalar
 
 
+def default_of(key: str) -> str:
+    """How the page writes the default of `key` (`limits.max_page_size` -> `` `200` ``)."""
+    table, name = key.split(".")
+    model = locate(Settings, (table,)).annotation
+    return _default(model.model_fields[name], locate(model, (name,)))
+
+
 def _default(info: FieldInfo, place: Place) -> str:
     extra = info.json_schema_extra
     if isinstance(extra, dict) and "unset" in extra:

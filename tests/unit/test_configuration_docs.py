@@ -6,7 +6,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from kafka_graphql.settings.docs import BEGIN, COMMAND, END, PAGE, keys_markdown, render
+from kafka_graphql.settings.docs import (
+    BEGIN,
+    COMMAND,
+    END,
+    PAGE,
+    default_of,
+    keys_markdown,
+    render,
+)
 from kafka_graphql.settings.environment import ENVIRONMENT_OVERRIDES
 from kafka_graphql.settings.model import Settings
 
@@ -49,3 +57,13 @@ def test_links_into_the_page_resolve() -> None:
         own = re.findall(r"\]\(#([^)]+)\)", text) if page == PAGE else []
         for anchor in [*re.findall(r"configuration\.md#([^)\s]+)\)", text), *own]:
             assert anchor in anchors, f"{page.name} links to configuration.md#{anchor}"
+
+
+def test_the_limits_guide_shows_the_model_defaults() -> None:
+    """docs/limits.md's table of every limit (what it protects, how to tune it) repeats each
+    default: the same as the model's."""
+    guide = (ROOT / "docs" / "limits.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([a-z_]+\.[a-z_]+)` \| ([^|]+) \|", guide, flags=re.MULTILINE)
+    assert len(rows) > 30
+    for key, default in rows:
+        assert default.strip() == default_of(key), key
