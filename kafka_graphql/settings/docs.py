@@ -39,7 +39,10 @@ def keys_markdown() -> str:
         array = typing.get_origin(place.annotation) is tuple
         table = typing.get_args(place.annotation)[0] if array else place.annotation
         prefix = f"{name}[]" if array else name
-        sections.append(_section(f"[[{name}]]" if array else f"[{name}]", info, table, prefix))
+        title = f"[[{name}]]" if array else f"[{name}]"
+        # An array of tables comes from the environment whole, as JSON.
+        whole = f". From the environment: `{variable_of(name)}`, a JSON array" if array else ""
+        sections.append(_section(title, info, table, prefix, whole))
         if array:
             for key, child in table.model_fields.items():
                 nested = locate(table, (key,)).annotation
@@ -48,11 +51,11 @@ def keys_markdown() -> str:
     return "\n".join(sections)
 
 
-def _section(title: str, info: FieldInfo, table: type[BaseModel], prefix: str) -> str:
-    intro = _text(info.description or "")
+def _section(
+    title: str, info: FieldInfo, table: type[BaseModel], prefix: str, more: str = ""
+) -> str:
+    intro = _text(info.description or "") + more
     intro = intro[:1].upper() + intro[1:]
-    if title.startswith("[[topics"):
-        intro += f". From the environment: `{variable_of('topics')}`, a JSON array of tables"
     rows = [
         f"| `{prefix}.{key}` | {_type(place)} | {_default(child, place)} | "
         f"{_environment(prefix, key, place)} | {_text(child.description or '')} |"
@@ -136,7 +139,7 @@ def _toml(value: Any) -> str:
 
 def _environment(prefix: str, key: str, place: Place) -> str:
     if "[" in prefix:
-        return "(in `KAFKA_GRAPHQL_TOPICS`)"
+        return f"(in `{variable_of(prefix.split('[')[0])}`)"
     dotted = f"{prefix}.{key}"
     names = [f"`{variable_of(dotted)}`", *(f"`{alias}`" for alias in aliases_of(dotted))]
     text = ", ".join(names)

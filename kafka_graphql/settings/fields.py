@@ -3,9 +3,9 @@ of value several tables share (a scope, a "Type.field", an environment variable'
 named relative to the configuration file, a choice among words).
 
 A table checks its types and bounds whenever it is made; the checks that read files, the
-environment or other keys run when the configuration is loaded (`Loading` is then the
-validation context), as they did before the model was pydantic's: a test may build an
-`AuthSettings` without a key source to exercise the verifier alone.
+environment or other keys run when a configuration is loaded (inside `loading_with`), as they
+did before the model was pydantic's: a test may build an `AuthSettings` without a key source to
+exercise the verifier alone.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from pydantic_core import InitErrorDetails, PydanticCustomError, core_schema
 
 @dataclass(frozen=True, slots=True)
 class Loading:
-    """The validation context of a configuration being loaded: the folder relative file names
-    resolve against (None: the working directory) and the environment secrets are read from."""
+    """A configuration being loaded: the folder relative file names resolve against (None: the
+    working directory) and the environment secrets are read from."""
 
     base_dir: Path | None = None
     environ: Mapping[str, str] = field(default_factory=dict)
@@ -66,7 +66,9 @@ def problem(text: str, quoted_text: str | None = None) -> PydanticCustomError:
 
 
 def refuse(table: str, found: Iterable[tuple[tuple[str | int, ...], str]]) -> None:
-    """Raise every problem `found` at once: (location inside the table, text with `{key}`)."""
+    """Raise every problem `found` at once: (location inside the table, text with `{key}`).
+    A ValidationError raised by a validator joins the errors of the whole validation, each
+    located under the table, where one ValueError would stop at the first problem."""
     details = [InitErrorDetails(type=problem(text), loc=loc, input=None) for loc, text in found]
     if details:
         raise ValidationError.from_exception_data(table, details)

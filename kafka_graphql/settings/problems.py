@@ -159,9 +159,9 @@ def _strip(annotation: Any) -> Any:
 
 
 def _suggestion(model: type[BaseModel], loc: Loc, prefix: str) -> str:
+    """` (did you mean server.port?)` for `server.prot`, when a known key is close."""
     table = locate(model, loc[:-1], prefix)
-    locate_known = locate(model, loc, prefix).known
-    close = difflib.get_close_matches(str(loc[-1]), locate_known, n=1)
+    close = difflib.get_close_matches(str(loc[-1]), locate(model, loc, prefix).known, n=1)
     if not close:
         return ""
     return f" (did you mean {table.text + '.' if table.text else ''}{close[0]}?)"
