@@ -2,6 +2,6 @@
 authorization live with who does them: principals, scopes, tokens and field rules in core/auth/,
 the bearer middleware and the authenticator in http/auth/, `connection_init` in graphql/ws/."""
 
-from kafka_graphql.auth.settings import AuthSettings, AuthSettingsError
+from kafka_graphql.auth.settings import AuthSettings
 
-__all__ = ["AuthSettings", "AuthSettingsError"]
+__all__ = ["AuthSettings"]

@@ -1,57 +1,42 @@
-"""The shape of the field-level authorization keys, checked when the settings load.
+"""The field-level authorization keys: their shape, and what they need.
 
 `[auth] field_scopes` guards fields of the generic API; a typed topic's `field_scopes` and `mask`
-guard and mask fields of its value types. Whether the types and fields they name exist is checked
-at start-up, once the topics' schemas are loaded (auth/field_rules.py).
+guard and mask fields of its value types. Their keys are "Type.field" and their values scopes
+(settings/fields.py), checked with every other key's type; whether the types and fields they
+name exist is checked at start-up, once the topics' schemas are loaded (auth/field_rules.py).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
+from typing import Annotated
 
-from kafka_graphql.auth.settings import AuthSettings, AuthSettingsError
-from kafka_graphql.topic_settings import TopicRule, TopicSettingsError
+from pydantic import Strict
 
-FIELD_KEY = re.compile(r"[_A-Za-z][_0-9A-Za-z]*\.[_A-Za-z][_0-9A-Za-z]*")
+from kafka_graphql.settings.fields import Scope, TypeField
 
+# "Type.field" -> scopes of which a caller needs one to select the field (an @auth directive).
+FieldScopes = Mapping[TypeField, Annotated[tuple[Scope, ...], Strict(False)]]
+# "Type.field" -> the scope without which the field is null (masked).
+FieldMasks = Mapping[TypeField, Scope]
 
-def validate_field_settings(topics: tuple[TopicRule, ...], auth: AuthSettings | None) -> None:
-    """Check `auth.field_scopes` and the topics' `field_scopes` and `mask`; each problem names
-    its key."""
-    if auth is not None:
-        _check_guards(auth.field_scopes, "auth.field_scopes", AuthSettingsError)
-    for i, rule in enumerate(topics):
-        key = f"topics[{i}]"
-        for name in ("field_scopes", "mask"):
-            if not getattr(rule, name):
-                continue
-            if auth is None:
-                # Authorization without authentication would only look like protection.
-                raise TopicSettingsError(f"{key}.{name} needs an [auth] table")
-            if not rule.is_typed:
-                raise TopicSettingsError(
-                    f"{key}.{name} needs {key}.type: it names the typed topic's own types (the "
-                    "generic API's fields are guarded by auth.field_scopes)"
-                )
-        _check_guards(rule.field_scopes, f"{key}.field_scopes", TopicSettingsError)
-        for target, scope in rule.mask.items():
-            _check_target(target, f"{key}.mask", TopicSettingsError)
-            _check_scope(scope, f"{key}.mask.{target}", TopicSettingsError)
+FIELD_RULE_KEYS = ("field_scopes", "mask")
 
 
-def _check_guards(guards: Mapping[str, tuple[str, ...]], key: str, error: type[ValueError]) -> None:
-    for target, scopes in guards.items():
-        _check_target(target, key, error)
-        for j, scope in enumerate(scopes):
-            _check_scope(scope, f"{key}.{target}[{j}]", error)
-
-
-def _check_target(target: str, key: str, error: type[ValueError]) -> None:
-    if not FIELD_KEY.fullmatch(target):
-        raise error(f'{key} key {target!r} must be "Type.field"')
-
-
-def _check_scope(scope: str, key: str, error: type[ValueError]) -> None:
-    if not scope or scope != scope.strip() or " " in scope:
-        raise error(f"{key} must be a scope without spaces, got {scope!r}")
+def field_rule_problems(
+    field_scopes: FieldScopes, mask: FieldMasks, typed: bool, has_auth: bool
+) -> list[str]:
+    """What a topic's `field_scopes` and `mask` need (`{key}`: `topics[i]`)."""
+    found: list[str] = []
+    for name, value in zip(FIELD_RULE_KEYS, (field_scopes, mask), strict=True):
+        if not value:
+            continue
+        if not has_auth:
+            # Authorization without authentication would only look like protection.
+            found.append(f"{{key}}.{name} needs an [auth] table")
+        elif not typed:
+            found.append(
+                f"{{key}}.{name} needs {{key}}.type: it names the typed topic's own types (the "
+                "generic API's fields are guarded by auth.field_scopes)"
+            )
+    return found

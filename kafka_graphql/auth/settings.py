@@ -6,15 +6,15 @@ with an authentication that silently accepts too much (or nothing at all).
 
 from __future__ import annotations
 
-import dataclasses
 import ipaddress
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Annotated, Any, Self
 from urllib.parse import urlsplit
 
+from pydantic import Field, SecretStr, Strict, model_validator
+
+from kafka_graphql.auth.field_settings import FieldScopes
 from kafka_graphql.core.auth.keys import KeyFileError, load_jwks_file, load_public_key_file
+from kafka_graphql.settings.fields import ConfigFile, EnvName, Scope, Table, loading, refuse
 
 HS_ALGORITHMS = {"HS256": 32, "HS384": 48, "HS512": 64}  # name -> shortest secret (RFC 7518 3.2)
 PUBLIC_KEY_ALGORITHMS = frozenset(
@@ -24,34 +24,46 @@ ALGORITHMS = frozenset(HS_ALGORITHMS) | PUBLIC_KEY_ALGORITHMS
 MAX_LEEWAY_S = 300
 
 
-class AuthSettingsError(ValueError):
-    """A problem in the `[auth]` table; the message names the key."""
+class AuthSettings(Table):
+    """`[auth]`: bearer JWTs, their issuer, audience and keys, and what anonymous callers get."""
 
-
-@dataclass(frozen=True, slots=True)
-class AuthSettings:
-    # Anonymous callers are refused; when false they get `anonymous_scopes`.
     required: bool = True
-    # The explicit allow-list of signature algorithms; "none" is never accepted.
-    algorithms: tuple[str, ...] = ()
-    # Checked exactly against the token's `iss` and `aud` claims, which every token must carry.
-    issuer: str = ""
-    audience: str = ""
-    # Clock skew tolerated on `exp`, `nbf` and `iat`; also how long after `exp` a socket lives.
-    leeway_s: float = 30.0
-    # Public keys for RS*/PS*/ES*/EdDSA (any combination): a PEM file, a JWKS file, a JWKS URL.
-    public_key_file: str | None = None
-    jwks_file: str | None = None
+    """refuse callers without a token; `false` lets them in with `auth.anonymous_scopes`"""
+    algorithms: Annotated[tuple[str, ...], Strict(False)] = Field(
+        (), json_schema_extra={"unset": "(required)"}
+    )
+    """the explicit allow-list of signature algorithms (`RS256`, `ES256`, `EdDSA`, `HS256`, ...);
+    `none` is refused"""
+    issuer: str = Field("", json_schema_extra={"unset": "(required)"})
+    """the exact `iss` of accepted tokens, which every token must carry"""
+    audience: str = Field("", json_schema_extra={"unset": "(required)"})
+    """the exact `aud` of accepted tokens (a token's `aud` list may contain it), which every token
+    must carry"""
+    leeway_s: float = Field(30.0, ge=0, le=MAX_LEEWAY_S, allow_inf_nan=False)
+    """clock skew allowed on `exp`/`nbf`/`iat`; a WebSocket closes at `exp` + leeway"""
+    public_key_file: ConfigFile | None = None
+    """a PEM public key (RS*/PS*/ES*/EdDSA)"""
+    jwks_file: ConfigFile | None = None
+    """a JWKS document on disk"""
     jwks_url: str | None = None
-    # The environment variable holding the HS* shared secret.
-    hs_secret_env: str | None = None
-    anonymous_scopes: tuple[str, ...] = ()
-    # "Type.field" of the generic API -> scopes of which a caller needs one to select the field
-    # (an @auth directive). Typed topics guard their own types with their `field_scopes`.
-    field_scopes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    # The secret itself, read from `hs_secret_env` when the settings are loaded (never from the
-    # file, never shown).
-    hs_secret: str | None = field(default=None, repr=False, compare=False)
+    """an identity provider's JWKS URL (`https`; `http` only on a loopback host), cached, fetched
+    again at most every 30 s"""
+    hs_secret_env: EnvName | None = None
+    """the environment variable holding the HS* shared secret (at least 32/48/64 bytes for
+    HS256/384/512; never logged)"""
+    anonymous_scopes: Annotated[tuple[Scope, ...], Strict(False)] = ()
+    """scopes of anonymous callers when `auth.required = false`"""
+    field_scopes: FieldScopes = Field(default_factory=dict)
+    """`"Type.field" = ["scope", ...]` for fields of the generic API (`"Message.headers"`,
+    `"Topic.partitions"`, ...): an operation that selects the field needs one of the scopes
+    (or `kafka:admin`), else it is refused with `FORBIDDEN` before anything runs; `@auth`
+    in the SDL. So does a filter that reads it (`filter: {keyPrefix}` reads `Message.key`,
+    a typed `where` its fields). A `Message` field's rule also holds on every typed topic's
+    `<Type>Message`. Typed topics guard their own types with their `field_scopes`
+    ([security.md](security.md#arguments-are-guarded-like-selections))"""
+    # The secret itself, read from `hs_secret_env` when the configuration is loaded (never from
+    # the file): not a key of the file, so neither documented nor shown.
+    hs_secret: SecretStr | None = Field(None, exclude=True, repr=False)
 
     @property
     def hs_algorithms(self) -> list[str]:
@@ -61,118 +73,124 @@ class AuthSettings:
     def public_key_algorithms(self) -> list[str]:
         return [a for a in self.algorithms if a in PUBLIC_KEY_ALGORITHMS]
 
+    @model_validator(mode="before")
+    @classmethod
+    def _read_secret(cls, data: Any) -> Any:
+        context = loading()
+        if context is None or not isinstance(data, dict):
+            return data
+        if "hs_secret" in data:
+            refuse(
+                "AuthSettings",
+                [
+                    (
+                        (),
+                        "unknown configuration key {key}.hs_secret (the secret "
+                        "comes from the variable auth.hs_secret_env names)",
+                    )
+                ],
+            )
+        variable = data.get("hs_secret_env")
+        secret = context.environ.get(variable) if isinstance(variable, str) else None
+        return {**data, "hs_secret": secret}
 
-def resolve_auth(
-    auth: AuthSettings, base_dir: Path | None, environ: Mapping[str, str]
-) -> AuthSettings:
-    """`auth` with its key files made absolute against `base_dir` (default: cwd) and the HS
-    secret read from the environment."""
-
-    def resolved(path: str | None) -> str | None:
-        if path is None:
-            return None
-        return os.path.normpath((base_dir or Path.cwd()) / os.path.expanduser(path))
-
-    secret = environ.get(auth.hs_secret_env) if auth.hs_secret_env else None
-    return dataclasses.replace(
-        auth,
-        public_key_file=resolved(auth.public_key_file),
-        jwks_file=resolved(auth.jwks_file),
-        hs_secret=secret,
-    )
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if loading() is not None:
+            refuse("AuthSettings", [((), text) for text in auth_problems(self)])
+        return self
 
 
-def validate_auth(auth: AuthSettings) -> None:
-    """Check `[auth]` (after `resolve_auth`); each problem names its key."""
-    _validate_algorithms(auth)
+def auth_problems(auth: AuthSettings) -> list[str]:
+    """What is wrong with `[auth]` beyond each key's type and bounds (`{key}`: `auth`)."""
+    found = _algorithm_problems(auth)
     if not auth.issuer.strip():
-        raise AuthSettingsError("auth.issuer is required: tokens must name their issuer (iss)")
+        found.append("{key}.issuer is required: tokens must name their issuer (iss)")
     if not auth.audience.strip():
-        raise AuthSettingsError("auth.audience is required: tokens must name this gateway (aud)")
-    if not 0 <= auth.leeway_s <= MAX_LEEWAY_S:
-        raise AuthSettingsError(f"auth.leeway_s must be in 0..{MAX_LEEWAY_S}")
-    for i, scope in enumerate(auth.anonymous_scopes):
-        if not scope.strip() or scope != scope.strip():
-            raise AuthSettingsError(f"auth.anonymous_scopes[{i}] must be a scope, got {scope!r}")
+        found.append("{key}.audience is required: tokens must name this gateway (aud)")
     if auth.required and auth.anonymous_scopes:
-        raise AuthSettingsError(
-            "auth.anonymous_scopes has no effect while auth.required = true (set it to false "
+        found.append(
+            "{key}.anonymous_scopes has no effect while {key}.required = true (set it to false "
             "to let anonymous callers in with these scopes)"
         )
-    _validate_hs_secret(auth)
-    _validate_key_sources(auth)
+    found += _hs_secret_problems(auth)
+    found += _key_source_problems(auth)
+    return found
 
 
-def _validate_algorithms(auth: AuthSettings) -> None:
+def _algorithm_problems(auth: AuthSettings) -> list[str]:
     if not auth.algorithms:
-        raise AuthSettingsError(
-            'auth.algorithms must list the accepted signature algorithms, e.g. ["RS256"]'
-        )
+        return ['{key}.algorithms must list the accepted signature algorithms, e.g. ["RS256"]']
+    found: list[str] = []
     for name in auth.algorithms:
         if name.lower() == "none":
-            raise AuthSettingsError(
-                'auth.algorithms must not contain "none": unsigned tokens are never accepted'
+            found.append(
+                '{key}.algorithms must not contain "none": unsigned tokens are never accepted'
             )
-        if name not in ALGORITHMS:
-            raise AuthSettingsError(
-                f"auth.algorithms: unknown algorithm {name!r} "
+        elif name not in ALGORITHMS:
+            found.append(
+                f"{{key}}.algorithms: unknown algorithm {name!r} "
                 f"(accepted: {', '.join(sorted(ALGORITHMS))})"
             )
+    return found
 
 
-def _validate_hs_secret(auth: AuthSettings) -> None:
+def _hs_secret_problems(auth: AuthSettings) -> list[str]:
     if not auth.hs_algorithms:
-        return
+        return []
     names = ", ".join(auth.hs_algorithms)
     if not auth.hs_secret_env:
-        raise AuthSettingsError(
-            f"auth.algorithms has {names}: auth.hs_secret_env must name the environment "
+        return [
+            f"{{key}}.algorithms has {names}: {{key}}.hs_secret_env must name the environment "
             "variable that holds the shared secret"
-        )
-    if not auth.hs_secret:
-        raise AuthSettingsError(
-            f"auth.hs_secret_env: the environment variable {auth.hs_secret_env} is not set "
+        ]
+    secret = auth.hs_secret.get_secret_value() if auth.hs_secret is not None else ""
+    if not secret:
+        return [
+            f"{{key}}.hs_secret_env: the environment variable {auth.hs_secret_env} is not set "
             "(or empty)"
-        )
+        ]
     shortest = max(HS_ALGORITHMS[a] for a in auth.hs_algorithms)
-    if len(auth.hs_secret.encode()) < shortest:
-        raise AuthSettingsError(
-            f"auth.hs_secret_env: the secret in {auth.hs_secret_env} must be at least "
+    if len(secret.encode()) < shortest:
+        return [
+            f"{{key}}.hs_secret_env: the secret in {auth.hs_secret_env} must be at least "
             f"{shortest} bytes for {names}"
-        )
+        ]
+    return []
 
 
-def _validate_key_sources(auth: AuthSettings) -> None:
+def _key_source_problems(auth: AuthSettings) -> list[str]:
+    found: list[str] = []
     if auth.public_key_algorithms and not (auth.public_key_file or auth.jwks_file or auth.jwks_url):
-        raise AuthSettingsError(
-            f"auth.algorithms has {', '.join(auth.public_key_algorithms)}: set a public key "
-            "source (auth.public_key_file, auth.jwks_file or auth.jwks_url)"
+        found.append(
+            f"{{key}}.algorithms has {', '.join(auth.public_key_algorithms)}: set a public key "
+            "source ({key}.public_key_file, {key}.jwks_file or {key}.jwks_url)"
         )
     if auth.public_key_file is not None:
         try:
             load_public_key_file(auth.public_key_file)
         except KeyFileError as error:
-            raise AuthSettingsError(f"auth.public_key_file: {error}") from None
+            found.append(f"{{key}}.public_key_file: {error}")
     if auth.jwks_file is not None:
         try:
-            keys = load_jwks_file(auth.jwks_file)
+            if not load_jwks_file(auth.jwks_file):
+                found.append(f"{{key}}.jwks_file: {auth.jwks_file} holds no public signing key")
         except KeyFileError as error:
-            raise AuthSettingsError(f"auth.jwks_file: {error}") from None
-        if not keys:
-            raise AuthSettingsError(f"auth.jwks_file: {auth.jwks_file} holds no public signing key")
-    if auth.jwks_url is not None:
-        _validate_jwks_url(auth.jwks_url)
+            found.append(f"{{key}}.jwks_file: {error}")
+    if auth.jwks_url is not None and not _trusted_jwks_url(auth.jwks_url):
+        found.append(
+            "{key}.jwks_url must be an https URL (http only for a loopback host), got "
+            f"{auth.jwks_url!r}"
+        )
+    return found
 
 
-def _validate_jwks_url(url: str) -> None:
+def _trusted_jwks_url(url: str) -> bool:
     parts = urlsplit(url)
     if parts.scheme == "https" and parts.hostname:
-        return
-    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
-        return  # a key server on this machine (development, tests)
-    raise AuthSettingsError(
-        f"auth.jwks_url must be an https URL (http only for a loopback host), got {url!r}"
-    )
+        return True
+    # http: only a key server on this machine (development, tests).
+    return parts.scheme == "http" and bool(parts.hostname) and _is_loopback(parts.hostname or "")
 
 
 def _is_loopback(host: str) -> bool:

@@ -21,8 +21,7 @@ from kafka_graphql.core.topics import TopicRegistry
 from kafka_graphql.core.typed.startup import StartupFailed
 from kafka_graphql.kafka import KafkaGateway
 from kafka_graphql.kafka.topic_configs import is_compacted
-from kafka_graphql.record_settings import RecordRule
-from kafka_graphql.topic_settings import TopicRule
+from kafka_graphql.settings import RecordRule, TopicRule
 
 log = logging.getLogger(__name__)
 

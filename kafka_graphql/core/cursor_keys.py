@@ -18,11 +18,9 @@ import re
 from collections.abc import Mapping
 
 from kafka_graphql.core.cursor import KEY_BYTES, CursorSealer
-from kafka_graphql.server_settings import ServerSettings
+from kafka_graphql.settings import ServerSettings
 
 log = logging.getLogger("kafka_graphql")
-
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class CursorKeyError(ValueError):
@@ -31,16 +29,6 @@ class CursorKeyError(ValueError):
 
 def new_cursor_key() -> str:
     return base64.urlsafe_b64encode(os.urandom(KEY_BYTES)).decode().rstrip("=")
-
-
-def validate_cursor_keys_env(server: ServerSettings) -> None:
-    """Its shape, checked with the rest of the settings (the variable is read at start-up)."""
-    name = server.cursor_keys_env
-    if name is not None and _ENV_NAME.fullmatch(name) is None:
-        raise CursorKeyError(
-            f"server.cursor_keys_env must name an environment variable (letters, digits and "
-            f"underscores), got {name!r}"
-        )
 
 
 def parse_cursor_keys(text: str, variable: str) -> tuple[bytes, ...]:

@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from kafka_graphql.core.errors import Forbidden
 from kafka_graphql.core.filters.predicates import Predicate
 from kafka_graphql.kafka import IndexHint, OutgoingRecord, Record
-from kafka_graphql.record_settings import KEY_SEPARATOR, RecordRule
+from kafka_graphql.settings.records import KEY_SEPARATOR, RecordRule
 
 ABSENT = object()
 

@@ -19,8 +19,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
-from kafka_graphql.settings import Settings, load_settings
-from kafka_graphql.topic_settings import REGISTRY_SCHEMA, SchemaRegistrySettings
+from kafka_graphql.settings import REGISTRY_SCHEMA, SchemaRegistrySettings, Settings, load_settings
 
 CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
 
@@ -74,7 +73,8 @@ def _call(
     if data is not None:
         request.add_header("Content-Type", CONTENT_TYPE)
     if registry.username is not None:
-        pair = f"{registry.username}:{registry.password or ''}".encode()
+        password = registry.password.get_secret_value() if registry.password else ""
+        pair = f"{registry.username}:{password}".encode()
         request.add_header("Authorization", "Basic " + base64.b64encode(pair).decode())
     with urllib.request.urlopen(request, timeout=registry.request_timeout_s) as response:  # noqa: S310
         body: dict[str, object] | list[object] = json.loads(response.read())

@@ -20,12 +20,15 @@ import contextlib
 import ipaddress
 import re
 from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
 
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Middleware
 
 from kafka_graphql.http.errors import RequestError, error_response
-from kafka_graphql.server_settings import ServerSettings
+
+if TYPE_CHECKING:  # the settings check `server.allowed_hosts` with this module
+    from kafka_graphql.settings import ServerSettings
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -9,7 +9,7 @@ from kafka_graphql.http.authenticator import Authenticator
 from kafka_graphql.http.bearer import authentication_middleware
 from kafka_graphql.http.cors import cors_middleware
 from kafka_graphql.http.errors import unexpected_errors_middleware
-from kafka_graphql.server_settings import ServerSettings
+from kafka_graphql.settings import ServerSettings
 
 
 def middlewares(

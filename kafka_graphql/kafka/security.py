@@ -40,7 +40,8 @@ def security_options(settings: KafkaSettings) -> dict[str, Any]:
     if settings.security_protocol.startswith("SASL_"):
         options["sasl_mechanism"] = settings.sasl_mechanism
         options["sasl_plain_username"] = settings.sasl_username
-        options["sasl_plain_password"] = settings.sasl_password
+        password = settings.sasl_password
+        options["sasl_plain_password"] = password.get_secret_value() if password else None
     return options
 
 

@@ -1,7 +1,7 @@
 """Topic configuration the gateway acts on: which topics Kafka compacts (`cleanup.policy`).
 
 On a compacted topic a record's key is its identity: a later record with the same key replaces
-it. The record-level rules need to know (record_settings.py's `key_prefix`). Answers are kept
+it. The record-level rules need to know (settings/records.py's `key_prefix`). Answers are kept
 for `kafka.metadata_max_age_s`, so that a write asks Kafka at most that often per topic, and a
 policy changed while the gateway runs is seen as soon as metadata is.
 """

@@ -19,7 +19,7 @@ import aiohttp
 
 from kafka_graphql.core.errors import NotFound, SchemaRegistryUnavailable
 from kafka_graphql.core.typed.registered import RegisteredSchema
-from kafka_graphql.topic_settings import SchemaRegistrySettings
+from kafka_graphql.settings import SchemaRegistrySettings
 
 _ACCEPT = "application/vnd.schemaregistry.v1+json, application/json"
 # Confluent's error codes for "no such subject / version / schema".
@@ -39,8 +39,9 @@ class SchemaRegistryClient:
             raise ValueError("schema_registry.url is not set")
         self._base = settings.url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=settings.request_timeout_s)
+        password = settings.password.get_secret_value() if settings.password else ""
         self._auth = (
-            aiohttp.BasicAuth(settings.username, settings.password or "")
+            aiohttp.BasicAuth(settings.username, password)
             if settings.username is not None
             else None
         )

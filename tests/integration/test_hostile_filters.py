@@ -19,7 +19,6 @@ was made. Other callers (their own subjects, so their own budgets) read and stre
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -90,7 +89,7 @@ async def gateway(bootstrap: str, key_files: tuple[Path, Path]) -> AsyncIterator
     }
     settings = auth_settings(bootstrap, key_files[0], auth=rules, topics=topics)
     # Every limit at its default: the caps and prices under test are the defaults.
-    settings = dataclasses.replace(settings, limits=LimitsSettings())
+    settings = settings.model_copy(update={"limits": LimitsSettings()})
     # Budgets refill only when a test moves this clock: what a caller spent is what it shows.
     async with run_gateway(settings, FakeClock()) as running:
         yield running

@@ -18,7 +18,6 @@ test_hostile_memory_rss.py."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import socket
 from collections.abc import AsyncIterator
@@ -67,7 +66,7 @@ def settings(key_files: tuple[Path, Path], bootstrap: str, **limits: Any) -> Set
     }
     checked = LimitsSettings(**values)
     validate_limits(checked)
-    return dataclasses.replace(auth_settings(bootstrap, key_files[0]), limits=checked)
+    return auth_settings(bootstrap, key_files[0]).model_copy(update={"limits": checked})
 
 
 async def live(running: RunningGateway, topic: str, count: int) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -51,8 +50,8 @@ LOGGER = "kafka_graphql"
 @contextlib.asynccontextmanager
 async def gateway(bootstrap: str, shared: bool) -> AsyncIterator[RunningGateway]:
     settings = gateway_settings(bootstrap)
-    server = dataclasses.replace(settings.server, shared_subscriptions=shared)
-    async with run_gateway(dataclasses.replace(settings, server=server)) as running:
+    server = settings.server.model_copy(update={"shared_subscriptions": shared})
+    async with run_gateway(settings.model_copy(update={"server": server})) as running:
         yield running
 
 

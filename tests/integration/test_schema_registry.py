@@ -23,8 +23,7 @@ from kafka_graphql.core.typed.codecs import ConfluentAvroCodec
 from kafka_graphql.core.typed.errors import SchemaProblem
 from kafka_graphql.core.typed.topic import load_typed_topics
 from kafka_graphql.schema_registry.client import SchemaRegistryClient
-from kafka_graphql.settings import settings_from_mapping
-from kafka_graphql.topic_settings import SchemaRegistrySettings, TopicRule
+from kafka_graphql.settings import SchemaRegistrySettings, TopicRule, settings_from_mapping
 
 
 class CountingSession:

@@ -11,7 +11,6 @@ and a record rule (each tenant sees its own records)."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import re
 import uuid
@@ -106,8 +105,8 @@ async def gateways(
         {"name": "test-*"},
     ]
     shared = auth_settings(bootstrap, key_files[0], auth=GENERIC_RULES, topics=topics)
-    normal = dataclasses.replace(
-        shared, server=dataclasses.replace(shared.server, shared_subscriptions=False)
+    normal = shared.model_copy(
+        update={"server": shared.server.model_copy(update={"shared_subscriptions": False})}
     )
     async with run_gateway(shared) as fast, run_gateway(normal) as reference:
         yield fast, reference

@@ -10,8 +10,7 @@ import pytest
 
 from kafka_graphql.dev.tokens import ensure_dev_key
 from kafka_graphql.http.allowed_hosts import allowed_hosts, host_allowed, normal_host
-from kafka_graphql.server_settings import ServerSettings
-from kafka_graphql.settings import SettingsError, settings_from_mapping
+from kafka_graphql.settings import ServerSettings, SettingsError, settings_from_mapping
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from kafka_graphql.core.cursor_keys import (
 )
 from kafka_graphql.core.errors import BadUserInput
 from kafka_graphql.dev.cursor_key import ensure_dev_cursor_key
-from kafka_graphql.server_settings import ServerSettings
+from kafka_graphql.settings import ServerSettings
 
 OLD, NEW = os.urandom(KEY_BYTES), os.urandom(KEY_BYTES)
 SEALER = CursorSealer([OLD])

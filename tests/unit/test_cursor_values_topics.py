@@ -17,11 +17,11 @@ def test_values_decode_json_then_text_then_base64() -> None:
 
 
 def test_topic_exposure_rules() -> None:
-    registry = TopicRegistry([TopicRule("orders", partitions=3), TopicRule("events.*")])
+    registry = TopicRegistry([TopicRule(name="orders", partitions=3), TopicRule(name="events.*")])
     assert registry.is_exposed("orders")
     assert registry.is_exposed("events.clicks")
     assert not registry.is_exposed("orders2")
     assert not registry.is_exposed("payments")
-    assert not TopicRegistry([TopicRule("*")]).is_exposed("__consumer_offsets")
+    assert not TopicRegistry([TopicRule(name="*")]).is_exposed("__consumer_offsets")
     assert registry.exposed(["payments", "orders", "events.a"]) == ("events.a", "orders")
     assert registry.topics_to_create() == {"orders": 3}

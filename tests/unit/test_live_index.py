@@ -13,8 +13,7 @@ from kafka_graphql.kafka.live_feed import TopicFeed
 from kafka_graphql.kafka.live_index import FeedIndex, IndexHint, both
 from kafka_graphql.kafka.live_subscriber import Delivery, LiveSubscriber
 from kafka_graphql.kafka.records import Header, Record
-from kafka_graphql.record_settings import RecordRule
-from kafka_graphql.settings import KafkaSettings
+from kafka_graphql.settings import KafkaSettings, RecordRule
 
 
 def record(offset: int, key: str | None, *headers: tuple[str, str | None]) -> Record:

@@ -5,7 +5,6 @@ consumers: these tests are about the accounting, which reaches no broker."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 
 import pytest
 
@@ -46,7 +45,7 @@ def stand_ins(monkeypatch: pytest.MonkeyPatch) -> None:
 def pool(
     size: int = 0, max_readers: int = 2, per_owner: int = 2, queue: int = 8, wait_s: float = 30
 ) -> ReaderPool:
-    settings = dataclasses.replace(KafkaSettings(), reader_queue_length=queue, reader_wait_s=wait_s)
+    settings = KafkaSettings(reader_queue_length=queue, reader_wait_s=wait_s)
     return ReaderPool(settings, size, max_readers=max_readers, per_owner=per_owner)
 
 

@@ -149,7 +149,8 @@ def test_registry_credentials_come_from_the_environment_only(tmp_path: Path) -> 
     env = {"KAFKA_GRAPHQL_REGISTRY_USER": "gw", "KAFKA_GRAPHQL_REGISTRY_PASSWORD": "s3cret"}
     settings = load_settings(None, environ=env)
     assert settings.schema_registry.username == "gw"
-    assert settings.schema_registry.password == "s3cret"
+    assert settings.schema_registry.password is not None
+    assert settings.schema_registry.password.get_secret_value() == "s3cret"
     assert "s3cret" not in repr(settings)
     config = tmp_path / "gw.toml"
     config.write_text('[schema_registry]\npassword = "s3cret"\n')

@@ -165,7 +165,7 @@ def test_the_check_agrees_with_the_registry() -> None:
     probes = ["".join(p) for n in range(1, 4) for p in itertools.product("ab.c", repeat=n)]
     refusals = 0
     for names in itertools.permutations(patterns, 3):
-        registry = TopicRegistry(TopicRule(name) for name in names)
+        registry = TopicRegistry(TopicRule(name=name) for name in names)
         used = {rule.name for probe in probes if (rule := registry.rule_for(probe))}
         index = refused_entry(names)
         if index is None:

@@ -184,7 +184,8 @@ def test_sasl_credentials_come_from_the_environment_only(tmp_path: Path) -> None
     config.write_text('[kafka]\nsecurity_protocol = "SASL_SSL"\nsasl_mechanism = "SCRAM-SHA-512"\n')
     settings = load_settings(config, environ=SASL_ENV)
     assert settings.kafka.sasl_username == "alice"
-    assert settings.kafka.sasl_password == "s3cret"
+    assert settings.kafka.sasl_password is not None
+    assert settings.kafka.sasl_password.get_secret_value() == "s3cret"
     assert "s3cret" not in repr(settings)
     for key in ("sasl_username", "sasl_password"):
         config.write_text(f'[kafka]\nsecurity_protocol = "SASL_SSL"\n{key} = "x"\n')

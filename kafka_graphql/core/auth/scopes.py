@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Set
 from fnmatch import fnmatchcase
 
-from kafka_graphql.topic_settings import TopicRule
+from kafka_graphql.settings import TopicRule
 
 ADMIN = "kafka:admin"
 READ = "kafka:read:"

@@ -63,7 +63,8 @@ class TokenVerifier:
         self._settings = settings
         self._keys = keys
         self._allowed = frozenset(settings.algorithms)
-        self._secret = settings.hs_secret.encode() if settings.hs_secret else None
+        secret = settings.hs_secret
+        self._secret = secret.get_secret_value().encode() if secret else None
 
     async def verify(self, token: str) -> Principal:
         """The token's principal, or InvalidToken saying (safely) why not."""

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from kafka_graphql.core.typed.errors import SchemaProblem
 from kafka_graphql.core.typed.model import Field, ObjectType, Scalar, ScalarKind, TypeModel
 
-# `deprecated_types` names (topic_settings.KEPT_FIELD_TYPES) -> the model's scalars.
+# `deprecated_types` names (settings/topics.py's KEPT_FIELD_TYPES) -> the model's scalars.
 KEPT_SCALARS: Mapping[str, Scalar] = {
     "String": Scalar.STRING,
     "Int": Scalar.INT,

@@ -20,7 +20,7 @@ from kafka_graphql.core.typed.kept import KeptFields
 from kafka_graphql.core.typed.model import TypeModel
 from kafka_graphql.core.typed.problems import ValueValidator
 from kafka_graphql.core.typed.registered import SchemaRegistry
-from kafka_graphql.topic_settings import REGISTRY_SCHEMA, TopicRule
+from kafka_graphql.settings import REGISTRY_SCHEMA, TopicRule
 
 
 @dataclass(frozen=True, slots=True)

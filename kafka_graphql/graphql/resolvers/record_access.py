@@ -26,7 +26,7 @@ from kafka_graphql.core.typed.generic import decoded_predicate
 from kafka_graphql.core.typed.records import TypedRecords
 from kafka_graphql.graphql.context import Context
 from kafka_graphql.kafka import IndexHint, OutgoingRecord, Record
-from kafka_graphql.record_settings import RecordRule
+from kafka_graphql.settings import RecordRule
 
 
 def record_rule(context: Context, topic: str) -> RecordRule | None:

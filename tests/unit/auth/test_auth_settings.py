@@ -43,7 +43,8 @@ def test_a_complete_table(keys: tuple[Path, Path]) -> None:
         environ={HS_SECRET_ENV: HS_SECRET},
     )
     assert settings.auth is not None
-    assert settings.auth.hs_secret == HS_SECRET
+    assert settings.auth.hs_secret is not None
+    assert settings.auth.hs_secret.get_secret_value() == HS_SECRET
     assert settings.auth.leeway_s == 5.0
     assert not settings.auth.required
     # The secret is never shown.

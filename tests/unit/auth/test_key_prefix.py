@@ -12,8 +12,7 @@ from kafka_graphql.core.errors import Forbidden
 from kafka_graphql.core.record_rules import checked_write
 from kafka_graphql.kafka import OutgoingRecord
 from kafka_graphql.kafka.topic_configs import is_compacted
-from kafka_graphql.record_settings import RecordRule
-from kafka_graphql.settings import SettingsError, settings_from_mapping
+from kafka_graphql.settings import RecordRule, SettingsError, settings_from_mapping
 from tests.tokens import AUDIENCE, ISSUER, rsa_pair, write_keys
 
 HEADER_KEYED = RecordRule(header="tenant", claim="tenant", key_prefix=True)

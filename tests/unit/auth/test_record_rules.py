@@ -3,7 +3,6 @@ compiled into a record predicate (reads) and a check of outgoing records (writes
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +12,8 @@ from kafka_graphql.core.errors import Forbidden
 from kafka_graphql.core.record_rules import caller_claim, checked_write, compile_record_rule
 from kafka_graphql.core.typed.startup import StartupFailed
 from kafka_graphql.kafka import Header, OutgoingRecord, Record
-from kafka_graphql.record_settings import RecordRule
 from kafka_graphql.schema_registry.typed_topics import typed_topics
-from kafka_graphql.settings import SettingsError, settings_from_mapping
+from kafka_graphql.settings import RecordRule, SettingsError, settings_from_mapping
 from tests.tokens import AUDIENCE, ISSUER, rsa_pair, write_keys
 
 SCHEMAS = Path(__file__).parents[2] / "fixtures" / "schemas"
@@ -126,12 +124,13 @@ async def test_a_typed_topic_rule_on_a_path_the_schema_lacks_stops_start_up(
 
 async def test_a_kept_field_holds_no_claim(auth: dict[str, Any]) -> None:
     settings = typed_settings(auth, "tenant")
-    rule = dataclasses.replace(
-        settings.topics[1],
-        deprecated={"Order.tenant": "moved to the header"},
-        deprecated_types={"Order.tenant": "String"},
+    rule = settings.topics[1].model_copy(
+        update={
+            "deprecated": {"Order.tenant": "moved to the header"},
+            "deprecated_types": {"Order.tenant": "String"},
+        }
     )
-    settings = dataclasses.replace(settings, topics=(settings.topics[0], rule))
+    settings = settings.model_copy(update={"topics": (settings.topics[0], rule)})
     with pytest.raises(StartupFailed, match="tenant is a field the schema dropped"):
         async with typed_topics(settings):
             pass

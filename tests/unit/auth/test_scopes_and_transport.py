@@ -13,8 +13,8 @@ from kafka_graphql.graphql.ws.auth import connection_init_token
 from kafka_graphql.http.bearer import bearer_token
 from kafka_graphql.settings import TopicRule
 
-ORDERS = TopicRule("shop.orders")
-PATTERN = TopicRule("shop.*")
+ORDERS = TopicRule(name="shop.orders")
+PATTERN = TopicRule(name="shop.*")
 
 
 @pytest.mark.parametrize(
@@ -46,7 +46,7 @@ def test_write_is_its_own_scope() -> None:
 
 
 def test_topic_scopes_replace_the_convention() -> None:
-    rule = TopicRule("shop.orders", read_scopes=("orders:read", "ops"), write_scopes=())
+    rule = TopicRule(name="shop.orders", read_scopes=("orders:read", "ops"), write_scopes=())
     assert may_read({"ops"}, rule, "shop.orders")
     assert may_read({"orders:read"}, rule, "shop.orders")
     assert not may_read({"kafka:read:*"}, rule, "shop.orders")

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from kafka_graphql.auth.settings import AuthSettings
 from kafka_graphql.core.auth.jwks import JwksCache
@@ -44,7 +45,7 @@ def verifier(
         issuer=ISSUER,
         audience=AUDIENCE,
         leeway_s=leeway_s,
-        hs_secret=HS_SECRET,
+        hs_secret=SecretStr(HS_SECRET),
     )
     keys = PublicKeys(
         pem=VerificationKey(pem.private.public_key()) if pem else None,

@@ -14,7 +14,8 @@ from kafka_graphql.core.errors import RateLimited
 from kafka_graphql.core.limits.delivery import Matched, deliver
 from kafka_graphql.core.limits.registry import LimitsRegistry
 from kafka_graphql.kafka import Record
-from kafka_graphql.limits.settings import LimitsSettings, LimitsSettingsError, validate_limits
+from kafka_graphql.limits.settings import LimitsSettings, validate_limits
+from kafka_graphql.settings import SettingsError
 from tests.clock import FakeClock
 
 TOPIC = "test-delivery"
@@ -139,5 +140,5 @@ async def test_the_budget_is_shared_by_the_callers_streams() -> None:
 
 
 def test_the_overflow_policy_is_checked() -> None:
-    with pytest.raises(LimitsSettingsError, match=r"limits\.subscription_overflow"):
-        validate_limits(LimitsSettings(subscription_overflow="drop"))
+    with pytest.raises(SettingsError, match=r"limits\.subscription_overflow"):
+        validate_limits(LimitsSettings.model_construct(subscription_overflow="drop"))

@@ -20,7 +20,8 @@ from kafka_graphql.core.values import decode_value
 from kafka_graphql.graphql.shared import SharedGroups, group_key
 from kafka_graphql.kafka.held import Batch, footprint
 from kafka_graphql.kafka.records import Header, Record
-from kafka_graphql.limits.settings import LimitsSettings, LimitsSettingsError, validate_limits
+from kafka_graphql.limits.settings import LimitsSettings, validate_limits
+from kafka_graphql.settings import SettingsError
 
 KIB = 1024
 
@@ -193,16 +194,16 @@ def test_conflation_holds_at_most_its_pending_bytes() -> None:
 
 
 def test_per_caller_bounds_fit_in_the_process_bound() -> None:
-    with pytest.raises(LimitsSettingsError, match=r"limits\.max_pending_bytes"):
+    with pytest.raises(SettingsError, match=r"limits\.max_pending_bytes"):
         validate_limits(LimitsSettings(max_pending_bytes=2, max_buffered_bytes=1))
-    with pytest.raises(LimitsSettingsError, match=r"limits\.max_buffered_bytes_per_principal"):
+    with pytest.raises(SettingsError, match=r"limits\.max_buffered_bytes_per_principal"):
         validate_limits(
             LimitsSettings(
                 max_pending_bytes=1, max_buffered_bytes_per_principal=2, max_buffered_bytes=1
             )
         )
-    with pytest.raises(LimitsSettingsError, match=r"limits\.max_shared_cache_bytes"):
-        validate_limits(LimitsSettings(max_shared_cache_bytes=0))
+    with pytest.raises(SettingsError, match=r"limits\.max_shared_cache_bytes"):
+        validate_limits(LimitsSettings.model_construct(max_shared_cache_bytes=0))
 
 
 SCHEMA = build_schema("""

@@ -22,7 +22,7 @@ from kafka_graphql.core.typed.codecs import (
 )
 from kafka_graphql.core.typed.json_values import JsonSchemaValidator
 from kafka_graphql.schema_registry.client import SchemaRegistryClient
-from kafka_graphql.topic_settings import SchemaRegistrySettings
+from kafka_graphql.settings import SchemaRegistrySettings
 from tests.unit.typed.helpers import fixture
 
 ORDER: dict[str, Any] = {

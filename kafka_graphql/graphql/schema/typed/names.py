@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kafka_graphql.topic_settings import TopicRule
+from kafka_graphql.settings import TopicRule
 
 
 def input_name(type_name: str) -> str:

@@ -1,0 +1,80 @@
+"""The one settings object (pydantic-settings): a TOML file, then the environment, validated once
+at start-up, every problem naming its key (docs/configuration.md).
+
+Tables owned by the package that reads them (`auth/settings.py`, `limits/settings.py`) build on
+this package's blocks (fields.py), and the whole model needs those tables: so the names below
+that need the whole model are imported on first use, not when this package is, and either side
+may be imported first.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from kafka_graphql.settings.errors import SettingsError
+from kafka_graphql.settings.fields import Scope, TypeField
+
+if TYPE_CHECKING:
+    from kafka_graphql.auth.settings import AuthSettings
+    from kafka_graphql.limits.settings import LimitsSettings
+    from kafka_graphql.settings.environment import ENVIRONMENT_ONLY, ENVIRONMENT_OVERRIDES
+    from kafka_graphql.settings.kafka import KafkaSettings
+    from kafka_graphql.settings.loading import (
+        DEFAULT_CONFIG_FILE,
+        load_settings,
+        settings_from_mapping,
+    )
+    from kafka_graphql.settings.model import Settings, production_problems
+    from kafka_graphql.settings.records import RecordRule
+    from kafka_graphql.settings.registry import SchemaRegistrySettings
+    from kafka_graphql.settings.server import PRODUCTION, ServerSettings
+    from kafka_graphql.settings.topics import REGISTRY_SCHEMA, TopicRule
+
+_HOMES = {
+    "AuthSettings": "kafka_graphql.auth.settings",
+    "LimitsSettings": "kafka_graphql.limits.settings",
+    "ENVIRONMENT_ONLY": "kafka_graphql.settings.environment",
+    "ENVIRONMENT_OVERRIDES": "kafka_graphql.settings.environment",
+    "KafkaSettings": "kafka_graphql.settings.kafka",
+    "DEFAULT_CONFIG_FILE": "kafka_graphql.settings.loading",
+    "load_settings": "kafka_graphql.settings.loading",
+    "settings_from_mapping": "kafka_graphql.settings.loading",
+    "Settings": "kafka_graphql.settings.model",
+    "production_problems": "kafka_graphql.settings.model",
+    "RecordRule": "kafka_graphql.settings.records",
+    "SchemaRegistrySettings": "kafka_graphql.settings.registry",
+    "PRODUCTION": "kafka_graphql.settings.server",
+    "ServerSettings": "kafka_graphql.settings.server",
+    "REGISTRY_SCHEMA": "kafka_graphql.settings.topics",
+    "TopicRule": "kafka_graphql.settings.topics",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_HOMES[name]), name)
+
+
+__all__ = [
+    "DEFAULT_CONFIG_FILE",
+    "ENVIRONMENT_ONLY",
+    "ENVIRONMENT_OVERRIDES",
+    "PRODUCTION",
+    "REGISTRY_SCHEMA",
+    "AuthSettings",
+    "KafkaSettings",
+    "LimitsSettings",
+    "RecordRule",
+    "SchemaRegistrySettings",
+    "Scope",
+    "ServerSettings",
+    "Settings",
+    "SettingsError",
+    "TopicRule",
+    "TypeField",
+    "load_settings",
+    "production_problems",
+    "settings_from_mapping",
+]
