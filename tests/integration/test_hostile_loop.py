@@ -85,6 +85,9 @@ async def healthz_answers(
         await asyncio.gather(task, return_exceptions=True)
 
 
+# Three scans of limits.max_scan_records records, each failing the heaviest filter on its last
+# condition: ~10 s of CPU apiece on this machine, so several times that on a loaded one.
+@pytest.mark.timeout(360)
 async def test_the_heaviest_filter_pages_leave_the_loop_and_other_callers_free(
     bootstrap: str,
     http: aiohttp.ClientSession,
