@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,27 +43,35 @@ def token(ttl_s: int = 300, scope: str = READER) -> str:
     return RSA.sign(claims(ttl_s=ttl_s, scope=scope))
 
 
-REFUSALS: dict[str, tuple[dict[str, Any] | None, str]] = {
-    "no token": ({}, "authentication is required: send a bearer token"),
-    "no payload": (None, "authentication is required: send a bearer token"),
+# Payloads made when a test runs, not at import: a token made at collection may have expired
+# (claims live 300 s) by the time a long run reaches it, and be refused for that instead.
+REFUSALS: dict[str, tuple[Callable[[], dict[str, Any] | None], str]] = {
+    "no token": (lambda: {}, "authentication is required: send a bearer token"),
+    "no payload": (lambda: None, "authentication is required: send a bearer token"),
     "expired": (
-        {"Authorization": f"Bearer {RSA.sign(claims(exp=int(time.time()) - 60))}"},
+        lambda: {"Authorization": f"Bearer {RSA.sign(claims(exp=int(time.time()) - 60))}"},
         "the token has expired",
     ),
-    "alg none": ({"authToken": unsigned(claims())}, "the token's algorithm is not accepted"),
+    "alg none": (
+        lambda: {"authToken": unsigned(claims())},
+        "the token's algorithm is not accepted",
+    ),
     "wrong audience": (
-        {"headers": {"Authorization": RSA.sign(claims(aud="other"))}},
+        lambda: {"headers": {"Authorization": RSA.sign(claims(aud="other"))}},
         "the token's audience is not accepted",
     ),
-    "not a string": ({"Authorization": 42}, "the token in connection_init must be a string"),
+    "not a string": (
+        lambda: {"Authorization": 42},
+        "the token in connection_init must be a string",
+    ),
 }
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 @pytest.mark.parametrize("case", list(REFUSALS))
 async def test_refusals(anonymous: GraphQLClient, protocol: str, case: str) -> None:
-    payload, message = REFUSALS[case]
-    received, closed = await anonymous.connection_init(payload, protocol)
+    make, message = REFUSALS[case]
+    received, closed = await anonymous.connection_init(make(), protocol)
     assert closed is not None
     assert closed.code == 4403
     assert closed.reason == f"Forbidden: {message}"
