@@ -80,7 +80,9 @@ soak: install
 	@FUZZ_SCALE=$(SOAK_FUZZ_SCALE) PYTHON=$(PYTHON) $(BROKER) with-broker \
 		$(PY) -m pytest tests/integration/test_hostile_fuzz.py $(PYTEST_ARGS)
 
+# GraphiQL's files first, as for `make test`: tests/unit/transport checks the page needs no CDN.
 test-unit: install
+	@$(PY) scripts/graphiql-assets.py
 	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 # ruff, mypy, and the layers: the import contracts in pyproject.toml ([tool.importlinter]).

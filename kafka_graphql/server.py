@@ -15,6 +15,7 @@ from aiohttp import WSCloseCode, web
 from kafka_graphql.core.compacted_topics import check_at_startup as check_compacted_topics
 from kafka_graphql.core.cursor import CursorSealer
 from kafka_graphql.core.cursor_keys import cursor_sealer
+from kafka_graphql.core.kafka_layer import KafkaLayer
 from kafka_graphql.core.limits.bucket import Clock
 from kafka_graphql.core.limits.registry import LimitsRegistry
 from kafka_graphql.core.topics import TopicRegistry
@@ -48,9 +49,12 @@ def create_app(
     *,
     limits_clock: Clock = time.monotonic,
     cursors: CursorSealer | None = None,
+    kafka: KafkaLayer | None = None,
 ) -> web.Application:
     """The gateway for `settings`; `limits_clock` is the time budgets refill by (tests move it);
-    `cursors` seals cursors (default: from `server.cursor_keys_env`, read now)."""
+    `cursors` seals cursors (default: from `server.cursor_keys_env`, read now); `kafka` is the
+    Kafka layer (default: a `KafkaGateway`, started, prepared and closed with the app; a given
+    one is the caller's to start, prepare and close)."""
     authenticator = Authenticator(settings.auth) if settings.auth is not None else None
     app = web.Application(
         client_max_size=settings.limits.max_request_bytes,
@@ -68,7 +72,11 @@ def create_app(
     app[TYPED] = {}
     # In this order: the loop monitor first, to measure the loop for as long as the app lives
     # (start-up and shutdown included); the typed topics' schema before Kafka.
-    app.cleanup_ctx.extend([_loop_monitor, _authentication, typed_schema, _kafka])
+    app.cleanup_ctx.extend([_loop_monitor, _authentication, typed_schema])
+    if kafka is None:
+        app.cleanup_ctx.append(_kafka)
+    else:
+        app[KAFKA] = kafka
     app.on_startup.append(_serving)
     app.on_shutdown.extend([_served, _complete_streams])
     add_graphql(app, settings)

@@ -17,9 +17,9 @@ import logging
 from collections.abc import Sequence
 
 from kafka_graphql.core.errors import Forbidden
+from kafka_graphql.core.kafka_layer import KafkaLayer
 from kafka_graphql.core.topics import TopicRegistry
 from kafka_graphql.core.typed.startup import StartupFailed
-from kafka_graphql.kafka import KafkaGateway
 from kafka_graphql.kafka.topic_configs import is_compacted
 from kafka_graphql.settings import RecordRule, TopicRule
 
@@ -43,7 +43,7 @@ def problem(rules: Sequence[TopicRule], rule: TopicRule, topic: str, policy: str
 
 
 async def check_at_startup(
-    kafka: KafkaGateway, rules: Sequence[TopicRule], registry: TopicRegistry
+    kafka: KafkaLayer, rules: Sequence[TopicRule], registry: TopicRegistry
 ) -> None:
     """StartupFailed for the first existing topic that is compacted under a rule without
     `key_prefix`."""
@@ -61,7 +61,7 @@ async def check_at_startup(
 
 
 async def check_write(
-    kafka: KafkaGateway, rules: Sequence[TopicRule], rule: TopicRule, bound: RecordRule, topic: str
+    kafka: KafkaLayer, rules: Sequence[TopicRule], rule: TopicRule, bound: RecordRule, topic: str
 ) -> None:
     """FORBIDDEN when `topic` (written under `bound`, its entry `rule`'s record rule) is
     compacted and the rule has no `key_prefix`."""

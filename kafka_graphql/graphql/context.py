@@ -12,10 +12,11 @@ from strawberry.types import Info as StrawberryInfo
 
 from kafka_graphql.core.auth.principal import Principal
 from kafka_graphql.core.cursor import CursorSealer
+from kafka_graphql.core.kafka_layer import KafkaLayer
 from kafka_graphql.core.limits.registry import LimitsRegistry
 from kafka_graphql.core.topics import TopicRegistry
 from kafka_graphql.core.typed.records import TypedRecords
-from kafka_graphql.kafka import KafkaGateway, PartitionOffsets
+from kafka_graphql.kafka import PartitionOffsets
 from kafka_graphql.settings import Settings
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 class Context:
     request: web.Request
     settings: Settings
-    kafka: KafkaGateway
+    kafka: KafkaLayer
     topics: TopicRegistry
     # Seals the cursors the API hands out and opens those it is given (core/cursor.py).
     cursors: CursorSealer

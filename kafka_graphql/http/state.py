@@ -8,15 +8,16 @@ import weakref
 from aiohttp import web
 
 from kafka_graphql.core.cursor import CursorSealer
+from kafka_graphql.core.kafka_layer import KafkaLayer
 from kafka_graphql.core.limits.registry import LimitsRegistry
 from kafka_graphql.core.topics import TopicRegistry
 from kafka_graphql.core.typed.records import TypedRecords
 from kafka_graphql.http.authenticator import Authenticator
-from kafka_graphql.kafka import KafkaGateway
 from kafka_graphql.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
-KAFKA = web.AppKey("kafka", KafkaGateway)
+# A protocol is no class to check against: the key is typed by annotation instead.
+KAFKA: web.AppKey[KafkaLayer] = web.AppKey("kafka")
 TOPICS = web.AppKey("topics", TopicRegistry)
 # Every open WebSocket, closed as "going away" at shutdown.
 WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])

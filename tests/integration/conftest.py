@@ -4,29 +4,24 @@
 from __future__ import annotations
 
 import os
-import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 import pytest_asyncio
-from aiohttp import web
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
-from kafka_graphql.core.limits.bucket import Clock
-from kafka_graphql.core.tls import server_ssl_context
 from kafka_graphql.dev.cursor_key import DEV_CURSOR_KEYS_ENV, ensure_dev_cursor_key
-from kafka_graphql.http.state import KAFKA
-from kafka_graphql.kafka import KafkaGateway
-from kafka_graphql.server import create_app
 from kafka_graphql.settings import Settings, settings_from_mapping
 from tests.clients import GraphQLClient
+
+# Re-exported (`as`): the integration tests import them from here, as before tests/gateways.py.
+from tests.gateways import RunningGateway as RunningGateway
+from tests.gateways import run_gateway as run_gateway
 from tests.integration.brokers import private_broker  # noqa: F401 (a fixture for every test)
 from tests.integration.helpers import create_served_topic
 
@@ -85,44 +80,6 @@ def gateway_settings(
             "topics": [{"name": "test-*"}],
         }
     )
-
-
-@dataclass
-class RunningGateway:
-    app: web.Application
-    url: str
-    runner: web.AppRunner
-    stopped: bool = False
-
-    async def stop(self) -> None:
-        """What SIGTERM does under `web.run_app`: the runner's graceful shutdown."""
-        if not self.stopped:
-            self.stopped = True
-            await self.runner.cleanup()
-
-    @property
-    def kafka(self) -> KafkaGateway:
-        return self.app[KAFKA]
-
-
-@asynccontextmanager
-async def run_gateway(
-    settings: Settings, limits_clock: Clock = time.monotonic
-) -> AsyncIterator[RunningGateway]:
-    app = create_app(settings, limits_clock=limits_clock)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    # As `kafka-graphql` serves: HTTPS when the settings name a certificate and key.
-    tls = server_ssl_context(settings.server.tls_cert_file, settings.server.tls_key_file)
-    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=tls)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    scheme = "https" if tls else "http"
-    running = RunningGateway(app, f"{scheme}://{host}:{port}/graphql", runner)
-    try:
-        yield running
-    finally:
-        await running.stop()
 
 
 @pytest_asyncio.fixture(scope="session")

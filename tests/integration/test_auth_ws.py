@@ -1,6 +1,7 @@
-"""Authentication over WebSocket, on the real gateway: the token in each `connection_init`
-shape on both subprotocols, every refusal with its close code, and a token expiring under a
-live stream that a fresh token resumes by cursor with no gap and no duplicate."""
+"""Authentication over WebSocket, on the real gateway over the real broker: the token in each
+`connection_init` shape on both subprotocols, and a token expiring under a live stream that a
+fresh token resumes by cursor with no gap and no duplicate (every refusal with its close code:
+tests/unit/transport/test_auth_ws.py)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ from aiokafka import AIOKafkaProducer
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient, SocketClosed, Subscription
 from tests.integration.auth import auth_settings, key_files_fixture  # noqa: F401 (a fixture)
 from tests.integration.conftest import RunningGateway, TopicFactory, run_gateway
-from tests.integration.helpers import SUBSCRIBE, poll_until, produce
-from tests.tokens import claims, rsa_pair, unsigned
+from tests.integration.helpers import SUBSCRIBE, produce
+from tests.tokens import claims, rsa_pair
 
 RSA = rsa_pair()
 PROTOCOLS = [TRANSPORT_WS, LEGACY_WS]
@@ -67,41 +68,6 @@ async def test_each_connection_init_shape(
     ) as stream:
         # The principal carries the token's scopes: the topic is readable.
         assert (await stream.next_message())["value"] == {"hello": "world"}
-
-
-REFUSALS: dict[str, tuple[dict[str, Any] | None, str]] = {
-    "no token": ({}, "authentication is required: send a bearer token"),
-    "no payload": (None, "authentication is required: send a bearer token"),
-    "expired": (
-        {"Authorization": f"Bearer {RSA.sign(claims(exp=int(time.time()) - 60))}"},
-        "the token has expired",
-    ),
-    "alg none": ({"authToken": unsigned(claims())}, "the token's algorithm is not accepted"),
-    "wrong audience": (
-        {"headers": {"Authorization": RSA.sign(claims(aud="other"))}},
-        "the token's audience is not accepted",
-    ),
-    "not a string": ({"Authorization": 42}, "the token in connection_init must be a string"),
-}
-
-
-@pytest.mark.parametrize("protocol", PROTOCOLS)
-@pytest.mark.parametrize("case", list(REFUSALS))
-async def test_refusals(anonymous: GraphQLClient, protocol: str, case: str) -> None:
-    payload, message = REFUSALS[case]
-    received, closed = await anonymous.connection_init(payload, protocol)
-    assert closed is not None
-    assert closed.code == 4403
-    assert closed.reason == f"Forbidden: {message}"
-    if protocol == TRANSPORT_WS:
-        assert received == []
-    else:
-        assert received == [
-            {
-                "type": "connection_error",
-                "payload": {"message": message, "extensions": {"code": "UNAUTHENTICATED"}},
-            }
-        ]
 
 
 async def read_until_closed(stream: Subscription, into: list[dict[str, Any]]) -> SocketClosed:
@@ -179,18 +145,3 @@ async def test_expiry_mid_stream_then_resume_by_cursor(
     delivered = [(m["partition"], m["offset"]) for m in first + second]
     assert len(delivered) == len(set(delivered)), "a message came twice"
     assert sorted(delivered) == sorted(produced), "a message is missing"
-
-
-async def test_a_connection_that_ends_first_leaves_no_timer(anonymous: GraphQLClient) -> None:
-    def timers() -> list[asyncio.Task[Any]]:
-        return [t for t in asyncio.all_tasks() if "ExpiryTimer._run" in repr(t.get_coro())]
-
-    before = len(timers())
-    received, closed = await anonymous.connection_init({"authToken": token()})
-    assert closed is None and received == [{"type": "connection_ack"}]
-
-    async def timer_gone() -> bool:
-        return len(timers()) <= before
-
-    # The server notices the client's close on its own time; there is no event to wait for.
-    await poll_until(timer_gone, timeout_s=10, interval_s=0.02)

@@ -16,15 +16,16 @@ from kafka_graphql.core.filters.predicates import (
     index_hint,
     match_all,
 )
+from kafka_graphql.core.kafka_layer import KafkaLayer
 from kafka_graphql.graphql.context import Context
 from kafka_graphql.graphql.resolvers.access import readable_topic
 from kafka_graphql.graphql.resolvers.record_access import read_guard
-from kafka_graphql.kafka import IndexHint, KafkaGateway, PartitionOffsets
+from kafka_graphql.kafka import IndexHint, PartitionOffsets
 from kafka_graphql.kafka.live_index import both
 
 
 async def select_partitions(
-    kafka: KafkaGateway, topic: str, partitions: Sequence[int] | None
+    kafka: KafkaLayer, topic: str, partitions: Sequence[int] | None
 ) -> tuple[tuple[int, ...], bool]:
     """The partitions a request reads, and whether the client chose them itself."""
     existing = await kafka.partitions(topic)
@@ -41,7 +42,7 @@ async def select_partitions(
 
 
 async def start_positions(
-    kafka: KafkaGateway,
+    kafka: KafkaLayer,
     topic: str,
     partitions: Sequence[int],
     offsets: dict[int, PartitionOffsets],

@@ -7,11 +7,12 @@ from typing import Protocol
 from strawberry.dataloader import DataLoader
 
 from kafka_graphql.core.errors import NotFound
+from kafka_graphql.core.kafka_layer import KafkaLayer
 from kafka_graphql.graphql.context import Context, Info
 from kafka_graphql.graphql.resolvers.access import readable_topic, readable_topics
 from kafka_graphql.graphql.schema.scalars import Long
 from kafka_graphql.graphql.schema.types import Partition
-from kafka_graphql.kafka import KafkaGateway, PartitionOffsets
+from kafka_graphql.kafka import PartitionOffsets
 
 TopicOffsets = DataLoader[str, dict[int, PartitionOffsets]]
 
@@ -24,7 +25,7 @@ def _topic_offsets(context: Context) -> TopicOffsets:
     """The request's batcher: `topics { partitions }` asks Kafka once for all topics, not once
     per topic. No cache: offsets move, and a subscription's context lives long."""
     if context.topic_offsets is None:
-        kafka: KafkaGateway = context.kafka
+        kafka: KafkaLayer = context.kafka
 
         async def load(topics: list[str]) -> list[dict[int, PartitionOffsets] | BaseException]:
             found = await kafka.topic_offsets(topics)
