@@ -41,7 +41,7 @@ from kafka_graphql.graphql.limits.shape import fragments_of, measure, roots
 from kafka_graphql.graphql.limits.structure import StructuralLimits
 from kafka_graphql.graphql.schema import build_schema as gateway_schema
 from kafka_graphql.graphql.validation_caches import IdentityCaches
-from kafka_graphql.limits.settings import LimitsSettings
+from kafka_graphql.settings.limits import LimitsSettings
 
 DEMO_SDL = Path(__file__).parent.parent / "docs" / "demo-schema.graphql"
 # What the gate validates with in the development profile (introspection allowed: more to

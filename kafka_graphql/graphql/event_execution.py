@@ -23,7 +23,7 @@ from kafka_graphql.core.errors import GatewayError, LimitExceeded
 from kafka_graphql.graphql.frame_size import check_frame
 from kafka_graphql.graphql.sliced_execution import SlicedExecutor
 from kafka_graphql.graphql.stream_failures import message_error
-from kafka_graphql.limits.settings import LimitsSettings
+from kafka_graphql.settings.limits import LimitsSettings
 
 
 class GatewayExecutionContext(SlicedExecutor):

@@ -18,7 +18,7 @@ from typing import Any
 
 from kafka_graphql.core.errors import LimitExceeded
 from kafka_graphql.kafka import Record
-from kafka_graphql.limits.settings import LimitsSettings
+from kafka_graphql.settings.limits import LimitsSettings
 
 # What a message holds that does not grow with the record (its offset, timestamp, topic name,
 # `__typename`s, the frame around it), beyond its cursor, for every copy of it.

@@ -1,10 +1,10 @@
 """The one settings object (pydantic-settings): a TOML file, then the environment, validated once
 at start-up, every problem naming its key (docs/configuration.md).
 
-Tables owned by the package that reads them (`auth/settings.py`, `limits/settings.py`) build on
-this package's blocks (fields.py), and the whole model needs those tables: so the names below
-that need the whole model are imported on first use, not when this package is, and either side
-may be imported first.
+A module per table (`auth.py`, `limits.py`, `kafka.py`, ...) builds on this package's blocks
+(fields.py), and the whole model (model.py) needs every table: so the names below that need the
+whole model are imported on first use, not when this package is, and a table's module may be
+imported alone.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from kafka_graphql.settings.errors import SettingsError
 from kafka_graphql.settings.fields import Scope, TypeField
 
 if TYPE_CHECKING:
-    from kafka_graphql.auth.settings import AuthSettings
-    from kafka_graphql.limits.settings import LimitsSettings
+    from kafka_graphql.settings.auth import AuthSettings
     from kafka_graphql.settings.environment import ENVIRONMENT_ONLY, ENVIRONMENT_OVERRIDES
     from kafka_graphql.settings.kafka import KafkaSettings
+    from kafka_graphql.settings.limits import LimitsSettings
     from kafka_graphql.settings.loading import (
         DEFAULT_CONFIG_FILE,
         load_settings,
@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     from kafka_graphql.settings.topics import REGISTRY_SCHEMA, TopicRule
 
 _HOMES = {
-    "AuthSettings": "kafka_graphql.auth.settings",
-    "LimitsSettings": "kafka_graphql.limits.settings",
+    "AuthSettings": "kafka_graphql.settings.auth",
+    "LimitsSettings": "kafka_graphql.settings.limits",
     "ENVIRONMENT_ONLY": "kafka_graphql.settings.environment",
     "ENVIRONMENT_OVERRIDES": "kafka_graphql.settings.environment",
     "KafkaSettings": "kafka_graphql.settings.kafka",

@@ -16,12 +16,12 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from kafka_graphql.auth.field_settings import field_rule_problems
-from kafka_graphql.auth.settings import AuthSettings
 from kafka_graphql.core.topic_patterns import ShadowedTopic, check_topic_order
-from kafka_graphql.limits.settings import LimitsSettings
+from kafka_graphql.settings.auth import AuthSettings
+from kafka_graphql.settings.field_rules import field_rule_problems
 from kafka_graphql.settings.fields import loading, refuse
 from kafka_graphql.settings.kafka import KafkaSettings
+from kafka_graphql.settings.limits import LimitsSettings
 from kafka_graphql.settings.registry import SchemaRegistrySettings
 from kafka_graphql.settings.server import ServerSettings
 from kafka_graphql.settings.topics import REGISTRY_SCHEMA, TopicRule

@@ -12,7 +12,7 @@ from typing import Annotated, Self
 
 from pydantic import Field, Strict, model_validator
 
-from kafka_graphql.auth.field_settings import FieldMasks, FieldScopes
+from kafka_graphql.settings.field_rules import FieldMasks, FieldScopes
 from kafka_graphql.settings.fields import (
     Matching,
     NotBlank,

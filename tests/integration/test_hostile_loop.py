@@ -25,10 +25,10 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
 from kafka_graphql.core.slices import Slices
-from kafka_graphql.limits.settings import LimitsSettings
 from kafka_graphql.runtime.loop_monitor import LoopMonitor
 from kafka_graphql.server import LOOP_MONITOR
 from kafka_graphql.settings import settings_from_mapping
+from kafka_graphql.settings.limits import LimitsSettings
 from tests.clients import GraphQLClient
 from tests.integration.conftest import (
     UNTHROTTLED,

@@ -31,8 +31,8 @@ from aiokafka import AIOKafkaProducer
 
 from kafka_graphql.graphql.view import VIEW
 from kafka_graphql.http.state import CURSORS, LIMITS
-from kafka_graphql.limits.settings import LimitsSettings, validate_limits
 from kafka_graphql.settings import Settings
+from kafka_graphql.settings.limits import LimitsSettings, validate_limits
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient, Subscription
 from tests.clock import FakeClock
 from tests.integration.auth import auth_settings, key_files_fixture  # noqa: F401 (a fixture)

@@ -20,7 +20,7 @@ from kafka_graphql.graphql.frame_size import (
 )
 from kafka_graphql.http.strict_json import dumps
 from kafka_graphql.kafka.records import Record
-from kafka_graphql.limits.settings import LimitsSettings
+from kafka_graphql.settings.limits import LimitsSettings
 
 LIMITS = LimitsSettings(max_frame_bytes=1_000_000)
 

@@ -14,7 +14,7 @@ from kafka_graphql.core.auth.field_rules import FieldRules
 from kafka_graphql.core.limits.ledger import Ledger
 from kafka_graphql.core.typed.json_schema import json_schema_model
 from kafka_graphql.graphql.shared import GroupKey, SharedGroups, frame_around, group_key
-from kafka_graphql.limits.settings import LimitsSettings
+from kafka_graphql.settings.limits import LimitsSettings
 from tests.unit.typed.helpers import fixture
 
 MODEL = json_schema_model("shop.orders", "Order", fixture("order.schema.json"), "order.json")

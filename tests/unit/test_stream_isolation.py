@@ -26,8 +26,8 @@ from kafka_graphql.kafka.live_feed import TopicFeed
 from kafka_graphql.kafka.live_index import IndexHint
 from kafka_graphql.kafka.live_subscriber import LiveSubscriber
 from kafka_graphql.kafka.records import Record
-from kafka_graphql.limits.settings import LimitsSettings
 from kafka_graphql.settings import KafkaSettings
+from kafka_graphql.settings.limits import LimitsSettings
 from tests.clock import FakeClock
 
 TOPIC = "t"

@@ -12,11 +12,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from kafka_graphql.auth.settings import AuthSettings
 from kafka_graphql.core.auth.scopes import ADMIN
 from kafka_graphql.core.typed.model import EnumType, ObjectType, TypeModel
 from kafka_graphql.core.typed.startup import StartupFailed
 from kafka_graphql.core.typed.topic import TypedTopic
+from kafka_graphql.settings.auth import AuthSettings
 
 # (GraphQL type, field): ("Order", "customer").
 FieldKey = tuple[str, str]

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from kafka_graphql.core.errors import BadUserInput
-from kafka_graphql.limits.settings import LimitsSettings
+from kafka_graphql.settings.limits import LimitsSettings
 
 # A path into the field's arguments: ("headers", 64) or ("messages", 3, "headers", 2, "key").
 ArgumentPath = tuple[str | int, ...]

@@ -12,7 +12,7 @@ import asyncio
 
 from kafka_graphql.core.errors import RateLimited
 from kafka_graphql.core.limits.memory import Holdings
-from kafka_graphql.limits.settings import LimitsSettings
+from kafka_graphql.settings.limits import LimitsSettings
 
 
 class Ledger:

@@ -21,7 +21,7 @@ from kafka_graphql.core.errors import BadUserInput, LimitExceeded, RateLimited
 from kafka_graphql.core.limits.bucket import Clock, LeakyBucket, retry_after
 from kafka_graphql.core.limits.ledger import Ledger
 from kafka_graphql.core.limits.memory import Holdings
-from kafka_graphql.limits.settings import LimitsSettings
+from kafka_graphql.settings.limits import LimitsSettings
 
 # Entries looked at per new caller for being at rest: bounded work per request, and enough to
 # keep up (each new caller adds one entry and may remove this many).

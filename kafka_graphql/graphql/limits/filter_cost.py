@@ -27,7 +27,7 @@ from kafka_graphql.core.filters.bounds import FilterCaps, FilterSize, measure_fi
 from kafka_graphql.core.typed.model import TypeModel
 from kafka_graphql.core.typed.where import inspect_where
 from kafka_graphql.graphql.filter_arguments import filter_arguments
-from kafka_graphql.limits.settings import LimitsSettings
+from kafka_graphql.settings.limits import LimitsSettings
 
 # Points per 1,000 records (docs/limits.md#filters has the measurements).
 SCAN_POINTS = 20.0  # reading and decoding a record a page would not have read without a filter

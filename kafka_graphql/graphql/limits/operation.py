@@ -23,7 +23,7 @@ from kafka_graphql.graphql.limits.fields import CostingError
 from kafka_graphql.graphql.limits.filter_cost import open_scans
 from kafka_graphql.graphql.limits.memo import CostMemo
 from kafka_graphql.graphql.limits.walk import OperationCost
-from kafka_graphql.limits.settings import LimitsSettings
+from kafka_graphql.settings.limits import LimitsSettings
 
 
 @runtime_checkable

@@ -29,7 +29,7 @@ from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, TokenKi
 
 from kafka_graphql.graphql.limits.merges import merge_pairs
 from kafka_graphql.graphql.limits.shape import fragments_of, measure, roots
-from kafka_graphql.limits.settings import LimitsSettings
+from kafka_graphql.settings.limits import LimitsSettings
 
 # Python converts integers of at most this many digits (sys.get_int_max_str_digits).
 MAX_INT_DIGITS = 4300

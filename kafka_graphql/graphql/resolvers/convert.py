@@ -15,7 +15,7 @@ from kafka_graphql.graphql.schema.inputs import HeaderInput, MessageFilter, Valu
 from kafka_graphql.graphql.schema.scalars import DateTime, Long
 from kafka_graphql.graphql.schema.types import Message, ProduceResult, as_datetime
 from kafka_graphql.kafka import OutgoingRecord, ProduceAck, Record
-from kafka_graphql.limits.settings import LimitsSettings
+from kafka_graphql.settings.limits import LimitsSettings
 
 
 def to_message(record: Record, positions: Mapping[int, int], cursors: CursorSealer) -> Message:

@@ -35,8 +35,8 @@ from kafka_graphql.graphql.schema.scalars import SCALAR_MAP
 from kafka_graphql.graphql.schema.typed import check_names, gateway_names, typed_roots
 from kafka_graphql.graphql.schema.typed.names import TopicNames
 from kafka_graphql.graphql.validation_caches import IdentityCaches
-from kafka_graphql.limits.settings import weight_keys
 from kafka_graphql.settings import LimitsSettings, ServerSettings
+from kafka_graphql.settings.limits import weight_keys
 
 
 class GatewaySchema(strawberry.Schema):

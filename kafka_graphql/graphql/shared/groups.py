@@ -30,7 +30,7 @@ from kafka_graphql.core.auth.field_masks import FieldView
 from kafka_graphql.core.errors import LimitExceeded
 from kafka_graphql.core.limits.ledger import Ledger
 from kafka_graphql.graphql.frame_size import check_frame
-from kafka_graphql.limits.settings import LimitsSettings
+from kafka_graphql.settings.limits import LimitsSettings
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from kafka_graphql.core.errors import RateLimited
 from kafka_graphql.core.limits.delivery import Matched, deliver
 from kafka_graphql.core.limits.registry import LimitsRegistry
 from kafka_graphql.kafka import Record
-from kafka_graphql.limits.settings import LimitsSettings, validate_limits
 from kafka_graphql.settings import SettingsError
+from kafka_graphql.settings.limits import LimitsSettings, validate_limits
 from tests.clock import FakeClock
 
 TOPIC = "test-delivery"

@@ -28,8 +28,8 @@ from kafka_graphql.graphql.limits.merges import merge_pairs
 from kafka_graphql.graphql.limits.shape import find_cycle, fragments_of, measure, roots
 from kafka_graphql.graphql.limits.structure import StructuralLimits
 from kafka_graphql.graphql.schema import build_schema
-from kafka_graphql.limits.settings import LimitsSettings
 from kafka_graphql.settings import SettingsError, settings_from_mapping
+from kafka_graphql.settings.limits import LimitsSettings
 
 NO_CAP = 10**12
 

@@ -20,8 +20,8 @@ from kafka_graphql.core.values import decode_value
 from kafka_graphql.graphql.shared import SharedGroups, group_key
 from kafka_graphql.kafka.held import Batch, footprint
 from kafka_graphql.kafka.records import Header, Record
-from kafka_graphql.limits.settings import LimitsSettings, validate_limits
 from kafka_graphql.settings import SettingsError
+from kafka_graphql.settings.limits import LimitsSettings, validate_limits
 
 KIB = 1024
 

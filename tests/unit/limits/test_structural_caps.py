@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from kafka_graphql.graphql.schema import build_schema
-from kafka_graphql.limits.settings import LimitsSettings
+from kafka_graphql.settings.limits import LimitsSettings
 
 # Ten aliases, written once in a fragment.
 TEN = " ".join(f"a{i}: name" for i in range(10))
