@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from kafka_graphql.core.auth.field_masks import FieldView
 from kafka_graphql.core.auth.principal import Principal
-from kafka_graphql.core.cursor import CursorSealer
 from kafka_graphql.core.errors import BadUserInput
 from kafka_graphql.core.filters.bounds import FilterSize
 from kafka_graphql.core.gateway import Core
 from kafka_graphql.core.reads import ReadPlan, Start, plan_read
-from kafka_graphql.core.selection import RecordFilter, Selection, select, wanted
+from kafka_graphql.core.selection import Build, RecordFilter, Selection, select, wanted
 from kafka_graphql.core.slices import Slices
 from kafka_graphql.core.typed.generic import decoded_record
 from kafka_graphql.core.typed.records import Decoded
-from kafka_graphql.kafka import Page, Record
+from kafka_graphql.kafka import Page
 
 M = TypeVar("M")
-
-# A face's message of a record the caller may see: (the record, as the caller sees it; the
-# stream's positions just after it, to copy if kept; its decoded value for the typed API, else
-# None; the caller's view of the values; the cursor sealer) -> the face's message.
-Build = Callable[[Record, Mapping[int, int], Decoded | None, FieldView, CursorSealer], M]
 
 
 @dataclass(frozen=True, slots=True)

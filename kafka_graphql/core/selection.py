@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from kafka_graphql.core.auth.field_masks import FieldView
 from kafka_graphql.core.auth.principal import Principal
+from kafka_graphql.core.cursor import CursorSealer
 from kafka_graphql.core.filters.bounds import FilterSize, filter_caps, measure_filter
 from kafka_graphql.core.filters.predicates import (
     Predicate,
@@ -28,6 +29,13 @@ from kafka_graphql.kafka import IndexHint, Record
 
 # (key, decoded plain value or None) -> whether the record is wanted.
 Matcher = Callable[[str | None, object], bool]
+
+M = TypeVar("M")
+
+# A face's message of a record the caller may see: (the record, as the caller sees it; the
+# read's positions just after it, to copy if kept; its decoded value for the typed API, else
+# None; the caller's view of the values; the cursor sealer) -> the face's message.
+Build = Callable[[Record, Mapping[int, int], Decoded | None, FieldView, CursorSealer], M]
 
 
 @dataclass(frozen=True, slots=True)

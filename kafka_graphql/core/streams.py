@@ -16,9 +16,8 @@ from kafka_graphql.core.auth.principal import Principal
 from kafka_graphql.core.errors import StreamInterrupted
 from kafka_graphql.core.gateway import Core
 from kafka_graphql.core.limits.delivery import Matched
-from kafka_graphql.core.pages import Build
 from kafka_graphql.core.reads import ReadPlan, Start, plan_read
-from kafka_graphql.core.selection import RecordFilter, Selection, select, wanted
+from kafka_graphql.core.selection import Build, RecordFilter, Selection, select, wanted
 from kafka_graphql.core.typed.generic import decoded_record
 from kafka_graphql.core.typed.records import Decoded
 from kafka_graphql.kafka import Record

@@ -29,7 +29,7 @@ def build_message(
     _view: FieldView,
     cursors: CursorSealer,
 ) -> Message:
-    """`to_message` as the core's reads build them (core/pages.py `Build`): the generic API's
+    """`to_message` as the core's reads build them (core/selection.py `Build`): the generic API's
     record comes with its value as the caller sees it already."""
     return RecordMessage(record, positions, cursors)
 

@@ -11,9 +11,8 @@ from kafka_graphql.core import selection
 from kafka_graphql.core.auth.field_masks import FieldView
 from kafka_graphql.core.errors import StreamInterrupted, Undeliverable
 from kafka_graphql.core.limits.delivery import deliver
-from kafka_graphql.core.pages import Build
 from kafka_graphql.core.reads import Start
-from kafka_graphql.core.selection import RecordFilter
+from kafka_graphql.core.selection import Build, RecordFilter
 from kafka_graphql.core.streams import Stream, open_stream
 from kafka_graphql.graphql.context import Info
 from kafka_graphql.graphql.resolvers.convert import build_message, filter_plain

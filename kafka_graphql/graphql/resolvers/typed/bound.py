@@ -49,7 +49,7 @@ class BoundTopic:
         view: FieldView,
         cursors: CursorSealer,
     ) -> Any:
-        """The message of a record the core's typed read let through (core/pages.py `Build`),
+        """The message of a record the core's typed read let through (core/selection.py `Build`),
         decoded."""
         assert decoded is not None
         value, errors = None, decoded.errors
