@@ -12,6 +12,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from kafka_graphql.core.auth.principal import Principal
 from kafka_graphql.core.cursor import CursorSealer
+from kafka_graphql.core.gateway import Core
 from kafka_graphql.core.kafka_layer import KafkaLayer
 from kafka_graphql.core.limits.registry import LimitsRegistry
 from kafka_graphql.core.topics import TopicRegistry
@@ -26,19 +27,13 @@ if TYPE_CHECKING:
 @dataclass(slots=True)
 class Context:
     request: web.Request
-    settings: Settings
-    kafka: KafkaLayer
-    topics: TopicRegistry
-    # Seals the cursors the API hands out and opens those it is given (core/cursor.py).
-    cursors: CursorSealer
-    # Typed topics by name: every API that reads or writes them goes through their codec.
-    typed: Mapping[str, TypedRecords] = field(default_factory=dict)
+    # What every call into the core needs (core/gateway.py); resolvers pass it to the core's
+    # entry points with the caller.
+    core: Core
     # Made by the transport: from the HTTP request's token, or (WebSocket) from the
     # connection_init payload once it is accepted. Anonymous until then, which reads nothing
     # when [auth] is on.
     principal: Principal = field(default_factory=lambda: Principal.anonymous(None))
-    # Every caller's budgets (one registry per gateway process; a fresh one has the defaults).
-    limits: LimitsRegistry = field(default_factory=LimitsRegistry)
     # The HTTP response, when there is one (queries and mutations over HTTP).
     response: web.StreamResponse | None = None
     # The caller's subscription slots held by streams on this connection (a WebSocket's context
@@ -51,10 +46,34 @@ class Context:
     # An HTTP request that carries a batch of operations (answered with 429 only as a whole).
     in_batch: bool = False
     # The cluster's names the caller may read, and the names they came from
-    # (graphql/resolvers/access.py).
+    # (graphql/resolvers/topics.py).
     readable_topics: tuple[object, Sequence[str]] = (None, ())
     # Batches `topics { partitions }` into one offsets request (graphql/resolvers/topics.py).
     topic_offsets: DataLoader[str, dict[int, PartitionOffsets]] | None = None
+
+    @property
+    def settings(self) -> Settings:
+        return self.core.settings
+
+    @property
+    def kafka(self) -> KafkaLayer:
+        return self.core.kafka
+
+    @property
+    def topics(self) -> TopicRegistry:
+        return self.core.topics
+
+    @property
+    def cursors(self) -> CursorSealer:
+        return self.core.cursors
+
+    @property
+    def typed(self) -> Mapping[str, TypedRecords]:
+        return self.core.typed
+
+    @property
+    def limits(self) -> LimitsRegistry:
+        return self.core.limits
 
 
 Info = StrawberryInfo[Context, None]

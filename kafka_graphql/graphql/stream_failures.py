@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any
 
 from kafka_graphql.core.cursor import CursorSealer
 from kafka_graphql.core.errors import GatewayError, StreamFailed, StreamInterrupted
-from kafka_graphql.kafka import Record
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +26,6 @@ FAILED = (
     "this subscription failed on a message and has ended (the gateway logged why); resubscribe "
     "with `after` set to extensions.cursor to continue where it ended"
 )
-
-
-def at(record: Record, positions: Mapping[int, int]) -> dict[int, int]:
-    """Positions that resume at `record` itself (`positions`: the stream's, just after it)."""
-    return {**positions, record.partition: record.offset}
 
 
 def ended(stopped: StreamInterrupted, cursors: CursorSealer) -> GatewayError:

@@ -15,6 +15,7 @@ from strawberry.types.unset import UnsetType
 
 from kafka_graphql.core.auth.principal import Principal
 from kafka_graphql.core.errors import Forbidden, Unauthenticated
+from kafka_graphql.core.gateway import Core
 from kafka_graphql.core.typed.records import TypedRecords
 from kafka_graphql.graphql.context import Context
 from kafka_graphql.graphql.limits.operation import throttle_http
@@ -159,16 +160,19 @@ class GatewayView(GraphQLView[Context, None]):
     ) -> Context:
         app = request.app
         typed: dict[str, TypedRecords] = app[TYPED]
-        return Context(
-            request=request,
+        core = Core(
             settings=app[SETTINGS],
             kafka=app[KAFKA],
             topics=app[TOPICS],
             cursors=app[CURSORS],
             typed=typed,
+            limits=app[LIMITS],
+        )
+        return Context(
+            request=request,
+            core=core,
             response=response,
             principal=request.get(PRINCIPAL) or Principal.anonymous(request.remote),
-            limits=app[LIMITS],
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:

@@ -69,7 +69,7 @@ class KafkaGateway:
 
     async def topic_names(self) -> Sequence[str]:
         """Every topic's name, sorted; the same object until the metadata is refreshed, so that
-        what callers work out from it can be kept as long (resolvers/access.py)."""
+        what callers work out from it can be kept as long (graphql/resolvers/topics.py)."""
         topics = await self._cluster.topics()
         if self._names_of is not topics:
             self._names, self._names_of = tuple(sorted(topics)), topics

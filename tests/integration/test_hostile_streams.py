@@ -20,8 +20,8 @@ from typing import Any
 import aiohttp
 import pytest
 
+from kafka_graphql.core import selection
 from kafka_graphql.core.filters.predicates import FilterSpec, compile_filter
-from kafka_graphql.graphql.resolvers import filtering
 from kafka_graphql.graphql.resolvers.messages import RecordFields
 from kafka_graphql.graphql.view import VIEW
 from kafka_graphql.kafka import Record
@@ -114,7 +114,7 @@ def poison_predicates(monkeypatch: pytest.MonkeyPatch, victim: int) -> None:
         compiled.append(check)
         return check
 
-    monkeypatch.setattr(filtering, "compile_filter", compiled_filter)
+    monkeypatch.setattr(selection, "compile_filter", compiled_filter)
 
 
 def offsets(messages: list[dict[str, Any]]) -> list[int]:

@@ -23,6 +23,7 @@ from typing import Any
 
 from kafka_graphql.core.errors import BadUserInput
 from kafka_graphql.core.filters.paths import parse_path
+from kafka_graphql.settings.limits import LimitsSettings
 
 # The operators of a generic `value` condition, as GraphQL names them.
 VALUE_OPERATORS = ("eq", "ne", "in", "gt", "gte", "lt", "lte", "contains", "exists")
@@ -42,6 +43,10 @@ class FilterCaps:
 
 
 DEFAULT_CAPS = FilterCaps()
+
+
+def filter_caps(limits: LimitsSettings) -> FilterCaps:
+    return FilterCaps(limits.max_filter_conditions, limits.max_in_values)
 
 
 @dataclass(frozen=True, slots=True)

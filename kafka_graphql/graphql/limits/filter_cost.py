@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from graphql import FieldNode, GraphQLField
 
-from kafka_graphql.core.filters.bounds import FilterCaps, FilterSize, measure_filter
+from kafka_graphql.core.filters.bounds import FilterSize, filter_caps, measure_filter
 from kafka_graphql.core.typed.model import TypeModel
 from kafka_graphql.core.typed.where import inspect_where
 from kafka_graphql.graphql.filter_arguments import filter_arguments
@@ -33,10 +33,6 @@ from kafka_graphql.settings.limits import LimitsSettings
 SCAN_POINTS = 20.0  # reading and decoding a record a page would not have read without a filter
 CONDITION_POINTS = 1.0  # running one condition on it
 IN_VALUE_POINTS = 0.005  # and one `in` value
-
-
-def filter_caps(limits: LimitsSettings) -> FilterCaps:
-    return FilterCaps(limits.max_filter_conditions, limits.max_in_values)
 
 
 def page_filter_cost(size: FilterSize, records: int) -> int:

@@ -21,9 +21,9 @@ from graphql import DocumentNode
 from strawberry.http.exceptions import WebSocketDisconnected
 
 from kafka_graphql.core.auth.field_masks import FieldView
+from kafka_graphql.core.record_access import record_rule
 from kafka_graphql.core.record_rules import caller_claim
 from kafka_graphql.graphql.context import Context, Info
-from kafka_graphql.graphql.resolvers.record_access import record_rule
 from kafka_graphql.graphql.shared.groups import (
     Encode,
     GroupKey,
@@ -115,7 +115,7 @@ def join_relay(info: Info, topic: str, view: FieldView) -> Relay | None:
     if operation is None:
         return None
     context: Context = info.context
-    rule = record_rule(context, topic)
+    rule = record_rule(context.core, context.principal, topic)
     key = group_key(
         topic=topic,
         query=operation.query,

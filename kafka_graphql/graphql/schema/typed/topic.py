@@ -10,11 +10,10 @@ from typing import Any, Optional
 import strawberry
 from strawberry.types.field import StrawberryField
 
-from kafka_graphql.core.filters.bounds import FilterCaps
 from kafka_graphql.core.typed.records import TypedRecords
-from kafka_graphql.core.typed.where import compile_where, filter_inputs
+from kafka_graphql.core.typed.where import filter_inputs
 from kafka_graphql.graphql.resolvers.typed import mutation, query, subscription
-from kafka_graphql.graphql.resolvers.typed.bound import BoundTopic, Matcher
+from kafka_graphql.graphql.resolvers.typed.bound import BoundTopic
 from kafka_graphql.graphql.resolvers.typed.values import OutputBuilder
 from kafka_graphql.graphql.schema.inputs import HeaderInput
 from kafka_graphql.graphql.schema.scalars import JSON, Cursor, DateTime, Long
@@ -100,9 +99,6 @@ def bind_topic(generated: GeneratedTypes, records: TypedRecords) -> TopicFields:
     )
     where_type = generated.add_filters(filter_inputs(model))
 
-    def compile_plain(plain: dict[str, Any] | None, caps: FilterCaps) -> Matcher:
-        return compile_where(model, plain, caps)
-
     bound = BoundTopic(
         records,
         generated,
@@ -111,7 +107,6 @@ def bind_topic(generated: GeneratedTypes, records: TypedRecords) -> TopicFields:
         edge,
         connection,
         where_type,
-        compile_plain,
     )
     return _root_fields(names, bound, value_input, message_input)
 

@@ -1,4 +1,6 @@
-"""Where a read starts: from a cursor, an offset, a time, or the topic's start or end."""
+"""A read's plan, for a page or a stream: the topic checked, its partitions, where the read starts
+(from a cursor, an offset, a time, or the topic's start or end) and the predicate it runs (the
+client's filter and the caller's record rule)."""
 
 from __future__ import annotations
 
@@ -7,19 +9,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from kafka_graphql.core.access import readable_topic
+from kafka_graphql.core.auth.principal import Principal
 from kafka_graphql.core.cursor import CursorSealer
 from kafka_graphql.core.errors import BadUserInput
 from kafka_graphql.core.filters.predicates import (
-    FilterSpec,
     Predicate,
-    compile_filter,
-    index_hint,
     match_all,
 )
+from kafka_graphql.core.gateway import Core
 from kafka_graphql.core.kafka_layer import KafkaLayer
-from kafka_graphql.graphql.context import Context
-from kafka_graphql.graphql.resolvers.access import readable_topic
-from kafka_graphql.graphql.resolvers.record_access import read_guard
+from kafka_graphql.core.record_access import read_guard
 from kafka_graphql.kafka import IndexHint, PartitionOffsets
 from kafka_graphql.kafka.live_index import both
 
@@ -84,6 +84,26 @@ async def start_positions(
 
 
 @dataclass(frozen=True, slots=True)
+class Start:
+    """Where a read starts, and which partitions it reads (None: all, new ones included). At
+    most one of `after` (a sealed cursor), `from_offset` and `from_timestamp`; none: a page
+    starts at the earliest offsets, a stream at the end."""
+
+    after: str | None = None
+    from_offset: int | None = None
+    from_timestamp: datetime | None = None
+    partitions: Sequence[int] | None = None
+
+    @property
+    def given(self) -> bool:
+        return (
+            self.after is not None
+            or self.from_offset is not None
+            or self.from_timestamp is not None
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class ReadPlan:
     """What a history read or a subscription reads, checked and resolved before it starts."""
 
@@ -105,50 +125,43 @@ class ReadPlan:
 
 
 async def plan_read(
-    context: Context,
+    core: Core,
+    principal: Principal,
     topic: str,
+    start: Start,
+    predicate: Predicate,
+    hint: IndexHint | None,
     *,
-    partitions: Sequence[int] | None,
-    filter_spec: FilterSpec | None,
-    after: str | None,
-    from_offset: int | None,
-    from_timestamp: datetime | None,
     live: bool,
-    predicate: Predicate | None = None,
-    hint: IndexHint | None = None,
 ) -> ReadPlan:
     """Validate a read's arguments and work out where it starts. History reads start at the
     earliest offsets by default, live streams at the end (resolved by the live feed itself).
 
-    `predicate` replaces the compiled `filter_spec` (typed topics bring their own), `hint`
-    the equalities it requires. The topic's record-level rule, if it binds the caller, is ANDed
-    with it."""
-    topic = readable_topic(context, topic)
-    hint = hint or index_hint(filter_spec)
-    predicate = predicate or compile_filter(filter_spec)
-    guard = read_guard(context, topic)
+    `predicate` is the client's filter, `hint` the equalities it requires. The topic's
+    record-level rule, if it binds the caller, is ANDed with it."""
+    topic = readable_topic(core, principal, topic)
+    guard = read_guard(core, principal, topic)
     visible: Predicate = match_all
     if guard is not None:
         predicate, visible = _both(guard.prefilter, predicate), guard.visible
         hint = both(hint, guard.hint)
-    kafka = context.kafka
-    selected, chosen = await select_partitions(kafka, topic, partitions)
-    has_start = after is not None or from_offset is not None or from_timestamp is not None
-    if live and not has_start:
+    kafka = core.kafka
+    selected, chosen = await select_partitions(kafka, topic, start.partitions)
+    if live and not start.given:
         return ReadPlan(topic, predicate, selected, chosen, {}, None, visible, hint)
     offsets = await kafka.offsets(topic, selected)
-    start = await start_positions(
+    positions = await start_positions(
         kafka,
         topic,
         selected,
         offsets,
-        context.cursors,
-        after=after,
-        from_offset=from_offset,
-        from_timestamp=from_timestamp,
+        core.cursors,
+        after=start.after,
+        from_offset=start.from_offset,
+        from_timestamp=start.from_timestamp,
         default="latest" if live else "earliest",
     )
-    return ReadPlan(topic, predicate, selected, chosen, offsets, start, visible, hint)
+    return ReadPlan(topic, predicate, selected, chosen, offsets, positions, visible, hint)
 
 
 def _both(first: Predicate, second: Predicate) -> Predicate:

@@ -13,9 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kafka_graphql.core.auth.field_masks import FULL_VIEW
+from kafka_graphql.core.auth.principal import Principal
 from kafka_graphql.core.auth.scopes import ADMIN
 from kafka_graphql.core.compacted_topics import check_write
 from kafka_graphql.core.filters.predicates import Predicate
+from kafka_graphql.core.gateway import Core
 from kafka_graphql.core.record_rules import (
     caller_claim,
     checked_write,
@@ -24,19 +26,18 @@ from kafka_graphql.core.record_rules import (
 )
 from kafka_graphql.core.typed.generic import decoded_predicate
 from kafka_graphql.core.typed.records import TypedRecords
-from kafka_graphql.graphql.context import Context
 from kafka_graphql.kafka import IndexHint, OutgoingRecord, Record
 from kafka_graphql.settings import RecordRule
 
 
-def record_rule(context: Context, topic: str) -> RecordRule | None:
+def record_rule(core: Core, principal: Principal, topic: str) -> RecordRule | None:
     """The rule that binds this caller on an exposed `topic`; None when there is none."""
-    rule = context.topics.rule_for(topic)
+    rule = core.topics.rule_for(topic)
     assert rule is not None
-    if rule.records is None or ADMIN in context.principal.scopes:
+    if rule.records is None or ADMIN in principal.scopes:
         return None
     # Settings refuse `records` without [auth]; a caller is then always a token's or anonymous.
-    assert context.settings.auth is not None
+    assert core.settings.auth is not None
     return rule.records
 
 
@@ -51,13 +52,13 @@ class ReadGuard:
     hint: IndexHint | None = None
 
 
-def read_guard(context: Context, topic: str) -> ReadGuard | None:
-    rule = record_rule(context, topic)
+def read_guard(core: Core, principal: Principal, topic: str) -> ReadGuard | None:
+    rule = record_rule(core, principal, topic)
     if rule is None:
         return None
-    claim = caller_claim(rule, context.principal.claims)
+    claim = caller_claim(rule, principal.claims)
     predicate = compile_record_rule(rule, claim)
-    typed = context.typed.get(topic)
+    typed = core.typed.get(topic)
     if typed is None or rule.header is not None:
         return ReadGuard(predicate, predicate, record_rule_hint(rule, claim))
     # A typed topic's rule reads the value as its schema decodes it, as `where` does, but whole:
@@ -82,7 +83,8 @@ def _once_decoded(typed: TypedRecords, predicate: Predicate) -> Predicate:
 
 
 def checked_writes(
-    context: Context,
+    core: Core,
+    principal: Principal,
     topic: str,
     records: Sequence[OutgoingRecord],
     values: Sequence[object],
@@ -90,22 +92,22 @@ def checked_writes(
 ) -> list[OutgoingRecord]:
     """`records` as they may be written (headers stamped), or FORBIDDEN for the first that may
     not be: then none is. `values` are the plain values they were encoded from."""
-    rule = record_rule(context, topic)
+    rule = record_rule(core, principal, topic)
     if rule is None:
         return list(records)
-    claim = caller_claim(rule, context.principal.claims)
+    claim = caller_claim(rule, principal.claims)
     return [
         checked_write(rule, claim, topic, record, value, i if batch else None)
         for i, (record, value) in enumerate(zip(records, values, strict=True))
     ]
 
 
-async def check_compaction(context: Context, topic: str) -> None:
+async def check_compaction(core: Core, principal: Principal, topic: str) -> None:
     """FORBIDDEN for a caller bound by a record rule without `key_prefix` when `topic` is
     compacted (core/compacted_topics.py)."""
-    bound = record_rule(context, topic)
+    bound = record_rule(core, principal, topic)
     if bound is None:
         return
-    rule = context.topics.rule_for(topic)
+    rule = core.topics.rule_for(topic)
     assert rule is not None
-    await check_write(context.kafka, context.settings.topics, rule, bound, topic)
+    await check_write(core.kafka, core.settings.topics, rule, bound, topic)

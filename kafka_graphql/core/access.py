@@ -1,0 +1,66 @@
+"""The checks every call makes before it touches a topic: is it exposed, and may this caller
+read (or write) it.
+
+A topic the caller may not read is invisible: every read of it answers exactly like a topic
+that does not exist, so its existence cannot be probed. Writing to a topic the caller can see
+but may not write answers FORBIDDEN. Without `[auth]` every caller may read and write every
+exposed topic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kafka_graphql.core.auth import scopes
+from kafka_graphql.core.auth.principal import Principal
+from kafka_graphql.core.errors import BadUserInput, Forbidden, NotFound
+from kafka_graphql.core.gateway import Core
+
+MAX_TOPIC_NAME = 249  # Kafka's own limit
+
+
+def exposed_topic(core: Core, topic: str) -> str:
+    """`topic` if the API exposes it. Unexposed topics answer exactly like missing ones."""
+    if not topic or len(topic) > MAX_TOPIC_NAME:
+        raise BadUserInput("topic must be a name of 1 to 249 characters")
+    if not core.topics.is_exposed(topic):
+        raise NotFound.topic(topic)
+    return topic
+
+
+def readable_topic(core: Core, principal: Principal, topic: str) -> str:
+    """`topic` if the caller may read it; NOT_FOUND, as for a missing topic, otherwise."""
+    topic = exposed_topic(core, topic)
+    if not may_read(core, principal, topic):
+        raise NotFound.topic(topic)
+    return topic
+
+
+def writable_topic(core: Core, principal: Principal, topic: str) -> str:
+    """`topic` if the caller may write it; FORBIDDEN when it may only read it, NOT_FOUND (as
+    for a missing topic) when it may not even do that."""
+    topic = exposed_topic(core, topic)
+    if may_write(core, principal, topic):
+        return topic
+    if may_read(core, principal, topic):
+        raise Forbidden(f"no permission to write to topic {topic!r}")
+    raise NotFound.topic(topic)
+
+
+def readable_topics(core: Core, principal: Principal, topics: Sequence[str]) -> list[str]:
+    """The topics of `topics` (the cluster's names) the caller may read."""
+    return [t for t in core.topics.exposed(topics) if may_read(core, principal, t)]
+
+
+def may_read(core: Core, principal: Principal, topic: str) -> bool:
+    """For an exposed topic: may the caller read it?"""
+    rule = core.topics.rule_for(topic)
+    assert rule is not None
+    return core.settings.auth is None or scopes.may_read(principal.scopes, rule, topic)
+
+
+def may_write(core: Core, principal: Principal, topic: str) -> bool:
+    """For an exposed topic: may the caller write it?"""
+    rule = core.topics.rule_for(topic)
+    assert rule is not None
+    return core.settings.auth is None or scopes.may_write(principal.scopes, rule, topic)
