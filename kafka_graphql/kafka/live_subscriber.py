@@ -81,12 +81,19 @@ class LiveSubscriber:
         self.overflowed = False
 
     def offer(
-        self, partition: int, records: list[Record], next_position: int, batch: Batch | None = None
+        self,
+        partition: int,
+        records: list[Record],
+        next_position: int,
+        batch: Batch | None = None,
+        woken: list[LiveSubscriber] | None = None,
     ) -> None:
+        """Queues what of `records` this subscriber takes; it is woken now, or, given `woken`,
+        added there for its feed to wake once the whole batch is offered."""
         unread = self._unread(partition, records, next_position)
         if unread:
             matching = [r for r in unread if self._predicate(r)]
-            self._queue(partition, matching, next_position, batch)
+            self._queue(partition, matching, next_position, batch, woken)
 
     async def offer_in_slices(
         self,
@@ -95,6 +102,7 @@ class LiveSubscriber:
         next_position: int,
         slices: Slices,
         batch: Batch | None = None,
+        woken: list[LiveSubscriber] | None = None,
     ) -> None:
         """`offer()` of a large batch, pausing between chunks of records when the feed's slice
         is spent (a heavy filter costs up to ~1 ms a record)."""
@@ -106,7 +114,7 @@ class LiveSubscriber:
                 await slices.pause()
         # Closed, or failed (a cut back) during a pause: nothing more for it.
         if not self.closed and self.failure is None:
-            self._queue(partition, matching, next_position, batch)
+            self._queue(partition, matching, next_position, batch, woken)
 
     def _unread(self, partition: int, records: list[Record], next_position: int) -> list[Record]:
         """What of `records` this subscriber has not been given yet (and would take)."""
@@ -120,7 +128,12 @@ class LiveSubscriber:
         return records
 
     def _queue(
-        self, partition: int, matching: list[Record], next_position: int, batch: Batch | None
+        self,
+        partition: int,
+        matching: list[Record],
+        next_position: int,
+        batch: Batch | None,
+        woken: list[LiveSubscriber] | None = None,
     ) -> None:
         if not matching:
             return
@@ -135,7 +148,10 @@ class LiveSubscriber:
             self.overflowed = True
         else:
             self._items.append((partition, matching, next_position, batch))
-        self._wake()
+        if woken is None:
+            self.wake()
+        else:
+            woken.append(self)
 
     def fail(self, error: BaseException) -> None:
         """Ends this subscriber with `error` (the feed stops offering to it: `overflowed`)."""
@@ -143,7 +159,7 @@ class LiveSubscriber:
             self.failure = error
         self.overflowed = True
         self._drop_items()
-        self._wake()
+        self.wake()
 
     @property
     def ready(self) -> bool:
@@ -152,7 +168,7 @@ class LiveSubscriber:
 
     def close(self) -> None:
         self.closed = True
-        self._wake()
+        self.wake()
 
     def release(self) -> None:
         """Gives back everything this subscriber holds (it is leaving its feed)."""
@@ -170,7 +186,7 @@ class LiveSubscriber:
         if current is not None and self._holder is not None:
             self._holder.drop(current)
 
-    def _wake(self) -> None:
+    def wake(self) -> None:
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
 
