@@ -17,7 +17,6 @@ from kafka_graphql.core.auth.field_rules import FieldRules
 from kafka_graphql.core.cursor import CursorSealer
 from kafka_graphql.core.cursor_keys import CursorKeyError, cursor_sealer, new_cursor_key
 from kafka_graphql.core.errors import GatewayError
-from kafka_graphql.core.tls import TLSFileError, server_ssl_context
 from kafka_graphql.core.typed.records import TypedRecords
 from kafka_graphql.core.typed.startup import StartupFailed
 from kafka_graphql.dev.cursor_key import ensure_dev_cursor_key
@@ -31,6 +30,7 @@ from kafka_graphql.runtime.workers import supervise
 from kafka_graphql.schema_registry.typed_topics import typed_topics
 from kafka_graphql.server import create_app
 from kafka_graphql.settings import Settings, SettingsError, load_settings
+from kafka_graphql.settings.tls import TLSFileError, server_ssl_context
 
 log = logging.getLogger("kafka_graphql")
 

@@ -13,11 +13,11 @@ from aiohttp import web
 from kafka_graphql.core.cursor import CursorSealer
 from kafka_graphql.core.kafka_layer import KafkaLayer
 from kafka_graphql.core.limits.bucket import Clock
-from kafka_graphql.core.tls import server_ssl_context
 from kafka_graphql.http.state import KAFKA
 from kafka_graphql.kafka import KafkaGateway
 from kafka_graphql.server import create_app
 from kafka_graphql.settings import Settings
+from kafka_graphql.settings.tls import server_ssl_context
 
 
 @dataclass

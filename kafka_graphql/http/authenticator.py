@@ -10,11 +10,11 @@ from typing import Self
 import aiohttp
 
 from kafka_graphql.core.auth.jwks import Fetch, JwksCache, JwksUnavailable
-from kafka_graphql.core.auth.keys import MAX_JWKS_BYTES, load_jwks_file, load_public_key_file
 from kafka_graphql.core.auth.principal import Principal
 from kafka_graphql.core.auth.tokens import PublicKeys, TokenVerifier
 from kafka_graphql.core.errors import Unauthenticated
 from kafka_graphql.settings.auth import AuthSettings
+from kafka_graphql.settings.keys import MAX_JWKS_BYTES, load_jwks_file, load_public_key_file
 
 FETCH_TIMEOUT_S = 5.0
 AUTHENTICATION_REQUIRED = "authentication is required: send a bearer token"

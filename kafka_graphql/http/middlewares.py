@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from aiohttp.typedefs import Middleware
 
-from kafka_graphql.http.allowed_hosts import allowed_hosts, allowed_hosts_middleware
+from kafka_graphql.http.allowed_hosts import allowed_hosts_middleware
 from kafka_graphql.http.authenticator import Authenticator
 from kafka_graphql.http.bearer import authentication_middleware
 from kafka_graphql.http.cors import cors_middleware
 from kafka_graphql.http.errors import unexpected_errors_middleware
 from kafka_graphql.settings import ServerSettings
+from kafka_graphql.settings.hosts import allowed_hosts
 
 
 def middlewares(

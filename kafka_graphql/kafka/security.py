@@ -14,9 +14,9 @@ from aiokafka.conn import collect_hosts, create_conn
 from aiokafka.errors import KafkaError
 
 from kafka_graphql.core.errors import KafkaUnavailable
-from kafka_graphql.core.tls import client_ssl_context
 from kafka_graphql.kafka.errors import connection_problem
 from kafka_graphql.settings import KafkaSettings
+from kafka_graphql.settings.tls import client_ssl_context
 
 TLS_PROTOCOLS = ("SSL", "SASL_SSL")
 

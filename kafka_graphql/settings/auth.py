@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, Strict, model_validator
 
-from kafka_graphql.core.auth.keys import KeyFileError, load_jwks_file, load_public_key_file
 from kafka_graphql.settings.field_rules import FieldScopes
 from kafka_graphql.settings.fields import ConfigFile, EnvName, Scope, Table, loading, refuse
+from kafka_graphql.settings.keys import KeyFileError, load_jwks_file, load_public_key_file
 
 HS_ALGORITHMS = {"HS256": 32, "HS384": 48, "HS512": 64}  # name -> shortest secret (RFC 7518 3.2)
 PUBLIC_KEY_ALGORITHMS = frozenset(

@@ -7,8 +7,8 @@ from typing import Annotated, Self
 
 from pydantic import Field, SecretStr, model_validator
 
-from kafka_graphql.core.tls import TLSFileError, client_ssl_context
 from kafka_graphql.settings.fields import ConfigFile, NotBlank, OneOf, Table, loading, refuse
+from kafka_graphql.settings.tls import TLSFileError, client_ssl_context
 
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")

@@ -16,7 +16,6 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from kafka_graphql.core.topic_patterns import ShadowedTopic, check_topic_order
 from kafka_graphql.settings.auth import AuthSettings
 from kafka_graphql.settings.field_rules import field_rule_problems
 from kafka_graphql.settings.fields import loading, refuse
@@ -24,6 +23,7 @@ from kafka_graphql.settings.kafka import KafkaSettings
 from kafka_graphql.settings.limits import LimitsSettings
 from kafka_graphql.settings.registry import SchemaRegistrySettings
 from kafka_graphql.settings.server import ServerSettings
+from kafka_graphql.settings.topic_patterns import ShadowedTopic, check_topic_order
 from kafka_graphql.settings.topics import REGISTRY_SCHEMA, TopicRule
 
 Loc = tuple[str | int, ...]

@@ -7,11 +7,11 @@ import importlib.util
 from typing import Annotated, Self
 
 from pydantic import Field, Strict, model_validator
-from strawberry.http.websocket_origin import normalize_origin
 
-from kafka_graphql.core.tls import TLSFileError, server_ssl_context
-from kafka_graphql.http.allowed_hosts import AllowedHostsError, allowed_hosts
 from kafka_graphql.settings.fields import ConfigFile, EnvName, OneOf, Table, loading, refuse
+from kafka_graphql.settings.hosts import AllowedHostsError, allowed_hosts
+from kafka_graphql.settings.origins import normalize_origin
+from kafka_graphql.settings.tls import TLSFileError, server_ssl_context
 
 PRODUCTION = "production"
 PROFILES = ("development", PRODUCTION)

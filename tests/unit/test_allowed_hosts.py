@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from kafka_graphql.dev.tokens import ensure_dev_key
-from kafka_graphql.http.allowed_hosts import allowed_hosts, host_allowed, normal_host
 from kafka_graphql.settings import ServerSettings, SettingsError, settings_from_mapping
+from kafka_graphql.settings.hosts import allowed_hosts, host_allowed, normal_host
 
 
 @pytest.mark.parametrize(

@@ -9,15 +9,15 @@ from fnmatch import fnmatchcase
 
 import pytest
 
-from kafka_graphql.core.topic_patterns import (
+from kafka_graphql.core.topics import TopicRegistry
+from kafka_graphql.settings import SettingsError, TopicRule, settings_from_mapping
+from kafka_graphql.settings.topic_patterns import (
     LEGAL,
     ShadowedTopic,
     check_topic_order,
     covers,
     overlaps,
 )
-from kafka_graphql.core.topics import TopicRegistry
-from kafka_graphql.settings import SettingsError, TopicRule, settings_from_mapping
 
 # (earlier, later, whether every valid name `later` matches is matched by `earlier`)
 PAIRS = [

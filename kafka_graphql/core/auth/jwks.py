@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from kafka_graphql.core.auth.keys import VerificationKey, parse_jwks
+from kafka_graphql.settings.keys import VerificationKey, parse_jwks
 
 log = logging.getLogger(__name__)
 

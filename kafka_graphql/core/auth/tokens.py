@@ -16,10 +16,10 @@ from typing import Any
 import jwt
 
 from kafka_graphql.core.auth.jwks import JwksCache
-from kafka_graphql.core.auth.keys import PublicKey, VerificationKey
 from kafka_graphql.core.auth.principal import Principal
 from kafka_graphql.core.errors import InvalidToken
 from kafka_graphql.settings.auth import HS_ALGORITHMS, AuthSettings
+from kafka_graphql.settings.keys import PublicKey, VerificationKey
 
 REQUIRED_CLAIMS = ["exp", "iss", "aud", "sub"]
 REFUSED_HEADERS = ("jku", "x5u", "jwk", "x5c", "crit", "b64")

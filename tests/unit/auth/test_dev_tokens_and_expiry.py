@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from kafka_graphql.cli import main
-from kafka_graphql.core.auth.keys import load_public_key_file
 from kafka_graphql.core.auth.tokens import PublicKeys, TokenVerifier
 from kafka_graphql.dev.tokens import DevTokenError, ensure_dev_key, parse_ttl
 from kafka_graphql.graphql.ws.auth import ExpiryTimer
 from kafka_graphql.settings.auth import AuthSettings
+from kafka_graphql.settings.keys import load_public_key_file
 
 DEMO_AUTH = """
 [auth]

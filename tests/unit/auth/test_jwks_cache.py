@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from kafka_graphql.core.auth.jwks import JwksCache, JwksUnavailable
-from kafka_graphql.core.auth.keys import VerificationKey
+from kafka_graphql.settings.keys import VerificationKey
 from tests.tokens import jwks, rsa_pair
 
 OLD, NEW = rsa_pair("old"), rsa_pair("new")

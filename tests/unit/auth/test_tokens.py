@@ -11,10 +11,10 @@ import pytest
 from pydantic import SecretStr
 
 from kafka_graphql.core.auth.jwks import JwksCache
-from kafka_graphql.core.auth.keys import VerificationKey, parse_jwks
 from kafka_graphql.core.auth.tokens import PublicKeys, TokenVerifier
 from kafka_graphql.core.errors import InvalidToken
 from kafka_graphql.settings.auth import AuthSettings
+from kafka_graphql.settings.keys import VerificationKey, parse_jwks
 from tests.tokens import (
     AUDIENCE,
     HS_SECRET,
