@@ -10,7 +10,7 @@ import ipaddress
 from typing import Annotated, Any, Self
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, Strict, model_validator
+from pydantic import Field, SecretStr, Strict, field_validator, model_validator
 
 from kafka_graphql.settings.field_rules import FieldScopes
 from kafka_graphql.settings.fields import ConfigFile, EnvName, Scope, Table, loading, refuse
@@ -22,6 +22,10 @@ PUBLIC_KEY_ALGORITHMS = frozenset(
 )
 ALGORITHMS = frozenset(HS_ALGORITHMS) | PUBLIC_KEY_ALGORITHMS
 MAX_LEEWAY_S = 300
+
+
+# A secret written in the file (refused: it is read from the environment only).
+_IN_THE_FILE = object()
 
 
 class AuthSettings(Table):
@@ -80,19 +84,27 @@ class AuthSettings(Table):
         if context is None or not isinstance(data, dict):
             return data
         if "hs_secret" in data:
+            # Refused with the table's other problems, by the key's own check below.
+            return {**data, "hs_secret": _IN_THE_FILE}
+        variable = data.get("hs_secret_env")
+        secret = context.environ.get(variable) if isinstance(variable, str) else None
+        return {**data, "hs_secret": secret}
+
+    @field_validator("hs_secret", mode="before")
+    @classmethod
+    def _not_in_the_file(cls, value: Any) -> Any:
+        if value is _IN_THE_FILE:
             refuse(
                 "AuthSettings",
                 [
                     (
                         (),
-                        "unknown configuration key {key}.hs_secret (the secret "
-                        "comes from the variable auth.hs_secret_env names)",
+                        "unknown configuration key {key} (the secret comes from the variable "
+                        "auth.hs_secret_env names)",
                     )
                 ],
             )
-        variable = data.get("hs_secret_env")
-        secret = context.environ.get(variable) if isinstance(variable, str) else None
-        return {**data, "hs_secret": secret}
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> Self:

@@ -114,6 +114,16 @@ def test_problems_name_the_key(values: dict[str, Any], message: str) -> None:
         settings_from_mapping({"auth": auth(**values)}, environ={"SHORT_SECRET": "x" * 32})
 
 
+def test_a_secret_in_the_file_is_refused_with_the_table_s_other_problems() -> None:
+    values = auth(hs_secret="in-the-file", anonymous_scopes=["kafka:read:* kafka:write:*"])
+    with pytest.raises(SettingsError) as refused:
+        settings_from_mapping({"auth": values})
+    text = str(refused.value)
+    assert "unknown configuration key auth.hs_secret" in text
+    assert "auth.anonymous_scopes[0] must be a scope without spaces" in text
+    assert "in-the-file" not in text
+
+
 @pytest.mark.parametrize(
     "url", ["http://127.0.0.1:8080/jwks.json", "http://localhost/jwks", "http://[::1]:1/j"]
 )
