@@ -19,7 +19,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from tests.integration.fuzz_values import RawRecord
 from tests.integration.helpers import poll_until
-from tests.integration.typed import SCHEMAS
+from tests.integration.typed import PAYMENT, SCHEMAS
 from tests.tokens import AUDIENCE, ISSUER, claims, rsa_pair
 
 # The topics' own limit on timestamps ahead of the broker's clock (Kafka 4 refuses records more
@@ -43,24 +43,6 @@ ORDER = {
     "items": [{"sku": "ABC-1", "count": 1}],
     "tags": ["new"],
     "payment": {"orderPaymentCard": {"kind": "card", "last4": "4242"}},
-}
-PAYMENT = {
-    "id": "p-1",
-    "orderId": "7b0c2c2e-55a4-4a8e-9b8a-2f4f7d0c9f11",
-    "amountCents": 1234,
-    "attempt": 1,
-    "rate": 1.5,
-    "ratio": 0.5,
-    "captured": True,
-    "at": "2026-11-25T12:00:00Z",
-    "signature": "AAEC",
-    "digest": "AAECAw==",
-    "status": "DONE",
-    "labels": {"channel": "web"},
-    "notes": ["first", None],
-    "payer": {"name": "Ada"},
-    "method": {"transfer": {"iban": "DE00"}},
-    "history": [],
 }
 
 

@@ -19,8 +19,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from tests.clients import GraphQLClient
 from tests.integration.conftest import RunningGateway, TopicFactory
 from tests.integration.helpers import history, produce
-from tests.integration.test_typed_avro import PAYMENT
-from tests.integration.typed import create_topic, typed_gateway
+from tests.integration.typed import PAYMENT, create_topic, typed_gateway
 
 BAD = "BAD_USER_INPUT"
 INVALID = "GRAPHQL_VALIDATION_FAILED"

@@ -19,26 +19,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient
 from tests.integration.helpers import history
 from tests.integration.test_schema_registry import register
-from tests.integration.typed import ENVELOPE, SCHEMAS, create_topic, typed_gateway
-
-PAYMENT = {
-    "id": "p-1",
-    "orderId": "7b0c2c2e-55a4-4a8e-9b8a-2f4f7d0c9f11",
-    "amountCents": 1234,
-    "attempt": 1,
-    "rate": 1.5,
-    "ratio": 0.5,
-    "captured": True,
-    "at": "2026-11-25T12:00:00Z",
-    "signature": "AAEC",
-    "digest": "AAECAw==",
-    "status": "DONE",
-    "labels": {"channel": "web"},
-    "notes": ["first", None],
-    "payer": {"name": "Ada"},
-    "method": {"transfer": {"iban": "DE00"}},
-    "history": [],
-}
+from tests.integration.typed import ENVELOPE, PAYMENT, SCHEMAS, create_topic, typed_gateway
 
 PRODUCE_PAYMENT = """
 mutation($value: PaymentInput!) { producePayment(value: $value) { partition offset } }"""

@@ -19,6 +19,26 @@ SCHEMAS = Path(__file__).parents[1] / "fixtures" / "schemas"
 
 ENVELOPE = "topic partition offset timestamp key headers { key value } cursor rawValue schemaErrors"
 
+# A Payment (schemas/payment.avsc) as its GraphQL input: every kind of Avro field once.
+PAYMENT = {
+    "id": "p-1",
+    "orderId": "7b0c2c2e-55a4-4a8e-9b8a-2f4f7d0c9f11",
+    "amountCents": 1234,
+    "attempt": 1,
+    "rate": 1.5,
+    "ratio": 0.5,
+    "captured": True,
+    "at": "2026-11-25T12:00:00Z",
+    "signature": "AAEC",
+    "digest": "AAECAw==",
+    "status": "DONE",
+    "labels": {"channel": "web"},
+    "notes": ["first", None],
+    "payer": {"name": "Ada"},
+    "method": {"transfer": {"iban": "DE00"}},
+    "history": [],
+}
+
 
 async def create_topic(admin: AIOKafkaAdminClient, partitions: int, prefix: str = "typed") -> str:
     name = f"{prefix}-{uuid.uuid4().hex[:12]}"
