@@ -18,6 +18,7 @@ from kafka_graphql.core.cursor_keys import cursor_sealer
 from kafka_graphql.core.kafka_layer import KafkaLayer
 from kafka_graphql.core.limits.bucket import Clock
 from kafka_graphql.core.limits.registry import LimitsRegistry
+from kafka_graphql.core.telemetry import NO_TELEMETRY
 from kafka_graphql.core.topics import TopicRegistry
 from kafka_graphql.graphql.app import add_graphql, typed_schema
 from kafka_graphql.graphql.view import GRAPHQL_PATH
@@ -31,6 +32,7 @@ from kafka_graphql.http.state import (
     KAFKA,
     LIMITS,
     SETTINGS,
+    TELEMETRY,
     TOPICS,
     TYPED,
     WEBSOCKETS,
@@ -70,6 +72,7 @@ def create_app(
     app[CURSORS] = cursors or cursor_sealer(settings.server, os.environ)
     app[WEBSOCKETS] = weakref.WeakSet()
     app[TYPED] = {}
+    app[TELEMETRY] = NO_TELEMETRY
     # In this order: the loop monitor first, to measure the loop for as long as the app lives
     # (start-up and shutdown included); the typed topics' schema before Kafka.
     app.cleanup_ctx.extend([_loop_monitor, _authentication, typed_schema])

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from kafka_graphql.core.cursor import CursorSealer
 from kafka_graphql.core.kafka_layer import KafkaLayer
 from kafka_graphql.core.limits.registry import LimitsRegistry
+from kafka_graphql.core.telemetry import NO_TELEMETRY, Telemetry
 from kafka_graphql.core.topics import TopicRegistry
 from kafka_graphql.core.typed.records import TypedRecords
 from kafka_graphql.settings import Settings
@@ -31,3 +32,5 @@ class Core:
     typed: Mapping[str, TypedRecords] = field(default_factory=dict)
     # Every caller's budgets (one registry per gateway process; a fresh one has the defaults).
     limits: LimitsRegistry = field(default_factory=LimitsRegistry)
+    # Where operations, writes, deliveries and refusals are reported (core/telemetry.py).
+    telemetry: Telemetry = NO_TELEMETRY

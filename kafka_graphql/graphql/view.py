@@ -42,6 +42,7 @@ from kafka_graphql.http.state import (
     KAFKA,
     LIMITS,
     SETTINGS,
+    TELEMETRY,
     TOPICS,
     TYPED,
     WEBSOCKETS,
@@ -167,6 +168,7 @@ class GatewayView(GraphQLView[Context, None]):
             cursors=app[CURSORS],
             typed=typed,
             limits=app[LIMITS],
+            telemetry=app[TELEMETRY],
         )
         return Context(
             request=request,

@@ -10,6 +10,7 @@ from aiohttp import web
 from kafka_graphql.core.cursor import CursorSealer
 from kafka_graphql.core.kafka_layer import KafkaLayer
 from kafka_graphql.core.limits.registry import LimitsRegistry
+from kafka_graphql.core.telemetry import Telemetry
 from kafka_graphql.core.topics import TopicRegistry
 from kafka_graphql.core.typed.records import TypedRecords
 from kafka_graphql.http.authenticator import Authenticator
@@ -26,3 +27,7 @@ TYPED = web.AppKey("typed", dict[str, TypedRecords])
 AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
 LIMITS = web.AppKey("limits", LimitsRegistry)
 CURSORS = web.AppKey("cursors", CursorSealer)
+# What the gateway reports about itself (core/telemetry.py): the sinks the settings turn on.
+TELEMETRY = web.AppKey("telemetry", Telemetry)
+# The request's id (`X-Request-ID`), under this key of the aiohttp request.
+REQUEST_ID = "kafka_graphql.request_id"

@@ -82,10 +82,15 @@ class Ledger:
             self.changed.notify_all()
 
     async def wait_for_acks(self, count: int, timeout_s: float, why: str) -> None:
-        async with asyncio.timeout(timeout_s):
-            async with self.changed:
-                await self.changed.wait_for(lambda: len(self.acked) >= count)
-        assert len(self.acked) >= count, why
+        try:
+            async with asyncio.timeout(timeout_s):
+                async with self.changed:
+                    await self.changed.wait_for(lambda: len(self.acked) >= count)
+        except TimeoutError:
+            raise AssertionError(
+                f"{why}: {len(self.acked)} of {count} acknowledged within {timeout_s} s"
+                f" ({len(self.refused)} refused, {len(self.unknown)} unknown)"
+            ) from None
 
 
 @dataclass
@@ -236,10 +241,16 @@ async def test_restarts_and_crashes_under_load_lose_and_duplicate_nothing(
         log = await _read_log(private_broker.bootstrap, topic)
         total = sum(len(v) for v in log.values())
         try:
-            for into in received.values():
-                async with asyncio.timeout(60):
-                    async with into.changed:
-                        await into.changed.wait_for(lambda into=into: into.total() >= total)  # type: ignore[misc]
+            for protocol, into in received.items():
+                try:
+                    async with asyncio.timeout(60):
+                        async with into.changed:
+                            await into.changed.wait_for(lambda into=into: into.total() >= total)  # type: ignore[misc]
+                except TimeoutError:
+                    raise AssertionError(
+                        f"{protocol} subscriber got {into.total()} of {total} records"
+                        f" ({into.resumes} resumes)"
+                    ) from None
         finally:
             for task in subscribers:
                 task.cancel()

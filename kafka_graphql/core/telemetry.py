@@ -1,0 +1,275 @@
+"""What the gateway reports about itself, through one small interface: operations, writes,
+deliveries, refusals, connections and subscriptions, and the trace context a write carries.
+
+Faces and the core call a `Telemetry`; the sinks (observability/: Prometheus metrics, the
+operation and audit logs, OpenTelemetry traces) subclass it and override what they record. The
+core knows none of them: `Core.telemetry` is a `Telemetry` (a no-op one by default) and the
+composition root hands it a `Fanout` of the sinks the settings turn on.
+
+Every method is called on the event loop and must be cheap and never raise: a sink that fails
+loses its own figure, never the caller's operation (`Fanout` logs and carries on). Per-delivery
+events come aggregated per batch (`delivered`), not per record.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+# Faces (`Operation.face`, the `face` label).
+GRAPHQL = "graphql"
+REST = "rest"
+GRPC = "grpc"
+
+
+@dataclass(slots=True)
+class Operation:
+    """One operation on a face, filled in as it runs and reported when it ends.
+
+    A subscription is one operation from its start to its end (`subscription_ended`)."""
+
+    face: str
+    # query, mutation or subscription ("unknown" when the request did not get that far)
+    operation_type: str
+    request_id: str
+    # The token's `sub`, or "anonymous".
+    principal: str
+    source_ip: str | None
+    operation_name: str | None = None
+    topics: set[str] = field(default_factory=set)
+    # "OK" or the code it ended with (`extensions.code`, or the face's equivalent).
+    code: str = "OK"
+    cost: int | None = None
+    bytes_in: int = 0
+    bytes_out: int = 0
+    # time.monotonic() at the start; the duration when reported.
+    started: float = 0.0
+    duration_s: float = 0.0
+    # W3C trace context the caller sent (`traceparent`, `tracestate`), if any.
+    traceparent: str | None = None
+    tracestate: str | None = None
+    # Per-sink state kept between the start and the end (a span, a token), by sink name.
+    sinks: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Subscription:
+    """One stream, from its start to its end."""
+
+    operation: Operation
+    topic: str
+    # A digest of the filter (never the filter itself: its values may be private).
+    filter_hash: str | None = None
+    deliveries: int = 0
+    skipped: int = 0
+    code: str = "OK"
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A request or operation refused for who asked or how much (never for what it asked)."""
+
+    # "authentication", "authorization" or "limit"
+    kind: str
+    # The error code the caller got (UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED, ...).
+    code: str
+    # authentication: missing, malformed, expired, bad_signature, wrong_audience,
+    # wrong_issuer; authorization: forbidden, invisible_topic; limit: what was exceeded.
+    reason: str
+    principal: str = "anonymous"
+    source_ip: str | None = None
+    request_id: str | None = None
+    topic: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """Records Kafka acknowledged (one produce call, one topic)."""
+
+    principal: str
+    topic: str
+    # (partition, offset) of each record, in the caller's order.
+    positions: Sequence[tuple[int, int]]
+    size: int
+    # Kafka's acknowledgement time, from the send to the last acknowledgement.
+    ack_s: float
+    request_id: str | None = None
+    source_ip: str | None = None
+
+
+class ProduceSpan:
+    """What a sink learns while one produce call writes (a tracing span's attributes)."""
+
+    def acked(self, partition: int, offset: int) -> None:
+        pass
+
+    def failed(self, code: str) -> None:
+        pass
+
+
+class Telemetry:
+    """The no-op sink, and the base every sink overrides."""
+
+    # Operations (one per request on a face; a subscription from start to end).
+    def operation_started(self, operation: Operation) -> None:
+        pass
+
+    def operation_ended(self, operation: Operation) -> None:
+        pass
+
+    # Connections that carry several operations (WebSocket, SSE, gRPC streams).
+    def connection_opened(self, transport: str, principal: str, source_ip: str | None) -> None:
+        pass
+
+    def connection_closed(
+        self, transport: str, principal: str, close_code: int | None, duration_s: float
+    ) -> None:
+        pass
+
+    # Subscriptions (streams) and what they deliver, aggregated per batch.
+    def subscription_started(self, subscription: Subscription) -> None:
+        pass
+
+    def subscription_ended(self, subscription: Subscription) -> None:
+        pass
+
+    def subscription_groups_changed(self, count: int) -> None:
+        pass
+
+    def delivered(self, topic: str, records: int, size: int) -> None:
+        pass
+
+    def skipped(self, topic: str, records: int) -> None:
+        pass
+
+    # Writes.
+    def produced(self, write: Write) -> None:
+        pass
+
+    def produce_failed(self, principal: str, topic: str, records: int, code: str) -> None:
+        pass
+
+    def producing(self, topic: str) -> AbstractContextManager[ProduceSpan]:
+        """Held around Kafka's send of one produce call (a PRODUCER span)."""
+        return nullcontext(_NO_SPAN)
+
+    def record_headers(self) -> Sequence[tuple[str, bytes]]:
+        """Headers every written record carries unless its caller set the same keys (the W3C
+        trace context of the operation that writes it)."""
+        return ()
+
+    def delivering(
+        self, topic: str, partition: int, offset: int, headers: Sequence[tuple[str, bytes | None]]
+    ) -> AbstractContextManager[None]:
+        """Held while a record is delivered to one subscriber, or to one group of subscribers
+        that share its execution (a CONSUMER span linked to the record's producer)."""
+        return nullcontext()
+
+    # Refusals.
+    def refused(self, refusal: Refusal) -> None:
+        pass
+
+    # The Kafka layer's own events.
+    def feed_restarted(self, topic: str) -> None:
+        pass
+
+    def producer_replaced(self) -> None:
+        pass
+
+
+_NO_SPAN = ProduceSpan()
+NO_TELEMETRY = Telemetry()
+
+
+class Fanout(Telemetry):
+    """Every event to every sink, in order; a sink that raises is logged and skipped."""
+
+    def __init__(self, sinks: Sequence[Telemetry]) -> None:
+        self.sinks = tuple(sinks)
+
+    def _each(self, method: str, *args: Any) -> None:
+        for sink in self.sinks:
+            try:
+                getattr(sink, method)(*args)
+            except Exception:
+                log.exception("telemetry sink %s failed on %s", type(sink).__name__, method)
+
+    def operation_started(self, operation: Operation) -> None:
+        self._each("operation_started", operation)
+
+    def operation_ended(self, operation: Operation) -> None:
+        self._each("operation_ended", operation)
+
+    def connection_opened(self, transport: str, principal: str, source_ip: str | None) -> None:
+        self._each("connection_opened", transport, principal, source_ip)
+
+    def connection_closed(
+        self, transport: str, principal: str, close_code: int | None, duration_s: float
+    ) -> None:
+        self._each("connection_closed", transport, principal, close_code, duration_s)
+
+    def subscription_started(self, subscription: Subscription) -> None:
+        self._each("subscription_started", subscription)
+
+    def subscription_ended(self, subscription: Subscription) -> None:
+        self._each("subscription_ended", subscription)
+
+    def subscription_groups_changed(self, count: int) -> None:
+        self._each("subscription_groups_changed", count)
+
+    def delivered(self, topic: str, records: int, size: int) -> None:
+        self._each("delivered", topic, records, size)
+
+    def skipped(self, topic: str, records: int) -> None:
+        self._each("skipped", topic, records)
+
+    def produced(self, write: Write) -> None:
+        self._each("produced", write)
+
+    def produce_failed(self, principal: str, topic: str, records: int, code: str) -> None:
+        self._each("produce_failed", principal, topic, records, code)
+
+    def refused(self, refusal: Refusal) -> None:
+        self._each("refused", refusal)
+
+    def feed_restarted(self, topic: str) -> None:
+        self._each("feed_restarted", topic)
+
+    def producer_replaced(self) -> None:
+        self._each("producer_replaced")
+
+    def record_headers(self) -> Sequence[tuple[str, bytes]]:
+        return [header for sink in self.sinks for header in sink.record_headers()]
+
+    @contextmanager
+    def producing(self, topic: str) -> Iterator[ProduceSpan]:
+        with ExitStack() as stack:
+            spans = [stack.enter_context(sink.producing(topic)) for sink in self.sinks]
+            yield _Spans(spans) if len(spans) != 1 else spans[0]
+
+    @contextmanager
+    def delivering(
+        self, topic: str, partition: int, offset: int, headers: Sequence[tuple[str, bytes | None]]
+    ) -> Iterator[None]:
+        with ExitStack() as stack:
+            for sink in self.sinks:
+                stack.enter_context(sink.delivering(topic, partition, offset, headers))
+            yield
+
+
+class _Spans(ProduceSpan):
+    def __init__(self, spans: Sequence[ProduceSpan]) -> None:
+        self._spans = spans
+
+    def acked(self, partition: int, offset: int) -> None:
+        for span in self._spans:
+            span.acked(partition, offset)
+
+    def failed(self, code: str) -> None:
+        for span in self._spans:
+            span.failed(code)
