@@ -18,7 +18,7 @@ from kafka_graphql.core.cursor_keys import cursor_sealer
 from kafka_graphql.core.kafka_layer import KafkaLayer
 from kafka_graphql.core.limits.bucket import Clock
 from kafka_graphql.core.limits.registry import LimitsRegistry
-from kafka_graphql.core.telemetry import NO_TELEMETRY
+from kafka_graphql.core.telemetry import NO_TELEMETRY, Telemetry
 from kafka_graphql.core.topics import TopicRegistry
 from kafka_graphql.graphql.app import add_graphql, typed_schema
 from kafka_graphql.graphql.view import GRAPHQL_PATH
@@ -52,12 +52,15 @@ def create_app(
     limits_clock: Clock = time.monotonic,
     cursors: CursorSealer | None = None,
     kafka: KafkaLayer | None = None,
+    telemetry: Telemetry | None = None,
 ) -> web.Application:
     """The gateway for `settings`; `limits_clock` is the time budgets refill by (tests move it);
     `cursors` seals cursors (default: from `server.cursor_keys_env`, read now); `kafka` is the
     Kafka layer (default: a `KafkaGateway`, started, prepared and closed with the app; a given
-    one is the caller's to start, prepare and close)."""
-    authenticator = Authenticator(settings.auth) if settings.auth is not None else None
+    one is the caller's to start, prepare and close); `telemetry` receives what the gateway
+    reports about itself (default: the sinks the settings turn on)."""
+    telemetry = telemetry or NO_TELEMETRY
+    authenticator = Authenticator(settings.auth, telemetry) if settings.auth is not None else None
     app = web.Application(
         client_max_size=settings.limits.max_request_bytes,
         handler_args={"logger": ParserRefusalsLog()},
@@ -72,7 +75,7 @@ def create_app(
     app[CURSORS] = cursors or cursor_sealer(settings.server, os.environ)
     app[WEBSOCKETS] = weakref.WeakSet()
     app[TYPED] = {}
-    app[TELEMETRY] = NO_TELEMETRY
+    app[TELEMETRY] = telemetry
     # In this order: the loop monitor first, to measure the loop for as long as the app lives
     # (start-up and shutdown included); the typed topics' schema before Kafka.
     app.cleanup_ctx.extend([_loop_monitor, _authentication, typed_schema])

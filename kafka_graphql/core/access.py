@@ -15,6 +15,7 @@ from kafka_graphql.core.auth import scopes
 from kafka_graphql.core.auth.principal import Principal
 from kafka_graphql.core.errors import BadUserInput, Forbidden, NotFound
 from kafka_graphql.core.gateway import Core
+from kafka_graphql.core.telemetry import Refusal
 
 MAX_TOPIC_NAME = 249  # Kafka's own limit
 
@@ -32,6 +33,7 @@ def readable_topic(core: Core, principal: Principal, topic: str) -> str:
     """`topic` if the caller may read it; NOT_FOUND, as for a missing topic, otherwise."""
     topic = exposed_topic(core, topic)
     if not may_read(core, principal, topic):
+        _refused(core, principal, topic, NotFound.code, "invisible_topic")
         raise NotFound.topic(topic)
     return topic
 
@@ -43,8 +45,24 @@ def writable_topic(core: Core, principal: Principal, topic: str) -> str:
     if may_write(core, principal, topic):
         return topic
     if may_read(core, principal, topic):
+        _refused(core, principal, topic, Forbidden.code, "forbidden")
         raise Forbidden(f"no permission to write to topic {topic!r}")
+    _refused(core, principal, topic, NotFound.code, "invisible_topic")
     raise NotFound.topic(topic)
+
+
+def _refused(core: Core, principal: Principal, topic: str, code: str, reason: str) -> None:
+    """An exposed topic the caller's scopes keep from it: the caller is told no more than for a
+    missing topic, the operators are (the audit log's authorization refusals)."""
+    core.telemetry.refused(
+        Refusal(
+            "authorization",
+            code,
+            reason,
+            principal=principal.subject or "anonymous",
+            topic=topic,
+        )
+    )
 
 
 def readable_topics(core: Core, principal: Principal, topics: Sequence[str]) -> list[str]:

@@ -59,10 +59,19 @@ class Unauthenticated(GatewayError):
     """The caller did not prove who it is, and must (HTTP 401, WebSocket close 4403)."""
 
     code = "UNAUTHENTICATED"
+    # Why, in one word for metrics and the audit log (never shown to the caller).
+    reason = "missing"
 
 
 class InvalidToken(Unauthenticated):
     """A token was sent and is refused: bad signature, expired, wrong issuer or audience..."""
+
+    reason = "malformed"
+
+    def __init__(self, message: str, reason: str = "malformed") -> None:
+        super().__init__(message)
+        # malformed, expired, not_yet_valid, bad_signature, wrong_audience or wrong_issuer
+        self.reason = reason
 
 
 class Forbidden(GatewayError):

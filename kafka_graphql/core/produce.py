@@ -5,18 +5,20 @@ charged unless everything passed, then writes and answers once Kafka acknowledge
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from kafka_graphql.core.access import writable_topic
 from kafka_graphql.core.auth.principal import Principal
-from kafka_graphql.core.errors import BadRequest, BadUserInput
+from kafka_graphql.core.errors import BadRequest, BadUserInput, GatewayError
 from kafka_graphql.core.gateway import Core
 from kafka_graphql.core.limits.batch import batch_refusal
 from kafka_graphql.core.limits.headers import ArgumentPath, check_headers
 from kafka_graphql.core.limits.produce import record_size
 from kafka_graphql.core.record_access import check_compaction, checked_writes
+from kafka_graphql.core.telemetry import Write
 from kafka_graphql.core.values import encode_value
 from kafka_graphql.kafka import OutgoingRecord
 
@@ -63,9 +65,23 @@ async def produce(
     (`batch`) is refused as a whole, and its refusals name the record (`messages[3]`)."""
     # Permission first: a value is checked against the schema of a topic the caller may write.
     topic = writable_topic(core, principal, topic)
+    try:
+        return await _write(core, principal, topic, records, batch)
+    except GatewayError as error:
+        who = principal.subject or "anonymous"
+        core.telemetry.produce_failed(who, topic, len(records), error.code)
+        raise
+
+
+async def _write(
+    core: Core, principal: Principal, topic: str, records: Sequence[NewRecord], batch: bool
+) -> list[Written]:
     if batch:
         check_batch_size(core, len(records))
-    outgoing = [_outgoing(core, topic, r, i if batch else None) for i, r in enumerate(records)]
+    trace = core.telemetry.record_headers()
+    outgoing = [
+        _outgoing(core, topic, r, i if batch else None, trace) for i, r in enumerate(records)
+    ]
     values = [r.value for r in records]
     checked = checked_writes(core, principal, topic, outgoing, values, batch)
     await check_compaction(core, principal, topic)
@@ -76,8 +92,21 @@ async def produce(
                 f"topic {topic!r} has no partition {record.partition} (it has {len(partitions)})"
             )
     # The last check: nothing is written, and no rate spent, unless everything else passed.
-    core.limits.admit_produce(principal.id, [record_size(r) for r in checked])
-    acks = await core.kafka.produce(topic, checked)
+    sizes = [record_size(r) for r in checked]
+    core.limits.admit_produce(principal.id, sizes)
+    telemetry = core.telemetry
+    with telemetry.producing(topic) as span:
+        sent = time.monotonic()
+        try:
+            acks = await core.kafka.produce(topic, checked)
+        except GatewayError as error:
+            span.failed(error.code)
+            raise
+        acked = time.monotonic() - sent
+        for ack in acks:
+            span.acked(ack.partition, ack.offset)
+    positions = [(a.partition, a.offset) for a in acks]
+    telemetry.produced(Write(principal.subject or "anonymous", topic, positions, sum(sizes), acked))
     return [Written(a.topic, a.partition, a.offset, a.timestamp_ms) for a in acks]
 
 
@@ -87,20 +116,31 @@ def check_batch_size(core: Core, count: int) -> None:
         raise batch_refusal(count, limit)
 
 
-def _outgoing(core: Core, topic: str, record: NewRecord, index: int | None) -> OutgoingRecord:
-    """`index`: where the record is in a batch (its refusals say `messages[index]`)."""
+def _outgoing(
+    core: Core,
+    topic: str,
+    record: NewRecord,
+    index: int | None,
+    trace: Sequence[tuple[str, bytes]],
+) -> OutgoingRecord:
+    """`index`: where the record is in a batch (its refusals say `messages[index]`); `trace`:
+    headers the record carries unless its caller set the same keys (the trace context)."""
     at: ArgumentPath = () if index is None else ("messages", index)
     check_headers(record.headers, core.settings.limits, at)
     if record.partition is not None and record.partition < 0:
         raise BadUserInput(f"partition must not be negative, got {record.partition}")
     try:
+        headers = tuple(
+            (_checked_text(h.key), h.value.encode() if h.value is not None else None)
+            for h in record.headers or ()
+        )
+        if trace:
+            given = {key for key, _ in headers}
+            headers += tuple((k, v) for k, v in trace if k not in given)
         return OutgoingRecord(
             value=_encoder(core, topic, index)(record.value),
             key=record.key.encode() if record.key is not None else None,
-            headers=tuple(
-                (_checked_text(h.key), h.value.encode() if h.value is not None else None)
-                for h in record.headers or ()
-            ),
+            headers=headers,
             partition=record.partition,
         )
     except UnicodeEncodeError:

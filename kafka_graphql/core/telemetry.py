@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +58,11 @@ class Operation:
     sinks: dict[str, Any] = field(default_factory=dict)
 
 
+# The operation the current task serves, set by its face when it starts: what the core reports
+# (a refusal, a write) is about it, and sinks take its request id, caller and address from here.
+CURRENT_OPERATION: ContextVar[Operation | None] = ContextVar("operation", default=None)
+
+
 @dataclass(slots=True)
 class Subscription:
     """One stream, from its start to its end."""
@@ -65,7 +71,10 @@ class Subscription:
     topic: str
     # A digest of the filter (never the filter itself: its values may be private).
     filter_hash: str | None = None
+    # Counted by the stream as it delivers (plain additions, no call per record): a sink that
+    # wants running totals reads them from the subscriptions it was told about.
     deliveries: int = 0
+    delivered_bytes: int = 0
     skipped: int = 0
     code: str = "OK"
 
@@ -82,6 +91,7 @@ class Refusal:
     # wrong_issuer; authorization: forbidden, invisible_topic; limit: what was exceeded.
     reason: str
     principal: str = "anonymous"
+    # When the face knows them; otherwise the sink takes them from CURRENT_OPERATION.
     source_ip: str | None = None
     request_id: str | None = None
     topic: str | None = None
@@ -98,8 +108,6 @@ class Write:
     size: int
     # Kafka's acknowledgement time, from the send to the last acknowledgement.
     ack_s: float
-    request_id: str | None = None
-    source_ip: str | None = None
 
 
 class ProduceSpan:

@@ -20,7 +20,7 @@ from kafka_graphql.graphql.schema import build_schema
 from kafka_graphql.graphql.schema.typed import NameClash
 from kafka_graphql.graphql.shared import SharedGroups
 from kafka_graphql.graphql.view import GRAPHQL_PATH, VIEW, GatewayView
-from kafka_graphql.http.state import LIMITS, SETTINGS, TYPED
+from kafka_graphql.http.state import LIMITS, SETTINGS, TELEMETRY, TYPED
 from kafka_graphql.schema_registry.typed_topics import typed_topics
 from kafka_graphql.settings import Settings
 
@@ -47,7 +47,9 @@ def add_graphql(app: web.Application, settings: Settings) -> GatewayView:
     if view.local_graphiql_html is not None:
         app.router.add_static(ASSETS_URL, assets)
     if settings.server.shared_subscriptions:
-        view.shared_groups = SharedGroups(view.encode_json, settings.limits, app[LIMITS].memory)
+        view.shared_groups = SharedGroups(
+            view.encode_json, settings.limits, app[LIMITS].memory, app[TELEMETRY]
+        )
     app[VIEW] = view
     app.router.add_route("*", GRAPHQL_PATH, view)
     return view

@@ -4,6 +4,7 @@ messages and authentication at `connection_init`."""
 
 from __future__ import annotations
 
+import time
 from typing import TypeGuard
 
 from aiohttp import hdrs, web
@@ -16,6 +17,7 @@ from strawberry.types.unset import UnsetType
 from kafka_graphql.core.auth.principal import Principal
 from kafka_graphql.core.errors import Forbidden, Unauthenticated
 from kafka_graphql.core.gateway import Core
+from kafka_graphql.core.telemetry import Refusal
 from kafka_graphql.core.typed.records import TypedRecords
 from kafka_graphql.graphql.context import Context
 from kafka_graphql.graphql.limits.operation import throttle_http
@@ -27,8 +29,9 @@ from kafka_graphql.graphql.requests import (
     query_string_params,
 )
 from kafka_graphql.graphql.shared import SharedGroups
+from kafka_graphql.graphql.telemetry import report_http_operations
 from kafka_graphql.graphql.ws.auth import connection_init_token
-from kafka_graphql.graphql.ws.common import TooManyConnections
+from kafka_graphql.graphql.ws.common import TOO_MANY_CONNECTIONS_CODE, TooManyConnections
 from kafka_graphql.graphql.ws.legacy import LegacyWSHandler
 from kafka_graphql.graphql.ws.sending import GatewayWebSocketAdapter
 from kafka_graphql.graphql.ws.transport import TransportWSHandler
@@ -41,6 +44,7 @@ from kafka_graphql.http.state import (
     CURSORS,
     KAFKA,
     LIMITS,
+    REQUEST_ID,
     SETTINGS,
     TELEMETRY,
     TOPICS,
@@ -67,6 +71,14 @@ class GatewayView(GraphQLView[Context, None]):
     graphql_ws_handler_class = LegacyWSHandler
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
+        response = await self._answer(request)
+        if isinstance(response, web.WebSocketResponse):
+            _connection_closed(request, response)
+        else:
+            report_http_operations(request.app[TELEMETRY], request, response)
+        return response
+
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
         # Strawberry's __call__ answers its refusals in plain text (strawberry/aiohttp/views.py).
         try:
             return await self.run(request=request)
@@ -88,8 +100,9 @@ class GatewayView(GraphQLView[Context, None]):
         # Only GET and POST get here (Strawberry refuses other methods first), and only to run
         # an operation (not for the GraphiQL page).
         assert isinstance(request, AiohttpHTTPRequestAdapter)
-        if AUTHENTICATOR in request.request.app:
-            check_authenticated(request.request)
+        authenticator = request.request.app.get(AUTHENTICATOR)
+        if authenticator is not None:
+            check_authenticated(request.request, authenticator)
         settings = request.request.app[SETTINGS]
         max_query = settings.limits.max_query_bytes
         if request.method == "GET":
@@ -185,8 +198,19 @@ class GatewayView(GraphQLView[Context, None]):
         if authenticator is not None:
             token = connection_init_token(params)
             context.principal = await authenticator.authenticate(token, context.request.remote)
+        context.request[PRINCIPAL] = context.principal  # for the connection's report
         limits = context.limits
         if not limits.open_connection(context.principal.id):
+            context.core.telemetry.refused(
+                Refusal(
+                    "limit",
+                    TOO_MANY_CONNECTIONS_CODE,
+                    "connections",
+                    principal=context.principal.subject or "anonymous",
+                    source_ip=context.request.remote,
+                    request_id=context.request.get(REQUEST_ID),
+                )
+            )
             raise TooManyConnections(limits.settings.max_connections_per_principal)
         context.connection_slot = True
         return await super().on_ws_connect(context)
@@ -202,7 +226,26 @@ class GatewayView(GraphQLView[Context, None]):
         )
         await ws.prepare(request)
         request.app[WEBSOCKETS].add(ws)
+        request[OPENED] = time.monotonic()
+        request.app[TELEMETRY].connection_opened(ws.ws_protocol or "", "anonymous", request.remote)
         return ws
+
+
+# When the request's WebSocket was accepted.
+OPENED = web.RequestKey("websocket_opened", float)
+
+
+def _connection_closed(request: web.Request, ws: web.WebSocketResponse) -> None:
+    opened = request.get(OPENED)
+    if opened is None:
+        return  # refused before it was accepted
+    principal = request.get(PRINCIPAL)
+    request.app[TELEMETRY].connection_closed(
+        ws.ws_protocol or "",
+        principal.subject or "anonymous" if principal is not None else "anonymous",
+        ws.close_code,
+        time.monotonic() - opened,
+    )
 
 
 VIEW = web.AppKey("view", GatewayView)

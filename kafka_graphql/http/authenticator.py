@@ -13,6 +13,7 @@ from kafka_graphql.core.auth.jwks import Fetch, JwksCache, JwksUnavailable
 from kafka_graphql.core.auth.principal import Principal
 from kafka_graphql.core.auth.tokens import PublicKeys, TokenVerifier
 from kafka_graphql.core.errors import Unauthenticated
+from kafka_graphql.core.telemetry import NO_TELEMETRY, Refusal, Telemetry
 from kafka_graphql.settings.auth import AuthSettings
 from kafka_graphql.settings.keys import MAX_JWKS_BYTES, load_jwks_file, load_public_key_file
 
@@ -24,8 +25,9 @@ class Authenticator:
     """What every transport asks: who is this caller? An async context manager, because it
     owns the HTTP client that fetches a JWKS URL."""
 
-    def __init__(self, settings: AuthSettings) -> None:
+    def __init__(self, settings: AuthSettings, telemetry: Telemetry = NO_TELEMETRY) -> None:
         self.settings = settings
+        self.telemetry = telemetry
         self._session: aiohttp.ClientSession | None = None
         self._verifier: TokenVerifier | None = None
 
@@ -59,12 +61,22 @@ class Authenticator:
 
         Raises InvalidToken for a token that does not verify, and Unauthenticated for a
         missing one when authentication is required."""
-        if token is None:
-            if self.settings.required:
-                raise Unauthenticated(AUTHENTICATION_REQUIRED)
-            return Principal.anonymous(remote, self.settings.anonymous_scopes)
-        assert self._verifier is not None, "the authenticator is used before it started"
-        return await self._verifier.verify(token)
+        try:
+            if token is None:
+                if self.settings.required:
+                    raise Unauthenticated(AUTHENTICATION_REQUIRED)
+                return Principal.anonymous(remote, self.settings.anonymous_scopes)
+            assert self._verifier is not None, "the authenticator is used before it started"
+            return await self._verifier.verify(token)
+        except Unauthenticated as refusal:
+            self.refused(refusal, remote)
+            raise
+
+    def refused(self, refusal: Unauthenticated, remote: str | None) -> None:
+        """Reports an authentication refusal (also one a face made without asking here)."""
+        self.telemetry.refused(
+            Refusal("authentication", refusal.code, refusal.reason, source_ip=remote)
+        )
 
 
 def http_fetch(session: aiohttp.ClientSession, url: str) -> Fetch:

@@ -29,7 +29,9 @@ def bearer_token(header: str) -> str:
     """The token of an `Authorization` header (RFC 6750 2.1)."""
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "bearer":
-        raise Unauthenticated("the Authorization header must be `Bearer <token>`")
+        refusal = Unauthenticated("the Authorization header must be `Bearer <token>`")
+        refusal.reason = "malformed"
+        raise refusal
     token = token.strip()
     if not token or " " in token:
         raise InvalidToken("the Authorization header must be `Bearer <token>`")
@@ -44,20 +46,28 @@ def authentication_middleware(authenticator: Authenticator, path: str) -> Middle
         header = request.headers.get(hdrs.AUTHORIZATION)
         try:
             token = bearer_token(header) if header is not None else None
+        except Unauthenticated as refusal:
+            authenticator.refused(refusal, request.remote)
+            return unauthenticated_response(refusal)
+        if token is None and authenticator.settings.required:
+            # No principal: refused (and reported) only if it runs an operation.
+            return await handler(request)
+        try:
             request[PRINCIPAL] = await authenticator.authenticate(token, request.remote)
         except Unauthenticated as refusal:
-            if header is not None:
-                return unauthenticated_response(refusal)
+            return unauthenticated_response(refusal)
         return await handler(request)
 
     return middleware
 
 
-def check_authenticated(request: web.Request) -> None:
+def check_authenticated(request: web.Request, authenticator: Authenticator) -> None:
     """Before an operation runs over HTTP: raises the refusal of a request without an
     established principal (fail-closed: also one the middleware let through as an upgrade)."""
     if PRINCIPAL not in request:
-        raise Unauthenticated(AUTHENTICATION_REQUIRED)
+        refusal = Unauthenticated(AUTHENTICATION_REQUIRED)
+        authenticator.refused(refusal, request.remote)
+        raise refusal
 
 
 def unauthenticated_response(refusal: Unauthenticated) -> web.Response:

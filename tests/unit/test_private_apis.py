@@ -260,6 +260,7 @@ OVERRIDES = {
         "on_parse on_validate on_execute on_operation get_results on_stream_result"
     ),
     "OperationNameRequired": names("as_http_error_reason"),
+    "OperationTelemetry": names("on_operation on_stream_result"),
     "SlicedExecutor": names("complete_iterable_value"),
     "GatewayExecutionContext": names("execute_operation"),
     "IdentityCaches": names(""),

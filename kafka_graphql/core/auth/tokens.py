@@ -88,18 +88,18 @@ class TokenVerifier:
         else:
             keys = await self._keys.candidates(alg, kid)
         if not keys:
-            raise InvalidToken("no key of this gateway can verify the token")
+            raise InvalidToken("no key of this gateway can verify the token", "bad_signature")
         for key in keys:
             try:
                 claims = self._decode(token, key, alg)
             except jwt.InvalidSignatureError:
                 continue  # another key may be the one (tokens without a `kid`)
             except jwt.PyJWTError as error:
-                raise InvalidToken(_reason(error)) from None
+                raise InvalidToken(*_reason(error)) from None
             if not claims["sub"]:
                 raise InvalidToken("the token has no `sub` claim")
             return Principal.from_claims(claims)
-        raise InvalidToken("the token's signature does not verify")
+        raise InvalidToken("the token's signature does not verify", "bad_signature")
 
     def _decode(self, token: str, key: Any, alg: str) -> dict[str, Any]:
         return jwt.decode(
@@ -124,21 +124,22 @@ class TokenVerifier:
         )
 
 
-def _reason(error: jwt.PyJWTError) -> str:
-    """What the client is told: enough to fix its token, nothing about our keys."""
+def _reason(error: jwt.PyJWTError) -> tuple[str, str]:
+    """What the client is told (enough to fix its token, nothing about our keys), and the
+    reason's one word for metrics and the audit log."""
     match error:
         case jwt.ExpiredSignatureError():
-            return "the token has expired"
+            return "the token has expired", "expired"
         case jwt.ImmatureSignatureError():
-            return "the token is not valid yet"
+            return "the token is not valid yet", "not_yet_valid"
         case jwt.MissingRequiredClaimError():
-            return f"the token has no `{error.claim}` claim"
+            return f"the token has no `{error.claim}` claim", "malformed"
         case jwt.InvalidIssuerError():
-            return "the token's issuer is not accepted"
+            return "the token's issuer is not accepted", "wrong_issuer"
         case jwt.InvalidAudienceError():
-            return "the token's audience is not accepted"
+            return "the token's audience is not accepted", "wrong_audience"
         case jwt.InvalidAlgorithmError():
-            return "the token's algorithm is not accepted"
+            return "the token's algorithm is not accepted", "malformed"
         case jwt.DecodeError():
-            return "the token is malformed"
-    return "the token is not valid"
+            return "the token is malformed", "malformed"
+    return "the token is not valid", "malformed"

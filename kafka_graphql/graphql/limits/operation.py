@@ -18,6 +18,7 @@ from strawberry.types import ExecutionContext
 
 from kafka_graphql.core.errors import CostLimitExceeded, RateLimited
 from kafka_graphql.core.limits.registry import LimitsRegistry
+from kafka_graphql.core.telemetry import CURRENT_OPERATION
 from kafka_graphql.graphql.limits.cost import CostModel
 from kafka_graphql.graphql.limits.fields import CostingError
 from kafka_graphql.graphql.limits.filter_cost import open_scans
@@ -95,6 +96,9 @@ class OperationLimits:
             self._charged = None
             actual = min(charged, self._actual(execution) + sum(self._scans))
             registry.refund(principal, charged - actual)
+        operation = CURRENT_OPERATION.get()
+        if operation is not None:
+            operation.cost = actual
         answer: dict[str, Any] = {
             "requestedQueryCost": cost.requested if cost is not None else 0,
             "actualQueryCost": actual,

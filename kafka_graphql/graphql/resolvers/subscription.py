@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
@@ -9,11 +10,12 @@ from typing import Any
 
 from kafka_graphql.core import selection
 from kafka_graphql.core.auth.field_masks import FieldView
-from kafka_graphql.core.errors import StreamInterrupted, Undeliverable
+from kafka_graphql.core.errors import GatewayError, StreamInterrupted, Undeliverable
 from kafka_graphql.core.limits.delivery import deliver
 from kafka_graphql.core.reads import Start
 from kafka_graphql.core.selection import Build, RecordFilter
 from kafka_graphql.core.streams import Stream, open_stream
+from kafka_graphql.core.telemetry import CURRENT_OPERATION, GRAPHQL, Operation, Subscription
 from kafka_graphql.graphql.context import Info
 from kafka_graphql.graphql.resolvers.convert import build_message, filter_plain
 from kafka_graphql.graphql.resolvers.slots import SubscriptionSlot, take_subscription_slot
@@ -54,11 +56,21 @@ async def opened(
     except BaseException:
         slot.release()
         raise
-    return delivered(info, stream, slot)
+    return delivered(info, stream, slot, _subscription(info, stream.topic, given))
+
+
+def _subscription(info: Info, topic: str, given: RecordFilter) -> Subscription:
+    operation = CURRENT_OPERATION.get()
+    if operation is None:  # not through the schema's extensions (never, when served)
+        principal = info.context.principal.subject or "anonymous"
+        operation = Operation(GRAPHQL, "subscription", "", principal, None)
+    # A digest, never the filter: its values may be what the caller keeps private.
+    digest = hashlib.sha256(repr(given).encode()).hexdigest()[:16] if given else None
+    return Subscription(operation, topic, digest)
 
 
 async def delivered(
-    info: Info, stream: Stream, slot: SubscriptionSlot
+    info: Info, stream: Stream, slot: SubscriptionSlot, tally: Subscription
 ) -> AsyncGenerator[Any, None]:
     """A subscription's messages, as the caller's delivery budget lets them through; when it
     ends, however it ends, it gives back its slot and closes the stream.
@@ -71,9 +83,11 @@ async def delivered(
     shared: Relay | None = None
     in_flight = take_in_flight()
     message: Any = None
+    telemetry = context.core.telemetry
+    telemetry.subscription_started(tally)
     try:
         shared = _join(info, topic, stream.view)
-        delivering = deliver(context.limits, context.principal.id, matched, context.cursors)
+        delivering = deliver(context.limits, context.principal.id, matched, context.cursors, tally)
         async with aclosing(delivering) as messages:
             async for message in messages:
                 if shared is not None:
@@ -95,12 +109,18 @@ async def delivered(
                 message.release()
                 message = None
     except StreamInterrupted as stopped:
-        raise ended(stopped, context.cursors) from None
+        failure = ended(stopped, context.cursors)
+        tally.code = failure.code
+        raise failure from None
+    except GatewayError as error:
+        tally.code = error.code
+        raise
     finally:
         if shared is not None:
             shared.leave()
         slot.release()
         await stream.aclose()
+        telemetry.subscription_ended(tally)
 
 
 def _join(info: Info, topic: str, view: FieldView) -> Relay | None:

@@ -34,6 +34,7 @@ from kafka_graphql.graphql.schema.root import Mutation, Query, Subscription
 from kafka_graphql.graphql.schema.scalars import SCALAR_MAP
 from kafka_graphql.graphql.schema.typed import check_names, gateway_names, typed_roots
 from kafka_graphql.graphql.schema.typed.names import TopicNames
+from kafka_graphql.graphql.telemetry import OperationTelemetry
 from kafka_graphql.graphql.validation_caches import IdentityCaches
 from kafka_graphql.settings import LimitsSettings, ServerSettings
 from kafka_graphql.settings.limits import weight_keys
@@ -122,6 +123,8 @@ def _schema(
     documents = DocumentCache(server.document_cache_tokens)
     # A factory: each operation gets a fresh gate.
     extensions: list[Callable[[], SchemaExtension]] = [
+        # First: its end runs last, once the gate has made the errors public.
+        OperationTelemetry,
         lambda: OperationGate(
             document_checks=document_checks,
             field_suggestions=suggestions,

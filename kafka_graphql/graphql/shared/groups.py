@@ -29,6 +29,7 @@ from graphql import DocumentNode, ExecutionResult, Executor, execute_subscriptio
 from kafka_graphql.core.auth.field_masks import FieldView
 from kafka_graphql.core.errors import LimitExceeded
 from kafka_graphql.core.limits.ledger import Ledger
+from kafka_graphql.core.telemetry import NO_TELEMETRY, Telemetry
 from kafka_graphql.graphql.frame_size import check_frame
 from kafka_graphql.settings.limits import LimitsSettings
 
@@ -178,9 +179,16 @@ class CacheBudget:
 class SharedGroups:
     """The groups of this process, each alive while it has members."""
 
-    def __init__(self, encode: Encode, limits: LimitsSettings, ledger: Ledger) -> None:
+    def __init__(
+        self,
+        encode: Encode,
+        limits: LimitsSettings,
+        ledger: Ledger,
+        telemetry: Telemetry = NO_TELEMETRY,
+    ) -> None:
         self._groups: dict[GroupKey, SharedGroup] = {}
         self._encode = encode
+        self._telemetry = telemetry
         self._budget = CacheBudget(
             limits.shared_cache_bytes_per_member, limits.max_shared_cache_bytes, ledger, limits
         )
@@ -213,6 +221,7 @@ class SharedGroups:
                 return None
             group = SharedGroup(executor, self._encode, self._budget, key.topic)
             self._groups[key] = group
+            self._telemetry.subscription_groups_changed(len(self._groups))
         group.members += 1
         return group
 
@@ -221,6 +230,7 @@ class SharedGroups:
         group.trim(self._budget.limit(group.members))
         if group.members == 0 and self._groups.get(key) is group:
             del self._groups[key]
+            self._telemetry.subscription_groups_changed(len(self._groups))
 
     @contextmanager
     def member(

@@ -13,6 +13,8 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
+from kafka_graphql.core.errors import LimitExceeded
+from kafka_graphql.core.telemetry import Refusal
 from kafka_graphql.graphql.context import Context
 from kafka_graphql.graphql.requests import query_too_large
 from kafka_graphql.graphql.resolvers.slots import release_subscription_slots
@@ -21,12 +23,15 @@ from kafka_graphql.graphql.stream_failures import InFlight, message_error, track
 from kafka_graphql.graphql.ws.auth import ExpiryTimer
 from kafka_graphql.graphql.ws.sending import GatewayWebSocketAdapter
 from kafka_graphql.http.errors import REQUEST_ERROR_CODE, coded_error
+from kafka_graphql.http.state import REQUEST_ID
 
 INVALID_MESSAGE = 4400
 UNAUTHORIZED = 4401
 SUBSCRIBER_EXISTS = 4409
 TOO_MANY_INITIALISATION_REQUESTS = 4429
 TOO_MANY_CONNECTIONS = 4429
+# The code a refused connection is reported with (metrics, audit log): it has no error message.
+TOO_MANY_CONNECTIONS_CODE = "TOO_MANY_CONNECTIONS"
 INITIALISATION_TIMEOUT = 4408
 FORBIDDEN = 4403
 EXPIRED = "Forbidden: the token has expired"
@@ -114,7 +119,19 @@ def hold_for(context: Context, websocket: AsyncWebSocketAdapter) -> None:
         websocket.holdings = context.limits.holdings(context.principal.id)
 
 
-def too_many_subscriptions(limit: int) -> str:
+def too_many_subscriptions(context: Context) -> str:
+    """The refusal of a subscription over the connection's cap, reported as a limit refusal."""
+    limit = context.settings.limits.max_subscriptions_per_connection
+    context.core.telemetry.refused(
+        Refusal(
+            "limit",
+            LimitExceeded.code,
+            "subscriptions_per_connection",
+            principal=context.principal.subject or "anonymous",
+            source_ip=context.request.remote,
+            request_id=context.request.get(REQUEST_ID),
+        )
+    )
     return f"at most {limit} subscriptions per connection (limits.max_subscriptions_per_connection)"
 
 

@@ -164,7 +164,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             # As on graphql-transport-ws (a `start` that reuses an id replaces that operation).
             limit = self.context.settings.limits.max_subscriptions_per_connection
             if message["id"] not in self.tasks and len(self.tasks) >= limit:
-                error = error_payload(too_many_subscriptions(limit), LimitExceeded.code)
+                error = error_payload(too_many_subscriptions(self.context), LimitExceeded.code)
                 await self.websocket.send_json(
                     {"type": "error", "id": message["id"], "payload": error}
                 )

@@ -76,7 +76,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if len(self.operations) >= limit:
             error = cast(
                 "GraphQLFormattedError",
-                coded_error(too_many_subscriptions(limit), LimitExceeded.code),
+                coded_error(too_many_subscriptions(self.context), LimitExceeded.code),
             )
             refusal: ErrorMessage = {"id": message["id"], "type": "error", "payload": [error]}
             await self.send_message(refusal)

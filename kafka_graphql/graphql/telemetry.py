@@ -1,0 +1,123 @@
+"""The GraphQL face's one seam for what the gateway reports (core/telemetry.py): every operation,
+over any transport, from its start to its end (a subscription's end is its stream's), with the
+code it ended with, and the limit refusals its errors carry.
+
+The first of the schema's extensions, so that its end runs last: after the gate has made the
+errors public (graphql/gate.py), which is where their codes are. An HTTP operation is reported by
+the view once its response is built (`report_http_operations`), so that its size and whole
+duration are known; a WebSocket operation here, when it ends.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from aiohttp import web
+from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
+
+from kafka_graphql.core.telemetry import CURRENT_OPERATION, GRAPHQL, Operation, Refusal, Telemetry
+from kafka_graphql.graphql.context import Context
+from kafka_graphql.http.state import REQUEST_ID
+
+# The HTTP request's operations, reported by the view once its response is built.
+OPERATIONS = web.RequestKey("operations", list[Operation])
+LIMIT_CODES = frozenset({"COST_LIMIT_EXCEEDED", "RATE_LIMITED", "LIMIT_EXCEEDED"})
+UNKNOWN = "unknown"
+
+
+class OperationTelemetry(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        execution = self.execution_context
+        context = execution.context
+        if not isinstance(context, Context):  # the schema's own use (introspection at build)
+            yield
+            return
+        request = context.request
+        operation = Operation(
+            face=GRAPHQL,
+            operation_type=UNKNOWN,
+            request_id=request.get(REQUEST_ID) or "",
+            principal=context.principal.subject or "anonymous",
+            source_ip=request.remote,
+            traceparent=request.headers.get("traceparent"),
+            tracestate=request.headers.get("tracestate"),
+            started=time.monotonic(),
+        )
+        over_http = not isinstance(context.response, web.WebSocketResponse)
+        if over_http:
+            operation.bytes_in = request.content_length or 0
+            request.setdefault(OPERATIONS, []).append(operation)
+        telemetry = context.core.telemetry
+        token = CURRENT_OPERATION.set(operation)
+        telemetry.operation_started(operation)
+        try:
+            yield
+        finally:
+            if execution.graphql_document is not None:
+                _name_it(operation, execution)
+            errors = getattr(execution.result, "errors", None)
+            if errors:
+                self._ended_with(telemetry, operation, errors)
+            operation.duration_s = time.monotonic() - operation.started
+            if not over_http:
+                telemetry.operation_ended(operation)
+                CURRENT_OPERATION.reset(token)
+            # Over HTTP the operation stays current: the cost is known once the response's
+            # extensions are (graphql/limits/operation.py).
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        yield
+        # After the gate's (the next extension): the errors are public by now.
+        errors = getattr(result, "errors", None)
+        operation = CURRENT_OPERATION.get()
+        context = self.execution_context.context
+        if errors and operation is not None and isinstance(context, Context):
+            self._ended_with(context.core.telemetry, operation, errors)
+
+    def _ended_with(self, telemetry: Telemetry, operation: Operation, errors: list[Any]) -> None:
+        codes = [
+            (error.extensions or {}).get("code") or "INTERNAL_SERVER_ERROR" for error in errors
+        ]
+        operation.code = codes[0]
+        for code in codes:
+            if code in LIMIT_CODES:
+                telemetry.refused(
+                    Refusal(
+                        "limit",
+                        code,
+                        code.lower(),
+                        principal=operation.principal,
+                        source_ip=operation.source_ip,
+                        request_id=operation.request_id,
+                    )
+                )
+
+
+def _name_it(operation: Operation, execution: ExecutionContext) -> None:
+    try:
+        # Raises RuntimeError for a name the document does not have (the operation is refused
+        # for that, and stays "unknown").
+        kind = execution.operation_type
+    except RuntimeError:
+        return
+    operation.operation_type = kind.value
+    operation.operation_name = execution.operation_name
+
+
+def report_http_operations(
+    telemetry: Telemetry, request: web.Request, response: web.StreamResponse
+) -> None:
+    """The request's operations, once its response is built (a batch's share the size)."""
+    operations = request.get(OPERATIONS)
+    if not operations:
+        return
+    body = getattr(response, "body", None)
+    size = len(body) if isinstance(body, bytes) else 0
+    now = time.monotonic()
+    for operation in operations:
+        operation.bytes_out = size // len(operations)
+        operation.duration_s = now - operation.started
+        telemetry.operation_ended(operation)
