@@ -54,6 +54,9 @@ class Operation:
     # W3C trace context the caller sent (`traceparent`, `tracestate`), if any.
     traceparent: str | None = None
     tracestate: str | None = None
+    # The trace the operation belongs to (32 hex digits), when a tracing sink made or continued
+    # one at its start; otherwise the logs take it from `traceparent`.
+    trace_id: str | None = None
     # Per-sink state kept between the start and the end (a span, a token), by sink name.
     sinks: dict[str, Any] = field(default_factory=dict)
 
@@ -61,6 +64,10 @@ class Operation:
 # The operation the current task serves, set by its face when it starts: what the core reports
 # (a refusal, a write) is about it, and sinks take its request id, caller and address from here.
 CURRENT_OPERATION: ContextVar[Operation | None] = ContextVar("operation", default=None)
+# The id of the request the current task serves (`X-Request-ID`), set by the HTTP app for every
+# request, before any face sees it (the tasks of a WebSocket's operations inherit it): what is
+# reported or logged outside an operation (an authentication refusal, a connection) names it.
+CURRENT_REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
 @dataclass(slots=True)
