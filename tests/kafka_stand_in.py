@@ -111,6 +111,9 @@ class NotReached:
     async def readiness(self) -> str | None:
         self._reached("readiness")
 
+    async def readiness_checks(self) -> dict[str, str | None]:
+        self._reached("readiness_checks")
+
     async def produce(self, topic: str, records: Sequence[OutgoingRecord]) -> list[ProduceAck]:
         self._reached("produce", topic, len(records))
 

@@ -64,6 +64,11 @@ class KafkaLayer(Protocol):
         """None when the gateway can write and read; otherwise why not (raises nothing)."""
         ...
 
+    async def readiness_checks(self) -> dict[str, str | None]:
+        """Each of readiness's checks by name (`cluster`, `producer`, `feeds`): None when it
+        passes, otherwise why not (raises nothing). Ready when all pass."""
+        ...
+
     async def produce(self, topic: str, records: Sequence[OutgoingRecord]) -> list[ProduceAck]: ...
 
     async def read_page(

@@ -50,6 +50,7 @@ class SchemaRegistryClient:
         self._owns_session = session is None
         self._by_id: OrderedDict[int, RegisteredSchema] = OrderedDict()
         self._in_flight: dict[int, asyncio.Task[RegisteredSchema]] = {}
+        self._problem: str | None = None
 
     async def __aenter__(self) -> SchemaRegistryClient:
         return self
@@ -103,7 +104,21 @@ class SchemaRegistryClient:
         while len(self._by_id) > self._cache_size:
             self._by_id.popitem(last=False)
 
+    def health(self) -> str | None:
+        """None unless the last call to the registry failed to get an answer; then why (for
+        /readyz)."""
+        return self._problem
+
     async def _get(self, path: str, what: str) -> dict[str, Any]:
+        try:
+            body = await self._answer(path, what)
+        except SchemaRegistryUnavailable as error:
+            self._problem = error.message
+            raise
+        self._problem = None
+        return body
+
+    async def _answer(self, path: str, what: str) -> dict[str, Any]:
         if self._session is None:
             self._session = aiohttp.ClientSession()
         try:
