@@ -24,12 +24,15 @@ from kafka_graphql.dev.tokens import DevTokenError, token_for_config
 from kafka_graphql.graphql.app import check_cost_weights
 from kafka_graphql.graphql.schema import build_schema
 from kafka_graphql.graphql.schema.typed import NameClash
+from kafka_graphql.observability.logs.audit import audit_configuration
+from kafka_graphql.observability.logs.setup import configure_logging
 from kafka_graphql.runtime.event_loop import new_event_loop
 from kafka_graphql.runtime.signals import stop_once_on_signals
 from kafka_graphql.runtime.workers import supervise
 from kafka_graphql.schema_registry.typed_topics import typed_topics
 from kafka_graphql.server import create_app
 from kafka_graphql.settings import Settings, SettingsError, load_settings
+from kafka_graphql.settings.loading import config_file
 from kafka_graphql.settings.tls import TLSFileError, server_ssl_context
 
 log = logging.getLogger("kafka_graphql")
@@ -83,10 +86,6 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _arguments(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("aiokafka").setLevel(logging.WARNING)
     if args.command == "token":
         try:
             print(token_for_config(args.config, args.sub, args.scope, args.ttl, args.claim))
@@ -101,6 +100,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         tls = server_ssl_context(settings.server.tls_cert_file, settings.server.tls_key_file)
     except (SettingsError, TLSFileError) as error:
         sys.exit(f"kafka-graphql: invalid configuration: {error}")
+    _start_logging(settings)
     if args.command == "schema":
         try:
             print(asyncio.run(schema_sdl(settings)))
@@ -112,6 +112,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         cursors = cursor_sealer(settings.server, os.environ)
     except CursorKeyError as error:
         sys.exit(f"kafka-graphql: invalid configuration: {error}")
+    source = config_file(args.config, os.environ)
+    audit_configuration(settings, str(source) if source is not None else None)
     log.info(
         "%s: %s (Kafka at %s, %s)",
         "GraphiQL" if settings.server.serves_graphiql else "GraphQL",
@@ -132,6 +134,17 @@ def main(argv: Sequence[str] | None = None) -> None:
             settings.server.shutdown_grace_s,
         )
     )
+
+
+def _start_logging(settings: Settings) -> None:
+    """Once, as soon as the settings are known: every line from here on in their format."""
+    try:
+        configure_logging(settings.logging, production=settings.server.is_production)
+    except OSError as error:
+        sys.exit(
+            f"kafka-graphql: cannot append to logging.audit_file {settings.logging.audit_file}: "
+            f"{error.strerror or error}"
+        )
 
 
 def _serve(

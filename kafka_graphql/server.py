@@ -18,7 +18,7 @@ from kafka_graphql.core.cursor_keys import cursor_sealer
 from kafka_graphql.core.kafka_layer import KafkaLayer
 from kafka_graphql.core.limits.bucket import Clock
 from kafka_graphql.core.limits.registry import LimitsRegistry
-from kafka_graphql.core.telemetry import NO_TELEMETRY, Telemetry
+from kafka_graphql.core.telemetry import Telemetry
 from kafka_graphql.core.topics import TopicRegistry
 from kafka_graphql.graphql.app import add_graphql, typed_schema
 from kafka_graphql.graphql.view import GRAPHQL_PATH
@@ -26,6 +26,7 @@ from kafka_graphql.http.authenticator import Authenticator
 from kafka_graphql.http.errors import ParserRefusalsLog
 from kafka_graphql.http.health import add_health_routes
 from kafka_graphql.http.middlewares import middlewares
+from kafka_graphql.http.request_id import add_request_id_header
 from kafka_graphql.http.state import (
     AUTHENTICATOR,
     CURSORS,
@@ -38,6 +39,7 @@ from kafka_graphql.http.state import (
     WEBSOCKETS,
 )
 from kafka_graphql.kafka import KafkaGateway
+from kafka_graphql.observability.sinks import telemetry_for
 from kafka_graphql.runtime.loop_monitor import LoopMonitor
 from kafka_graphql.settings import Settings
 
@@ -59,7 +61,7 @@ def create_app(
     Kafka layer (default: a `KafkaGateway`, started, prepared and closed with the app; a given
     one is the caller's to start, prepare and close); `telemetry` receives what the gateway
     reports about itself (default: the sinks the settings turn on)."""
-    telemetry = telemetry or NO_TELEMETRY
+    telemetry = telemetry if telemetry is not None else telemetry_for(settings)
     authenticator = Authenticator(settings.auth, telemetry) if settings.auth is not None else None
     app = web.Application(
         client_max_size=settings.limits.max_request_bytes,
@@ -83,6 +85,7 @@ def create_app(
         app.cleanup_ctx.append(_kafka)
     else:
         app[KAFKA] = kafka
+    app.on_response_prepare.append(add_request_id_header)
     app.on_startup.append(_serving)
     app.on_shutdown.extend([_served, _complete_streams])
     add_graphql(app, settings)

@@ -61,6 +61,7 @@ class OperationTelemetry(SchemaExtension):
             errors = getattr(execution.result, "errors", None)
             if errors:
                 self._ended_with(telemetry, operation, errors)
+                _name_request(errors, operation.request_id)
             operation.duration_s = time.monotonic() - operation.started
             if not over_http:
                 telemetry.operation_ended(operation)
@@ -94,6 +95,16 @@ class OperationTelemetry(SchemaExtension):
                         request_id=operation.request_id,
                     )
                 )
+
+
+def _name_request(errors: list[Any], request_id: str) -> None:
+    """The operation's errors, public by now, name its request (`extensions.requestId`). Not
+    a stream's events: their bytes are the same for every subscriber that shares them
+    (graphql/shared/)."""
+    if request_id:
+        for error in errors:
+            if error.extensions is not None:
+                error.extensions["requestId"] = request_id
 
 
 def _name_it(operation: Operation, execution: ExecutionContext) -> None:
