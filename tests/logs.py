@@ -14,11 +14,14 @@ from typing import Any
 
 import structlog
 
-from kafka_graphql.observability.logs.setup import AUDIT_LOGGER, configure_logging
+from kafka_graphql.observability.logs.setup import (
+    AUDIT_LOGGER,
+    LOGGERS,
+    configure_logging,
+    reset_logging,
+)
 from kafka_graphql.settings.logs import LoggingSettings
 
-# What configure_logging changes.
-_TOUCHED = ("", "aiokafka", "aiohttp.access", AUDIT_LOGGER)
 # ISO 8601, UTC, to the microsecond.
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 
@@ -54,19 +57,17 @@ def captured_logs(
     default)."""
     settings = settings or LoggingSettings(format="json", audit=True)
     saved = {
-        name: (logger.level, logger.propagate, list(logger.handlers))
-        for name, logger in ((name, logging.getLogger(name)) for name in _TOUCHED)
+        name: (logger.level, logger.propagate)
+        for name, logger in ((name, logging.getLogger(name)) for name in LOGGERS)
     }
     captured = Captured()
     configure_logging(settings, production=production, stream=captured.stream)
     try:
         yield captured
     finally:
-        for name, (level, propagate, handlers) in saved.items():
+        reset_logging()
+        for name, (level, propagate) in saved.items():
             logger = logging.getLogger(name)
-            for handler in [h for h in logger.handlers if h not in handlers]:
-                logger.removeHandler(handler)
-                handler.close()
             logger.setLevel(level)
             logger.propagate = propagate
         structlog.reset_defaults()

@@ -14,7 +14,6 @@ configuration by a digest of its settings without the secrets.
 from __future__ import annotations
 
 import hashlib
-import logging
 from typing import Any
 
 import orjson
@@ -27,7 +26,7 @@ from kafka_graphql.core.telemetry import (
     Telemetry,
     Write,
 )
-from kafka_graphql.observability.logs.processors import event_logger
+from kafka_graphql.observability.logs.lines import Lines
 from kafka_graphql.observability.logs.setup import AUDIT_LOGGER
 from kafka_graphql.settings import ENVIRONMENT_ONLY, Settings
 
@@ -45,7 +44,7 @@ class AuditLog(Telemetry):
     address (and name, when the event has none) from the operation or request being served."""
 
     def __init__(self) -> None:
-        self._log = event_logger(AUDIT_LOGGER)
+        self._log = Lines(AUDIT_LOGGER)
 
     def refused(self, refusal: Refusal) -> None:
         fields: dict[str, Any] = {"code": refusal.code}
@@ -156,9 +155,9 @@ def settings_digest(settings: Settings) -> str:
 
 def audit_configuration(settings: Settings, config_file: str | None) -> None:
     """At start-up, once settings are loaded: the `configuration` event (when auditing)."""
-    if not settings.logging.audit or not logging.getLogger(AUDIT_LOGGER).isEnabledFor(logging.INFO):
+    if not settings.logging.audit:
         return
-    event_logger(AUDIT_LOGGER).info(
+    Lines(AUDIT_LOGGER).info(
         "configuration",
         principal=None,
         source_ip=None,

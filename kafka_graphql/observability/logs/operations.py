@@ -9,12 +9,11 @@ caller sent as data.
 
 from __future__ import annotations
 
-import logging
 import re
 import time
 
 from kafka_graphql.core.telemetry import Operation, Subscription, Telemetry
-from kafka_graphql.observability.logs.processors import event_logger
+from kafka_graphql.observability.logs.lines import Lines
 
 LOGGER = "kafka_graphql.operations"
 # W3C trace context: version-traceid-parentid-flags; an all-zero trace id is invalid.
@@ -33,14 +32,14 @@ def trace_id(operation: Operation) -> str | None:
 
 
 class OperationLog(Telemetry):
-    """Writes the lines at INFO; below the configured level they cost one level check."""
+    """Writes the lines at INFO; below the configured level (or before logging is set up) they
+    cost one check."""
 
     def __init__(self) -> None:
-        self._log = event_logger(LOGGER)
-        self._level = logging.getLogger(LOGGER)
+        self._log = Lines(LOGGER)
 
     def operation_ended(self, operation: Operation) -> None:
-        if not self._level.isEnabledFor(logging.INFO):
+        if not self._log.enabled():
             return
         self._log.info(
             "operation",
@@ -59,7 +58,7 @@ class OperationLog(Telemetry):
         )
 
     def connection_opened(self, transport: str, principal: str, source_ip: str | None) -> None:
-        if self._level.isEnabledFor(logging.INFO):
+        if self._log.enabled():
             self._log.info(
                 "connection_opened", transport=transport, principal=principal, source_ip=source_ip
             )
@@ -67,7 +66,7 @@ class OperationLog(Telemetry):
     def connection_closed(
         self, transport: str, principal: str, close_code: int | None, duration_s: float
     ) -> None:
-        if self._level.isEnabledFor(logging.INFO):
+        if self._log.enabled():
             self._log.info(
                 "connection_closed",
                 transport=transport,
@@ -77,11 +76,11 @@ class OperationLog(Telemetry):
             )
 
     def subscription_started(self, subscription: Subscription) -> None:
-        if self._level.isEnabledFor(logging.INFO):
+        if self._log.enabled():
             self._log.info("subscription_started", **_subscription(subscription))
 
     def subscription_ended(self, subscription: Subscription) -> None:
-        if not self._level.isEnabledFor(logging.INFO):
+        if not self._log.enabled():
             return
         self._log.info(
             "subscription_ended",

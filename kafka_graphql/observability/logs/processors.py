@@ -2,14 +2,11 @@
 event dicts) and every `logging` logger (the gateway's modules, aiohttp, aiokafka), rendered by
 one formatter (setup.py) as JSON or for a terminal.
 
-A sink's logger (`event_logger`) carries its own processors, not structlog's global ones: until
-start-up configures logging (and in tests, which never do), its lines are `logging` records like
-any other, dropped below the level before anything is built.
+The sinks' lines skip `logging` (lines.py), not these processors nor the renderer.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -48,11 +45,6 @@ FOREIGN: Sequence[Processor] = (
     TIMESTAMPER,
     add_request_id,
 )
-
-
-def event_logger(name: str) -> structlog.stdlib.BoundLogger:
-    """A logger for structured lines under `name`, rendered by whatever handles `name`."""
-    return structlog.stdlib.BoundLogger(logging.getLogger(name), EMITTING, {})
 
 
 def ordered(first: Sequence[str]) -> Processor:
