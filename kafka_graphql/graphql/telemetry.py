@@ -44,6 +44,7 @@ class OperationTelemetry(SchemaExtension):
             source_ip=request.remote,
             traceparent=request.headers.get("traceparent"),
             tracestate=request.headers.get("tracestate"),
+            document=execution.query,
             started=time.monotonic(),
         )
         over_http = not isinstance(context.response, web.WebSocketResponse)
