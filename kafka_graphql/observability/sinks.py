@@ -1,0 +1,33 @@
+"""The telemetry the settings turn on: one `Telemetry` for the composition root to hand the app.
+
+Each sink's library is imported here only when its table turns it on, so that a gateway without
+the `otel` extra, or with tracing off, never imports OpenTelemetry.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from kafka_graphql.core.telemetry import NO_TELEMETRY, Fanout, Telemetry
+from kafka_graphql.settings import Settings
+
+
+def telemetry_for(settings: Settings, environ: Mapping[str, str] | None = None) -> Telemetry:
+    """The sinks `settings` turn on, as one `Telemetry` (a no-op one when none is); `environ`
+    (default: os.environ) configures OpenTelemetry's exporter. The caller `close`s it."""
+    sinks: list[Telemetry] = []
+    if settings.tracing.enabled:
+        from kafka_graphql.observability.traces import TraceSink, configured_provider
+
+        provider, owned = configured_provider(os.environ if environ is None else environ)
+        sinks.append(
+            TraceSink(
+                provider,
+                include_document=settings.tracing.include_document,
+                owns_provider=owned,
+            )
+        )
+    if not sinks:
+        return NO_TELEMETRY
+    return sinks[0] if len(sinks) == 1 else Fanout(sinks)
