@@ -51,7 +51,7 @@ async def run_gateway(
     telemetry: Telemetry | None = None,
 ) -> AsyncIterator[RunningGateway]:
     """`kafka`: the Kafka layer (default: the real one `create_app` makes for `settings`);
-    `telemetry`: what the gateway reports to (default: the sinks the settings turn on)."""
+    `telemetry`: what the gateway reports to (default: the sinks of `settings`)."""
     app = create_app(
         settings, limits_clock=limits_clock, cursors=cursors, kafka=kafka, telemetry=telemetry
     )
