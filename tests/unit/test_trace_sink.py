@@ -19,6 +19,7 @@ from kafka_graphql.core.errors import KafkaTimeout
 from kafka_graphql.core.telemetry import GRAPHQL, NO_TELEMETRY, Fanout, Operation, Telemetry
 from kafka_graphql.observability.sinks import telemetry_for
 from kafka_graphql.observability.traces import TraceSink
+from kafka_graphql.observability.traces import provider as provider_module
 from kafka_graphql.settings import settings_from_mapping
 from tests.spans import parse_traceparent, recording_sink, traceparent
 
@@ -235,6 +236,13 @@ def test_the_environment_names_the_service(monkeypatch: pytest.MonkeyPatch) -> N
     assert isinstance(made, TraceSink) and made._owned is not None
     assert made._owned.resource.attributes["service.name"] == "edge-gateway"
     made.close()
+
+
+def test_a_provider_set_up_before_the_gateway_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`opentelemetry-instrument` (or an embedding program) set the process's provider."""
+    given = TracerProvider()
+    monkeypatch.setattr(provider_module.trace, "get_tracer_provider", lambda: given)
+    assert provider_module.configured_provider({}) == (given, False)
 
 
 def test_a_given_provider_is_not_the_sinks_to_shut_down() -> None:
