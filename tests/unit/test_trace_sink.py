@@ -241,7 +241,7 @@ def test_the_environment_names_the_service(monkeypatch: pytest.MonkeyPatch) -> N
 def test_a_provider_set_up_before_the_gateway_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     """`opentelemetry-instrument` (or an embedding program) set the process's provider."""
     given = TracerProvider()
-    monkeypatch.setattr(provider_module.trace, "get_tracer_provider", lambda: given)
+    monkeypatch.setattr(trace, "get_tracer_provider", lambda: given)
     assert provider_module.configured_provider({}) == (given, False)
 
 
