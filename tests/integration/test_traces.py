@@ -184,6 +184,25 @@ async def test_a_batch_carries_its_send_span_and_a_callers_own_header_is_kept(
     assert (carried.trace_id, carried.span_id) == (trace_id, send.context.span_id)
 
 
+async def test_a_request_refused_before_its_operation_began_has_its_span(
+    gateways: Gateways, http: aiohttp.ClientSession
+) -> None:
+    trace_id, caller_span = new_ids()
+    async with http.post(
+        gateways.shared.url,
+        data=b"{not json",
+        headers={
+            "traceparent": traceparent(trace_id, caller_span),
+            "content-type": "application/json",
+        },
+    ) as response:
+        code = (await response.json())["errors"][0]["extensions"]["code"]
+    server = in_trace(gateways.spans, trace_id, SpanKind.SERVER)
+    assert server.name == "GraphQL Operation"
+    assert server.parent is not None and server.parent.span_id == caller_span
+    assert dict(server.attributes or {}) == {"error.type": code}
+
+
 async def test_requests_on_one_connection_each_start_their_own_trace(
     gateways: Gateways, http: aiohttp.ClientSession, new_topic: TopicFactory
 ) -> None:

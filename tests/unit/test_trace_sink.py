@@ -67,6 +67,19 @@ def test_the_document_when_asked_and_the_code_an_operation_failed_with() -> None
     assert span.status.status_code == StatusCode.ERROR
 
 
+def test_a_request_refused_before_its_operation_began_has_a_span_after_the_fact() -> None:
+    sink, spans = recording_sink()
+    op = operation(traceparent=traceparent(CALLER_TRACE, CALLER_SPAN), code="UNAUTHENTICATED")
+    op.duration_s = 0.25
+    sink.operation_ended(op)
+    [span] = spans.get_finished_spans()
+    assert (span.name, span.kind) == ("GraphQL Operation", SpanKind.SERVER)
+    assert span.parent is not None and span.parent.span_id == CALLER_SPAN
+    assert dict(span.attributes or {}) == {"error.type": "UNAUTHENTICATED"}
+    assert span.end_time is not None and span.start_time is not None
+    assert span.end_time - span.start_time >= 250_000_000
+
+
 @pytest.mark.parametrize("header", ["garbage", traceparent(0, CALLER_SPAN)])
 def test_an_unusable_traceparent_starts_a_new_trace(header: str) -> None:
     sink, spans = recording_sink()

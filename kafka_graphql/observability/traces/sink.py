@@ -11,6 +11,7 @@ belong with their records' traces, not in one endless trace of the subscription'
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import Token
@@ -91,13 +92,22 @@ class TraceSink(Telemetry):
 
     def operation_ended(self, operation: Operation) -> None:
         served = operation.sinks.pop(SINK, None)
-        if not isinstance(served, _Served):
-            return
-        span = served.span
-        # Over HTTP the face reports the end once the response is built, in the request's task;
-        # the operations of a batch started in tasks of their own, whose contexts are gone.
-        if served.task is _current_task():
-            otel_context.detach(served.token)
+        if isinstance(served, _Served):
+            span = served.span
+            # Over HTTP the face reports the end once the response is built, in the request's
+            # task; the operations of a batch started in tasks of their own, whose contexts are
+            # gone.
+            if served.task is _current_task():
+                otel_context.detach(served.token)
+        else:
+            # Refused before it began (an unreadable request, a missing token): its span, after
+            # the fact.
+            span = self._tracer.start_span(
+                operation_span_name(operation.operation_type, operation.operation_name),
+                context=incoming_context(operation.traceparent, operation.tracestate),
+                kind=SpanKind.SERVER,
+                start_time=time.time_ns() - int(operation.duration_s * 1e9),
+            )
         if span.is_recording():
             kind = operation.operation_type
             span.update_name(operation_span_name(kind, operation.operation_name))
