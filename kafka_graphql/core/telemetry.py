@@ -54,9 +54,10 @@ class Operation:
     # W3C trace context the caller sent (`traceparent`, `tracestate`), if any.
     traceparent: str | None = None
     tracestate: str | None = None
-    # The operation's document as the caller sent it: for a sink told to show it (a span's
-    # `graphql.document` with `tracing.include_document`), never logged.
+    # The document as sent, for a sink told to show it (`tracing.include_document`): never logged.
     document: str | None = None
+    # The trace of the operation's span (32 hex digits), set by a tracing sink when it starts it.
+    trace_id: str | None = None
     # Per-sink state kept between the start and the end (a span, a token), by sink name.
     sinks: dict[str, Any] = field(default_factory=dict)
 
