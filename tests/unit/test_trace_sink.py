@@ -42,6 +42,7 @@ def test_an_operation_is_a_server_span_under_the_callers_context() -> None:
     op = operation(traceparent=traceparent(CALLER_TRACE, CALLER_SPAN), document="query Q { a }")
     served(sink, op, "query", "Q")
     [span] = spans.get_finished_spans()
+    assert op.trace_id == f"{CALLER_TRACE:032x}"
     assert (span.name, span.kind) == ("query Q", SpanKind.SERVER)
     assert span.parent is not None and span.parent.span_id == CALLER_SPAN
     assert span.context.trace_id == CALLER_TRACE
@@ -76,6 +77,7 @@ def test_a_request_refused_before_its_operation_began_has_a_span_after_the_fact(
     assert (span.name, span.kind) == ("GraphQL Operation", SpanKind.SERVER)
     assert span.parent is not None and span.parent.span_id == CALLER_SPAN
     assert dict(span.attributes or {}) == {"error.type": "UNAUTHENTICATED"}
+    assert op.trace_id == f"{CALLER_TRACE:032x}"
     assert span.end_time is not None and span.start_time is not None
     assert span.end_time - span.start_time >= 250_000_000
 

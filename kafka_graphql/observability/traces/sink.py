@@ -89,6 +89,7 @@ class TraceSink(Telemetry):
         )
         token = otel_context.attach(trace.set_span_in_context(span))
         operation.sinks[SINK] = _Served(span, token, _current_task())
+        operation.trace_id = trace.format_trace_id(span.get_span_context().trace_id)
 
     def operation_ended(self, operation: Operation) -> None:
         served = operation.sinks.pop(SINK, None)
@@ -108,6 +109,7 @@ class TraceSink(Telemetry):
                 kind=SpanKind.SERVER,
                 start_time=time.time_ns() - int(operation.duration_s * 1e9),
             )
+            operation.trace_id = trace.format_trace_id(span.get_span_context().trace_id)
         if span.is_recording():
             kind = operation.operation_type
             span.update_name(operation_span_name(kind, operation.operation_name))
