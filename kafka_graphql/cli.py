@@ -100,13 +100,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         tls = server_ssl_context(settings.server.tls_cert_file, settings.server.tls_key_file)
     except (SettingsError, TLSFileError) as error:
         sys.exit(f"kafka-graphql: invalid configuration: {error}")
-    _start_logging(settings)
     if args.command == "schema":
         try:
             print(asyncio.run(schema_sdl(settings)))
         except (GatewayError, StartupFailed, NameClash) as error:
             sys.exit(f"kafka-graphql: cannot build the schema: {error}")
         return
+    _start_logging(settings)
     try:
         # Before the workers start: without configured keys, they share the one made here.
         cursors = cursor_sealer(settings.server, os.environ)

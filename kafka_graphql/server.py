@@ -18,7 +18,7 @@ from kafka_graphql.core.cursor_keys import cursor_sealer
 from kafka_graphql.core.kafka_layer import KafkaLayer
 from kafka_graphql.core.limits.bucket import Clock
 from kafka_graphql.core.limits.registry import LimitsRegistry
-from kafka_graphql.core.telemetry import Telemetry
+from kafka_graphql.core.telemetry import NO_TELEMETRY, Telemetry
 from kafka_graphql.core.topics import TopicRegistry
 from kafka_graphql.graphql.app import add_graphql, typed_schema
 from kafka_graphql.graphql.view import GRAPHQL_PATH
@@ -60,8 +60,10 @@ def create_app(
     `cursors` seals cursors (default: from `server.cursor_keys_env`, read now); `kafka` is the
     Kafka layer (default: a `KafkaGateway`, started, prepared and closed with the app; a given
     one is the caller's to start, prepare and close); `telemetry` receives what the gateway
-    reports about itself (default: the sinks the settings turn on)."""
-    telemetry = telemetry if telemetry is not None else telemetry_for(settings)
+    reports about itself (default: the sinks the settings turn on, closed with the app; a
+    given one is the caller's to close)."""
+    closes_telemetry = telemetry is None
+    telemetry = telemetry_for(settings) if telemetry is None else telemetry
     authenticator = Authenticator(settings.auth, telemetry) if settings.auth is not None else None
     app = web.Application(
         client_max_size=settings.limits.max_request_bytes,
@@ -81,6 +83,9 @@ def create_app(
     # In this order: the loop monitor first, to measure the loop for as long as the app lives
     # (start-up and shutdown included); the typed topics' schema before Kafka.
     app.cleanup_ctx.extend([_loop_monitor, _authentication, typed_schema])
+    if closes_telemetry and telemetry is not NO_TELEMETRY:
+        # First, so that it closes last: what the rest reports on its way out is kept.
+        app.cleanup_ctx.insert(0, _telemetry)
     if kafka is None:
         app.cleanup_ctx.append(_kafka)
     else:
@@ -101,6 +106,14 @@ async def _loop_monitor(app: web.Application) -> AsyncIterator[None]:
     finally:
         task.cancel()
         await asyncio.wait([task])
+
+
+async def _telemetry(app: web.Application) -> AsyncIterator[None]:
+    try:
+        yield
+    finally:
+        # A sink may flush over the network (spans to a collector): off the event loop.
+        await asyncio.to_thread(app[TELEMETRY].close)
 
 
 async def _serving(app: web.Application) -> None:

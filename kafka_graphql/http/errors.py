@@ -20,7 +20,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.log import server_logger
 from aiohttp.typedefs import LooseHeaders
 
-from kafka_graphql.core.telemetry import CURRENT_REQUEST_ID
+from kafka_graphql.core.request_id import CURRENT_REQUEST_ID
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from kafka_graphql.core.telemetry import CURRENT_REQUEST_ID
+from kafka_graphql.core.request_id import CURRENT_REQUEST_ID
 from kafka_graphql.http.state import REQUEST_ID
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

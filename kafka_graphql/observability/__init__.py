@@ -1,2 +1,4 @@
-"""What the gateway tells its operators: the sinks of core/telemetry.py (logs, the audit log,
-and the others the settings turn on) and the one function that makes them (sinks.py)."""
+"""What the gateway reports about itself, as its operators read it: the sinks of
+core/telemetry.py's `Telemetry` (logs/: the operation log and the audit log; traces/:
+OpenTelemetry), and the one place that picks them from the settings (sinks.py). A sink's library
+is imported only when its table turns it on."""

@@ -1,17 +1,45 @@
-"""The app's telemetry: the sinks the settings turn on, in one `Fanout`."""
+"""The telemetry the settings turn on: one `Telemetry` for the composition root to hand the app.
+
+Each sink's library is imported here only when its table turns it on, so that a gateway without
+the `otel` extra, or with tracing off, never imports OpenTelemetry.
+"""
 
 from __future__ import annotations
 
-from kafka_graphql.core.telemetry import Fanout, Telemetry
+import os
+from collections.abc import Mapping
+
+from kafka_graphql.core.telemetry import NO_TELEMETRY, Fanout, Telemetry
 from kafka_graphql.observability.logs.audit import AuditLog
 from kafka_graphql.observability.logs.operations import OperationLog
 from kafka_graphql.settings import Settings
 
+# The levels that write the operation log's lines (INFO).
+OPERATION_LEVELS = ("debug", "info")
 
-def telemetry_for(settings: Settings) -> Telemetry:
-    """The operation log always (its lines cost a level check when below the level), the
-    audit log when `logging.audit` is on."""
-    sinks: list[Telemetry] = [OperationLog()]
+
+def telemetry_for(settings: Settings, environ: Mapping[str, str] | None = None) -> Telemetry:
+    """The sinks `settings` turn on, as one `Telemetry`; `environ` (default: os.environ)
+    configures OpenTelemetry's exporter. The caller `close`s it.
+
+    The operation log when `logging.level` writes its lines (`info`, `debug`): until logging is
+    set up, a line costs a check. The audit log when `logging.audit` is on."""
+    sinks: list[Telemetry] = []
+    if settings.tracing.enabled:
+        from kafka_graphql.observability.traces import TraceSink, configured_provider
+
+        provider, owned = configured_provider(os.environ if environ is None else environ)
+        sinks.append(
+            TraceSink(
+                provider,
+                include_document=settings.tracing.include_document,
+                owns_provider=owned,
+            )
+        )
+    if settings.logging.level in OPERATION_LEVELS:
+        sinks.append(OperationLog())
     if settings.logging.audit:
         sinks.append(AuditLog())
-    return Fanout(sinks)
+    if not sinks:
+        return NO_TELEMETRY
+    return sinks[0] if len(sinks) == 1 else Fanout(sinks)

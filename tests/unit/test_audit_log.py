@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from kafka_graphql.core.request_id import CURRENT_REQUEST_ID
 from kafka_graphql.core.telemetry import (
     CURRENT_OPERATION,
-    CURRENT_REQUEST_ID,
     Operation,
     Refusal,
     Subscription,

@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from kafka_graphql.core.telemetry import CURRENT_REQUEST_ID, Operation, Subscription
+from kafka_graphql.core.request_id import CURRENT_REQUEST_ID
+from kafka_graphql.core.telemetry import Fanout, Operation, Subscription, Telemetry
+from kafka_graphql.observability.logs.audit import AuditLog
 from kafka_graphql.observability.logs.operations import LOGGER, OperationLog
+from kafka_graphql.observability.sinks import telemetry_for
 from kafka_graphql.settings import SettingsError, load_settings, settings_from_mapping
 from kafka_graphql.settings.logs import LoggingSettings
 from tests.logs import TIME, captured_logs
@@ -228,3 +231,14 @@ def test_below_the_level_nothing_is_written() -> None:
         logging.getLogger("kafka_graphql").info("started")
         logging.getLogger("kafka_graphql").warning("stalled")
     assert [line["event"] for line in logs.json()] == ["stalled"]
+
+
+def test_the_settings_make_the_sinks() -> None:
+    def sinks(logging: dict[str, object]) -> list[type[Telemetry]]:
+        made = telemetry_for(settings_from_mapping({"logging": logging}))
+        return [type(sink) for sink in made.sinks] if isinstance(made, Fanout) else [type(made)]
+
+    assert sinks({}) == [OperationLog]
+    assert sinks({"level": "debug", "audit": True}) == [OperationLog, AuditLog]
+    assert sinks({"level": "warning", "audit": True}) == [AuditLog]
+    assert sinks({"level": "error"}) == [Telemetry]  # NO_TELEMETRY

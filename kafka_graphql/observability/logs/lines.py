@@ -65,6 +65,10 @@ class Lines:
         try:
             handler.stream.write(line + handler.terminator)
             handler.flush()
+        except (OSError, ValueError):
+            # As a logging handler: a line that cannot be written (a closed or broken stream)
+            # is lost, and never fails what it was about.
+            pass
         finally:
             handler.release()
 

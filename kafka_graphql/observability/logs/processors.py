@@ -14,7 +14,7 @@ import orjson
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-from kafka_graphql.core.telemetry import CURRENT_REQUEST_ID
+from kafka_graphql.core.request_id import CURRENT_REQUEST_ID
 
 TIMESTAMPER = structlog.processors.TimeStamper(fmt="iso", utc=True, key="time")
 
