@@ -9,6 +9,7 @@ import os
 import time
 import weakref
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from aiohttp import WSCloseCode, web
 
@@ -18,7 +19,7 @@ from kafka_graphql.core.cursor_keys import cursor_sealer
 from kafka_graphql.core.kafka_layer import KafkaLayer
 from kafka_graphql.core.limits.bucket import Clock
 from kafka_graphql.core.limits.registry import LimitsRegistry
-from kafka_graphql.core.telemetry import NO_TELEMETRY, Telemetry
+from kafka_graphql.core.telemetry import Telemetry
 from kafka_graphql.core.topics import TopicRegistry
 from kafka_graphql.graphql.app import add_graphql, typed_schema
 from kafka_graphql.graphql.view import GRAPHQL_PATH
@@ -38,6 +39,8 @@ from kafka_graphql.http.state import (
     WEBSOCKETS,
 )
 from kafka_graphql.kafka import KafkaGateway
+from kafka_graphql.observability import metrics_sink, telemetry_for
+from kafka_graphql.observability.metrics import add_metrics
 from kafka_graphql.runtime.loop_monitor import LoopMonitor
 from kafka_graphql.settings import Settings
 
@@ -53,13 +56,17 @@ def create_app(
     cursors: CursorSealer | None = None,
     kafka: KafkaLayer | None = None,
     telemetry: Telemetry | None = None,
+    metrics_socket: Path | None = None,
 ) -> web.Application:
     """The gateway for `settings`; `limits_clock` is the time budgets refill by (tests move it);
     `cursors` seals cursors (default: from `server.cursor_keys_env`, read now); `kafka` is the
     Kafka layer (default: a `KafkaGateway`, started, prepared and closed with the app; a given
     one is the caller's to start, prepare and close); `telemetry` receives what the gateway
-    reports about itself (default: the sinks the settings turn on)."""
-    telemetry = telemetry or NO_TELEMETRY
+    reports about itself (default: the sinks the settings turn on); `metrics_socket`: a worker
+    of `server.workers > 1` serves its metrics there, for its supervisor, instead of on
+    `metrics.host`:`metrics.port`."""
+    topics = TopicRegistry(settings.topics)
+    telemetry = telemetry or telemetry_for(settings, topics)
     authenticator = Authenticator(settings.auth, telemetry) if settings.auth is not None else None
     app = web.Application(
         client_max_size=settings.limits.max_request_bytes,
@@ -70,7 +77,7 @@ def create_app(
     app[LOOP_MONITOR] = LoopMonitor(settings.server.loop_stall_warning_s)
     if authenticator is not None:
         app[AUTHENTICATOR] = authenticator
-    app[TOPICS] = TopicRegistry(settings.topics)
+    app[TOPICS] = topics
     app[LIMITS] = LimitsRegistry(settings.limits, limits_clock)
     app[CURSORS] = cursors or cursor_sealer(settings.server, os.environ)
     app[WEBSOCKETS] = weakref.WeakSet()
@@ -79,6 +86,9 @@ def create_app(
     # In this order: the loop monitor first, to measure the loop for as long as the app lives
     # (start-up and shutdown included); the typed topics' schema before Kafka.
     app.cleanup_ctx.extend([_loop_monitor, _authentication, typed_schema])
+    metrics = metrics_sink(telemetry)
+    if metrics is not None:
+        add_metrics(app, metrics, app[LOOP_MONITOR], metrics_socket)
     if kafka is None:
         app.cleanup_ctx.append(_kafka)
     else:

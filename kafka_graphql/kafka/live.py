@@ -32,6 +32,8 @@ class LiveHub:
         self._idle = asyncio.Event()
         self._idle.set()
         self._changed = asyncio.Event()
+        # Per topic, how often its feed's consumer was replaced since start (feeds come and go).
+        self.restarts: dict[str, int] = {}
 
     def feed_count(self, topic: str | None = None) -> int:
         """Live Kafka consumers currently open (for one topic, or in all)."""
@@ -45,6 +47,17 @@ class LiveHub:
 
     def feed(self, topic: str) -> TopicFeed | None:
         return self._feeds.get(topic)
+
+    def lag(self) -> dict[tuple[str, int], int]:
+        """Per (topic, partition) of the open feeds: records between the log end and the feed."""
+        return {
+            (topic, partition): behind
+            for topic, feed in self._feeds.items()
+            for partition, behind in feed.lag().items()
+        }
+
+    def _restarted(self, topic: str) -> None:
+        self.restarts[topic] = self.restarts.get(topic, 0) + 1
 
     def health(self) -> str | None:
         """None unless a live feed is stuck (for /readyz)."""
@@ -99,7 +112,14 @@ class LiveHub:
 
     async def _start(self, topic: str) -> TopicFeed:
         try:
-            feed = TopicFeed(self._settings, self._cluster, topic, self._notify, self._max_headers)
+            feed = TopicFeed(
+                self._settings,
+                self._cluster,
+                topic,
+                self._notify,
+                self._max_headers,
+                on_restart=self._restarted,
+            )
             await feed.start()
             self._feeds[topic] = feed
             self._notify()

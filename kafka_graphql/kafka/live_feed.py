@@ -56,8 +56,11 @@ class TopicFeed:
         topic: str,
         on_change: Callable[[], None],
         max_headers: int = MAX_HEADERS,
+        on_restart: Callable[[str], None] | None = None,
     ) -> None:
+        """`on_restart(topic)`: told each time the watchdog replaces the feed's consumer."""
         self.topic = topic
+        self._on_restart = on_restart
         self._max_headers = max_headers
         self._on_change = on_change
         self._settings = settings
@@ -285,3 +288,22 @@ class TopicFeed:
         self._behind = {}
         self.stalled = False
         self.restarts += 1
+        if self._on_restart is not None:
+            self._on_restart(self.topic)
+
+    def lag(self) -> dict[int, int]:
+        """Per partition, the log end offset the consumer last heard of (from its fetches, no
+        request of its own) minus the next offset the feed will offer; partitions the consumer
+        has not fetched yet are left out."""
+        consumer = self._consumer
+        if consumer is None:
+            return {}
+        assigned = consumer.assignment()
+        lag: dict[int, int] = {}
+        for partition, position in self.positions.items():
+            tp = TopicPartition(self.topic, partition)
+            # Not assigned for a moment while the watchdog replaces the consumer.
+            end = consumer.highwater(tp) if tp in assigned else None
+            if end is not None:
+                lag[partition] = max(0, end - position)
+        return lag

@@ -35,8 +35,15 @@ KILL_AFTER_S = 10.0
 PR_SET_PDEATHSIG = 1
 
 
-def supervise(count: int, serve: Callable[[], None], grace_s: float) -> int:
-    """Run `serve` in `count` forked workers until stopped; the exit status for the supervisor."""
+def supervise(
+    count: int,
+    serve: Callable[[], None],
+    grace_s: float,
+    started: Callable[[], None] | None = None,
+) -> int:
+    """Run `serve` in `count` forked workers until stopped; the exit status for the supervisor.
+    `started` runs in the supervisor once every worker is forked (it may start threads, which
+    must not exist when a process forks); if it raises, the workers are stopped."""
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, WATCHED)
     supervisor = os.getpid()
     workers: dict[int, int] = {}
@@ -48,6 +55,13 @@ def supervise(count: int, serve: Callable[[], None], grace_s: float) -> int:
         log.info("worker %d started (pid %d)", index, pid)
     status = 0
     deadline: float | None = None
+    try:
+        if started is not None:
+            started()
+    except Exception:
+        log.exception("the supervisor could not start: stopping the workers")
+        status = 1
+        deadline = _stop(workers, grace_s)
     while workers:
         timeout = None if deadline is None else max(deadline - time.monotonic(), 0.0)
         info = (
