@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
 from kafka_graphql.observability.metrics import METRICS
+from kafka_graphql.settings import MetricsSettings, Settings
+from tests.integration.helpers import poll_until
 
 TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
 Labels = frozenset[tuple[str, str]]
@@ -66,3 +69,24 @@ def metrics_url(app: web.Application) -> str:
     url = app[METRICS].url
     assert url is not None, "the metrics listener has not started"
     return url
+
+
+def with_metrics(settings: Settings, **keys: Any) -> Settings:
+    """`settings` with metrics on, on a free port (and `keys` of the [metrics] table)."""
+    return settings.model_copy(update={"metrics": MetricsSettings(port=0, **keys)})
+
+
+async def scraped_when(
+    http: aiohttp.ClientSession, url: str, condition: Callable[[Scrape], bool]
+) -> Scrape:
+    """The first scrape for which `condition` holds (what ends on the server's side, a socket or
+    a stream, ends there after the client saw it end; what a watchdog finds, it finds on its
+    own time)."""
+    found: list[Scrape] = []
+
+    async def holds() -> bool:
+        found[:] = [await scrape(http, url)]
+        return condition(found[0])
+
+    await poll_until(holds, timeout_s=15, interval_s=0.02)
+    return found[0]

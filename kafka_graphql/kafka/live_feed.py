@@ -23,6 +23,7 @@ from kafka_graphql.core.errors import GatewayError
 from kafka_graphql.core.slices import Slices
 from kafka_graphql.kafka.cluster import Cluster
 from kafka_graphql.kafka.errors import kafka_call
+from kafka_graphql.kafka.feed_lag import feed_lag
 from kafka_graphql.kafka.held import Batch
 from kafka_graphql.kafka.live_index import FeedIndex, IndexHint
 from kafka_graphql.kafka.live_subscriber import OFFER_CHUNK, LiveSubscriber
@@ -78,6 +79,8 @@ class TopicFeed:
         self.users = 0
         # Per partition that has records the consumer has not reached: (its position, since when).
         self._behind: dict[int, tuple[int, float]] = {}
+        # Per partition, the log end offset the watchdog last read (for the lag).
+        self._ends: dict[int, int] = {}
         self.stalled = False
         self.restarts = 0
 
@@ -249,6 +252,7 @@ class TopicFeed:
         the log holds more gets the feed a new consumer, placed exactly at the feed's positions."""
         now = asyncio.get_running_loop().time()
         ends = await self._cluster.offsets(self.topic, self.positions)
+        self._ends = {partition: offsets.latest for partition, offsets in ends.items()}
         behind: dict[int, tuple[int, float]] = {}
         for partition, offsets in ends.items():
             async with kafka_call("reading a position", self._settings.request_timeout_s):
@@ -292,18 +296,5 @@ class TopicFeed:
             self._on_restart(self.topic)
 
     def lag(self) -> dict[int, int]:
-        """Per partition, the log end offset the consumer last heard of (from its fetches, no
-        request of its own) minus the next offset the feed will offer; partitions the consumer
-        has not fetched yet are left out."""
-        consumer = self._consumer
-        if consumer is None:
-            return {}
-        assigned = consumer.assignment()
-        lag: dict[int, int] = {}
-        for partition, position in self.positions.items():
-            tp = TopicPartition(self.topic, partition)
-            # Not assigned for a moment while the watchdog replaces the consumer.
-            end = consumer.highwater(tp) if tp in assigned else None
-            if end is not None:
-                lag[partition] = max(0, end - position)
-        return lag
+        """Per partition, the records between its log end and the feed (feed_lag.py)."""
+        return feed_lag(self._consumer, self.topic, self.positions, self._ends)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from kafka_graphql.settings.fields import Matching, Table
 
@@ -23,7 +23,9 @@ class MetricsSettings(Table):
     """`[metrics]`: Prometheus metrics on their own listener, never on the public port."""
 
     enabled: bool = True
-    """serve the metrics (Prometheus text format) on `metrics.host`:`metrics.port`"""
+    """serve the metrics (Prometheus text format) on `metrics.host`:`metrics.port`; with
+    `server.workers > 1` the supervisor serves there the figures of every worker
+    ([operations.md](operations.md#metrics))"""
     host: str = "127.0.0.1"
     """the metrics listener's address: loopback by default, so that only the machine (or a
     sidecar, or a port the operator forwards) reaches it; it is a separate listener from

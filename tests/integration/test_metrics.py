@@ -8,7 +8,6 @@ refusal is exact too.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +20,8 @@ from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient
 from tests.clock import FakeClock
 from tests.integration.auth import key_files_fixture  # noqa: F401 (a fixture)
 from tests.integration.conftest import RunningGateway, TopicFactory, run_gateway
-from tests.integration.helpers import PRODUCE, SUBSCRIBE, poll_until, produce
-from tests.metrics import Scrape, metrics_url, scrape
+from tests.integration.helpers import PRODUCE, SUBSCRIBE, produce
+from tests.metrics import Scrape, metrics_url, scrape, scraped_when
 from tests.tokens import AUDIENCE, ISSUER, claims, rsa_pair
 
 RSA = rsa_pair()
@@ -64,21 +63,6 @@ def session_settings(bootstrap: str, public_key_file: Path) -> Settings:
 async def live(running: RunningGateway, topic: str, count: int) -> None:
     hub = running.kafka.live
     await hub.wait_until(lambda: hub.subscriber_count(topic) == count)
-
-
-async def scraped_when(
-    http: aiohttp.ClientSession, url: str, condition: Callable[[Scrape], bool]
-) -> Scrape:
-    """The first scrape for which `condition` holds (what a socket's end does on the server
-    side is done after the client saw the socket close)."""
-    found: list[Scrape] = []
-
-    async def holds() -> bool:
-        found[:] = [await scrape(http, url)]
-        return condition(found[0])
-
-    await poll_until(holds, timeout_s=10, interval_s=0.02)
-    return found[0]
 
 
 async def test_a_scripted_session_changes_every_family_by_exactly_what_it_did(

@@ -52,7 +52,7 @@ class WorkerMetrics:
         settings, registry = self.settings, self.registry
 
         class Scrape(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 if self.path.partition("?")[0] != settings.path:
                     self.send_error(404)
                     return
@@ -63,14 +63,15 @@ class WorkerMetrics:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 pass  # a scrape every few seconds is not news
 
         self._server = server = _server_class(settings.host, settings.port)(
             (settings.host, settings.port), Scrape
         )
         host, port = server.server_address[:2]
-        shown = f"[{host}]" if ":" in str(host) else str(host)
+        host = host.decode() if isinstance(host, bytes) else host
+        shown = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown}:{port}{settings.path}"
         threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
         log.info("metrics of every worker: %s", self.url)
