@@ -13,6 +13,7 @@ from aiohttp import web
 from kafka_graphql.core.cursor import CursorSealer
 from kafka_graphql.core.kafka_layer import KafkaLayer
 from kafka_graphql.core.limits.bucket import Clock
+from kafka_graphql.core.telemetry import Telemetry
 from kafka_graphql.http.state import KAFKA
 from kafka_graphql.kafka import KafkaGateway
 from kafka_graphql.server import create_app
@@ -47,13 +48,17 @@ async def run_gateway(
     limits_clock: Clock = time.monotonic,
     kafka: KafkaLayer | None = None,
     cursors: CursorSealer | None = None,
+    telemetry: Telemetry | None = None,
 ) -> AsyncIterator[RunningGateway]:
-    """`kafka`: the Kafka layer (default: the real one `create_app` makes for `settings`).
-    Metrics are off unless `settings` turn them on on port 0 (any free port; the app's
-    `METRICS` listener names it): the default port is `make run`'s, or another test's."""
+    """`kafka`: the Kafka layer (default: the real one `create_app` makes for `settings`);
+    `telemetry`: what the gateway reports to (default: the sinks of `settings`). Metrics are
+    off unless `settings` turn them on on port 0 (any free port; the app's `METRICS` listener
+    names it): the default port is `make run`'s, or another test's."""
     if settings.metrics.port != 0:
         settings = settings.model_copy(update={"metrics": MetricsSettings(enabled=False)})
-    app = create_app(settings, limits_clock=limits_clock, cursors=cursors, kafka=kafka)
+    app = create_app(
+        settings, limits_clock=limits_clock, cursors=cursors, kafka=kafka, telemetry=telemetry
+    )
     runner = web.AppRunner(app)
     await runner.setup()
     # As `kafka-graphql` serves: HTTPS when the settings name a certificate and key.

@@ -128,7 +128,7 @@ class KafkaGateway:
         what the clients last heard)."""
         return KafkaFigures(
             feed_lag=self.live.lag(),
-            feed_restarts=dict(self.live.restarts),
+            feed_restarts=self.live.restarts(),
             producer_replacements=self._producer.replacements,
         )
 

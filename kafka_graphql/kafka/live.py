@@ -32,8 +32,8 @@ class LiveHub:
         self._idle = asyncio.Event()
         self._idle.set()
         self._changed = asyncio.Event()
-        # Per topic, how often its feed's consumer was replaced since start (feeds come and go).
-        self.restarts: dict[str, int] = {}
+        # Per topic, the restarts of its feeds that closed (feeds come and go).
+        self._past_restarts: dict[str, int] = {}
 
     def feed_count(self, topic: str | None = None) -> int:
         """Live Kafka consumers currently open (for one topic, or in all)."""
@@ -56,8 +56,12 @@ class LiveHub:
             for partition, behind in feed.lag().items()
         }
 
-    def _restarted(self, topic: str) -> None:
-        self.restarts[topic] = self.restarts.get(topic, 0) + 1
+    def restarts(self) -> dict[str, int]:
+        """Per topic, how often the watchdog replaced its feeds' consumers since start."""
+        totals = dict(self._past_restarts)
+        for topic, feed in self._feeds.items():
+            totals[topic] = totals.get(topic, 0) + feed.restarts
+        return totals
 
     def health(self) -> str | None:
         """None unless a live feed is stuck (for /readyz)."""
@@ -103,6 +107,7 @@ class LiveHub:
             feed.users -= 1
             if feed.users == 0 and self._feeds.get(topic) is feed:
                 del self._feeds[topic]
+                self._past_restarts[topic] = self._past_restarts.get(topic, 0) + feed.restarts
                 await feed.close()
                 self._notify()
         finally:
@@ -112,14 +117,7 @@ class LiveHub:
 
     async def _start(self, topic: str) -> TopicFeed:
         try:
-            feed = TopicFeed(
-                self._settings,
-                self._cluster,
-                topic,
-                self._notify,
-                self._max_headers,
-                on_restart=self._restarted,
-            )
+            feed = TopicFeed(self._settings, self._cluster, topic, self._notify, self._max_headers)
             await feed.start()
             self._feeds[topic] = feed
             self._notify()
