@@ -58,8 +58,8 @@ def supervise(
     try:
         if started is not None:
             started()
-    except Exception:
-        log.exception("the supervisor could not start: stopping the workers")
+    except Exception as error:  # noqa: BLE001 (said in one line; the workers are stopped)
+        log.error("kafka-graphql: cannot start: %s; stopping the workers", error)
         status = 1
         deadline = _stop(workers, grace_s)
     while workers:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -30,12 +31,17 @@ SOCKETS = 16
 
 
 @asynccontextmanager
-async def supervisor(config: Path, metrics_port: int) -> AsyncIterator[asyncio.subprocess.Process]:
+async def supervisor(
+    config: Path, metrics_port: int, stderr: int | None = None
+) -> AsyncIterator[asyncio.subprocess.Process]:
     # The configuration file says where Kafka is; the metrics on the port the test chose.
     environment = {k: v for k, v in os.environ.items() if k != "KAFKA_BOOTSTRAP_SERVERS"}
     environment["KAFKA_GRAPHQL_METRICS_PORT"] = str(metrics_port)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "kafka_graphql", "--config", str(config), env=environment
+        sys.executable,
+        *("-m", "kafka_graphql", "--config", str(config)),
+        env=environment,
+        stderr=stderr,
     )
     try:
         yield process
@@ -127,3 +133,23 @@ def _assert_merged(delivered: Scrape, ended: Scrape, topic: str, workers: int) -
     assert ended.value("kafka_graphql_subscription_groups") == 0
     assert ended.value("kafka_graphql_deliveries_total", topic=topic) == SOCKETS
     assert workers == 2
+
+
+async def test_a_metrics_port_in_use_stops_the_workers(bootstrap: str, tmp_path: Path) -> None:
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        f'[kafka]\nbootstrap_servers = "{bootstrap}"\n'
+        f"[server]\nport = {free_port()}\nworkers = 2\nshutdown_grace_s = 2\n"
+    )
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        async with supervisor(config, port, stderr=asyncio.subprocess.PIPE) as process:
+            _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 1
+    assert (
+        f"kafka-graphql: cannot start: cannot serve the metrics on 127.0.0.1:{port} "
+        "(metrics.host, metrics.port): "
+    ) in stderr.decode()
+    assert "Traceback" not in stderr.decode()

@@ -24,7 +24,8 @@ from pathlib import Path
 
 from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, CollectorRegistry, Metric, generate_latest
 
-from kafka_graphql.observability.metrics.merge import merged
+from kafka_graphql.core.typed.startup import StartupFailed
+from kafka_graphql.observability.metrics.merge import cannot_listen, merged
 from kafka_graphql.settings import MetricsSettings
 
 log = logging.getLogger(__name__)
@@ -66,9 +67,12 @@ class WorkerMetrics:
             def log_message(self, format: str, *args: object) -> None:
                 pass  # a scrape every few seconds is not news
 
-        self._server = server = _server_class(settings.host, settings.port)(
-            (settings.host, settings.port), Scrape
-        )
+        try:
+            self._server = server = _server_class(settings.host, settings.port)(
+                (settings.host, settings.port), Scrape
+            )
+        except OSError as error:
+            raise StartupFailed(cannot_listen(settings, error)) from None
         host, port = server.server_address[:2]
         host = host.decode() if isinstance(host, bytes) else host
         shown = f"[{host}]" if ":" in host else host

@@ -12,8 +12,9 @@ from pathlib import Path
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 
+from kafka_graphql.core.typed.startup import StartupFailed
 from kafka_graphql.http.state import KAFKA
-from kafka_graphql.observability.metrics.merge import families_json
+from kafka_graphql.observability.metrics.merge import cannot_listen, families_json
 from kafka_graphql.observability.metrics.sink import MetricsSink
 from kafka_graphql.runtime.loop_monitor import LoopMonitor
 
@@ -66,7 +67,10 @@ async def _listening(app: web.Application) -> AsyncIterator[None]:
             site = web.UnixSite(runner, str(listener.socket))
         else:
             site = web.TCPSite(runner, settings.host, settings.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as error:
+            raise StartupFailed(cannot_listen(settings, error)) from None
         if listener.socket is None:
             host, port = runner.addresses[0][:2]
             shown = f"[{host}]" if ":" in host else host

@@ -4,10 +4,16 @@ metrics on the public port."""
 
 from __future__ import annotations
 
-import aiohttp
+import socket
 
+import aiohttp
+import pytest
+from aiohttp import web
+
+from kafka_graphql.core.typed.startup import StartupFailed
 from kafka_graphql.kafka import KafkaFigures
 from kafka_graphql.observability.metrics import METRICS
+from kafka_graphql.server import create_app
 from tests.kafka_stand_in import NotReached
 from tests.metrics import metrics_url, scrape
 from tests.unit.transport.serving import serve, settings_without_kafka
@@ -82,3 +88,20 @@ async def test_no_listener_when_metrics_are_off() -> None:
     settings = settings_without_kafka(metrics={"enabled": False})
     async with serve(settings, NotReached()) as gateway:
         assert METRICS not in gateway.app
+
+
+async def test_a_metrics_port_in_use_stops_start_up_with_one_line() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        settings = settings_without_kafka(metrics={"port": port})
+        runner = web.AppRunner(create_app(settings, kafka=NotReached()))
+        try:
+            with pytest.raises(StartupFailed) as refused:
+                await runner.setup()
+        finally:
+            await runner.cleanup()
+    assert str(refused.value).startswith(
+        f"cannot serve the metrics on 127.0.0.1:{port} (metrics.host, metrics.port): "
+    )
