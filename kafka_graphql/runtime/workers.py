@@ -4,9 +4,11 @@ Each worker is a whole gateway (its own Kafka clients, shared feeds and limits r
 the port with SO_REUSEPORT, so the kernel spreads new connections over them. Cursors carry all of
 a stream's state, so any worker can serve any client.
 
-The supervisor serves nothing. SIGTERM or SIGINT to it stops every worker gracefully (each gets
-SIGTERM once; a worker ignores further stop signals, so a signal sent to the whole process group
-as well, like Ctrl-C in a terminal or systemd's control-group kill, does no harm). When a worker
+The supervisor serves no API (with metrics on, every worker's metrics, merged:
+observability/metrics/federation.py). SIGTERM or SIGINT to it stops every worker gracefully
+(each gets SIGTERM once; a worker ignores further stop signals, so a signal sent to the whole
+process group as well, like Ctrl-C in a terminal or systemd's control-group kill, does no
+harm). When a worker
 exits on its own (it crashed, or could not start), the supervisor stops the others and exits
 with status 1: the process manager (systemd, Kubernetes, ...) restarts the whole gateway and
 sees a crash loop for what it is, rather than the supervisor hiding one.
