@@ -91,13 +91,15 @@ def gateway_config(
 @asynccontextmanager
 async def _process(name: str, argv: list[str], port: int) -> AsyncIterator[Server]:
     log_path = Path(tempfile.mkdtemp(prefix=f"bench-{name}-")) / "server.log"
+    # The configuration file says where the metrics are (the scraper reads them there).
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("KAFKA_GRAPHQL_METRICS")}
     with log_path.open("wb") as log:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             *argv,
             stdout=log,
             stderr=asyncio.subprocess.STDOUT,
-            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+            env={**inherited, "PYTHONWARNINGS": "ignore"},
         )
     url = f"http://127.0.0.1:{port}"
     try:
