@@ -25,7 +25,8 @@ from pathlib import Path
 from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, CollectorRegistry, Metric, generate_latest
 
 from kafka_graphql.core.typed.startup import StartupFailed
-from kafka_graphql.observability.metrics.merge import cannot_listen, merged
+from kafka_graphql.observability.metrics.listener import cannot_listen
+from kafka_graphql.observability.metrics.merge import merged
 from kafka_graphql.settings import MetricsSettings
 
 log = logging.getLogger(__name__)

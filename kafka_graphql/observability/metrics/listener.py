@@ -14,9 +14,10 @@ from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 
 from kafka_graphql.core.typed.startup import StartupFailed
 from kafka_graphql.http.state import KAFKA
-from kafka_graphql.observability.metrics.merge import cannot_listen, families_json
+from kafka_graphql.observability.metrics.merge import families_json
 from kafka_graphql.observability.metrics.sink import MetricsSink
 from kafka_graphql.runtime.loop_monitor import LoopMonitor
+from kafka_graphql.settings import MetricsSettings
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,15 @@ class MetricsListener:
 
 
 METRICS = web.AppKey("metrics", MetricsListener)
+
+
+def cannot_listen(settings: MetricsSettings, error: OSError) -> str:
+    """The one line a start-up ends with when the metrics' listener cannot be opened."""
+    reason = error.strerror or str(error)
+    return (
+        f"cannot serve the metrics on {settings.host}:{settings.port} (metrics.host, "
+        f"metrics.port): {reason}"
+    )
 
 
 def add_metrics(

@@ -12,8 +12,6 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Metric
 
-from kafka_graphql.settings import MetricsSettings
-
 # A feed's lag on the worker that is furthest behind; a version or a limit that every worker
 # shares is not multiplied by their number.
 LARGEST = frozenset(
@@ -71,12 +69,3 @@ def merged(workers: Iterable[bytes]) -> list[Metric]:
         for (sample, labels), value in values[name].items():
             metric.add_sample(sample, dict(labels), value)
     return list(families.values())
-
-
-def cannot_listen(settings: MetricsSettings, error: OSError) -> str:
-    """The one line a start-up ends with when the metrics' listener cannot be opened."""
-    reason = error.strerror or str(error)
-    return (
-        f"cannot serve the metrics on {settings.host}:{settings.port} (metrics.host, "
-        f"metrics.port): {reason}"
-    )
