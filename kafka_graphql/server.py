@@ -19,7 +19,7 @@ from kafka_graphql.core.cursor_keys import cursor_sealer
 from kafka_graphql.core.kafka_layer import KafkaLayer
 from kafka_graphql.core.limits.bucket import Clock
 from kafka_graphql.core.limits.registry import LimitsRegistry
-from kafka_graphql.core.telemetry import Telemetry
+from kafka_graphql.core.telemetry import NO_TELEMETRY, Telemetry
 from kafka_graphql.core.topics import TopicRegistry
 from kafka_graphql.graphql.app import add_graphql, typed_schema
 from kafka_graphql.graphql.view import GRAPHQL_PATH
@@ -39,8 +39,8 @@ from kafka_graphql.http.state import (
     WEBSOCKETS,
 )
 from kafka_graphql.kafka import KafkaGateway
-from kafka_graphql.observability import metrics_sink, telemetry_for
 from kafka_graphql.observability.metrics import add_metrics
+from kafka_graphql.observability.sinks import metrics_sink, telemetry_for
 from kafka_graphql.runtime.loop_monitor import LoopMonitor
 from kafka_graphql.settings import Settings
 
@@ -62,11 +62,12 @@ def create_app(
     `cursors` seals cursors (default: from `server.cursor_keys_env`, read now); `kafka` is the
     Kafka layer (default: a `KafkaGateway`, started, prepared and closed with the app; a given
     one is the caller's to start, prepare and close); `telemetry` receives what the gateway
-    reports about itself (default: the sinks the settings turn on); `metrics_socket`: a worker
-    of `server.workers > 1` serves its metrics there, for its supervisor, instead of on
-    `metrics.host`:`metrics.port`."""
+    reports about itself (default: the sinks the settings turn on, closed with the app; a
+    given one is the caller's to close); `metrics_socket`: a worker of `server.workers > 1`
+    serves its metrics there, for its supervisor, instead of on `metrics.host`:`metrics.port`."""
+    closes_telemetry = telemetry is None
     topics = TopicRegistry(settings.topics)
-    telemetry = telemetry or telemetry_for(settings, topics)
+    telemetry = telemetry_for(settings, topics) if telemetry is None else telemetry
     authenticator = Authenticator(settings.auth, telemetry) if settings.auth is not None else None
     app = web.Application(
         client_max_size=settings.limits.max_request_bytes,
@@ -86,6 +87,9 @@ def create_app(
     # In this order: the loop monitor first, to measure the loop for as long as the app lives
     # (start-up and shutdown included); the typed topics' schema before Kafka.
     app.cleanup_ctx.extend([_loop_monitor, _authentication, typed_schema])
+    if closes_telemetry and telemetry is not NO_TELEMETRY:
+        # First, so that it closes last: what the rest reports on its way out is kept.
+        app.cleanup_ctx.insert(0, _telemetry)
     metrics = metrics_sink(telemetry)
     if metrics is not None:
         add_metrics(app, metrics, app[LOOP_MONITOR], metrics_socket)
@@ -108,6 +112,14 @@ async def _loop_monitor(app: web.Application) -> AsyncIterator[None]:
     finally:
         task.cancel()
         await asyncio.wait([task])
+
+
+async def _telemetry(app: web.Application) -> AsyncIterator[None]:
+    try:
+        yield
+    finally:
+        # A sink may flush over the network (spans to a collector): off the event loop.
+        await asyncio.to_thread(app[TELEMETRY].close)
 
 
 async def _serving(app: web.Application) -> None:

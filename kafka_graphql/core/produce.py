@@ -5,6 +5,7 @@ charged unless everything passed, then writes and answers once Kafka acknowledge
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -96,6 +97,8 @@ async def _write(
     core.limits.admit_produce(principal.id, sizes)
     telemetry = core.telemetry
     with telemetry.producing(topic) as span:
+        if trace:
+            checked = _retraced(checked, trace, telemetry.record_headers())
         sent = time.monotonic()
         try:
             acks = await core.kafka.produce(topic, checked)
@@ -108,6 +111,26 @@ async def _write(
     positions = [(a.partition, a.offset) for a in acks]
     telemetry.produced(Write(principal.subject or "anonymous", topic, positions, sum(sizes), acked))
     return [Written(a.topic, a.partition, a.offset, a.timestamp_ms) for a in acks]
+
+
+def _retraced(
+    records: list[OutgoingRecord],
+    before: Sequence[tuple[str, bytes]],
+    after: Sequence[tuple[str, bytes]],
+) -> list[OutgoingRecord]:
+    """`records` with the trace headers the gateway added (`before`: the operation's context,
+    which their checks and sizes counted) carrying the write's own (`after`: inside its
+    PRODUCER span, so that a consumer's link points at the send). The values have the same
+    length (the same trace, another span id). A header the gateway added is told from one its
+    caller or a record rule set by identity: only the gateway's share `before`'s objects."""
+    if list(before) == list(after):
+        return records
+    now = dict(after)
+    swap = {id(value): now[key] for key, value in before if key in now}
+    return [
+        dataclasses.replace(r, headers=tuple((k, swap.get(id(v), v)) for k, v in r.headers))
+        for r in records
+    ]
 
 
 def check_batch_size(core: Core, count: int) -> None:

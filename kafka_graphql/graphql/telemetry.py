@@ -49,6 +49,7 @@ class OperationTelemetry(SchemaExtension):
             source_ip=request.remote,
             traceparent=request.headers.get("traceparent"),
             tracestate=request.headers.get("tracestate"),
+            document=execution.query,
             started=time.monotonic(),
         )
         over_http = not isinstance(context.response, web.WebSocketResponse)
@@ -156,4 +157,6 @@ def _unstarted(request: web.Request) -> Operation:
         source_ip=request.remote,
         bytes_in=request.content_length or 0,
         started=request.get(STARTED, time.monotonic()),
+        traceparent=request.headers.get("traceparent"),
+        tracestate=request.headers.get("tracestate"),
     )

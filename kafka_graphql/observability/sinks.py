@@ -1,19 +1,43 @@
-"""The sinks the settings turn on, as the one `Telemetry` the gateway reports to."""
+"""The telemetry the settings turn on: one `Telemetry` for the composition root to hand the app.
+
+Each sink's library is imported here only when its table turns it on, so that a gateway without
+the `otel` extra, or with tracing off, never imports OpenTelemetry.
+"""
 
 from __future__ import annotations
 
-from kafka_graphql.core.telemetry import Fanout, Telemetry
+import os
+from collections.abc import Mapping
+
+from kafka_graphql.core.telemetry import NO_TELEMETRY, Fanout, Telemetry
 from kafka_graphql.core.topics import TopicRegistry
 from kafka_graphql.observability.metrics import MetricsSink
 from kafka_graphql.settings import Settings
 
 
-def telemetry_for(settings: Settings, topics: TopicRegistry) -> Fanout:
-    """Every sink `settings` turn on (none: a `Fanout` of nothing, which records nothing)."""
+def telemetry_for(
+    settings: Settings, topics: TopicRegistry, environ: Mapping[str, str] | None = None
+) -> Telemetry:
+    """The sinks `settings` turn on, as one `Telemetry` (a no-op one when none is); `topics`
+    says which topics may be a metric's `topic` label; `environ` (default: os.environ)
+    configures OpenTelemetry's exporter. The caller `close`s it."""
     sinks: list[Telemetry] = []
     if settings.metrics.enabled:
         sinks.append(MetricsSink(settings.metrics, topics.is_exposed))
-    return Fanout(sinks)
+    if settings.tracing.enabled:
+        from kafka_graphql.observability.traces import TraceSink, configured_provider
+
+        provider, owned = configured_provider(os.environ if environ is None else environ)
+        sinks.append(
+            TraceSink(
+                provider,
+                include_document=settings.tracing.include_document,
+                owns_provider=owned,
+            )
+        )
+    if not sinks:
+        return NO_TELEMETRY
+    return sinks[0] if len(sinks) == 1 else Fanout(sinks)
 
 
 def metrics_sink(telemetry: Telemetry) -> MetricsSink | None:

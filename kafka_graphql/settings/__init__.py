@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from kafka_graphql.settings.registry import SchemaRegistrySettings
     from kafka_graphql.settings.server import PRODUCTION, ServerSettings
     from kafka_graphql.settings.topics import REGISTRY_SCHEMA, TopicRule
+    from kafka_graphql.settings.tracing import TracingSettings
 
 _HOMES = {
     "AuthSettings": "kafka_graphql.settings.auth",
@@ -50,6 +51,7 @@ _HOMES = {
     "ServerSettings": "kafka_graphql.settings.server",
     "REGISTRY_SCHEMA": "kafka_graphql.settings.topics",
     "TopicRule": "kafka_graphql.settings.topics",
+    "TracingSettings": "kafka_graphql.settings.tracing",
 }
 
 
@@ -76,6 +78,7 @@ __all__ = [
     "Settings",
     "SettingsError",
     "TopicRule",
+    "TracingSettings",
     "TypeField",
     "load_settings",
     "production_problems",

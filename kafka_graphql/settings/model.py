@@ -26,6 +26,7 @@ from kafka_graphql.settings.registry import SchemaRegistrySettings
 from kafka_graphql.settings.server import ServerSettings
 from kafka_graphql.settings.topic_patterns import ShadowedTopic, check_topic_order
 from kafka_graphql.settings.topics import REGISTRY_SCHEMA, TopicRule
+from kafka_graphql.settings.tracing import TracingSettings
 
 Loc = tuple[str | int, ...]
 
@@ -54,6 +55,9 @@ class Settings(BaseSettings):
     """what one caller, one operation and one connection may ask ([limits.md](limits.md))"""
     schema_registry: SchemaRegistrySettings = Field(default_factory=SchemaRegistrySettings)
     """a Confluent-compatible Schema Registry API, for typed topics"""
+    tracing: TracingSettings = Field(default_factory=TracingSettings)
+    """OpenTelemetry traces of operations, writes and deliveries, carried through Kafka in the
+    records' headers ([operations.md](operations.md#traces))"""
     auth: AuthSettings | None = Field(
         None, json_schema_extra={"unset": "none: the gateway is open"}
     )
