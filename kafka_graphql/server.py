@@ -67,7 +67,7 @@ def create_app(
     serves its metrics there, for its supervisor, instead of on `metrics.host`:`metrics.port`."""
     closes_telemetry = telemetry is None
     topics = TopicRegistry(settings.topics)
-    telemetry = telemetry_for(settings, topics) if telemetry is None else telemetry
+    telemetry = telemetry_for(settings, topics=topics) if telemetry is None else telemetry
     authenticator = Authenticator(settings.auth, telemetry) if settings.auth is not None else None
     app = web.Application(
         client_max_size=settings.limits.max_request_bytes,

@@ -16,14 +16,17 @@ from kafka_graphql.settings import Settings
 
 
 def telemetry_for(
-    settings: Settings, topics: TopicRegistry, environ: Mapping[str, str] | None = None
+    settings: Settings,
+    environ: Mapping[str, str] | None = None,
+    topics: TopicRegistry | None = None,
 ) -> Telemetry:
-    """The sinks `settings` turn on, as one `Telemetry` (a no-op one when none is); `topics`
-    says which topics may be a metric's `topic` label; `environ` (default: os.environ)
-    configures OpenTelemetry's exporter. The caller `close`s it."""
+    """The sinks `settings` turn on, as one `Telemetry` (a no-op one when none is); `environ`
+    (default: os.environ) configures OpenTelemetry's exporter; `topics` (default: those of
+    `settings`) says which topics may be a metric's `topic` label. The caller `close`s it."""
     sinks: list[Telemetry] = []
     if settings.metrics.enabled:
-        sinks.append(MetricsSink(settings.metrics, topics.is_exposed))
+        exposed = topics or TopicRegistry(settings.topics)
+        sinks.append(MetricsSink(settings.metrics, exposed.is_exposed))
     if settings.tracing.enabled:
         from kafka_graphql.observability.traces import TraceSink, configured_provider
 

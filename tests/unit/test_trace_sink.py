@@ -227,14 +227,20 @@ def test_fanout_traces_deliveries_only_through_the_sinks_that_do() -> None:
     assert NO_TELEMETRY.traces_deliveries is False
 
 
+# The metrics are on by default; these tests are about the trace sink alone.
+NO_METRICS = {"metrics": {"enabled": False}}
+
+
 def test_the_settings_make_the_sink_and_it_shuts_its_provider_down(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("OTEL_TRACES_EXPORTER", "none")
     monkeypatch.delenv("OTEL_SERVICE_NAME", raising=False)
     monkeypatch.delenv("OTEL_RESOURCE_ATTRIBUTES", raising=False)
-    assert telemetry_for(settings_from_mapping({})) is NO_TELEMETRY
-    made = telemetry_for(settings_from_mapping({"tracing": {"enabled": True}}, environ={}))
+    assert telemetry_for(settings_from_mapping(NO_METRICS)) is NO_TELEMETRY
+    made = telemetry_for(
+        settings_from_mapping({"tracing": {"enabled": True}, **NO_METRICS}, environ={})
+    )
     assert isinstance(made, TraceSink)
     provider = made._owned
     assert isinstance(provider, TracerProvider)
@@ -247,7 +253,9 @@ def test_the_settings_make_the_sink_and_it_shuts_its_provider_down(
 def test_the_environment_names_the_service(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OTEL_TRACES_EXPORTER", "none")
     monkeypatch.setenv("OTEL_SERVICE_NAME", "edge-gateway")
-    made = telemetry_for(settings_from_mapping({"tracing": {"enabled": True}}, environ={}))
+    made = telemetry_for(
+        settings_from_mapping({"tracing": {"enabled": True}, **NO_METRICS}, environ={})
+    )
     assert isinstance(made, TraceSink) and made._owned is not None
     assert made._owned.resource.attributes["service.name"] == "edge-gateway"
     made.close()

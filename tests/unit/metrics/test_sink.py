@@ -3,10 +3,12 @@ subscriptions' tallies are folded into when the metrics are read."""
 
 from __future__ import annotations
 
+import pytest
 from prometheus_client import CollectorRegistry
 
 from kafka_graphql.core.telemetry import (
     GRAPHQL,
+    NO_TELEMETRY,
     Fanout,
     Operation,
     Refusal,
@@ -14,8 +16,9 @@ from kafka_graphql.core.telemetry import (
     Write,
 )
 from kafka_graphql.observability.metrics.sink import MetricsSink
+from kafka_graphql.observability.sinks import metrics_sink, telemetry_for
 from kafka_graphql.runtime.loop_monitor import LoopMonitor
-from kafka_graphql.settings import MetricsSettings
+from kafka_graphql.settings import MetricsSettings, settings_from_mapping
 
 EXPOSED = {"orders", "payments", "audit"}
 
@@ -172,3 +175,17 @@ def test_two_sinks_in_one_process_count_apart() -> None:
     labels = {"face": "graphql", "operation_type": "query", "code": "OK"}
     assert one.registry.get_sample_value("kafka_graphql_requests_total", labels) == 1
     assert other.registry.get_sample_value("kafka_graphql_requests_total", labels) is None
+
+
+def test_the_settings_make_the_metrics_sink_beside_the_trace_sink(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "none")
+    alone = telemetry_for(settings_from_mapping({}))
+    assert isinstance(alone, MetricsSink) and metrics_sink(alone) is alone
+    both = telemetry_for(settings_from_mapping({"tracing": {"enabled": True}}, environ={}))
+    assert isinstance(both, Fanout)
+    assert [type(s).__name__ for s in both.sinks] == ["MetricsSink", "TraceSink"]
+    assert metrics_sink(both) is both.sinks[0]
+    both.close()
+    assert metrics_sink(NO_TELEMETRY) is None
