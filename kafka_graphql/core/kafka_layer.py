@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from kafka_graphql.kafka.held import Holder
     from kafka_graphql.kafka.live_index import IndexHint
     from kafka_graphql.kafka.records import (
+        KafkaFigures,
         OutgoingRecord,
         Page,
         PartitionOffsets,
@@ -67,6 +68,11 @@ class KafkaLayer(Protocol):
     async def readiness_checks(self) -> dict[str, str | None]:
         """Each of readiness's checks by name (`cluster`, `producer`, `feeds`): None when it
         passes, otherwise why not (raises nothing). Ready when all pass."""
+        ...
+
+    def figures(self) -> KafkaFigures:
+        """The live feeds' lag and restarts and the producer's replacements, for the metrics
+        (cheap and synchronous: what the clients last heard, no request to Kafka)."""
         ...
 
     async def produce(self, topic: str, records: Sequence[OutgoingRecord]) -> list[ProduceAck]: ...

@@ -10,6 +10,7 @@ duration are known; a WebSocket operation here, when it ends.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Iterator
@@ -79,7 +80,10 @@ class OperationTelemetry(SchemaExtension):
             operation.duration_s = time.monotonic() - operation.started
             if not over_http:
                 telemetry.operation_ended(operation)
-                CURRENT_OPERATION.reset(token)
+                # A stream closed from another task (its socket went away) ends in that task's
+                # context, where the token means nothing, and where nothing was set.
+                with contextlib.suppress(ValueError):
+                    CURRENT_OPERATION.reset(token)
             # Over HTTP the operation stays current: the cost is known once the response's
             # extensions are (graphql/limits/operation.py).
 

@@ -23,6 +23,7 @@ from kafka_graphql.core.errors import GatewayError
 from kafka_graphql.core.slices import Slices
 from kafka_graphql.kafka.cluster import Cluster
 from kafka_graphql.kafka.errors import kafka_call
+from kafka_graphql.kafka.feed_lag import feed_lag
 from kafka_graphql.kafka.held import Batch
 from kafka_graphql.kafka.live_index import FeedIndex, IndexHint
 from kafka_graphql.kafka.live_subscriber import OFFER_CHUNK, LiveSubscriber
@@ -79,6 +80,8 @@ class TopicFeed:
         self.users = 0
         # Per partition that has records the consumer has not reached: (its position, since when).
         self._behind: dict[int, tuple[int, float]] = {}
+        # Per partition, the log end offset the watchdog last read (for the lag).
+        self._ends: dict[int, int] = {}
         self.stalled = False
         self.restarts = 0
 
@@ -251,6 +254,7 @@ class TopicFeed:
         the log holds more gets the feed a new consumer, placed exactly at the feed's positions."""
         now = asyncio.get_running_loop().time()
         ends = await self._cluster.offsets(self.topic, self.positions)
+        self._ends = {partition: offsets.latest for partition, offsets in ends.items()}
         behind: dict[int, tuple[int, float]] = {}
         for partition, offsets in ends.items():
             async with kafka_call("reading a position", self._settings.request_timeout_s):
@@ -290,3 +294,7 @@ class TopicFeed:
         self._behind = {}
         self.stalled = False
         self.restarts += 1
+
+    def lag(self) -> dict[int, int]:
+        """Per partition, the records between its log end and the feed (feed_lag.py)."""
+        return feed_lag(self._consumer, self.topic, self.positions, self._ends)

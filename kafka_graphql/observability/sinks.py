@@ -10,21 +10,31 @@ import os
 from collections.abc import Mapping
 
 from kafka_graphql.core.telemetry import NO_TELEMETRY, Fanout, Telemetry
+from kafka_graphql.core.topics import TopicRegistry
 from kafka_graphql.observability.logs.audit import AuditLog
 from kafka_graphql.observability.logs.operations import OperationLog
+from kafka_graphql.observability.metrics import MetricsSink
 from kafka_graphql.settings import Settings
 
 # The levels that write the operation log's lines (INFO).
 OPERATION_LEVELS = ("debug", "info")
 
 
-def telemetry_for(settings: Settings, environ: Mapping[str, str] | None = None) -> Telemetry:
-    """The sinks `settings` turn on, as one `Telemetry`; `environ` (default: os.environ)
-    configures OpenTelemetry's exporter. The caller `close`s it.
+def telemetry_for(
+    settings: Settings,
+    environ: Mapping[str, str] | None = None,
+    topics: TopicRegistry | None = None,
+) -> Telemetry:
+    """The sinks `settings` turn on, as one `Telemetry` (a no-op one when none is); `environ`
+    (default: os.environ) configures OpenTelemetry's exporter; `topics` (default: those of
+    `settings`) says which topics may be a metric's `topic` label. The caller `close`s it.
 
     The operation log when `logging.level` writes its lines (`info`, `debug`): until logging is
     set up, a line costs a check. The audit log when `logging.audit` is on."""
     sinks: list[Telemetry] = []
+    if settings.metrics.enabled:
+        exposed = topics or TopicRegistry(settings.topics)
+        sinks.append(MetricsSink(settings.metrics, exposed.is_exposed))
     if settings.tracing.enabled:
         from kafka_graphql.observability.traces import TraceSink, configured_provider
 
@@ -43,3 +53,9 @@ def telemetry_for(settings: Settings, environ: Mapping[str, str] | None = None) 
     if not sinks:
         return NO_TELEMETRY
     return sinks[0] if len(sinks) == 1 else Fanout(sinks)
+
+
+def metrics_sink(telemetry: Telemetry) -> MetricsSink | None:
+    """The metrics sink among `telemetry`'s, if any (its listener is the app's to serve)."""
+    sinks = telemetry.sinks if isinstance(telemetry, Fanout) else (telemetry,)
+    return next((sink for sink in sinks if isinstance(sink, MetricsSink)), None)

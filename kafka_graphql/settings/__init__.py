@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         settings_from_mapping,
     )
     from kafka_graphql.settings.logs import LoggingSettings
+    from kafka_graphql.settings.metrics import MetricsSettings
     from kafka_graphql.settings.model import Settings, production_problems
     from kafka_graphql.settings.records import RecordRule
     from kafka_graphql.settings.registry import SchemaRegistrySettings
@@ -43,6 +44,7 @@ _HOMES = {
     "DEFAULT_CONFIG_FILE": "kafka_graphql.settings.loading",
     "load_settings": "kafka_graphql.settings.loading",
     "settings_from_mapping": "kafka_graphql.settings.loading",
+    "MetricsSettings": "kafka_graphql.settings.metrics",
     "Settings": "kafka_graphql.settings.model",
     "production_problems": "kafka_graphql.settings.model",
     "RecordRule": "kafka_graphql.settings.records",
@@ -71,6 +73,7 @@ __all__ = [
     "KafkaSettings",
     "LimitsSettings",
     "LoggingSettings",
+    "MetricsSettings",
     "RecordRule",
     "SchemaRegistrySettings",
     "Scope",

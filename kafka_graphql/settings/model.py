@@ -22,6 +22,7 @@ from kafka_graphql.settings.fields import loading, refuse
 from kafka_graphql.settings.kafka import KafkaSettings
 from kafka_graphql.settings.limits import LimitsSettings
 from kafka_graphql.settings.logs import LoggingSettings
+from kafka_graphql.settings.metrics import MetricsSettings
 from kafka_graphql.settings.registry import SchemaRegistrySettings
 from kafka_graphql.settings.server import ServerSettings
 from kafka_graphql.settings.topic_patterns import ShadowedTopic, check_topic_order
@@ -65,6 +66,8 @@ class Settings(BaseSettings):
     )
     """authentication and what anonymous callers get ([security.md](security.md)). Without it
     every caller may read and write every exposed topic (and start-up says so)"""
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    """Prometheus metrics, on their own listener ([operations.md](operations.md#metrics))"""
     topics: Annotated[tuple[TopicRule, ...], Strict(False)] = ()
     """the exposed topics (nothing is exposed by default), with their scopes and record-level
     rules; typed topics in [typed-topics.md](typed-topics.md)"""

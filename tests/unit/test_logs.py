@@ -233,9 +233,12 @@ def test_below_the_level_nothing_is_written() -> None:
     assert [line["event"] for line in logs.json()] == ["stalled"]
 
 
+NO_METRICS = {"metrics": {"enabled": False}}
+
+
 def test_the_settings_make_the_sinks() -> None:
     def sinks(logging: dict[str, object]) -> list[type[Telemetry]]:
-        made = telemetry_for(settings_from_mapping({"logging": logging}))
+        made = telemetry_for(settings_from_mapping({"logging": logging, **NO_METRICS}))
         return [type(sink) for sink in made.sinks] if isinstance(made, Fanout) else [type(made)]
 
     assert sinks({}) == [OperationLog]

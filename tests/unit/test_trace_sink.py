@@ -227,16 +227,20 @@ def test_fanout_traces_deliveries_only_through_the_sinks_that_do() -> None:
     assert NO_TELEMETRY.traces_deliveries is False
 
 
+# The metrics are on by default; these tests are about the trace sink alone.
+# The other sinks off.
+QUIET = {"metrics": {"enabled": False}, "logging": {"level": "warning"}}
+
+
 def test_the_settings_make_the_sink_and_it_shuts_its_provider_down(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("OTEL_TRACES_EXPORTER", "none")
     monkeypatch.delenv("OTEL_SERVICE_NAME", raising=False)
     monkeypatch.delenv("OTEL_RESOURCE_ATTRIBUTES", raising=False)
-    # Without the operation log (tests/unit/test_logs.py has the sinks of [logging]).
-    quiet = {"logging": {"level": "warning"}}
-    assert telemetry_for(settings_from_mapping(quiet)) is NO_TELEMETRY
-    made = telemetry_for(settings_from_mapping({**quiet, "tracing": {"enabled": True}}, environ={}))
+    # Neither metrics nor the operation log (tests/unit/test_logs.py has the sinks of [logging]).
+    assert telemetry_for(settings_from_mapping(QUIET)) is NO_TELEMETRY
+    made = telemetry_for(settings_from_mapping({"tracing": {"enabled": True}, **QUIET}, environ={}))
     assert isinstance(made, TraceSink)
     provider = made._owned
     assert isinstance(provider, TracerProvider)
@@ -249,8 +253,7 @@ def test_the_settings_make_the_sink_and_it_shuts_its_provider_down(
 def test_the_environment_names_the_service(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OTEL_TRACES_EXPORTER", "none")
     monkeypatch.setenv("OTEL_SERVICE_NAME", "edge-gateway")
-    tables = {"logging": {"level": "warning"}, "tracing": {"enabled": True}}
-    made = telemetry_for(settings_from_mapping(tables, environ={}))
+    made = telemetry_for(settings_from_mapping({"tracing": {"enabled": True}, **QUIET}, environ={}))
     assert isinstance(made, TraceSink) and made._owned is not None
     assert made._owned.resource.attributes["service.name"] == "edge-gateway"
     made.close()
