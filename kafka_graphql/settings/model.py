@@ -22,6 +22,7 @@ from kafka_graphql.settings.fields import loading, refuse
 from kafka_graphql.settings.kafka import KafkaSettings
 from kafka_graphql.settings.limits import LimitsSettings
 from kafka_graphql.settings.registry import SchemaRegistrySettings
+from kafka_graphql.settings.rest import RestSettings
 from kafka_graphql.settings.server import ServerSettings
 from kafka_graphql.settings.topic_patterns import ShadowedTopic, check_topic_order
 from kafka_graphql.settings.topics import REGISTRY_SCHEMA, TopicRule
@@ -53,6 +54,9 @@ class Settings(BaseSettings):
     """what one caller, one operation and one connection may ask ([limits.md](limits.md))"""
     schema_registry: SchemaRegistrySettings = Field(default_factory=SchemaRegistrySettings)
     """a Confluent-compatible Schema Registry API, for typed topics"""
+    rest: RestSettings = Field(default_factory=RestSettings)
+    """the REST face: the Confluent REST Proxy API v2 beside the GraphQL API
+    ([rest.md](rest.md))"""
     auth: AuthSettings | None = Field(
         None, json_schema_extra={"unset": "none: the gateway is open"}
     )
