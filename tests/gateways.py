@@ -13,6 +13,7 @@ from aiohttp import web
 from kafka_graphql.core.cursor import CursorSealer
 from kafka_graphql.core.kafka_layer import KafkaLayer
 from kafka_graphql.core.limits.bucket import Clock
+from kafka_graphql.core.telemetry import Telemetry
 from kafka_graphql.http.state import KAFKA
 from kafka_graphql.kafka import KafkaGateway
 from kafka_graphql.server import create_app
@@ -47,9 +48,12 @@ async def run_gateway(
     limits_clock: Clock = time.monotonic,
     kafka: KafkaLayer | None = None,
     cursors: CursorSealer | None = None,
+    telemetry: Telemetry | None = None,
 ) -> AsyncIterator[RunningGateway]:
     """`kafka`: the Kafka layer (default: the real one `create_app` makes for `settings`)."""
-    app = create_app(settings, limits_clock=limits_clock, cursors=cursors, kafka=kafka)
+    app = create_app(
+        settings, limits_clock=limits_clock, cursors=cursors, kafka=kafka, telemetry=telemetry
+    )
     runner = web.AppRunner(app)
     await runner.setup()
     # As `kafka-graphql` serves: HTTPS when the settings name a certificate and key.
