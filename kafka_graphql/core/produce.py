@@ -214,6 +214,11 @@ def _outgoing(
     check_headers(record.headers, core.settings.limits, at)
     if record.partition is not None and record.partition < 0:
         raise BadUserInput(f"partition must not be negative, got {record.partition}")
+    if record.key is None and record.value == RawValue(None):
+        where = f"messages[{index}]: " if index is not None else ""
+        raise BadUserInput(
+            f"{where}a record without a value (a tombstone) needs a key: the key is what it deletes"
+        )
     try:
         headers = tuple((_checked_text(h.key), _bytes(h.value)) for h in record.headers or ())
         if trace:

@@ -138,6 +138,8 @@ async def test_a_write_is_checked_then_written_and_acknowledged() -> None:
         ("orders", [NewRecord(1, partition=-1)], BadUserInput),
         ("orders", [NewRecord(float("nan"))], BadRequest),
         ("orders", [NewRecord("\ud800")], BadUserInput),
+        # A tombstone deletes a key: without one it is nothing Kafka takes.
+        ("orders", [NewRecord(RawValue(None))], BadUserInput),
     ],
 )
 async def test_a_refused_write_never_reaches_kafka(
@@ -234,8 +236,9 @@ async def test_a_write_told_record_by_record() -> None:
 async def test_raw_bytes_and_tombstones_and_binary_headers_are_written_as_given() -> None:
     kafka = StandInKafka()
     header = _Header("trace", b"\xfe")
-    await produce(core(kafka), WRITER, "orders", [NewRecord(RawValue(None), headers=[header])])
-    assert kafka.written[0].value is None
+    tombstone = NewRecord(RawValue(None), key="k", headers=[header])
+    await produce(core(kafka), WRITER, "orders", [tombstone])
+    assert (kafka.written[0].value, kafka.written[0].key) == (None, b"k")
     assert kafka.written[0].headers == (("trace", b"\xfe"),)
 
 
