@@ -64,14 +64,12 @@ def create_app(
     telemetry = telemetry or NO_TELEMETRY
     authenticator = Authenticator(settings.auth, telemetry) if settings.auth is not None else None
     rest = settings.rest.enabled
+    faces = [FaceRoutes.on_path(GRAPHQL_PATH), *([REST_ROUTES] if rest else [])]
     app = web.Application(
         client_max_size=settings.limits.max_request_bytes,
         handler_args={"logger": ParserRefusalsLog()},
         middlewares=middlewares(
-            settings.server,
-            authenticator,
-            [FaceRoutes.on_path(GRAPHQL_PATH), *([REST_ROUTES] if rest else [])],
-            REST_MIDDLEWARES if rest else (),
+            settings.server, authenticator, faces, REST_MIDDLEWARES if rest else ()
         ),
     )
     app[SETTINGS] = settings
