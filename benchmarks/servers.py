@@ -59,20 +59,30 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def metrics_on() -> bool:
+    """`--metrics on|off` (BENCH_METRICS): the gateway's Prometheus metrics, on by default as
+    in production; off to measure what they cost (docs/benchmarks.md)."""
+    return os.environ.get("BENCH_METRICS", "on") != "off"
+
+
 def gateway_config(
     bootstrap: str,
     port: int,
     limits: Mapping[str, object] = GATEWAY_LIMITS,
     server: str = "",
     extra: str = "",
+    metrics_port: int = 0,
 ) -> str:
     """`limits` over the defaults; `server`: more [server] lines; `extra`: more tables (before
-    the `bench-*` topics, so that a [[topics]] entry in it comes first)."""
+    the `bench-*` topics, so that a [[topics]] entry in it comes first); the metrics on
+    `metrics_port` unless `metrics_on()` says off."""
     limit_lines = "\n".join(f"{key} = {value}" for key, value in limits.items())
+    metrics = "true" if metrics_on() else "false"
     return (
         f'[kafka]\nbootstrap_servers = "{bootstrap}"\n'
         f"[server]\nport = {port}\n{server}"
         f"[limits]\n{limit_lines}\n"
+        f"[metrics]\nenabled = {metrics}\nport = {metrics_port}\n"
         f"{extra}"
         '[[topics]]\nname = "bench-*"\n'
     )
@@ -81,13 +91,15 @@ def gateway_config(
 @asynccontextmanager
 async def _process(name: str, argv: list[str], port: int) -> AsyncIterator[Server]:
     log_path = Path(tempfile.mkdtemp(prefix=f"bench-{name}-")) / "server.log"
+    # The configuration file says where the metrics are (the scraper reads them there).
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("KAFKA_GRAPHQL_METRICS")}
     with log_path.open("wb") as log:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             *argv,
             stdout=log,
             stderr=asyncio.subprocess.STDOUT,
-            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+            env={**inherited, "PYTHONWARNINGS": "ignore"},
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -124,16 +136,49 @@ async def gateway(
     server: str = "",
     extra: str = "",
 ) -> AsyncIterator[Server]:
-    port = free_port()
+    port, metrics_port = free_port(), free_port()
     config = Path(tempfile.mkdtemp(prefix="bench-config-")) / "bench.toml"
-    config.write_text(gateway_config(bootstrap, port, limits, server, extra))
-    async with _process("gateway", ["-m", "kafka_graphql", "--config", str(config)], port) as s:
+    config.write_text(gateway_config(bootstrap, port, limits, server, extra, metrics_port))
+    async with (
+        _process("gateway", ["-m", "kafka_graphql", "--config", str(config)], port) as s,
+        _scraped(f"http://127.0.0.1:{metrics_port}/metrics"),
+    ):
         profile = os.environ.get("BENCH_PROFILE")
         if not profile:
             yield s
             return
         async with _profiled(s, Path(profile)):
             yield s
+
+
+# As often as a Prometheus that scrapes every 15 s, three times over.
+SCRAPE_EVERY_S = 5.0
+
+
+@asynccontextmanager
+async def _scraped(url: str) -> AsyncIterator[None]:
+    """With metrics on, a scraper reads them every SCRAPE_EVERY_S while the gateway serves (the
+    cost of a scrape is part of what the metrics cost)."""
+    if not metrics_on():
+        yield
+        return
+
+    async def scrape() -> None:
+        async with aiohttp.ClientSession() as session:
+            while True:
+                async with session.get(url) as response:
+                    response.raise_for_status()
+                    await response.read()
+                await asyncio.sleep(SCRAPE_EVERY_S)  # a scraper's pace: nothing to wait on
+
+    task = asyncio.create_task(scrape())
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.wait([task])
+        if not task.cancelled() and task.exception() is not None:
+            raise RuntimeError(f"scraping {url} failed") from task.exception()
 
 
 @asynccontextmanager

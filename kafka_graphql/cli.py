@@ -10,6 +10,7 @@ import os
 import ssl
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from aiohttp import web
 
@@ -24,6 +25,7 @@ from kafka_graphql.dev.tokens import DevTokenError, token_for_config
 from kafka_graphql.graphql.app import check_cost_weights
 from kafka_graphql.graphql.schema import build_schema
 from kafka_graphql.graphql.schema.typed import NameClash
+from kafka_graphql.observability.metrics import WorkerMetrics
 from kafka_graphql.runtime.event_loop import new_event_loop
 from kafka_graphql.runtime.signals import stop_once_on_signals
 from kafka_graphql.runtime.workers import supervise
@@ -125,17 +127,36 @@ def main(argv: Sequence[str] | None = None) -> None:
         if problem:
             sys.exit(problem)
         return
-    sys.exit(
-        supervise(
-            workers,
-            lambda: sys.exit(_serve(settings, tls, cursors, reuse_port=True)),
+    sys.exit(_supervise(settings, tls, cursors))
+
+
+def _supervise(settings: Settings, tls: ssl.SSLContext | None, cursors: CursorSealer) -> int:
+    """`server.workers` > 1; with metrics on, the supervisor serves every worker's, merged."""
+    federation = WorkerMetrics(settings.metrics) if settings.metrics.enabled else None
+
+    def serve() -> None:
+        socket = federation.socket_of(os.getpid()) if federation is not None else None
+        sys.exit(_serve(settings, tls, cursors, reuse_port=True, metrics_socket=socket))
+
+    try:
+        return supervise(
+            settings.server.workers,
+            serve,
             settings.server.shutdown_grace_s,
+            started=federation.start if federation is not None else None,
         )
-    )
+    finally:
+        if federation is not None:
+            federation.close()
 
 
 def _serve(
-    settings: Settings, tls: ssl.SSLContext | None, cursors: CursorSealer, *, reuse_port: bool
+    settings: Settings,
+    tls: ssl.SSLContext | None,
+    cursors: CursorSealer,
+    *,
+    reuse_port: bool,
+    metrics_socket: Path | None = None,
 ) -> str | None:
     """Serve until SIGTERM/SIGINT; what to exit with (None: all went well)."""
     loop = new_event_loop(settings.server.event_loop)
@@ -144,7 +165,7 @@ def _serve(
         stop_once_on_signals(loop)
     try:
         web.run_app(
-            create_app(settings, cursors=cursors),
+            create_app(settings, cursors=cursors, metrics_socket=metrics_socket),
             host=settings.server.host,
             port=settings.server.port,
             ssl_context=tls,

@@ -9,6 +9,7 @@ import os
 import time
 import weakref
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from aiohttp import WSCloseCode, web
 
@@ -39,6 +40,8 @@ from kafka_graphql.http.state import (
     WEBSOCKETS,
 )
 from kafka_graphql.kafka import KafkaGateway
+from kafka_graphql.observability.metrics import add_metrics
+from kafka_graphql.observability.sinks import metrics_sink, telemetry_for
 from kafka_graphql.rest import REST_MIDDLEWARES, REST_ROUTES, add_rest
 from kafka_graphql.runtime.loop_monitor import LoopMonitor
 from kafka_graphql.settings import Settings
@@ -55,13 +58,18 @@ def create_app(
     cursors: CursorSealer | None = None,
     kafka: KafkaLayer | None = None,
     telemetry: Telemetry | None = None,
+    metrics_socket: Path | None = None,
 ) -> web.Application:
     """The gateway for `settings`; `limits_clock` is the time budgets refill by (tests move it);
     `cursors` seals cursors (default: from `server.cursor_keys_env`, read now); `kafka` is the
     Kafka layer (default: a `KafkaGateway`, started, prepared and closed with the app; a given
     one is the caller's to start, prepare and close); `telemetry` receives what the gateway
-    reports about itself (default: the sinks the settings turn on)."""
-    telemetry = telemetry or NO_TELEMETRY
+    reports about itself (default: the sinks the settings turn on, closed with the app; a
+    given one is the caller's to close); `metrics_socket`: a worker of `server.workers > 1`
+    serves its metrics there, for its supervisor, instead of on `metrics.host`:`metrics.port`."""
+    closes_telemetry = telemetry is None
+    topics = TopicRegistry(settings.topics)
+    telemetry = telemetry_for(settings, topics=topics) if telemetry is None else telemetry
     authenticator = Authenticator(settings.auth, telemetry) if settings.auth is not None else None
     rest = settings.rest.enabled
     faces = [FaceRoutes.on_path(GRAPHQL_PATH), *([REST_ROUTES] if rest else [])]
@@ -76,7 +84,7 @@ def create_app(
     app[LOOP_MONITOR] = LoopMonitor(settings.server.loop_stall_warning_s)
     if authenticator is not None:
         app[AUTHENTICATOR] = authenticator
-    app[TOPICS] = TopicRegistry(settings.topics)
+    app[TOPICS] = topics
     app[LIMITS] = LimitsRegistry(settings.limits, limits_clock)
     app[CURSORS] = cursors or cursor_sealer(settings.server, os.environ)
     app[WEBSOCKETS] = weakref.WeakSet()
@@ -85,6 +93,12 @@ def create_app(
     # In this order: the loop monitor first, to measure the loop for as long as the app lives
     # (start-up and shutdown included); the typed topics' schema before Kafka.
     app.cleanup_ctx.extend([_loop_monitor, _authentication, typed_schema])
+    if closes_telemetry and telemetry is not NO_TELEMETRY:
+        # First, so that it closes last: what the rest reports on its way out is kept.
+        app.cleanup_ctx.insert(0, _telemetry)
+    metrics = metrics_sink(telemetry)
+    if metrics is not None:
+        add_metrics(app, metrics, app[LOOP_MONITOR], metrics_socket)
     if kafka is None:
         app.cleanup_ctx.append(_kafka)
     else:
@@ -106,6 +120,14 @@ async def _loop_monitor(app: web.Application) -> AsyncIterator[None]:
     finally:
         task.cancel()
         await asyncio.wait([task])
+
+
+async def _telemetry(app: web.Application) -> AsyncIterator[None]:
+    try:
+        yield
+    finally:
+        # A sink may flush over the network (spans to a collector): off the event loop.
+        await asyncio.to_thread(app[TELEMETRY].close)
 
 
 async def _serving(app: web.Application) -> None:

@@ -17,7 +17,7 @@ from kafka_graphql.core.telemetry import Telemetry
 from kafka_graphql.http.state import KAFKA
 from kafka_graphql.kafka import KafkaGateway
 from kafka_graphql.server import create_app
-from kafka_graphql.settings import Settings
+from kafka_graphql.settings import MetricsSettings, Settings
 from kafka_graphql.settings.tls import server_ssl_context
 
 
@@ -50,7 +50,12 @@ async def run_gateway(
     cursors: CursorSealer | None = None,
     telemetry: Telemetry | None = None,
 ) -> AsyncIterator[RunningGateway]:
-    """`kafka`: the Kafka layer (default: the real one `create_app` makes for `settings`)."""
+    """`kafka`: the Kafka layer (default: the real one `create_app` makes for `settings`);
+    `telemetry`: what the gateway reports to (default: the sinks of `settings`). Metrics are
+    off unless `settings` turn them on on port 0 (any free port; the app's `METRICS` listener
+    names it): the default port is `make run`'s, or another test's."""
+    if settings.metrics.port != 0:
+        settings = settings.model_copy(update={"metrics": MetricsSettings(enabled=False)})
     app = create_app(
         settings, limits_clock=limits_clock, cursors=cursors, kafka=kafka, telemetry=telemetry
     )

@@ -31,6 +31,7 @@ from typing import Any, NoReturn
 from kafka_graphql.core.errors import GatewayError, NotFound
 from kafka_graphql.kafka import (
     IndexHint,
+    KafkaFigures,
     OutgoingRecord,
     Page,
     PartitionDetails,
@@ -59,6 +60,8 @@ class NotReached:
         self.calls: list[Call] = []
         self.probes: list[Call] = []
         self._empty_cluster = False
+        # What `figures()` answers (no Kafka is reached for them: a test sets them).
+        self.kafka_figures = KafkaFigures(feed_lag={}, feed_restarts={}, producer_replacements=0)
 
     @contextmanager
     def empty_cluster(self) -> Iterator[None]:
@@ -122,6 +125,9 @@ class NotReached:
 
     async def readiness(self) -> str | None:
         self._reached("readiness")
+
+    def figures(self) -> KafkaFigures:
+        return self.kafka_figures
 
     async def produce(self, topic: str, records: Sequence[OutgoingRecord]) -> list[ProduceAck]:
         self._reached("produce", topic, len(records))

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from kafka_graphql.kafka.held import Holder
     from kafka_graphql.kafka.live_index import IndexHint
     from kafka_graphql.kafka.records import (
+        KafkaFigures,
         OutgoingRecord,
         Page,
         PartitionDetails,
@@ -77,6 +78,11 @@ class KafkaLayer(Protocol):
 
     async def readiness(self) -> str | None:
         """None when the gateway can write and read; otherwise why not (raises nothing)."""
+        ...
+
+    def figures(self) -> KafkaFigures:
+        """The live feeds' lag and restarts and the producer's replacements, for the metrics
+        (cheap and synchronous: what the clients last heard, no request to Kafka)."""
         ...
 
     async def produce(self, topic: str, records: Sequence[OutgoingRecord]) -> list[ProduceAck]:

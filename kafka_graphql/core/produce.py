@@ -7,52 +7,24 @@ as Confluent's REST Proxy does)."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from kafka_graphql.core.access import writable_topic
 from kafka_graphql.core.auth.principal import Principal
-from kafka_graphql.core.errors import BadRequest, BadUserInput, GatewayError, NoSuchPartition
+from kafka_graphql.core.errors import GatewayError, NoSuchPartition
 from kafka_graphql.core.gateway import Core
 from kafka_graphql.core.limits.batch import batch_refusal
-from kafka_graphql.core.limits.headers import ArgumentPath, check_headers
 from kafka_graphql.core.limits.produce import record_size
+from kafka_graphql.core.new_records import GivenHeader as GivenHeader
+from kafka_graphql.core.new_records import NewRecord as NewRecord
+from kafka_graphql.core.new_records import RawValue as RawValue
+from kafka_graphql.core.new_records import outgoing, plain_value
 from kafka_graphql.core.record_access import check_compaction, checked_writes
-from kafka_graphql.core.telemetry import Write
-from kafka_graphql.core.values import decode_value, encode_value
+from kafka_graphql.core.telemetry import Telemetry, Write
 from kafka_graphql.kafka import OutgoingRecord, ProduceAck
-
-
-class GivenHeader(Protocol):
-    """A header as a face was given it: text, or bytes written as they are (a null value is a
-    header without one)."""
-
-    @property
-    def key(self) -> str: ...
-    @property
-    def value(self) -> str | bytes | None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class RawValue:
-    """A value written as these bytes (a REST binary record), or no value at all when `data` is
-    None (a tombstone). On a typed topic the bytes must be a value of its format and schema."""
-
-    data: bytes | None
-
-
-@dataclass(frozen=True, slots=True)
-class NewRecord:
-    """A record to write: `value` plain (JSON-like), written as JSON, or, on a typed topic,
-    validated and encoded with the topic's codec; or a RawValue. A key is text (written as
-    UTF-8) or bytes."""
-
-    value: object
-    key: str | bytes | None = None
-    headers: Sequence[GivenHeader] | None = None
-    partition: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +50,8 @@ async def produce(
     # Permission first: a value is checked against the schema of a topic the caller may write.
     topic = writable_topic(core, principal, topic)
     try:
-        checked, sizes = await _admitted(core, principal, topic, records, batch)
-        return await _write(core, principal, topic, checked, sizes)
+        admitted = await _admitted(core, principal, topic, records, batch)
+        return await _write(core, principal, topic, admitted)
     except GatewayError as error:
         _failed(core, principal, topic, len(records), error.code)
         raise
@@ -94,32 +66,40 @@ async def produce_each(
     raised, and then nothing is written."""
     topic = writable_topic(core, principal, topic)
     try:
-        checked, sizes = await _admitted(core, principal, topic, records, True)
+        admitted = await _admitted(core, principal, topic, records, True)
     except GatewayError as error:
         _failed(core, principal, topic, len(records), error.code)
         raise
-    return await _write_each(core, principal, topic, checked, sizes)
+    return await _write_each(core, principal, topic, admitted)
 
 
 def _failed(core: Core, principal: Principal, topic: str, count: int, code: str) -> None:
     core.telemetry.produce_failed(principal.subject or "anonymous", topic, count, code)
 
 
+@dataclass(frozen=True, slots=True)
+class _Admitted:
+    """Records that passed every check and were paid for: as they will be written, their
+    sizes, and the trace headers the gateway added to them (`_retraced` in the send's span)."""
+
+    records: list[OutgoingRecord]
+    sizes: list[int]
+    trace: Sequence[tuple[str, bytes]]
+
+
 async def _admitted(
     core: Core, principal: Principal, topic: str, records: Sequence[NewRecord], batch: bool
-) -> tuple[list[OutgoingRecord], list[int]]:
+) -> _Admitted:
     """The records as they will be written and their sizes, once every check passed and the
     caller's produce budget paid for them."""
     if batch:
         check_batch_size(core, len(records))
     trace = core.telemetry.record_headers()
-    outgoing = [
-        _outgoing(core, topic, r, i if batch else None, trace) for i, r in enumerate(records)
-    ]
+    encoded = [outgoing(core, topic, r, i if batch else None, trace) for i, r in enumerate(records)]
     values = [
         await plain_value(core, topic, r.value, i if batch else None) for i, r in enumerate(records)
     ]
-    checked = checked_writes(core, principal, topic, outgoing, values, batch)
+    checked = checked_writes(core, principal, topic, encoded, values, batch)
     await check_compaction(core, principal, topic)
     partitions = await core.kafka.partitions(topic)
     for record in checked:
@@ -130,14 +110,16 @@ async def _admitted(
     # The last check: nothing is written, and no rate spent, unless everything else passed.
     sizes = [record_size(r) for r in checked]
     core.limits.admit_produce(principal.id, sizes)
-    return checked, sizes
+    return _Admitted(checked, sizes, trace)
 
 
 async def _write(
-    core: Core, principal: Principal, topic: str, checked: list[OutgoingRecord], sizes: list[int]
+    core: Core, principal: Principal, topic: str, admitted: _Admitted
 ) -> list[Written]:
     telemetry = core.telemetry
+    sizes = admitted.sizes
     with telemetry.producing(topic) as span:
+        checked = _sent(telemetry, admitted)
         sent = time.monotonic()
         try:
             acks = await core.kafka.produce(topic, checked)
@@ -153,12 +135,12 @@ async def _write(
 
 
 async def _write_each(
-    core: Core, principal: Principal, topic: str, checked: list[OutgoingRecord], sizes: list[int]
+    core: Core, principal: Principal, topic: str, admitted: _Admitted
 ) -> list[Written | GatewayError]:
     telemetry = core.telemetry
     with telemetry.producing(topic) as span:
         sent = time.monotonic()
-        outcomes = await core.kafka.produce_each(topic, checked)
+        outcomes = await core.kafka.produce_each(topic, _sent(telemetry, admitted))
         acked = time.monotonic() - sent
         failures = [o for o in outcomes if isinstance(o, GatewayError)]
         for outcome in outcomes:
@@ -167,7 +149,8 @@ async def _write_each(
         if failures:
             span.failed(failures[0].code)
     who = principal.subject or "anonymous"
-    acks = [(o, size) for o, size in zip(outcomes, sizes, strict=True) if isinstance(o, ProduceAck)]
+    paired = zip(outcomes, admitted.sizes, strict=True)
+    acks = [(o, size) for o, size in paired if isinstance(o, ProduceAck)]
     if acks:
         positions = [(a.partition, a.offset) for a, _ in acks]
         telemetry.produced(Write(who, topic, positions, sum(size for _, size in acks), acked))
@@ -181,82 +164,34 @@ async def _write_each(
     ]
 
 
-async def plain_value(core: Core, topic: str, value: object, index: int | None) -> object:
-    """The plain value a record's rule is checked against: `value` itself, or what a RawValue's
-    bytes read as (on a typed topic, with its codec, which refuses bytes that are not one of its
-    values; otherwise as a reader of the topic sees them)."""
-    if not isinstance(value, RawValue):
-        return value
-    if value.data is None:
-        return None
-    typed = core.typed.get(topic)
-    if typed is None:
-        return decode_value(value.data)[0]
-    return await typed.check_raw(value.data, index)
+def _sent(telemetry: Telemetry, admitted: _Admitted) -> list[OutgoingRecord]:
+    """The records to send, inside the write's PRODUCER span."""
+    if not admitted.trace:
+        return admitted.records
+    return _retraced(admitted.records, admitted.trace, telemetry.record_headers())
+
+
+def _retraced(
+    records: list[OutgoingRecord],
+    before: Sequence[tuple[str, bytes]],
+    after: Sequence[tuple[str, bytes]],
+) -> list[OutgoingRecord]:
+    """`records` with the trace headers the gateway added (`before`: the operation's context,
+    which their checks and sizes counted) carrying the write's own (`after`: inside its
+    PRODUCER span, so that a consumer's link points at the send). The values have the same
+    length (the same trace, another span id). A header the gateway added is told from one its
+    caller or a record rule set by identity: only the gateway's share `before`'s objects."""
+    if list(before) == list(after):
+        return records
+    now = dict(after)
+    swap = {id(value): now[key] for key, value in before if key in now}
+    return [
+        dataclasses.replace(r, headers=tuple((k, swap.get(id(v), v)) for k, v in r.headers))
+        for r in records
+    ]
 
 
 def check_batch_size(core: Core, count: int) -> None:
     limit = core.settings.limits.max_batch_size
     if not 1 <= count <= limit:
         raise batch_refusal(count, limit)
-
-
-def _outgoing(
-    core: Core,
-    topic: str,
-    record: NewRecord,
-    index: int | None,
-    trace: Sequence[tuple[str, bytes]],
-) -> OutgoingRecord:
-    """`index`: where the record is in a batch (its refusals say `messages[index]`); `trace`:
-    headers the record carries unless its caller set the same keys (the trace context)."""
-    at: ArgumentPath = () if index is None else ("messages", index)
-    check_headers(record.headers, core.settings.limits, at)
-    if record.partition is not None and record.partition < 0:
-        raise BadUserInput(f"partition must not be negative, got {record.partition}")
-    if record.key is None and record.value == RawValue(None):
-        where = f"messages[{index}]: " if index is not None else ""
-        raise BadUserInput(
-            f"{where}a record without a value (a tombstone) needs a key: the key is what it deletes"
-        )
-    try:
-        headers = tuple((_checked_text(h.key), _bytes(h.value)) for h in record.headers or ())
-        if trace:
-            given = {key for key, _ in headers}
-            headers += tuple((k, v) for k, v in trace if k not in given)
-        value = record.value
-        return OutgoingRecord(
-            value=value.data
-            if isinstance(value, RawValue)
-            else _encoder(core, topic, index)(value),
-            key=_bytes(record.key),
-            headers=headers,
-            partition=record.partition,
-        )
-    except UnicodeEncodeError:
-        # JSON allows lone surrogates ("\ud800"); UTF-8, and so Kafka, does not.
-        raise BadUserInput("text must be valid Unicode (no lone surrogates)") from None
-    except ValueError:
-        # NaN or an infinity (a literal such as 1e999 in a GraphQL document); requests are
-        # checked for them first (http/strict_json.py), this keeps them off the topic whatever
-        # the path.
-        raise BadRequest("value is not JSON: NaN and infinities have no JSON form") from None
-    except RecursionError:
-        raise BadUserInput("value is nested too deeply") from None
-
-
-def _encoder(core: Core, topic: str, index: int | None) -> Callable[[object], bytes]:
-    """A typed topic's values are validated and written in its format, whichever API writes."""
-    typed = core.typed.get(topic)
-    if typed is None:
-        return encode_value
-    return lambda value: typed.encode(value, index)
-
-
-def _bytes(text: str | bytes | None) -> bytes | None:
-    return text.encode() if isinstance(text, str) else text
-
-
-def _checked_text(text: str) -> str:
-    text.encode()
-    return text

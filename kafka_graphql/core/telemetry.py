@@ -54,6 +54,10 @@ class Operation:
     # W3C trace context the caller sent (`traceparent`, `tracestate`), if any.
     traceparent: str | None = None
     tracestate: str | None = None
+    # The document as sent, for a sink told to show it (`tracing.include_document`): never logged.
+    document: str | None = None
+    # The trace of the operation's span (32 hex digits), set by a tracing sink when it starts it.
+    trace_id: str | None = None
     # Per-sink state kept between the start and the end (a span, a token), by sink name.
     sinks: dict[str, Any] = field(default_factory=dict)
 
@@ -123,6 +127,10 @@ class ProduceSpan:
 class Telemetry:
     """The no-op sink, and the base every sink overrides."""
 
+    # Whether `delivering` does anything: a delivery path checks this once, and calls
+    # `delivering` only when it is true (fan-out costs nothing more when no sink traces).
+    traces_deliveries = False
+
     # Operations (one per request on a face; a subscription from start to end).
     def operation_started(self, operation: Operation) -> None:
         pass
@@ -189,6 +197,10 @@ class Telemetry:
     def producer_replaced(self) -> None:
         pass
 
+    def close(self) -> None:
+        """At shutdown, once nothing reports any more (a sink flushes what it holds). Blocking:
+        the composition root calls it off the event loop."""
+
 
 _NO_SPAN = ProduceSpan()
 NO_TELEMETRY = Telemetry()
@@ -199,6 +211,8 @@ class Fanout(Telemetry):
 
     def __init__(self, sinks: Sequence[Telemetry]) -> None:
         self.sinks = tuple(sinks)
+        self._tracing = tuple(sink for sink in self.sinks if sink.traces_deliveries)
+        self.traces_deliveries = bool(self._tracing)
 
     def _each(self, method: str, *args: Any) -> None:
         for sink in self.sinks:
@@ -251,6 +265,9 @@ class Fanout(Telemetry):
     def producer_replaced(self) -> None:
         self._each("producer_replaced")
 
+    def close(self) -> None:
+        self._each("close")
+
     def record_headers(self) -> Sequence[tuple[str, bytes]]:
         return [header for sink in self.sinks for header in sink.record_headers()]
 
@@ -265,7 +282,7 @@ class Fanout(Telemetry):
         self, topic: str, partition: int, offset: int, headers: Sequence[tuple[str, bytes | None]]
     ) -> Iterator[None]:
         with ExitStack() as stack:
-            for sink in self.sinks:
+            for sink in self._tracing:
                 stack.enter_context(sink.delivering(topic, partition, offset, headers))
             yield
 

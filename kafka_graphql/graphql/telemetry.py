@@ -10,6 +10,7 @@ duration are known; a WebSocket operation here, when it ends.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -20,10 +21,14 @@ from strawberry.types import ExecutionContext
 
 from kafka_graphql.core.telemetry import CURRENT_OPERATION, GRAPHQL, Operation, Refusal, Telemetry
 from kafka_graphql.graphql.context import Context
+from kafka_graphql.http.bearer import PRINCIPAL
 from kafka_graphql.http.state import REQUEST_ID
 
 # The HTTP request's operations, reported by the view once its response is built.
 OPERATIONS = web.RequestKey("operations", list[Operation])
+# When the view began to answer the request (the duration of a request refused before any
+# operation began).
+STARTED = web.RequestKey("started", float)
 LIMIT_CODES = frozenset({"COST_LIMIT_EXCEEDED", "RATE_LIMITED", "LIMIT_EXCEEDED"})
 UNKNOWN = "unknown"
 
@@ -44,6 +49,7 @@ class OperationTelemetry(SchemaExtension):
             source_ip=request.remote,
             traceparent=request.headers.get("traceparent"),
             tracestate=request.headers.get("tracestate"),
+            document=execution.query,
             started=time.monotonic(),
         )
         over_http = not isinstance(context.response, web.WebSocketResponse)
@@ -111,13 +117,46 @@ def report_http_operations(
     telemetry: Telemetry, request: web.Request, response: web.StreamResponse
 ) -> None:
     """The request's operations, once its response is built (a batch's share the size)."""
-    operations = request.get(OPERATIONS)
-    if not operations:
-        return
     body = getattr(response, "body", None)
     size = len(body) if isinstance(body, bytes) else 0
+    refusal = _refusal_code(response, body) if response.status >= 400 else None
+    operations = request.get(OPERATIONS)
+    if not operations:
+        if refusal is None:
+            return  # not an operation (the GraphiQL page, a preflight)
+        # Refused before any operation began (an unreadable request, a missing token).
+        operations = [_unstarted(request)]
     now = time.monotonic()
     for operation in operations:
+        if refusal is not None and operation.code == "OK":
+            operation.code = refusal
         operation.bytes_out = size // len(operations)
         operation.duration_s = now - operation.started
         telemetry.operation_ended(operation)
+
+
+def _refusal_code(response: web.StreamResponse, body: object) -> str | None:
+    """The code of an HTTP refusal's coded JSON body (http/errors.py), if it has one."""
+    if not isinstance(body, bytes) or response.content_type != "application/json":
+        return None
+    try:
+        errors = json.loads(body).get("errors") or [{}]
+        code = errors[0].get("extensions", {}).get("code")
+    except (ValueError, AttributeError):
+        return None
+    return code if isinstance(code, str) else None
+
+
+def _unstarted(request: web.Request) -> Operation:
+    principal = request.get(PRINCIPAL)
+    return Operation(
+        face=GRAPHQL,
+        operation_type=UNKNOWN,
+        request_id=request.get(REQUEST_ID) or "",
+        principal=principal.subject or "anonymous" if principal is not None else "anonymous",
+        source_ip=request.remote,
+        bytes_in=request.content_length or 0,
+        started=request.get(STARTED, time.monotonic()),
+        traceparent=request.headers.get("traceparent"),
+        tracestate=request.headers.get("tracestate"),
+    )

@@ -29,7 +29,7 @@ from kafka_graphql.graphql.requests import (
     query_string_params,
 )
 from kafka_graphql.graphql.shared import SharedGroups
-from kafka_graphql.graphql.telemetry import report_http_operations
+from kafka_graphql.graphql.telemetry import STARTED, report_http_operations
 from kafka_graphql.graphql.ws.auth import connection_init_token
 from kafka_graphql.graphql.ws.common import TOO_MANY_CONNECTIONS_CODE, TooManyConnections
 from kafka_graphql.graphql.ws.legacy import LegacyWSHandler
@@ -71,6 +71,7 @@ class GatewayView(GraphQLView[Context, None]):
     graphql_ws_handler_class = LegacyWSHandler
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
+        request[STARTED] = time.monotonic()
         response = await self._answer(request)
         if isinstance(response, web.WebSocketResponse):
             _connection_closed(request, response)

@@ -4,6 +4,7 @@ from kafka_graphql.kafka.gateway import KafkaGateway
 from kafka_graphql.kafka.live_index import IndexHint
 from kafka_graphql.kafka.records import (
     Header,
+    KafkaFigures,
     OutgoingRecord,
     Page,
     PartitionDetails,
@@ -15,6 +16,7 @@ from kafka_graphql.kafka.records import (
 __all__ = [
     "Header",
     "IndexHint",
+    "KafkaFigures",
     "KafkaGateway",
     "OutgoingRecord",
     "Page",

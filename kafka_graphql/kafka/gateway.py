@@ -18,6 +18,7 @@ from kafka_graphql.kafka.producer import Producer
 from kafka_graphql.kafka.reader import MAX_HEADERS
 from kafka_graphql.kafka.reader_pool import ReaderPool
 from kafka_graphql.kafka.records import (
+    KafkaFigures,
     OutgoingRecord,
     Page,
     PartitionDetails,
@@ -132,6 +133,15 @@ class KafkaGateway:
     def producer_replacements(self) -> int:
         """How often a wedged producer was replaced (for operators and tests)."""
         return self._producer.replacements
+
+    def figures(self) -> KafkaFigures:
+        """The live feeds' lag and restarts and the producer's replacements (no Kafka request:
+        what the clients last heard)."""
+        return KafkaFigures(
+            feed_lag=self.live.lag(),
+            feed_restarts=self.live.restarts(),
+            producer_replacements=self._producer.replacements,
+        )
 
     async def produce(self, topic: str, records: Sequence[OutgoingRecord]) -> list[ProduceAck]:
         return await self._producer.send_many(topic, records)

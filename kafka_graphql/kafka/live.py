@@ -32,6 +32,8 @@ class LiveHub:
         self._idle = asyncio.Event()
         self._idle.set()
         self._changed = asyncio.Event()
+        # Per topic, the restarts of its feeds that closed (feeds come and go).
+        self._past_restarts: dict[str, int] = {}
 
     def feed_count(self, topic: str | None = None) -> int:
         """Live Kafka consumers currently open (for one topic, or in all)."""
@@ -45,6 +47,21 @@ class LiveHub:
 
     def feed(self, topic: str) -> TopicFeed | None:
         return self._feeds.get(topic)
+
+    def lag(self) -> dict[tuple[str, int], int]:
+        """Per (topic, partition) of the open feeds: records between the log end and the feed."""
+        return {
+            (topic, partition): behind
+            for topic, feed in self._feeds.items()
+            for partition, behind in feed.lag().items()
+        }
+
+    def restarts(self) -> dict[str, int]:
+        """Per topic, how often the watchdog replaced its feeds' consumers since start."""
+        totals = dict(self._past_restarts)
+        for topic, feed in self._feeds.items():
+            totals[topic] = totals.get(topic, 0) + feed.restarts
+        return totals
 
     def health(self) -> str | None:
         """None unless a live feed is stuck (for /readyz)."""
@@ -90,6 +107,7 @@ class LiveHub:
             feed.users -= 1
             if feed.users == 0 and self._feeds.get(topic) is feed:
                 del self._feeds[topic]
+                self._past_restarts[topic] = self._past_restarts.get(topic, 0) + feed.restarts
                 await feed.close()
                 self._notify()
         finally:

@@ -90,9 +90,23 @@ class LiveSubscriber:
     ) -> None:
         """Queues what of `records` this subscriber takes; it is woken now, or, given `woken`,
         added there for its feed to wake once the whole batch is offered."""
-        unread = self._unread(partition, records, next_position)
-        if unread:
-            matching = [r for r in unread if self._predicate(r)]
+        # _unread(), inline: the feed calls this for every subscriber a batch is offered to
+        # (benchmark P6: 5,000 key-filtered subscribers).
+        if self.overflowed or self.closed:
+            return
+        partitions = self.partitions
+        if partitions is not None and partition not in partitions:
+            return
+        accept_from = self._accept_from
+        if accept_from:
+            start = accept_from.get(partition, 0)
+            if next_position <= start:
+                return  # already delivered by the catch-up reader
+            if records[0].offset < start:
+                records = [r for r in records if r.offset >= start]
+        predicate = self._predicate
+        matching = [r for r in records if predicate(r)]
+        if matching:
             self._queue(partition, matching, next_position, batch, woken)
 
     async def offer_in_slices(

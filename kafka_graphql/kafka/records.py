@@ -79,3 +79,16 @@ class Page:
     # Next offset to read per partition: where the following page (or a live stream) continues.
     positions: dict[int, int]
     has_more: bool
+
+
+@dataclass(frozen=True, slots=True)
+class KafkaFigures:
+    """What the Kafka layer tells about itself, for the metrics (read when they are scraped)."""
+
+    # Per (topic, partition) a shared live feed follows: the log end offset the feed's consumer
+    # last heard of, minus the next offset the feed will offer (records the feed is behind).
+    feed_lag: dict[tuple[str, int], int]
+    # Per topic: how often its live feed's consumer was replaced by the watchdog, since start.
+    feed_restarts: dict[str, int]
+    # How often a wedged producer was replaced, since start.
+    producer_replacements: int

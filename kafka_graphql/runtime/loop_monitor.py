@@ -19,6 +19,7 @@ import asyncio
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,8 @@ class LoopMonitor:
         self._unreported = 0
         self._warned_at = float("-inf")
         self._due = self._cpu = 0.0
+        # Told every wake-up's lag, in seconds (the metrics' loop lag histogram).
+        self.observers: list[Callable[[float], None]] = []
 
     @property
     def figures(self) -> LoopLag:
@@ -95,6 +98,8 @@ class LoopMonitor:
     def note(self, lag_s: float, held_s: float | None = None) -> None:
         """One wake-up that came `lag_s` late, `held_s` of it with the loop's thread running
         (None: all of it)."""
+        for observe in self.observers:
+            observe(lag_s)
         self._recent.append(lag_s)
         self._longest = max(self._longest, lag_s)
         self._held = max(self._held, lag_s if held_s is None else held_s)

@@ -4,9 +4,11 @@ Each worker is a whole gateway (its own Kafka clients, shared feeds and limits r
 the port with SO_REUSEPORT, so the kernel spreads new connections over them. Cursors carry all of
 a stream's state, so any worker can serve any client.
 
-The supervisor serves nothing. SIGTERM or SIGINT to it stops every worker gracefully (each gets
-SIGTERM once; a worker ignores further stop signals, so a signal sent to the whole process group
-as well, like Ctrl-C in a terminal or systemd's control-group kill, does no harm). When a worker
+The supervisor serves no API (with metrics on, every worker's metrics, merged:
+observability/metrics/federation.py). SIGTERM or SIGINT to it stops every worker gracefully
+(each gets SIGTERM once; a worker ignores further stop signals, so a signal sent to the whole
+process group as well, like Ctrl-C in a terminal or systemd's control-group kill, does no
+harm). When a worker
 exits on its own (it crashed, or could not start), the supervisor stops the others and exits
 with status 1: the process manager (systemd, Kubernetes, ...) restarts the whole gateway and
 sees a crash loop for what it is, rather than the supervisor hiding one.
@@ -35,8 +37,15 @@ KILL_AFTER_S = 10.0
 PR_SET_PDEATHSIG = 1
 
 
-def supervise(count: int, serve: Callable[[], None], grace_s: float) -> int:
-    """Run `serve` in `count` forked workers until stopped; the exit status for the supervisor."""
+def supervise(
+    count: int,
+    serve: Callable[[], None],
+    grace_s: float,
+    started: Callable[[], None] | None = None,
+) -> int:
+    """Run `serve` in `count` forked workers until stopped; the exit status for the supervisor.
+    `started` runs in the supervisor once every worker is forked (it may start threads, which
+    must not exist when a process forks); if it raises, the workers are stopped."""
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, WATCHED)
     supervisor = os.getpid()
     workers: dict[int, int] = {}
@@ -48,6 +57,13 @@ def supervise(count: int, serve: Callable[[], None], grace_s: float) -> int:
         log.info("worker %d started (pid %d)", index, pid)
     status = 0
     deadline: float | None = None
+    try:
+        if started is not None:
+            started()
+    except Exception as error:  # noqa: BLE001 (said in one line; the workers are stopped)
+        log.error("kafka-graphql: cannot start: %s; stopping the workers", error)
+        status = 1
+        deadline = _stop(workers, grace_s)
     while workers:
         timeout = None if deadline is None else max(deadline - time.monotonic(), 0.0)
         info = (

@@ -25,12 +25,14 @@ if TYPE_CHECKING:
         load_settings,
         settings_from_mapping,
     )
+    from kafka_graphql.settings.metrics import MetricsSettings
     from kafka_graphql.settings.model import Settings, production_problems
     from kafka_graphql.settings.records import RecordRule
     from kafka_graphql.settings.registry import SchemaRegistrySettings
     from kafka_graphql.settings.rest import RestSettings
     from kafka_graphql.settings.server import PRODUCTION, ServerSettings
     from kafka_graphql.settings.topics import REGISTRY_SCHEMA, TopicRule
+    from kafka_graphql.settings.tracing import TracingSettings
 
 _HOMES = {
     "AuthSettings": "kafka_graphql.settings.auth",
@@ -41,6 +43,7 @@ _HOMES = {
     "DEFAULT_CONFIG_FILE": "kafka_graphql.settings.loading",
     "load_settings": "kafka_graphql.settings.loading",
     "settings_from_mapping": "kafka_graphql.settings.loading",
+    "MetricsSettings": "kafka_graphql.settings.metrics",
     "Settings": "kafka_graphql.settings.model",
     "production_problems": "kafka_graphql.settings.model",
     "RecordRule": "kafka_graphql.settings.records",
@@ -50,6 +53,7 @@ _HOMES = {
     "ServerSettings": "kafka_graphql.settings.server",
     "REGISTRY_SCHEMA": "kafka_graphql.settings.topics",
     "TopicRule": "kafka_graphql.settings.topics",
+    "TracingSettings": "kafka_graphql.settings.tracing",
 }
 
 
@@ -68,6 +72,7 @@ __all__ = [
     "AuthSettings",
     "KafkaSettings",
     "LimitsSettings",
+    "MetricsSettings",
     "RecordRule",
     "RestSettings",
     "SchemaRegistrySettings",
@@ -76,6 +81,7 @@ __all__ = [
     "Settings",
     "SettingsError",
     "TopicRule",
+    "TracingSettings",
     "TypeField",
     "load_settings",
     "production_problems",

@@ -21,11 +21,13 @@ from kafka_graphql.settings.field_rules import field_rule_problems
 from kafka_graphql.settings.fields import loading, refuse
 from kafka_graphql.settings.kafka import KafkaSettings
 from kafka_graphql.settings.limits import LimitsSettings
+from kafka_graphql.settings.metrics import MetricsSettings
 from kafka_graphql.settings.registry import SchemaRegistrySettings
 from kafka_graphql.settings.rest import RestSettings
 from kafka_graphql.settings.server import ServerSettings
 from kafka_graphql.settings.topic_patterns import ShadowedTopic, check_topic_order
 from kafka_graphql.settings.topics import REGISTRY_SCHEMA, TopicRule
+from kafka_graphql.settings.tracing import TracingSettings
 
 Loc = tuple[str | int, ...]
 
@@ -57,11 +59,16 @@ class Settings(BaseSettings):
     rest: RestSettings = Field(default_factory=RestSettings)
     """the REST face: the Confluent REST Proxy API v2 beside the GraphQL API
     ([rest.md](rest.md))"""
+    tracing: TracingSettings = Field(default_factory=TracingSettings)
+    """OpenTelemetry traces of operations, writes and deliveries, carried through Kafka in the
+    records' headers ([operations.md](operations.md#traces))"""
     auth: AuthSettings | None = Field(
         None, json_schema_extra={"unset": "none: the gateway is open"}
     )
     """authentication and what anonymous callers get ([security.md](security.md)). Without it
     every caller may read and write every exposed topic (and start-up says so)"""
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    """Prometheus metrics, on their own listener ([operations.md](operations.md#metrics))"""
     topics: Annotated[tuple[TopicRule, ...], Strict(False)] = ()
     """the exposed topics (nothing is exposed by default), with their scopes and record-level
     rules; typed topics in [typed-topics.md](typed-topics.md)"""

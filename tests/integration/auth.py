@@ -45,6 +45,7 @@ def auth_settings(
             # The development cursor key, as every test gateway (conftest.py): gateways compared
             # byte for byte seal the same cursors.
             "server": {"shutdown_grace_s": 2, "cursor_keys_env": DEV_CURSOR_KEYS_ENV},
+            "metrics": {"enabled": False},
             # These tests are about permissions and read a lot as one caller; budgets have
             # their own tests (test_limits_*.py).
             "limits": {"cost_budget": 100_000, "cost_refill_per_s": 10_000},

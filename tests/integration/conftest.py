@@ -32,6 +32,10 @@ TopicFactory = Callable[..., Awaitable[str]]
 os.environ.setdefault(
     DEV_CURSOR_KEYS_ENV, ensure_dev_cursor_key(Path(__file__).parents[2] / ".dev" / "cursor.key")
 )
+# The gateways the tests start as commands (`python -m kafka_graphql`, inheriting this
+# environment) serve their metrics on a free port, never on the default 9464 that `make run`
+# (or another test run on the machine) may hold.
+os.environ.setdefault("KAFKA_GRAPHQL_METRICS_PORT", "0")
 
 
 @pytest.fixture(scope="session")
@@ -76,6 +80,8 @@ def gateway_settings(
                 "metadata_max_age_s": metadata_max_age_s,
             },
             "server": {"shutdown_grace_s": 2, "cursor_keys_env": DEV_CURSOR_KEYS_ENV},
+            # Off: a test about metrics turns them on, on a free port (test_metrics.py).
+            "metrics": {"enabled": False},
             "limits": limits,
             "topics": [{"name": "test-*"}],
         }

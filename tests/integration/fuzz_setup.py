@@ -127,6 +127,8 @@ def gateway_settings(
     raw: dict[str, Any] = {
         "kafka": {"bootstrap_servers": bootstrap, "request_timeout_s": 10},
         "server": {"shutdown_grace_s": 2, "batching": True},
+        # On, on a free port: the fuzzer's hostile requests go through the metrics sink too.
+        "metrics": {"port": 0},
         "limits": {
             "cost_budget": 10_000_000,
             "cost_refill_per_s": 10_000_000,

@@ -178,6 +178,7 @@ async def test_the_command_line_says_why_in_one_line(
             "KAFKA_GRAPHQL_SASL_USERNAME": "alice",
             "KAFKA_GRAPHQL_SASL_PASSWORD": "not-her-password",
             "KAFKA_GRAPHQL_PORT": "0",
+            "KAFKA_GRAPHQL_METRICS_PORT": "0",
         },
     )
     try:

@@ -65,6 +65,7 @@ SAMPLES = {
     "schema_registry.password": ("pw", "pw"),
     "kafka.sasl_username": ("gw", "gw"),
     "kafka.sasl_password": ("pw", "pw"),
+    "metrics.port": ("9465", 9465),
 }
 
 

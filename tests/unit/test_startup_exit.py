@@ -25,7 +25,7 @@ async def test_kafka_unreachable_at_start_up_is_one_line(tmp_path: Path) -> None
         str(config),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        env={"KAFKA_GRAPHQL_PORT": "0"},
+        env={"KAFKA_GRAPHQL_PORT": "0", "KAFKA_GRAPHQL_METRICS_PORT": "0"},
         cwd=tmp_path,
     )
     try:

@@ -10,6 +10,7 @@ from typing import Any
 
 from kafka_graphql.core import selection
 from kafka_graphql.core.auth.field_masks import FieldView
+from kafka_graphql.core.delivery_spans import delivering as delivering_record
 from kafka_graphql.core.errors import GatewayError, StreamInterrupted, Undeliverable
 from kafka_graphql.core.limits.delivery import deliver
 from kafka_graphql.core.reads import Start
@@ -84,6 +85,8 @@ async def delivered(
     in_flight = take_in_flight()
     message: Any = None
     telemetry = context.core.telemetry
+    # A span per delivered record (the shared path's are per group: graphql/shared/groups.py).
+    traced = telemetry.traces_deliveries
     telemetry.subscription_started(tally)
     try:
         shared = _join(info, topic, stream.view)
@@ -102,7 +105,11 @@ async def delivered(
                         continue
                 if in_flight is not None:
                     in_flight.message = message
-                yield message
+                if traced:
+                    with delivering_record(telemetry, message.record):
+                        yield message
+                else:
+                    yield message
                 # Sent (the handler asks for the next one only then).
                 if in_flight is not None:
                     in_flight.message = None

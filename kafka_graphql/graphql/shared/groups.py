@@ -27,6 +27,7 @@ from typing import Any
 from graphql import DocumentNode, ExecutionResult, Executor, execute_subscription_event
 
 from kafka_graphql.core.auth.field_masks import FieldView
+from kafka_graphql.core.delivery_spans import delivering
 from kafka_graphql.core.errors import LimitExceeded
 from kafka_graphql.core.limits.ledger import Ledger
 from kafka_graphql.core.telemetry import NO_TELEMETRY, Telemetry
@@ -83,9 +84,17 @@ class SharedGroup:
     group."""
 
     def __init__(
-        self, executor: Executor[Any], encode: Encode, budget: CacheBudget, topic: str = ""
+        self,
+        executor: Executor[Any],
+        encode: Encode,
+        budget: CacheBudget,
+        topic: str = "",
+        telemetry: Telemetry = NO_TELEMETRY,
     ) -> None:
         self.members = 0
+        # Delivery spans: one per record for the group (not per member), when a sink traces.
+        self._telemetry = telemetry if telemetry.traces_deliveries else None
+        self._traced: dict[int, int] = {}
         self._executor = executor
         self._encode = encode
         self._budget = budget
@@ -105,6 +114,25 @@ class SharedGroup:
         kept = self._payloads.get(record)
         if kept is not None and kept[0] == message.positions:
             return kept[1]
+        if self._telemetry is not None and self._first_time(message.partition, message.offset):
+            with delivering(self._telemetry, message.record):
+                return await self._made(message, record, kept)
+        return await self._made(message, record, kept)
+
+    def _first_time(self, partition: int, offset: int) -> bool:
+        """Whether the group executes this record for the first time (members behind the
+        others, which joined from a cursor, execute older records again)."""
+        if offset <= self._traced.get(partition, -1):
+            return False
+        self._traced[partition] = offset
+        return True
+
+    async def _made(
+        self,
+        message: Any,
+        record: tuple[int, int],
+        kept: tuple[Mapping[int, int], str | bytes, int] | None,
+    ) -> str | bytes | None:
         try:
             result = execute_subscription_event(self._executor.build_per_event_executor(message))
             if isawaitable(result):
@@ -219,7 +247,7 @@ class SharedGroups:
             )
             if not isinstance(executor, Executor):
                 return None
-            group = SharedGroup(executor, self._encode, self._budget, key.topic)
+            group = SharedGroup(executor, self._encode, self._budget, key.topic, self._telemetry)
             self._groups[key] = group
             self._telemetry.subscription_groups_changed(len(self._groups))
         group.members += 1
