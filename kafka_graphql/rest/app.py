@@ -7,6 +7,7 @@ from aiohttp import web
 
 from kafka_graphql.http.bearer import FaceRoutes
 from kafka_graphql.rest.errors import unauthenticated_response
+from kafka_graphql.rest.registry import registry
 from kafka_graphql.rest.routes import add_routes, is_rest_request
 from kafka_graphql.rest.seam import rest_middleware
 
@@ -17,5 +18,7 @@ REST_MIDDLEWARES = (rest_middleware,)
 
 
 def add_rest(app: web.Application) -> None:
-    """The v2 API's routes; the app's middlewares must include REST_MIDDLEWARES."""
+    """The v2 API's routes, and the registry client its schema formats use; the app's
+    middlewares must include REST_MIDDLEWARES."""
+    app.cleanup_ctx.append(registry)
     add_routes(app.router)

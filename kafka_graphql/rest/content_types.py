@@ -15,20 +15,26 @@ class EmbeddedFormat(Enum):
     JSON = "json"
     # Keys and values are base64 strings of the bytes to write.
     BINARY = "binary"
+    # Keys and values are JSON written with a registered schema (Avro's JSON encoding, or
+    # JSON for a JSON Schema), in Confluent's wire format.
+    AVRO = "avro"
+    JSONSCHEMA = "jsonschema"
+
+    @property
+    def has_schemas(self) -> bool:
+        return self in (EmbeddedFormat.AVRO, EmbeddedFormat.JSONSCHEMA)
 
 
 REQUEST_TYPES = {
     "application/vnd.kafka.json.v2+json": EmbeddedFormat.JSON,
     "application/vnd.kafka.binary.v2+json": EmbeddedFormat.BINARY,
+    "application/vnd.kafka.avro.v2+json": EmbeddedFormat.AVRO,
+    "application/vnd.kafka.jsonschema.v2+json": EmbeddedFormat.JSONSCHEMA,
     # Plain JSON reads as json v2.
     "application/json": EmbeddedFormat.JSON,
 }
-# Confluent's schema formats: not served yet (docs/rest.md says what to send instead).
-NOT_YET = (
-    "application/vnd.kafka.avro.v2+json",
-    "application/vnd.kafka.jsonschema.v2+json",
-    "application/vnd.kafka.protobuf.v2+json",
-)
+# Confluent's protobuf format: not served yet (docs/rest.md).
+NOT_YET = ("application/vnd.kafka.protobuf.v2+json",)
 
 
 class UnsupportedMediaType(Exception):

@@ -1,6 +1,7 @@
 """A v2 produce request's records, read into the core's NewRecords by the request's embedded
-format (json: JSON keys and values; binary: base64), with headers `[{"name", "value"}]` whose
-values are base64 (v2 has no headers; they are accepted here).
+format (json: JSON keys and values; binary: base64; avro and jsonschema: JSON written with the
+request's registered schemas, rest/schemas.py), with headers `[{"name", "value"}]` whose values
+are base64 (v2 has no headers; they are accepted here).
 
 A body of another shape is refused (400) before anything else; a base64 string that does not
 decode is refused with Confluent's JSON conversion code (42203). What the records may hold is the
@@ -18,6 +19,7 @@ from kafka_graphql.core.produce import NewRecord, RawValue
 from kafka_graphql.core.values import encode_value
 from kafka_graphql.rest.content_types import EmbeddedFormat
 from kafka_graphql.rest.errors import RestError
+from kafka_graphql.rest.schemas import WireSchema
 
 JSON_CONVERSION_FAILED = 42203
 # What a request may name besides its records: the schema fields of the schema formats, which
@@ -32,8 +34,14 @@ class RestHeader:
     value: bytes | None
 
 
+# The request's key schema and value schema, for the schema formats.
+Schemas = tuple[WireSchema | None, WireSchema | None]
+KEY_SCHEMA_MISSING = 42201
+VALUE_SCHEMA_MISSING = 42202
+
+
 def produce_records(
-    body: object, embedded: EmbeddedFormat, partition: int | None
+    body: object, embedded: EmbeddedFormat, partition: int | None, schemas: Schemas = (None, None)
 ) -> list[NewRecord]:
     """The records of a produce request; `partition` is the path's (every record goes there,
     and a record may not name one)."""
@@ -48,7 +56,7 @@ def produce_records(
     if not isinstance(records, list):
         raise _shape("`records` must be an array of records")
     fields = RECORD_FIELDS - {"partition"} if partition is not None else RECORD_FIELDS
-    return [_record(r, i, embedded, fields, partition) for i, r in enumerate(records)]
+    return [_record(r, i, embedded, fields, partition, schemas) for i, r in enumerate(records)]
 
 
 def _record(
@@ -57,6 +65,7 @@ def _record(
     embedded: EmbeddedFormat,
     fields: frozenset[str],
     partition: int | None,
+    schemas: Schemas,
 ) -> NewRecord:
     at = f"records[{index}]"
     if not isinstance(given, dict):
@@ -72,6 +81,11 @@ def _record(
     if embedded is EmbeddedFormat.BINARY:
         key: str | bytes | None = _base64(given.get("key"), f"{at}.key")
         value: object = RawValue(_base64(given.get("value"), f"{at}.value"))
+    elif embedded.has_schemas:
+        key = _with_schema(given.get("key"), schemas[0], f"{at}.key", KEY_SCHEMA_MISSING)
+        value = RawValue(
+            _with_schema(given.get("value"), schemas[1], f"{at}.value", VALUE_SCHEMA_MISSING)
+        )
     else:
         key = _json_key(given.get("key"))
         value = given.get("value")
@@ -79,6 +93,19 @@ def _record(
             value = RawValue(None)  # null: a record without a value (a tombstone), as Confluent
     headers = _headers(given.get("headers"), at)
     return NewRecord(value, key, headers, partition)
+
+
+def _with_schema(given: object, schema: WireSchema | None, at: str, missing: int) -> bytes | None:
+    if given is None:
+        return None
+    if schema is None:
+        part = "key" if missing == KEY_SCHEMA_MISSING else "value"
+        raise RestError(
+            422,
+            f"Request includes {part}s but does not include {part} schema ({at})",
+            missing,
+        )
+    return schema.encode(given, at)
 
 
 def _json_key(key: object) -> str | None:

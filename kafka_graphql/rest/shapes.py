@@ -13,14 +13,18 @@ from kafka_graphql.kafka import PartitionDetails, PartitionOffsets
 from kafka_graphql.rest.errors import record_error_code
 
 
-def produce_answer(outcomes: Sequence[Written | GatewayError]) -> dict[str, Any]:
+def produce_answer(
+    outcomes: Sequence[Written | GatewayError],
+    key_schema_id: int | None = None,
+    value_schema_id: int | None = None,
+) -> dict[str, Any]:
     """One entry per record, in their order: its partition and offset, or (not written) its
-    own `error_code` and `error` with both null. The schema ids are those of the schema
-    formats: null for json and binary."""
+    own `error_code` and `error` with both null; the ids of the schemas the keys and values
+    were written with (null for json and binary)."""
     return {
         "offsets": [_offset(outcome) for outcome in outcomes],
-        "key_schema_id": None,
-        "value_schema_id": None,
+        "key_schema_id": key_schema_id,
+        "value_schema_id": value_schema_id,
     }
 
 

@@ -20,6 +20,9 @@ from tests.kafka_stand_in import NotReached
 from tests.unit.transport.answers import assert_still_serving
 from tests.unit.transport.serving import serve, settings_without_kafka
 
+AVRO_V2 = "application/vnd.kafka.avro.v2+json"
+JSONSCHEMA_V2 = "application/vnd.kafka.jsonschema.v2+json"
+PROTOBUF_V2 = "application/vnd.kafka.protobuf.v2+json"
 MAX_BATCH = 3
 MAX_BYTES = 4096
 
@@ -54,18 +57,40 @@ def records(*given: object) -> bytes:
 
 
 PRODUCE_REFUSALS = {
-    # Media types: only json v2, binary v2 and plain JSON are read (avro and jsonschema later).
+    # Media types: json, binary, avro and jsonschema v2, and plain JSON (protobuf later).
     "text/plain": Refusal(415, 415, "text/plain is not accepted; send", content_type="text/plain"),
     "no Content-Type": Refusal(415, 415, "a body without a Content-Type", content_type=None),
     "form": Refusal(415, 415, "not accepted", content_type="application/x-www-form-urlencoded"),
-    "avro v2": Refusal(
-        415,
-        415,
-        "avro.v2+json is not accepted yet",
-        content_type="application/vnd.kafka.avro.v2+json",
+    "protobuf v2": Refusal(
+        415, 415, "protobuf.v2+json is not accepted yet", content_type=PROTOBUF_V2
     ),
-    "jsonschema v2": Refusal(
-        415, 415, "not accepted yet", content_type="application/vnd.kafka.jsonschema.v2+json"
+    # The schema formats: what needs no registry to be refused.
+    "avro v2 values without a value schema": Refusal(
+        422,
+        42202,
+        "Request includes values but does not include value schema (records[0].value)",
+        content_type=AVRO_V2,
+    ),
+    "jsonschema v2 keys without a key schema": Refusal(
+        422,
+        42201,
+        "Request includes keys but does not include key schema (records[0].key)",
+        body=b'{"records": [{"key": "k"}]}',
+        content_type=JSONSCHEMA_V2,
+    ),
+    "a schema id that is not a number": Refusal(
+        422,
+        42205,
+        "Invalid schema: value_schema_id must be an integer",
+        body=b'{"value_schema_id": "1", "records": [{"value": 1}]}',
+        content_type=AVRO_V2,
+    ),
+    "a schema on a gateway without a registry": Refusal(
+        422,
+        42205,
+        "Invalid schema: the gateway has no schema registry (schema_registry.url)",
+        body=b'{"value_schema": "\\"long\\"", "records": [{"value": 1}]}',
+        content_type=AVRO_V2,
     ),
     "the answers' type": Refusal(415, 415, "not accepted", content_type=V2),
     "latin-1": Refusal(415, 415, "utf-8", content_type="application/json; charset=latin-1"),
