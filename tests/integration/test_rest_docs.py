@@ -80,9 +80,16 @@ def matches(documented: Any, answered: Any, key: str = "") -> bool:
     return bool(documented == answered and type(documented) is type(answered))
 
 
-async def run(command: str, gateway: RunningGateway, home: Path, environ: dict[str, str]) -> str:
-    port = URL(gateway.url).port
-    (home / ".curlrc").write_text(f'connect-to = "127.0.0.1:8000:127.0.0.1:{port}"\n')
+async def run(
+    command: str, gateway: RunningGateway, registry: str, home: Path, environ: dict[str, str]
+) -> str:
+    """`command` in bash, its `curl` reaching the gateway for the page's port 8000 and the
+    test's registry for `make run`'s (8081)."""
+    port, registry_url = URL(gateway.url).port, URL(registry)
+    (home / ".curlrc").write_text(
+        f'connect-to = "127.0.0.1:8000:127.0.0.1:{port}"\n'
+        f'connect-to = "127.0.0.1:8081:{registry_url.host}:{registry_url.port}"\n'
+    )
     process = await asyncio.create_subprocess_exec(
         "bash",
         "-c",
@@ -96,14 +103,17 @@ async def run(command: str, gateway: RunningGateway, home: Path, environ: dict[s
     return out.decode()
 
 
-async def test_every_example_answers_as_the_page_says(demo: RunningGateway, tmp_path: Path) -> None:
+async def test_every_example_answers_as_the_page_says(
+    demo: RunningGateway, registry_url: str, tmp_path: Path
+) -> None:
     settings = demo.app[SETTINGS]
     environ = {
         "TOKEN": token(settings, "me", READ_WRITE),
         "ADMIN_TOKEN": token(settings, "ops", "kafka:admin"),
     }
     for command, answer in examples():
-        answered = json.loads(await run(command, demo, tmp_path, environ))
+        assert "/apis/ccompat/v7/" not in command or registry_url.endswith("/apis/ccompat/v7")
+        answered = json.loads(await run(command, demo, registry_url, tmp_path, environ))
         assert matches(json.loads(answer), answered), (command, answered)
 
 
