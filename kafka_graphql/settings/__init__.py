@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from kafka_graphql.settings.model import Settings, production_problems
     from kafka_graphql.settings.records import RecordRule
     from kafka_graphql.settings.registry import SchemaRegistrySettings
+    from kafka_graphql.settings.rest import RestSettings
     from kafka_graphql.settings.server import PRODUCTION, ServerSettings
     from kafka_graphql.settings.topics import REGISTRY_SCHEMA, TopicRule
     from kafka_graphql.settings.tracing import TracingSettings
@@ -47,6 +48,7 @@ _HOMES = {
     "production_problems": "kafka_graphql.settings.model",
     "RecordRule": "kafka_graphql.settings.records",
     "SchemaRegistrySettings": "kafka_graphql.settings.registry",
+    "RestSettings": "kafka_graphql.settings.rest",
     "PRODUCTION": "kafka_graphql.settings.server",
     "ServerSettings": "kafka_graphql.settings.server",
     "REGISTRY_SCHEMA": "kafka_graphql.settings.topics",
@@ -72,6 +74,7 @@ __all__ = [
     "LimitsSettings",
     "MetricsSettings",
     "RecordRule",
+    "RestSettings",
     "SchemaRegistrySettings",
     "Scope",
     "ServerSettings",
