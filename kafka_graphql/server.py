@@ -24,6 +24,7 @@ from kafka_graphql.core.topics import TopicRegistry
 from kafka_graphql.graphql.app import add_graphql, typed_schema
 from kafka_graphql.graphql.view import GRAPHQL_PATH
 from kafka_graphql.http.authenticator import Authenticator
+from kafka_graphql.http.bearer import FaceRoutes
 from kafka_graphql.http.errors import ParserRefusalsLog
 from kafka_graphql.http.health import add_health_routes
 from kafka_graphql.http.middlewares import middlewares
@@ -42,6 +43,7 @@ from kafka_graphql.http.state import (
 from kafka_graphql.kafka import KafkaGateway
 from kafka_graphql.observability.metrics import add_metrics
 from kafka_graphql.observability.sinks import metrics_sink, telemetry_for
+from kafka_graphql.rest import REST_MIDDLEWARES, REST_ROUTES, add_rest
 from kafka_graphql.runtime.loop_monitor import LoopMonitor
 from kafka_graphql.settings import Settings
 
@@ -70,10 +72,14 @@ def create_app(
     topics = TopicRegistry(settings.topics)
     telemetry = telemetry_for(settings, topics=topics) if telemetry is None else telemetry
     authenticator = Authenticator(settings.auth, telemetry) if settings.auth is not None else None
+    rest = settings.rest.enabled
+    faces = [FaceRoutes.on_path(GRAPHQL_PATH), *([REST_ROUTES] if rest else [])]
     app = web.Application(
         client_max_size=settings.limits.max_request_bytes,
         handler_args={"logger": ParserRefusalsLog()},
-        middlewares=middlewares(settings.server, authenticator, GRAPHQL_PATH),
+        middlewares=middlewares(
+            settings.server, authenticator, faces, REST_MIDDLEWARES if rest else ()
+        ),
     )
     app[SETTINGS] = settings
     app[LOOP_MONITOR] = LoopMonitor(settings.server.loop_stall_warning_s)
@@ -102,6 +108,8 @@ def create_app(
     app.on_startup.append(_serving)
     app.on_shutdown.extend([_served, _complete_streams])
     add_graphql(app, settings)
+    if rest:
+        add_rest(app)
     add_health_routes(app)
     return app
 

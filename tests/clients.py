@@ -230,3 +230,58 @@ def without_request_ids(body: Any, request_id: str | None = None) -> Any:
     assert request_id is None or given == request_id, (given, request_id)
     rest = {key: value for key, value in extensions.items() if key != "requestId"}
     return {**body, "extensions": rest}
+
+
+JSON_V2 = "application/vnd.kafka.json.v2+json"
+BINARY_V2 = "application/vnd.kafka.binary.v2+json"
+V2 = "application/vnd.kafka.v2+json"
+
+
+@dataclass
+class RestClient:
+    """The REST face (Confluent REST Proxy API v2) over HTTP: whole answers, never raising."""
+
+    session: aiohttp.ClientSession
+    # The gateway's root (`http://127.0.0.1:<port>`).
+    base: str
+    token: str | None = None
+
+    @classmethod
+    def of(cls, session: aiohttp.ClientSession, graphql_url: str, token: str | None = None) -> Self:
+        return cls(session, graphql_url.removesuffix("/graphql"), token)
+
+    def with_token(self, token: str | None) -> RestClient:
+        return RestClient(self.session, self.base, token)
+
+    def _headers(self, extra: Mapping[str, str]) -> dict[str, str]:
+        auth = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        return {**auth, **extra}
+
+    async def get(self, path: str, headers: Mapping[str, str] | None = None) -> RawResponse:
+        async with self.session.get(self.base + path, headers=self._headers(headers or {})) as r:
+            return RawResponse(r.status, dict(r.headers), await r.read())
+
+    async def post(
+        self,
+        path: str,
+        body: object | bytes,
+        content_type: str | None = JSON_V2,
+        headers: Mapping[str, str] | None = None,
+    ) -> RawResponse:
+        """`body` as JSON (bytes as they are) with `content_type` (None: no Content-Type)."""
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        sent = self._headers(headers or {})
+        if content_type is not None:
+            sent["Content-Type"] = content_type
+        async with self.session.post(
+            self.base + path, data=data, headers=sent, skip_auto_headers=["Content-Type"]
+        ) as r:
+            return RawResponse(r.status, dict(r.headers), await r.read())
+
+    async def produce(
+        self, topic: str, records: list[dict[str, Any]], content_type: str = JSON_V2
+    ) -> Any:
+        """The offsets of a produce that must succeed."""
+        answer = await self.post(f"/topics/{topic}", {"records": records}, content_type)
+        assert answer.status == 200, (answer.status, answer.body)
+        return answer.json()["offsets"]

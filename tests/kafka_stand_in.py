@@ -28,12 +28,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from kafka_graphql.core.errors import NotFound
+from kafka_graphql.core.errors import GatewayError, NotFound
 from kafka_graphql.kafka import (
     IndexHint,
     KafkaFigures,
     OutgoingRecord,
     Page,
+    PartitionDetails,
     PartitionOffsets,
     ProduceAck,
     Record,
@@ -94,6 +95,17 @@ class NotReached:
     async def offsets(self, topic: str, partitions: Iterable[int]) -> dict[int, PartitionOffsets]:
         self._reached("offsets", topic, tuple(partitions))
 
+    async def partition_details(self, topic: str) -> tuple[PartitionDetails, ...]:
+        if self._probe("partition_details", topic):
+            raise NotFound.topic(topic)
+        self._reached("partition_details", topic)
+
+    async def brokers(self) -> tuple[int, ...]:
+        self._reached("brokers")
+
+    async def topic_configs(self, topic: str) -> dict[str, str | None]:
+        self._reached("topic_configs", topic)
+
     async def topic_offsets(
         self, topics: Collection[str]
     ) -> dict[str, dict[int, PartitionOffsets]]:
@@ -122,6 +134,11 @@ class NotReached:
 
     async def produce(self, topic: str, records: Sequence[OutgoingRecord]) -> list[ProduceAck]:
         self._reached("produce", topic, len(records))
+
+    async def produce_each(
+        self, topic: str, records: Sequence[OutgoingRecord]
+    ) -> list[ProduceAck | GatewayError]:
+        self._reached("produce_each", topic, len(records))
 
     async def read_page(
         self,

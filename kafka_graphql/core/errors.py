@@ -23,6 +23,16 @@ class BadUserInput(GatewayError):
     code = "BAD_USER_INPUT"
 
 
+class InvalidValue(BadUserInput):
+    """A value the topic's schema refuses: `extensions.path` names the field, `problems` lists
+    every problem (BAD_USER_INPUT, like any refused argument)."""
+
+
+class NoSuchPartition(BadUserInput):
+    """A partition number the topic does not have (BAD_USER_INPUT: the topic is there, the
+    number is not)."""
+
+
 class BadRequest(GatewayError):
     """The request cannot be served the way it was sent (e.g. a subscription over plain HTTP)."""
 

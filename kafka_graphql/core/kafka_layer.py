@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING, Protocol
 # For the annotations only: the protocol itself loads nothing of the Kafka layer (and so no
 # aiokafka), so a stand-in is made without it.
 if TYPE_CHECKING:
+    from kafka_graphql.core.errors import GatewayError
     from kafka_graphql.kafka.held import Holder
     from kafka_graphql.kafka.live_index import IndexHint
     from kafka_graphql.kafka.records import (
         KafkaFigures,
         OutgoingRecord,
         Page,
+        PartitionDetails,
         PartitionOffsets,
         ProduceAck,
         Record,
@@ -46,6 +48,19 @@ class KafkaLayer(Protocol):
     async def offsets(
         self, topic: str, partitions: Iterable[int]
     ) -> dict[int, PartitionOffsets]: ...
+
+    async def partition_details(self, topic: str) -> tuple[PartitionDetails, ...]:
+        """Leader and replicas of each partition of `topic`; NotFound if it does not exist."""
+        ...
+
+    async def brokers(self) -> tuple[int, ...]:
+        """The ids of the cluster's brokers, sorted."""
+        ...
+
+    async def topic_configs(self, topic: str) -> dict[str, str | None]:
+        """Every configuration entry of `topic` by name (None: a value Kafka hides); NotFound
+        if it does not exist."""
+        ...
 
     async def topic_offsets(
         self, topics: Collection[str]
@@ -75,7 +90,18 @@ class KafkaLayer(Protocol):
         (cheap and synchronous: what the clients last heard, no request to Kafka)."""
         ...
 
-    async def produce(self, topic: str, records: Sequence[OutgoingRecord]) -> list[ProduceAck]: ...
+    async def produce(self, topic: str, records: Sequence[OutgoingRecord]) -> list[ProduceAck]:
+        """Every record acknowledged, in order; or the error that says what is known (its
+        extensions: the indices `written`, and `unknown` for KAFKA_TIMEOUT)."""
+        ...
+
+    async def produce_each(
+        self, topic: str, records: Sequence[OutgoingRecord]
+    ) -> list[ProduceAck | GatewayError]:
+        """`produce` answered record by record: each record's acknowledgement, or its own
+        error (KAFKA_TIMEOUT: it may be written; any other: it is not). Raises nothing of
+        Kafka's."""
+        ...
 
     async def read_page(
         self,

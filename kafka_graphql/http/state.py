@@ -8,6 +8,7 @@ import weakref
 from aiohttp import web
 
 from kafka_graphql.core.cursor import CursorSealer
+from kafka_graphql.core.gateway import Core
 from kafka_graphql.core.kafka_layer import KafkaLayer
 from kafka_graphql.core.limits.registry import LimitsRegistry
 from kafka_graphql.core.telemetry import Telemetry
@@ -34,3 +35,17 @@ CURSORS = web.AppKey("cursors", CursorSealer)
 TELEMETRY = web.AppKey("telemetry", Telemetry)
 # The request's id (`X-Request-ID`, http/request_id.py), under this key of the aiohttp request.
 REQUEST_ID = web.RequestKey("request_id", str)
+
+
+def core_of(app: web.Application) -> Core:
+    """What a call into the core needs (core/gateway.py), from what the app holds."""
+    typed: dict[str, TypedRecords] = app[TYPED]
+    return Core(
+        settings=app[SETTINGS],
+        kafka=app[KAFKA],
+        topics=app[TOPICS],
+        cursors=app[CURSORS],
+        typed=typed,
+        limits=app[LIMITS],
+        telemetry=app[TELEMETRY],
+    )

@@ -14,7 +14,7 @@ from aiokafka.errors import TopicAlreadyExistsError
 
 from kafka_graphql.core.errors import NotFound
 from kafka_graphql.kafka.errors import kafka_call
-from kafka_graphql.kafka.records import PartitionOffsets
+from kafka_graphql.kafka.records import PartitionDetails, PartitionOffsets
 from kafka_graphql.kafka.security import check_connection, client_options
 from kafka_graphql.settings import KafkaSettings
 
@@ -30,6 +30,8 @@ class Cluster:
             **client_options(settings, "offsets"), group_id=None, enable_auto_commit=False
         )
         self._topics: dict[str, tuple[int, ...]] = {}
+        # Each topic's partitions' leader and replicas, from the same metadata as `_topics`.
+        self._details: dict[str, tuple[PartitionDetails, ...]] = {}
         self._fetched_at = float("-inf")
         self._refresh_lock = asyncio.Lock()
 
@@ -74,12 +76,37 @@ class Cluster:
                 return  # another caller refreshed while we waited
             async with kafka_call("reading cluster metadata", self._settings.request_timeout_s):
                 described = await self._admin.describe_topics()
+            served = [t for t in described if t["error_code"] == 0 and not t["is_internal"]]
+            self._details = {
+                t["topic"]: tuple(
+                    sorted(
+                        (
+                            PartitionDetails(
+                                p["partition"], p["leader"], tuple(p["replicas"]), tuple(p["isr"])
+                            )
+                            for p in t["partitions"]
+                        ),
+                        key=lambda d: d.partition,
+                    )
+                )
+                for t in served
+            }
             self._topics = {
-                t["topic"]: tuple(sorted(p["partition"] for p in t["partitions"]))
-                for t in described
-                if t["error_code"] == 0 and not t["is_internal"]
+                name: tuple(d.partition for d in details) for name, details in self._details.items()
             }
             self._fetched_at = time.monotonic()
+
+    async def partition_details(self, topic: str) -> tuple[PartitionDetails, ...]:
+        """Leader and replicas of each partition of `topic` (the cached metadata, as
+        `partitions`); NotFound if it is not there."""
+        await self.partitions(topic)
+        return self._details[topic]
+
+    async def brokers(self) -> tuple[int, ...]:
+        """The ids of the cluster's brokers, sorted (asked of Kafka on every call)."""
+        async with kafka_call("reading cluster metadata", self._settings.request_timeout_s):
+            described = await self._admin.describe_cluster()
+        return tuple(sorted(b["node_id"] for b in described["brokers"]))
 
     async def offsets(self, topic: str, partitions: Iterable[int]) -> dict[int, PartitionOffsets]:
         tps = [TopicPartition(topic, p) for p in partitions]

@@ -21,12 +21,13 @@ from kafka_graphql.kafka.records import (
     KafkaFigures,
     OutgoingRecord,
     Page,
+    PartitionDetails,
     PartitionOffsets,
     ProduceAck,
     Record,
 )
 from kafka_graphql.kafka.stream import Positioned, stream_records
-from kafka_graphql.kafka.topic_configs import CleanupPolicies
+from kafka_graphql.kafka.topic_configs import CleanupPolicies, topic_configs
 from kafka_graphql.settings import KafkaSettings
 
 
@@ -89,6 +90,16 @@ class KafkaGateway:
     async def offsets(self, topic: str, partitions: Iterable[int]) -> dict[int, PartitionOffsets]:
         return await self._cluster.offsets(topic, partitions)
 
+    async def partition_details(self, topic: str) -> tuple[PartitionDetails, ...]:
+        """Leader and replicas of each partition of `topic`; NotFound if it does not exist."""
+        return await self._cluster.partition_details(topic)
+
+    async def brokers(self) -> tuple[int, ...]:
+        return await self._cluster.brokers()
+
+    async def topic_configs(self, topic: str) -> dict[str, str | None]:
+        return await topic_configs(self._cluster.admin, self.settings, topic)
+
     async def topic_offsets(
         self, topics: Collection[str]
     ) -> dict[str, dict[int, PartitionOffsets]]:
@@ -145,6 +156,11 @@ class KafkaGateway:
 
     async def produce(self, topic: str, records: Sequence[OutgoingRecord]) -> list[ProduceAck]:
         return await self._producer.send_many(topic, records)
+
+    async def produce_each(
+        self, topic: str, records: Sequence[OutgoingRecord]
+    ) -> list[ProduceAck | GatewayError]:
+        return await self._producer.send_each(topic, records)
 
     async def read_page(
         self,

@@ -18,6 +18,11 @@ from kafka_graphql.core.errors import GatewayError, KafkaTimeout, KafkaUnavailab
 from kafka_graphql.kafka.errors import translate
 from kafka_graphql.kafka.records import ProduceAck
 
+UNACKNOWLEDGED = (
+    "Kafka did not acknowledge the write in time: it may or may not be written, "
+    "so check (e.g. read the topic) before writing it again"
+)
+
 
 class WriteOutcome:
     def __init__(self, count: int) -> None:
@@ -49,8 +54,7 @@ class WriteOutcome:
             return acks
         if unknown:
             raise KafkaTimeout(
-                "Kafka did not acknowledge the write in time: it may or may not be written, "
-                "so check (e.g. read the topic) before writing it again",
+                UNACKNOWLEDGED,
                 written=written,
                 unknown=unknown,
             )
@@ -60,3 +64,27 @@ class WriteOutcome:
             refusal = self.refusal or KafkaUnavailable("Kafka did not accept the write")
         refusal.extensions["written"] = written
         raise refusal
+
+    def each(
+        self, definitely_refused: Callable[[Exception], bool]
+    ) -> list[ProduceAck | GatewayError]:
+        """Every record's own outcome, in order: its acknowledgement, KAFKA_TIMEOUT when it was
+        handed off and not acknowledged (it may be written), or the error that certainly kept
+        it off the topic (refused by the broker, or never handed off)."""
+        outcomes: list[ProduceAck | GatewayError] = []
+        for index in range(self.count):
+            if index >= len(self.handed):
+                outcomes.append(self.refusal or KafkaUnavailable("Kafka did not accept the write"))
+                continue
+            future = self.handed[index]
+            error = future.exception() if future.done() and not future.cancelled() else None
+            if not future.done() or future.cancelled():
+                outcomes.append(KafkaTimeout(UNACKNOWLEDGED))
+            elif isinstance(error, Exception) and definitely_refused(error):
+                outcomes.append(translate(error, "producing"))
+            elif error is not None:
+                outcomes.append(KafkaTimeout(UNACKNOWLEDGED))
+            else:
+                r = future.result()
+                outcomes.append(ProduceAck(r.topic, r.partition, r.offset, r.timestamp))
+        return outcomes

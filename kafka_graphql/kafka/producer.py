@@ -39,6 +39,7 @@ from kafka_graphql.settings import KafkaSettings
 log = logging.getLogger(__name__)
 
 WATCH_INTERVAL_S = 0.5
+UNREACHABLE = "Kafka is unreachable; nothing was written, try again later"
 
 Reachability = Callable[[], Awaitable[None]]
 
@@ -107,7 +108,26 @@ class Producer:
         """
         generation = self._current
         if generation is None or self._unreachable:
-            raise KafkaUnavailable("Kafka is unreachable; nothing was written, try again later")
+            raise KafkaUnavailable(UNREACHABLE)
+        outcome = await self._send(generation, topic, records)
+        return outcome.result(definitely_refused=_definitely_refused)
+
+    async def send_each(
+        self, topic: str, records: Sequence[OutgoingRecord]
+    ) -> list[ProduceAck | GatewayError]:
+        """`send_many`, answered record by record: each record's acknowledgement or what is
+        known of it (`WriteOutcome.each`). Kafka's failures are never raised."""
+        generation = self._current
+        if generation is None or self._unreachable:
+            outcome = WriteOutcome(len(records))
+            outcome.refusal = KafkaUnavailable(UNREACHABLE)
+        else:
+            outcome = await self._send(generation, topic, records)
+        return outcome.each(definitely_refused=_definitely_refused)
+
+    async def _send(
+        self, generation: Generation, topic: str, records: Sequence[OutgoingRecord]
+    ) -> WriteOutcome:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._settings.request_timeout_s
         outcome = WriteOutcome(len(records))
@@ -139,7 +159,7 @@ class Producer:
             await asyncio.wait(outcome.handed, timeout=max(0.0, deadline - loop.time()))
         if generation.fatal is not None:
             self._replace_soon(generation, f"it hit {generation.fatal!r}")
-        return outcome.result(definitely_refused=_definitely_refused)
+        return outcome
 
     async def _know_partitions(
         self, generation: Generation, topic: str, records: Sequence[OutgoingRecord]

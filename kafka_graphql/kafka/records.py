@@ -47,6 +47,17 @@ class PartitionOffsets:
 
 
 @dataclass(frozen=True, slots=True)
+class PartitionDetails:
+    """Where a partition lives: its leader's broker id (-1 while it has none), the brokers that
+    hold a replica and those of them in sync with the leader."""
+
+    partition: int
+    leader: int
+    replicas: tuple[int, ...]
+    in_sync: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class OutgoingRecord:
     value: bytes | None
     key: bytes | None = None

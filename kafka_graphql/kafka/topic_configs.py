@@ -15,7 +15,7 @@ from collections.abc import Collection
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from kafka_graphql.core.errors import KafkaUnavailable
+from kafka_graphql.core.errors import KafkaUnavailable, NotFound
 from kafka_graphql.kafka.errors import kafka_call
 from kafka_graphql.settings import KafkaSettings
 
@@ -79,3 +79,26 @@ class CleanupPolicies:
                     self._known[name] = (policy if not error else None, now)
         policies = {t: self._known[t][0] for t in topics if t in self._known}
         return {t: policy for t, policy in policies.items() if policy is not None}
+
+
+async def topic_configs(
+    admin: AIOKafkaAdminClient, settings: KafkaSettings, topic: str
+) -> dict[str, str | None]:
+    """Every configuration entry of `topic` (its own and the defaults it inherits), by name; a
+    sensitive value is None, as Kafka hides it. NotFound if the topic does not exist."""
+    resource = ConfigResource(ConfigResourceType.TOPIC, topic, configs=None)
+    async with kafka_call("reading topic configs", settings.request_timeout_s):
+        responses = await admin.describe_configs([resource])
+    found: dict[str, str | None] = {}
+    for response in responses:
+        for described in response.to_object()["resources"]:
+            error = described["error_code"]
+            if error == UNKNOWN_TOPIC_OR_PARTITION:
+                raise NotFound.topic(topic)
+            if error:
+                raise KafkaUnavailable(
+                    f"Kafka did not describe topic {topic!r}'s configs (error code {error})"
+                )
+            for entry in described["config_entries"]:
+                found[entry["config_names"]] = entry["config_value"]
+    return dict(sorted(found.items()))

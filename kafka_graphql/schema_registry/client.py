@@ -1,9 +1,10 @@
 """A small read-only client of a Confluent-compatible Schema Registry API.
 
-It never registers schemas: the gateway only reads the latest value schema of a topic at start-up
-and the writer schemas of `avro-confluent` values by id. Schemas by id are immutable, so they are
-cached (bounded, least recently used first out) and fetched once, even when many values with the
-same unknown id arrive together.
+It never registers schemas: the gateway only reads the latest value schema of a topic at
+start-up, the writer schemas of `avro-confluent` values by id, and the id of a schema a REST
+request gives as text (`lookup`: Confluent's "is this schema registered under this subject").
+Schemas by id are immutable, so they are cached (bounded, least recently used first out) and
+fetched once, even when many values with the same unknown id arrive together.
 """
 
 from __future__ import annotations
@@ -92,6 +93,16 @@ class SchemaRegistryClient:
         # Shielded: one waiter giving up (a closed subscription) must not cancel the others' fetch.
         return await asyncio.shield(task)
 
+    async def lookup(self, subject: str, schema: str, schema_type: str) -> RegisteredSchema:
+        """The registered schema of `subject` that is `schema` (its text; `schema_type` AVRO or
+        JSON); NotFound when the subject has no such schema."""
+        query: dict[str, str] = {"schema": schema}
+        if schema_type != "AVRO":
+            query["schemaType"] = schema_type
+        path = f"/subjects/{quote(subject, safe='')}"
+        body = await self._request("POST", path, f"this schema of {subject}", query)
+        return _schema(body, subject)
+
     async def _fetch_by_id(self, schema_id: int) -> RegisteredSchema:
         body = await self._get(f"/schemas/ids/{schema_id}", f"schema id {schema_id}")
         return _schema({**body, "id": schema_id}, None)
@@ -110,20 +121,32 @@ class SchemaRegistryClient:
         return self._problem
 
     async def _get(self, path: str, what: str) -> dict[str, Any]:
+        return await self._request("GET", path, what)
+
+    async def _request(
+        self, method: str, path: str, what: str, body: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         try:
-            body = await self._answer(path, what)
+            answer = await self._answer(method, path, what, body)
         except SchemaRegistryUnavailable as error:
             self._problem = error.message
             raise
+        except NotFound:
+            self._problem = None  # an answer
+            raise
         self._problem = None
-        return body
+        return answer
 
-    async def _answer(self, path: str, what: str) -> dict[str, Any]:
+    async def _answer(
+        self, method: str, path: str, what: str, body: dict[str, str] | None
+    ) -> dict[str, Any]:
         if self._session is None:
             self._session = aiohttp.ClientSession()
         try:
-            async with self._session.get(
+            async with self._session.request(
+                method,
                 self._base + path,
+                json=body,
                 headers={"Accept": _ACCEPT},
                 auth=self._auth,
                 timeout=self._timeout,
@@ -144,8 +167,7 @@ class SchemaRegistryClient:
             )
         if status != 200:
             raise SchemaRegistryUnavailable(f"the schema registry answered HTTP {status}")
-        body = _json_object(text)
-        return body
+        return _json_object(text)
 
 
 def _error_code(text: str) -> object:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from kafka_graphql.settings.model import Settings, production_problems
     from kafka_graphql.settings.records import RecordRule
     from kafka_graphql.settings.registry import SchemaRegistrySettings
+    from kafka_graphql.settings.rest import RestSettings
     from kafka_graphql.settings.server import PRODUCTION, ServerSettings
     from kafka_graphql.settings.topics import REGISTRY_SCHEMA, TopicRule
     from kafka_graphql.settings.tracing import TracingSettings
@@ -49,6 +50,7 @@ _HOMES = {
     "production_problems": "kafka_graphql.settings.model",
     "RecordRule": "kafka_graphql.settings.records",
     "SchemaRegistrySettings": "kafka_graphql.settings.registry",
+    "RestSettings": "kafka_graphql.settings.rest",
     "PRODUCTION": "kafka_graphql.settings.server",
     "ServerSettings": "kafka_graphql.settings.server",
     "REGISTRY_SCHEMA": "kafka_graphql.settings.topics",
@@ -75,6 +77,7 @@ __all__ = [
     "LoggingSettings",
     "MetricsSettings",
     "RecordRule",
+    "RestSettings",
     "SchemaRegistrySettings",
     "Scope",
     "ServerSettings",

@@ -24,6 +24,7 @@ from kafka_graphql.settings.limits import LimitsSettings
 from kafka_graphql.settings.logs import LoggingSettings
 from kafka_graphql.settings.metrics import MetricsSettings
 from kafka_graphql.settings.registry import SchemaRegistrySettings
+from kafka_graphql.settings.rest import RestSettings
 from kafka_graphql.settings.server import ServerSettings
 from kafka_graphql.settings.topic_patterns import ShadowedTopic, check_topic_order
 from kafka_graphql.settings.topics import REGISTRY_SCHEMA, TopicRule
@@ -58,6 +59,9 @@ class Settings(BaseSettings):
     """a Confluent-compatible Schema Registry API, for typed topics"""
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     """the log lines and the audit log ([operations.md](operations.md#logs))"""
+    rest: RestSettings = Field(default_factory=RestSettings)
+    """the REST face: the Confluent REST Proxy API v2 beside the GraphQL API
+    ([rest.md](rest.md))"""
     tracing: TracingSettings = Field(default_factory=TracingSettings)
     """OpenTelemetry traces of operations, writes and deliveries, carried through Kafka in the
     records' headers ([operations.md](operations.md#traces))"""

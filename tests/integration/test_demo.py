@@ -21,7 +21,7 @@ from kafka_graphql.dev.banner import DEV_SCOPES
 from kafka_graphql.dev.demo_registry import seed
 from kafka_graphql.dev.tokens import ensure_dev_key, mint_token
 from kafka_graphql.settings import Settings, load_settings
-from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient
+from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient, RestClient
 from tests.integration.conftest import RunningGateway, run_gateway
 
 ROOT = Path(__file__).parents[2]
@@ -291,3 +291,24 @@ async def test_the_customer_email_is_masked_without_the_pii_scope(
         "name": "Ada Lovelace",
         "email": "ada@example.com",
     }
+
+
+async def test_the_rest_tour(demo: RunningGateway, tour: GraphQLClient) -> None:
+    """README's REST lines: the seed's request with the development token, then a JSON order to
+    the typed topic, validated against its schema as GraphQL's are."""
+    rest = RestClient.of(tour.session, demo.url, tour.token)
+    seed = {"records": [{"value": {"foo": "bar"}}]}
+    refused = await rest.with_token(None).post("/topics/demo.events", seed)
+    assert (refused.status, refused.json()["error_code"]) == (401, 40101)
+    (written,) = await rest.produce("demo.events", seed["records"])
+    assert written["partition"] == 0 and written["error_code"] is None
+    good = order(f"o-{uuid.uuid4().hex[:8]}", "PLACED", 10)
+    (placed,) = await rest.produce("shop.orders", [{"key": good["id"], "value": good}])
+    assert placed["offset"] >= 0
+    bad = {**good, "customer": {**good["customer"], "email": "not-an-email"}}
+    refused = await rest.post("/topics/shop.orders", {"records": [{"value": bad}]})
+    assert (refused.status, refused.json()["error_code"]) == (422, 42206)
+    assert "customer.email" in refused.json()["message"]
+    # The development token has no kafka:admin: the brokers are not its to list.
+    brokers = await rest.get("/brokers")
+    assert (brokers.status, brokers.json()["error_code"]) == (403, 40301)

@@ -12,6 +12,7 @@ from aiokafka import errors as kafka_errors
 from kafka_graphql.core.errors import BadUserInput, KafkaTimeout, KafkaUnavailable
 from kafka_graphql.kafka.errors import TOO_LARGE
 from kafka_graphql.kafka.outcome import WriteOutcome
+from kafka_graphql.kafka.records import ProduceAck
 
 Metadata = namedtuple("Metadata", "topic partition offset timestamp")
 
@@ -66,3 +67,26 @@ async def test_too_large_is_a_certain_refusal() -> None:
     outcome.handed = [_future(error=kafka_errors.RecordTooLargeError())]
     with pytest.raises(BadUserInput):
         outcome.result(_refused)
+
+
+async def test_each_record_gets_its_own_outcome() -> None:
+    outcome = WriteOutcome(5)
+    outcome.handed = [
+        _future(Metadata("t", 0, 5, 1)),
+        _future(),  # never answered: it may be written
+        _future(error=kafka_errors.NotLeaderForPartitionError()),  # failed after the hand-off
+        _future(error=kafka_errors.RecordTooLargeError()),  # refused by the broker
+    ]
+    outcome.refusal = KafkaUnavailable("timed out before the hand-off")
+    acked, unanswered, failed, too_large, never_handed = outcome.each(_refused)
+    assert acked == ProduceAck("t", 0, 5, 1)
+    assert isinstance(unanswered, KafkaTimeout) and isinstance(failed, KafkaTimeout)
+    assert isinstance(too_large, BadUserInput)
+    assert never_handed is outcome.refusal
+
+
+async def test_each_without_a_refusal_says_kafka_did_not_accept_it() -> None:
+    outcome = WriteOutcome(1)
+    (only,) = outcome.each(_refused)
+    assert isinstance(only, KafkaUnavailable)
+    assert only.message == "Kafka did not accept the write"

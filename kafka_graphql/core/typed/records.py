@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from kafka_graphql.core.auth.field_masks import FieldView, ValueMasker
 from kafka_graphql.core.auth.field_rules import FieldRules
-from kafka_graphql.core.errors import BadUserInput, GatewayError
+from kafka_graphql.core.errors import BadUserInput, GatewayError, InvalidValue
 from kafka_graphql.core.typed.codecs import UndecodableValue, WriterSchemaNeeded
 from kafka_graphql.core.typed.problems import Problem
 from kafka_graphql.core.typed.topic import TypedTopic
@@ -54,6 +54,21 @@ class TypedRecords:
                 or [([], error.message)],
                 index,
             ) from None
+
+    async def check_raw(self, data: bytes, index: int | None = None) -> object:
+        """Bytes to be written as they are (a REST binary record): their plain value when they
+        are a value of the topic's format and schema; InvalidValue otherwise."""
+        try:
+            plain = await self.topic.codec.decode(data)
+        except UndecodableValue as error:
+            raise _refusal([([], f"not a value of the topic's format ({error})")], index) from None
+        except RecursionError:
+            raise _refusal([([], TOO_DEEP)], index) from None
+        if self.topic.rule.format == "json":
+            problems = self.topic.validator.validate(plain)
+            if problems:
+                raise _refusal(problems, index)
+        return plain
 
     def decode_now(self, record: Record) -> Decoded | None:
         """The record's value without waiting; None when the registry must be asked first."""
@@ -117,7 +132,7 @@ def problem_text(problem: Problem) -> str:
     return f"{'.'.join(map(str, path))}: {message}" if path else message
 
 
-def _refusal(problems: list[Problem], index: int | None) -> BadUserInput:
+def _refusal(problems: list[Problem], index: int | None) -> InvalidValue:
     path = problems[0][0]
     where = f"messages[{index}].value" if index is not None else "value"
     text = f"{where} does not match the topic's schema: {problem_text(problems[0])}"
@@ -127,4 +142,4 @@ def _refusal(problems: list[Problem], index: int | None) -> BadUserInput:
     }
     if index is not None:
         extensions["index"] = index
-    return BadUserInput(text, **extensions)
+    return InvalidValue(text, **extensions)

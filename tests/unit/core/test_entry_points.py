@@ -14,11 +14,19 @@ import pytest
 from kafka_graphql.core.auth.field_masks import FieldView
 from kafka_graphql.core.auth.principal import Principal
 from kafka_graphql.core.cursor import KEY_BYTES, CursorSealer
-from kafka_graphql.core.errors import BadRequest, BadUserInput, Forbidden, NotFound
+from kafka_graphql.core.errors import (
+    BadRequest,
+    BadUserInput,
+    Forbidden,
+    GatewayError,
+    KafkaTimeout,
+    NoSuchPartition,
+    NotFound,
+)
 from kafka_graphql.core.filters.predicates import Predicate
 from kafka_graphql.core.gateway import Core
 from kafka_graphql.core.pages import read_page
-from kafka_graphql.core.produce import NewRecord, Written, produce
+from kafka_graphql.core.produce import NewRecord, RawValue, Written, produce, produce_each
 from kafka_graphql.core.reads import Start
 from kafka_graphql.core.selection import MessageFilter
 from kafka_graphql.core.streams import open_stream
@@ -54,6 +62,15 @@ class StandInKafka:
         self.calls.append("produce")
         self.written.extend(records)
         return [ProduceAck(topic, r.partition or 0, 7 + i, 1000) for i, r in enumerate(records)]
+
+    async def produce_each(
+        self, topic: str, records: Sequence[OutgoingRecord]
+    ) -> list[ProduceAck | GatewayError]:
+        """The first record acknowledged, the others' outcome unknown."""
+        self.calls.append("produce_each")
+        self.written.extend(records)
+        unknown = KafkaTimeout("not acknowledged in time")
+        return [ProduceAck(topic, 0, 7, 1000), *(unknown for _ in records[1:])]
 
     async def read_page(
         self, topic: str, start: Any, end: Any, limit: int, predicate: Predicate, *_: Any, **__: Any
@@ -121,6 +138,8 @@ async def test_a_write_is_checked_then_written_and_acknowledged() -> None:
         ("orders", [NewRecord(1, partition=-1)], BadUserInput),
         ("orders", [NewRecord(float("nan"))], BadRequest),
         ("orders", [NewRecord("\ud800")], BadUserInput),
+        # A tombstone deletes a key: without one it is nothing Kafka takes.
+        ("orders", [NewRecord(RawValue(None))], BadUserInput),
     ],
 )
 async def test_a_refused_write_never_reaches_kafka(
@@ -203,6 +222,33 @@ async def test_one_stream_opening_for_every_face() -> None:
     await stream.aclose()
 
 
+async def test_a_write_told_record_by_record() -> None:
+    kafka = StandInKafka()
+    records = [NewRecord({"n": 1}), NewRecord(RawValue(b"\x00\xff"), key=b"\x01")]
+    first, second = await produce_each(core(kafka), WRITER, "orders", records)
+    assert first == Written("orders", 0, 7, 1000)
+    assert isinstance(second, KafkaTimeout)
+    assert kafka.calls == ["partitions", "produce_each"]
+    # Bytes are written as they are; a RawValue of None is no value at all (a tombstone).
+    assert (kafka.written[1].value, kafka.written[1].key) == (b"\x00\xff", b"\x01")
+
+
+async def test_raw_bytes_and_tombstones_and_binary_headers_are_written_as_given() -> None:
+    kafka = StandInKafka()
+    header = _Header("trace", b"\xfe")
+    tombstone = NewRecord(RawValue(None), key="k", headers=[header])
+    await produce(core(kafka), WRITER, "orders", [tombstone])
+    assert (kafka.written[0].value, kafka.written[0].key) == (None, b"k")
+    assert kafka.written[0].headers == (("trace", b"\xfe"),)
+
+
+async def test_a_partition_the_topic_lacks_is_refused_before_the_write() -> None:
+    kafka = StandInKafka()
+    with pytest.raises(NoSuchPartition, match="no partition 5"):
+        await produce_each(core(kafka), WRITER, "orders", [NewRecord(1, partition=5)])
+    assert kafka.calls == ["partitions"]
+
+
 class _Header:
-    def __init__(self, key: str) -> None:
-        self.key, self.value = key, None
+    def __init__(self, key: str, value: str | bytes | None = None) -> None:
+        self.key, self.value = key, value

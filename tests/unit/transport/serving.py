@@ -8,10 +8,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from kafka_graphql.core.cursor import CursorSealer
+from kafka_graphql.core.kafka_layer import KafkaLayer
 from kafka_graphql.core.telemetry import Telemetry
 from kafka_graphql.settings import Settings, settings_from_mapping
 from tests.gateways import RunningGateway, run_gateway
-from tests.kafka_stand_in import NotReached
 
 # Never dialled (the stand-in is the gateway's Kafka layer): a port nothing listens on, so that
 # a gateway that made a real Kafka layer after all would fail at start-up.
@@ -34,7 +34,7 @@ def settings_without_kafka(
 
 @asynccontextmanager
 async def serve(
-    settings: Settings, kafka: NotReached, telemetry: Telemetry | None = None
+    settings: Settings, kafka: KafkaLayer, telemetry: Telemetry | None = None
 ) -> AsyncIterator[RunningGateway]:
     """`settings` served over `kafka`; cursors sealed with a key of its own (no test here opens
     a cursor another gateway sealed)."""
