@@ -63,8 +63,11 @@ class Lines:
         handler = output.handler
         handler.acquire()
         try:
-            handler.stream.write(line + handler.terminator)
-            handler.flush()
+            stream = handler.stream
+            stream.write(line + handler.terminator)
+            # A line-buffered stream (standard error) wrote the line at its end of line already.
+            if not getattr(stream, "line_buffering", False):
+                stream.flush()
         except (OSError, ValueError):
             # As a logging handler: a line that cannot be written (a closed or broken stream)
             # is lost, and never fails what it was about.
