@@ -19,7 +19,7 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
 from kafka_graphql.settings import settings_from_mapping
-from tests.clients import GraphQLClient
+from tests.clients import GraphQLClient, without_request_ids
 from tests.clock import FakeClock
 from tests.integration.auth import end_offsets
 from tests.integration.conftest import RunningGateway, run_gateway
@@ -134,7 +134,8 @@ RATES = {
 
 
 def refusal(body: dict[str, Any]) -> dict[str, Any]:
-    (error,) = body["errors"]
+    """The refusal's extensions, but for its request id (tests/integration/test_logs.py)."""
+    (error,) = without_request_ids(body)["errors"]
     extensions: dict[str, Any] = error["extensions"]
     return extensions
 
