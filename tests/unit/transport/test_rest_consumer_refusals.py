@@ -115,4 +115,3 @@ async def test_a_group_needs_its_scope_and_room(
         assert answer.headers["Retry-After"] == "1"
     else:
         assert answer.json()["message"] == f"no permission to use consumer group {group!r}"
-
