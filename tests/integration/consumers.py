@@ -25,11 +25,15 @@ class Consumer:
         return f"/consumers/{self.group}/instances/{self.name}"
 
     @classmethod
-    async def create(cls, rest: RestClient, group: str, **config: Any) -> Consumer:
+    async def create(
+        cls, rest: RestClient, group: str, base: str | None = None, **config: Any
+    ) -> Consumer:
+        """`base`: the root `base_uri` starts with (default: the one the client calls)."""
         answer = await rest.send("POST", f"/consumers/{group}", config)
         assert answer.status == 200, (answer.status, answer.body)
         name = answer.json()["instance_id"]
-        assert answer.json()["base_uri"] == f"{rest.base}/consumers/{group}/instances/{name}"
+        root = base or rest.base
+        assert answer.json()["base_uri"] == f"{root}/consumers/{group}/instances/{name}"
         return cls(rest, group, name, config.get("format", "binary"))
 
     async def call(self, method: str, tail: str, body: object = None) -> RawResponse:
