@@ -40,6 +40,11 @@ SCOPES = (
     "kafka:read:test-rest-cons-* kafka:write:test-rest-cons-* kafka:group:test-* "
     "kafka:read:test-fields-orders-* kafka:write:test-fields-orders-*"
 )
+ASSIGN_SUBSCRIBED = "Consumer cannot be assigned partitions because it has subscribed to topics."
+SUBSCRIBE_ASSIGNED = (
+    "Consumer cannot subscribe the the specified target because it has already subscribed to "
+    "other topics."
+)
 PII = f"{SCOPES} orders:pii orders:quantity orders:customer orders:counts"
 
 
@@ -85,21 +90,29 @@ async def test_subscriptions_and_assignments(
         again = await rest.send("POST", consumer.path.split("/instances")[0], {"name": "c1"})
         message = "Consumer with specified consumer ID 'c1' already exists"
         assert (again.status, again.json()) == error(409, 40902, message)
+        hidden = error(404, 40401, f"topic {HIDDEN!r} not found")
+        subscribed = error(409, 40901, ASSIGN_SUBSCRIBED)
+        assigned = error(409, 40901, SUBSCRIBE_ASSIGNED)
+        missing = error(404, 40402, f"partition 5 of topic {ONE!r} not found")
+        not_assigned = error(
+            409, 40903, "Illegal state: the consumer is not assigned that partition"
+        )
+        pattern = {"topic_pattern": f"test-rest-c.*-{RUN}.*"}
         steps: list[tuple[str, str, Any, tuple[int, Any]]] = [
-            ("POST", "/subscription", {"topics": [HIDDEN]}, error(404, 40401, f"topic {HIDDEN!r} not found")),
-            ("POST", "/subscription", {"topic_pattern": f"test-rest-c.*-{RUN}.*"}, (204, None)),
+            ("POST", "/subscription", {"topics": [HIDDEN]}, hidden),
+            ("POST", "/subscription", pattern, (204, None)),
             ("GET", "/subscription", None, (200, {"topics": [ONE, TWO]})),
-            ("POST", "/assignments", {"partitions": [tp(ONE)]}, error(409, 40901, "Consumer cannot be assigned partitions because it has subscribed to topics.")),
+            ("POST", "/assignments", {"partitions": [tp(ONE)]}, subscribed),
             ("DELETE", "/subscription", None, (204, None)),
             ("GET", "/subscription", None, (200, {"topics": []})),
-            ("POST", "/assignments", {"partitions": [tp(ONE, 5)]}, error(404, 40402, f"partition 5 of topic {ONE!r} not found")),
-            ("POST", "/assignments", {"partitions": [tp(HIDDEN)]}, error(404, 40401, f"topic {HIDDEN!r} not found")),
+            ("POST", "/assignments", {"partitions": [tp(ONE, 5)]}, missing),
+            ("POST", "/assignments", {"partitions": [tp(HIDDEN)]}, hidden),
             ("POST", "/assignments", {"partitions": [tp(TWO, 1), tp(ONE)]}, (204, None)),
             ("GET", "/assignments", None, (200, {"partitions": [tp(ONE), tp(TWO, 1)]})),
-            ("POST", "/subscription", {"topics": [ONE]}, error(409, 40901, "Consumer cannot subscribe the the specified target because it has already subscribed to other topics.")),
-            ("POST", "/positions", {"offsets": [{**tp(TWO, 0), "offset": 0}]}, error(409, 40903, "Illegal state: the consumer is not assigned that partition")),
-            ("POST", "/positions/end", {"partitions": [tp(HIDDEN)]}, error(404, 40401, f"topic {HIDDEN!r} not found")),
-        ]  # fmt: skip
+            ("POST", "/subscription", {"topics": [ONE]}, assigned),
+            ("POST", "/positions", {"offsets": [{**tp(TWO), "offset": 0}]}, not_assigned),
+            ("POST", "/positions/end", {"partitions": [tp(HIDDEN)]}, hidden),
+        ]
         for method, tail, body, expected in steps:
             answer = await consumer.call(method, tail, body)
             got = answer.json() if answer.body else None
@@ -148,7 +161,7 @@ async def test_records_positions_max_bytes_and_commits(
         assert (await consumer.records(timeout_ms=200)).json() == []
         # At most one record a time: the others are read next time, none lost.
         await consumer.must("POST", "/positions/beginning", {"partitions": [tp(ONE)]})
-        offsets = []
+        offsets: list[int] = []
         for _ in range(4):
             answer = await consumer.records(timeout_ms=2000, query="&max_bytes=1")
             offsets.extend(r["offset"] for r in answer.json())
