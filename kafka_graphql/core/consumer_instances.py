@@ -7,6 +7,7 @@ idle for too long or when the gateway stops. What an instance reads: core/consum
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,6 +21,7 @@ from kafka_graphql.core.errors import Conflict, Forbidden, GatewayError, LimitEx
 from kafka_graphql.core.gateway import Core
 from kafka_graphql.kafka.group_consumer import GroupConsumer, GroupOptions
 
+log = logging.getLogger(__name__)
 GROUP = "kafka:group:"
 MAX_NAME = 249
 
@@ -146,14 +148,19 @@ class ConsumerInstances:
         for instance in idle:
             if self._instances.get((instance.group, instance.name)) is instance:
                 del self._instances[(instance.group, instance.name)]
-                await instance.consumer.close()
+                async with instance.lock:  # a request that still uses it ends first
+                    with suppress(GatewayError):
+                        await instance.consumer.close()
         return len(idle)
 
     async def run_reaper(self, idle_s: float) -> None:
         """Reaps idle instances until cancelled (looks at least every tenth of `idle_s`)."""
         while True:
             await asyncio.sleep(min(max(idle_s / 10, 0.05), 5.0))
-            await self.reap(idle_s)
+            try:
+                await self.reap(idle_s)
+            except Exception:  # the reaper outlives what one instance's close may raise
+                log.exception("closing idle consumer instances failed")
 
     async def close(self) -> None:
         """Shutdown: every instance closed (each leaves its group)."""

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from kafka_graphql.core.access import readable_topic, readable_topics
+from kafka_graphql.core.access import may_read, readable_topic, readable_topics
 from kafka_graphql.core.auth.principal import Principal
 from kafka_graphql.core.consumer_instances import AlreadySubscribed, Instance
 from kafka_graphql.core.errors import BadUserInput, NoSuchPartition
@@ -162,7 +162,10 @@ async def fetch(
 
 
 async def _as_seen(core: Core, principal: Principal, record: Record) -> Shown | None:
-    """`record` as the caller sees it; None when its record rule hides it."""
+    """`record` as the caller sees it; None when its record rule hides it, or when this call's
+    token may no longer read its topic (an instance is its subject's, whichever token)."""
+    if not core.topics.is_exposed(record.topic) or not may_read(core, principal, record.topic):
+        return None
     typed = core.typed.get(record.topic)
     view = caller_view(typed, principal.scopes)
     seen = await decoded_record(typed, view, record)
