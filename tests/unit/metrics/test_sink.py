@@ -181,11 +181,13 @@ def test_the_settings_make_the_metrics_sink_beside_the_trace_sink(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("OTEL_TRACES_EXPORTER", "none")
-    alone = telemetry_for(settings_from_mapping({}))
+    # Without the operation log (tests/unit/test_logs.py has the sinks of [logging]).
+    quiet = {"logging": {"level": "warning"}}
+    alone = telemetry_for(settings_from_mapping(quiet))
     assert isinstance(alone, MetricsSink) and metrics_sink(alone) is alone
     both = telemetry_for(settings_from_mapping({"tracing": {"enabled": True}}, environ={}))
     assert isinstance(both, Fanout)
-    assert [type(s).__name__ for s in both.sinks] == ["MetricsSink", "TraceSink"]
+    assert [type(s).__name__ for s in both.sinks] == ["MetricsSink", "TraceSink", "OperationLog"]
     assert metrics_sink(both) is both.sinks[0]
     both.close()
     assert metrics_sink(NO_TELEMETRY) is None
