@@ -74,6 +74,10 @@ class GroupConsumer:
         return self._closed
 
     def subscribe(self, topics: Collection[str]) -> None:
+        """Subscribes to `topics` (none: unsubscribes)."""
+        if not topics:
+            self._consumer.unsubscribe()
+            return
         try:
             self._consumer.subscribe(topics=list(topics))
         except IllegalStateError:

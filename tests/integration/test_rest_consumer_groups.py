@@ -2,7 +2,8 @@
 instances of one group split a topic's partitions, commit, one is deleted and the other takes
 over from the committed offsets (nothing lost or repeated); a tenant's instance never receives
 another tenant's record while its committed offsets advance past them; instances belong to
-the principal that made them; every one is closed when the gateway stops."""
+the principal that made them (and a token of theirs that may no longer read a topic gets none
+of its records); every one is closed when idle and when the gateway stops."""
 
 from __future__ import annotations
 
@@ -174,3 +175,28 @@ async def test_instances_are_closed_when_idle_and_at_shutdown(
         assert last is not None
     assert list(instances) == []
     assert last.consumer.closed and found.consumer.closed
+
+
+async def test_a_token_that_may_no_longer_read_a_topic_gets_none_of_its_records(
+    gateway: RunningGateway, http: aiohttp.ClientSession, admin: AIOKafkaAdminClient
+) -> None:
+    topic = f"test-rest-narrow-{RUN}"
+    await create_topic(admin, topic, 1)
+    wide = rest(gateway, http, sub="narrowed")
+    narrow = RestClient.of(
+        http, gateway.url, RSA.sign(claims(scope="kafka:group:test-*", sub="narrowed"))
+    )
+    await produce(wide, topic, 0, range(0, 2))
+    consumer = await Consumer.create(
+        wide, f"test-narrow-{RUN}", format="json", **{"auto.offset.reset": "earliest"}
+    )
+    try:
+        await consumer.must("POST", "/assignments", {"partitions": [_tp(topic, 0)]})
+        # The same subject's instance, called with a token without kafka:read: nothing shown,
+        # and the records are passed over.
+        narrowed = Consumer(narrow, consumer.group, consumer.name, "json")
+        assert [(await narrowed.records(timeout_ms=1000)).json() for _ in range(2)] == [[], []]
+        await produce(wide, topic, 0, range(2, 3))
+        assert [r["offset"] for r in await consumer.read(1)] == [2]
+    finally:
+        await consumer.delete()

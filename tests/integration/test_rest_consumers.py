@@ -105,6 +105,8 @@ async def test_subscriptions_and_assignments(
             ("POST", "/assignments", {"partitions": [tp(ONE)]}, subscribed),
             ("DELETE", "/subscription", None, (204, None)),
             ("GET", "/subscription", None, (200, {"topics": []})),
+            ("POST", "/subscription", {"topic_pattern": "none-.*"}, (204, None)),
+            ("GET", "/subscription", None, (200, {"topics": []})),
             ("POST", "/assignments", {"partitions": [tp(ONE, 5)]}, missing),
             ("POST", "/assignments", {"partitions": [tp(HIDDEN)]}, hidden),
             ("POST", "/assignments", {"partitions": [tp(TWO, 1), tp(ONE)]}, (204, None)),
