@@ -6,7 +6,7 @@ deletes. Each handler reads the request, makes one core call and answers in Conf
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import suppress
 from urllib.parse import quote
 
@@ -14,6 +14,7 @@ from aiohttp import hdrs, web
 
 from kafka_graphql.core import consumer_reads
 from kafka_graphql.core.consumer_instances import ConsumerInstances, Instance
+from kafka_graphql.core.telemetry import CURRENT_OPERATION
 from kafka_graphql.http.requests import json_body
 from kafka_graphql.http.state import SETTINGS
 from kafka_graphql.rest.call import Call, rest_call
@@ -64,6 +65,13 @@ def _done() -> web.Response:
     return web.Response(status=204)
 
 
+def _about(topics: Iterable[str]) -> None:
+    """The topics the request is about, for telemetry (the seam knows only a path's topic)."""
+    operation = CURRENT_OPERATION.get(None)
+    if operation is not None:
+        operation.topics.update(topics)
+
+
 async def create_instance(request: web.Request) -> web.Response:
     call = rest_call(request)
     group = request.match_info["group"]
@@ -86,6 +94,7 @@ async def subscribe(request: web.Request) -> web.Response:
     call, instance = _instance(request)
     topics, pattern = subscription_request(await _body(request))
     await consumer_reads.subscribe(call.core, call.principal, instance, topics, pattern)
+    _about(instance.consumer.subscription())
     return _done()
 
 
@@ -105,6 +114,7 @@ async def records(request: web.Request) -> web.Response:
     check_accept(request.headers.get(hdrs.ACCEPT), instance.spec.format)
     timeout_s, max_bytes = records_parameters(request.query, instance.spec.fetch_timeout_s)
     shown = await consumer_reads.fetch(call.core, call.principal, instance, timeout_s, max_bytes)
+    _about(record.record.topic for record in shown)
     return records_response(shown, instance.spec.format)
 
 
@@ -131,6 +141,7 @@ async def assign(request: web.Request) -> web.Response:
     call, instance = _instance(request)
     partitions = partitions_request(await _body(request))
     await consumer_reads.assign(call.core, call.principal, instance, partitions)
+    _about(topic for topic, _ in partitions)
     return _done()
 
 

@@ -18,6 +18,7 @@ import aiohttp
 import pytest_asyncio
 from aiokafka.admin import AIOKafkaAdminClient
 
+from kafka_graphql.core.telemetry import Operation, Telemetry
 from kafka_graphql.settings import RestSettings
 from tests.clients import RestClient
 from tests.integration.auth import (  # noqa: F401 (a fixture)
@@ -65,8 +66,20 @@ async def gateway(
     settings = auth_settings(bootstrap, key_files[0], topics=[orders, {"name": "test-*"}])
     rest = RestSettings(enabled=True, max_consumer_instances_per_principal=3)
     server = settings.server.model_copy(update={"public_url": PUBLIC})
-    async with run_gateway(settings.model_copy(update={"rest": rest, "server": server})) as gw:
+    settings = settings.model_copy(update={"rest": rest, "server": server})
+    async with run_gateway(settings, telemetry=OPERATIONS) as gw:
         yield gw
+
+
+class Operations(Telemetry):
+    def __init__(self) -> None:
+        self.ended: list[Operation] = []
+
+    def operation_ended(self, operation: Operation) -> None:
+        self.ended.append(operation)
+
+
+OPERATIONS = Operations()
 
 
 def client(gateway: RunningGateway, http: aiohttp.ClientSession, scope: str = SCOPES) -> RestClient:
@@ -158,7 +171,16 @@ async def test_records_positions_max_bytes_and_commits(
         )
         assert (json_accept.status, json_accept.json()) == error(406, 40601, message)
         await consumer.must("POST", "/positions", {"offsets": [{**tp(ONE), "offset": 2}]})
+        OPERATIONS.ended.clear()
         assert [r["offset"] for r in await consumer.read(2)] == [2, 3]
+        # Each records request one operation about the topics it read.
+        (read_op, *_) = OPERATIONS.ended
+        assert (read_op.face, read_op.operation_name, read_op.operation_type) == (
+            "rest",
+            "consume_records",
+            "query",
+        )
+        assert (read_op.topics, read_op.code) == ({ONE}, "OK")
         await consumer.must("POST", "/positions/end", {"partitions": [tp(ONE)]})
         assert (await consumer.records(timeout_ms=200)).json() == []
         # At most one record a time: the others are read next time, none lost.
