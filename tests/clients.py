@@ -278,6 +278,22 @@ class RestClient:
         ) as r:
             return RawResponse(r.status, dict(r.headers), await r.read())
 
+    async def send(
+        self,
+        method: str,
+        path: str,
+        body: object = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> RawResponse:
+        """Any method; `body` (when not None) as JSON v2 (the consumer API: GET with a body)."""
+        sent = self._headers(headers or {})
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            sent["Content-Type"] = JSON_V2
+        async with self.session.request(method, self.base + path, data=data, headers=sent) as r:
+            return RawResponse(r.status, dict(r.headers), await r.read())
+
     async def produce(
         self, topic: str, records: list[dict[str, Any]], content_type: str = JSON_V2
     ) -> Any:

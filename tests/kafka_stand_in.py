@@ -39,6 +39,7 @@ from kafka_graphql.kafka import (
     ProduceAck,
     Record,
 )
+from kafka_graphql.kafka.group_consumer import GroupConsumer, GroupOptions
 from kafka_graphql.kafka.held import Holder
 from kafka_graphql.kafka.stream import Positioned
 
@@ -164,6 +165,9 @@ class NotReached:
         holder: Holder | None = None,
     ) -> AsyncIterator[Positioned]:
         self._reached("stream", topic, start, partitions)
+
+    def group_consumer(self, options: GroupOptions) -> GroupConsumer:
+        self._reached("group_consumer", options.group)
 
     async def close_streams(self, grace_s: float) -> None:
         """Shutdown's notice, to every layer: a stand-in that opened no stream has none to

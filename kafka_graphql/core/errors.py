@@ -90,6 +90,13 @@ class Forbidden(GatewayError):
     code = "FORBIDDEN"
 
 
+class Conflict(GatewayError):
+    """What was asked does not fit the state of what it is asked of (e.g. a consumer seeking in
+    a partition it is not assigned)."""
+
+    code = "CONFLICT"
+
+
 class LimitExceeded(GatewayError):
     code = "LIMIT_EXCEEDED"
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 # aiokafka), so a stand-in is made without it.
 if TYPE_CHECKING:
     from kafka_graphql.core.errors import GatewayError
+    from kafka_graphql.kafka.group_consumer import GroupConsumer, GroupOptions
     from kafka_graphql.kafka.held import Holder
     from kafka_graphql.kafka.live_index import IndexHint
     from kafka_graphql.kafka.records import (
@@ -129,6 +130,10 @@ class KafkaLayer(Protocol):
     ) -> AsyncIterator[Positioned]:
         """Records matching `predicate` with the positions after each, from `start` (None: the
         end) and then live."""
+        ...
+
+    def group_consumer(self, options: GroupOptions) -> GroupConsumer:
+        """A new member of a consumer group (not started: the caller starts and closes it)."""
         ...
 
     async def close_streams(self, grace_s: float) -> None:

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mappi
 
 from kafka_graphql.core.errors import GatewayError
 from kafka_graphql.kafka.cluster import Cluster
+from kafka_graphql.kafka.group_consumer import GroupConsumer, GroupOptions
 from kafka_graphql.kafka.held import Holder
 from kafka_graphql.kafka.history import read_page
 from kafka_graphql.kafka.live import LiveHub
@@ -51,6 +52,7 @@ class KafkaGateway:
             per_owner=readers_per_caller,
             max_headers=max_headers,
         )
+        self._max_headers = max_headers
         self._policies = CleanupPolicies(self._cluster.admin, settings)
         self._names: Sequence[str] = ()
         self._names_of: object = None
@@ -161,6 +163,9 @@ class KafkaGateway:
         self, topic: str, records: Sequence[OutgoingRecord]
     ) -> list[ProduceAck | GatewayError]:
         return await self._producer.send_each(topic, records)
+
+    def group_consumer(self, options: GroupOptions) -> GroupConsumer:
+        return GroupConsumer(self.settings, options, self._max_headers)
 
     async def read_page(
         self,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from kafka_graphql.http.bearer import FaceRoutes
+from kafka_graphql.rest.consumers import consumer_instances
 from kafka_graphql.rest.errors import unauthenticated_response
 from kafka_graphql.rest.registry import registry
 from kafka_graphql.rest.routes import add_routes, is_rest_request
@@ -18,7 +19,9 @@ REST_MIDDLEWARES = (rest_middleware,)
 
 
 def add_rest(app: web.Application) -> None:
-    """The v2 API's routes, and the registry client its schema formats use; the app's
+    """The v2 API's routes, the registry client its schema formats use and the consumer
+    instances (every one closed when the app stops); the app's
     middlewares must include REST_MIDDLEWARES."""
     app.cleanup_ctx.append(registry)
+    app.cleanup_ctx.append(consumer_instances)
     add_routes(app.router)

@@ -14,9 +14,15 @@ from dataclasses import dataclass
 
 from aiohttp import hdrs, web
 
+from kafka_graphql.core.consumer_instances import (
+    AlreadySubscribed,
+    ConsumerExists,
+    NoSuchConsumer,
+)
 from kafka_graphql.core.errors import (
     BadRequest,
     BadUserInput,
+    Conflict,
     CostLimitExceeded,
     Forbidden,
     GatewayError,
@@ -52,6 +58,10 @@ CODES: Mapping[type[GatewayError], RestCode] = {
     Forbidden: RestCode(403, 40301),
     NotFound: RestCode(404, 40401),
     NoSuchPartition: RestCode(404, 40402),
+    NoSuchConsumer: RestCode(404, 40403),
+    AlreadySubscribed: RestCode(409, 40901),
+    ConsumerExists: RestCode(409, 40902),
+    Conflict: RestCode(409, 40903),
     InvalidValue: RestCode(422, 42206),
     BadUserInput: RestCode(422, 422),
     CostLimitExceeded: RestCode(422, 422),

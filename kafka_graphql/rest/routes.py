@@ -1,5 +1,6 @@
-"""The REST face's routes: Confluent REST Proxy API v2 produce and metadata. Each route is an
-operation for telemetry: its name and its kind (a write is a mutation, a read a query)."""
+"""The REST face's routes: Confluent REST Proxy API v2 produce, metadata and consumers. Each
+route is an operation for telemetry: its name and its kind (a write is a mutation, a read a
+query)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from kafka_graphql.rest import metadata, produce
+from kafka_graphql.rest.consumers import CONSUMER_ROUTES
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 # A partition in a path is a number; anything else names no route (404, as Confluent answers).
@@ -54,6 +56,7 @@ ENDPOINTS = (
         "query",
     ),
     Endpoint("GET", "/brokers", metadata.list_brokers, "list_brokers", "query"),
+    *(Endpoint(*route) for route in CONSUMER_ROUTES),
 )
 _BY_HANDLER = {endpoint.handler: endpoint for endpoint in ENDPOINTS}
 

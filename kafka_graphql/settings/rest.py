@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from kafka_graphql.settings.fields import Table
 
 
@@ -13,3 +15,12 @@ class RestSettings(Table):
     """serve the Confluent REST Proxy API v2 (produce and metadata: `/topics`, `/brokers`) on
     the same port as `/graphql`, with the same tokens, scopes, record rules, typed topics and
     budgets ([rest.md](rest.md)); when off those paths answer 404"""
+    consumer_instance_timeout_s: float = Field(300.0, gt=0, allow_inf_nan=False)
+    """a consumer instance (`POST /consumers/{group}`) not used for this long is closed (it
+    leaves its group; its next request answers 40403)"""
+    max_consumer_instances: int = Field(100, ge=0)
+    """consumer instances the process holds at once, every caller's together (each is a Kafka
+    consumer and its connections); beyond them a new one is refused with 42901"""
+    max_consumer_instances_per_principal: int = Field(5, ge=0)
+    """consumer instances one caller (a token's subject, or an address without `[auth]`) holds
+    at once; beyond them a new one is refused with 42901"""

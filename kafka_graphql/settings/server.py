@@ -103,6 +103,10 @@ class ServerSettings(Table):
     bound, when `server.host` is loopback; required otherwise. Any other `Host` gets 421
     with `BAD_REQUEST`, on every route (and WebSocket upgrade) but `/healthz` and `/readyz`
     ([security.md](security.md#dns-rebinding-serverallowed_hosts))"""
+    public_url: str | None = Field(None, pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$")
+    """the gateway's address as its clients reach it (`https://kafka.example.com`, behind a
+    proxy), for the addresses it hands out (the REST face's consumer `base_uri`); unset: the
+    scheme and `Host` of each request"""
     loop_stall_warning_s: float = Field(0.1, gt=0, le=60, allow_inf_nan=False)
     """a stall of the event loop longer than this (every caller of the process waited) is logged
     as a warning, at most one line per 10 s

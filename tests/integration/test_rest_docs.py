@@ -29,7 +29,7 @@ PAGE = ROOT / "docs" / "rest.md"
 DEMO_CONFIG = ROOT / "kafka-graphql.demo.toml"
 # A `curl` block, then (after one blank line) its answer.
 EXAMPLE = re.compile(r"```sh\n(curl (?:(?!```).)*)```\n\n```json\n((?:(?!```).)*)```", re.DOTALL)
-READ_WRITE = "kafka:read:* kafka:write:shop.* kafka:write:demo.*"
+READ_WRITE = "kafka:read:* kafka:write:shop.* kafka:write:demo.* kafka:group:demo-*"
 
 
 def examples() -> list[tuple[str, str]]:

@@ -175,7 +175,7 @@ async def test_a_produce_it_cannot_read_is_refused_before_kafka(
 UNROUTED = {
     "an unknown path": ("GET", "/nothing", 404, None),
     "the root": ("GET", "/", 404, None),
-    "consumers (not served yet)": ("POST", "/consumers/group-1", 404, None),
+    "PUT /consumers/{group}": ("PUT", "/consumers/group-1", 405, "POST"),
     "v3 produce (not served yet)": ("POST", "/v3/clusters/c/topics/test-x/records", 404, None),
     "a partition that is not a number": ("GET", "/topics/test-x/partitions/one", 404, None),
     "a negative partition": ("POST", "/topics/test-x/partitions/-1", 404, None),

@@ -130,7 +130,7 @@ async def test_another_scheme_is_refused_as_confluent_does(rest: RestClient) -> 
 
 
 async def test_a_path_no_route_serves_needs_no_token(rest: RestClient) -> None:
-    answer = await rest.get("/consumers/group-1/instances/i/records")
+    answer = await rest.get("/consumers/group-1/instances/i/nothing")
     assert answer.status == 404 and answer.json()["error_code"] == 404
 
 
