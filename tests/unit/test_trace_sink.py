@@ -106,7 +106,10 @@ async def test_an_operation_ended_in_another_task_leaves_that_tasks_context_alon
     with caplog.at_level(logging.DEBUG):
         op.operation_type = "query"
         sink.operation_ended(op)
-    assert caplog.records == []
+    # OpenTelemetry's own complaint ("Failed to detach context") would be here; what other
+    # tests' leftovers log meanwhile (asyncio, aiohttp) is not about this.
+    ours = ("opentelemetry", "kafka_graphql")
+    assert [r.getMessage() for r in caplog.records if r.name.startswith(ours)] == []
     [span] = spans.get_finished_spans()
     assert parse_traceparent(carried).span_id == span.context.span_id
     assert trace.get_current_span() is trace.INVALID_SPAN

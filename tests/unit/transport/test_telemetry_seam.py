@@ -7,7 +7,7 @@ own suites.)"""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import aiohttp
@@ -128,22 +128,28 @@ async def test_a_request_refused_before_its_operation_began_is_reported(
     ]
 
 
+# Tokens are made when the test runs (made at collection, a valid token could expire first).
 @pytest.mark.parametrize(
     ("authorization", "reason"),
     [
-        (None, "missing"),
-        ("Basic YWxpY2U6c2VjcmV0", "malformed"),
-        ("Bearer not.a.token", "malformed"),
-        (f"Bearer {hs_token(claims(ttl_s=-60))}", "expired"),
-        (f"Bearer {hs_token(claims(), secret=OTHER_SECRET)}", "bad_signature"),
-        (f"Bearer {hs_token(claims(aud='someone-else'))}", "wrong_audience"),
-        (f"Bearer {hs_token(claims(iss='https://elsewhere'))}", "wrong_issuer"),
+        (lambda: None, "missing"),
+        (lambda: "Basic YWxpY2U6c2VjcmV0", "malformed"),
+        (lambda: "Bearer not.a.token", "malformed"),
+        (lambda: f"Bearer {hs_token(claims(ttl_s=-60))}", "expired"),
+        (lambda: f"Bearer {hs_token(claims(), secret=OTHER_SECRET)}", "bad_signature"),
+        (lambda: f"Bearer {hs_token(claims(aud='someone-else'))}", "wrong_audience"),
+        (lambda: f"Bearer {hs_token(claims(iss='https://elsewhere'))}", "wrong_issuer"),
     ],
+    ids=["missing", "not bearer", "not a token", "expired", "signature", "audience", "issuer"],
 )
 async def test_authentication_refusals_are_reported_with_their_reason(
-    alice: GraphQLClient, recording: Recording, authorization: str | None, reason: str
+    alice: GraphQLClient,
+    recording: Recording,
+    authorization: Callable[[], str | None],
+    reason: str,
 ) -> None:
-    headers = {"Authorization": authorization} if authorization else {}
+    header = authorization()
+    headers = {"Authorization": header} if header else {}
     raw = await alice.raw("{ __typename }", headers=headers)
     assert raw.status == 401
     assert [(r.kind, r.code, r.reason) for r in recording.refusals] == [
