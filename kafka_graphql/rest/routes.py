@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from kafka_graphql.rest import metadata, produce
+from kafka_graphql.rest import metadata, produce, push
 
-Handler = Callable[[web.Request], Awaitable[web.Response]]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # A partition in a path is a number; anything else names no route (404, as Confluent answers).
 PARTITION = "{partition:[0-9]+}"
 
@@ -53,6 +53,7 @@ ENDPOINTS = (
         "partition_offsets",
         "query",
     ),
+    Endpoint("GET", "/topics/{topic}/records", push.push_records, "push_records", "subscription"),
     Endpoint("GET", "/brokers", metadata.list_brokers, "list_brokers", "query"),
 )
 _BY_HANDLER = {endpoint.handler: endpoint for endpoint in ENDPOINTS}
@@ -66,7 +67,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
 def endpoint_of(request: web.Request) -> Endpoint | None:
     """The REST endpoint the request was routed to; None for another face's route, or for a
     request no route took."""
-    return _BY_HANDLER.get(request.match_info.handler)  # type: ignore[arg-type]
+    return _BY_HANDLER.get(request.match_info.handler)
 
 
 def is_rest_request(request: web.Request) -> bool:
