@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from kafka_graphql.rest import metadata, produce, push
+from kafka_graphql.rest import metadata, produce, push, v3
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # A partition in a path is a number; anything else names no route (404, as Confluent answers).
@@ -55,6 +55,14 @@ ENDPOINTS = (
     ),
     Endpoint("GET", "/topics/{topic}/records", push.push_records, "push_records", "subscription"),
     Endpoint("GET", "/brokers", metadata.list_brokers, "list_brokers", "query"),
+    Endpoint("GET", "/v3/clusters", v3.list_clusters, "list_clusters", "query"),
+    Endpoint(
+        "POST",
+        "/v3/clusters/{cluster_id}/topics/{topic}/records",
+        v3.produce_records,
+        "produce_v3",
+        "mutation",
+    ),
 )
 _BY_HANDLER = {endpoint.handler: endpoint for endpoint in ENDPOINTS}
 
