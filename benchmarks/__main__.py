@@ -25,7 +25,7 @@ from benchmarks.scenarios.latency import p7, p8
 from benchmarks.scenarios.memory import p9
 from benchmarks.scenarios.produce import p1, p2, p3
 from benchmarks.scenarios.validation import v1
-from benchmarks.servers import metrics_on
+from benchmarks.servers import logs_on, metrics_on
 
 # P10 is measured during P5 (the gateway's connections at each size): asking for it runs P5.
 SCENARIOS: dict[str, Scenario] = {
@@ -63,6 +63,11 @@ def parse(argv: list[str]) -> tuple[list[str], Options, Path]:
         choices=("on", "off"),
         help="the gateway's Prometheus metrics, scraped every 5 s (default on, or $BENCH_METRICS)",
     )
+    parser.add_argument(
+        "--logs",
+        choices=("on", "off"),
+        help="the gateway's operation log, JSON as in production (default on, or $BENCH_LOGS)",
+    )
     args = parser.parse_args(argv)
     wanted = [s.upper() for s in args.scenarios] or [*SCENARIOS]
     if "P10" in wanted:
@@ -90,6 +95,8 @@ def parse(argv: list[str]) -> tuple[list[str], Options, Path]:
     options = dataclasses.replace(options, **{k: v for k, v in overrides.items() if v})
     if args.metrics:
         os.environ["BENCH_METRICS"] = args.metrics
+    if args.logs:
+        os.environ["BENCH_LOGS"] = args.logs
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
         os.environ["BENCH_PROFILE"] = str(args.profile.resolve())
@@ -127,6 +134,7 @@ def _meta(argv: list[str], options: Options) -> dict[str, object]:
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "metrics": "on" if metrics_on() else "off",
+        "logs": "on" if logs_on() else "off",
         "command": shlex.join(["python", "-m", "benchmarks", *argv]),
         "options": {k: v for k, v in dataclasses.asdict(options).items() if k != "bootstrap"},
     }

@@ -65,6 +65,12 @@ def metrics_on() -> bool:
     return os.environ.get("BENCH_METRICS", "on") != "off"
 
 
+def logs_on() -> bool:
+    """`--logs on|off` (BENCH_LOGS): the operation log (a JSON line per operation, as the
+    production profile writes it), on by default; off: warnings only."""
+    return os.environ.get("BENCH_LOGS", "on") != "off"
+
+
 def gateway_config(
     bootstrap: str,
     port: int,
@@ -78,11 +84,13 @@ def gateway_config(
     `metrics_port` unless `metrics_on()` says off."""
     limit_lines = "\n".join(f"{key} = {value}" for key, value in limits.items())
     metrics = "true" if metrics_on() else "false"
+    logging = 'format = "json"\nlevel = "info"' if logs_on() else 'level = "warning"'
     return (
         f'[kafka]\nbootstrap_servers = "{bootstrap}"\n'
         f"[server]\nport = {port}\n{server}"
         f"[limits]\n{limit_lines}\n"
         f"[metrics]\nenabled = {metrics}\nport = {metrics_port}\n"
+        f"[logging]\n{logging}\n"
         f"{extra}"
         '[[topics]]\nname = "bench-*"\n'
     )

@@ -25,6 +25,8 @@ from kafka_graphql.dev.tokens import DevTokenError, token_for_config
 from kafka_graphql.graphql.app import check_cost_weights
 from kafka_graphql.graphql.schema import build_schema
 from kafka_graphql.graphql.schema.typed import NameClash
+from kafka_graphql.observability.logs.audit import audit_configuration
+from kafka_graphql.observability.logs.setup import configure_logging
 from kafka_graphql.observability.metrics import WorkerMetrics
 from kafka_graphql.runtime.event_loop import new_event_loop
 from kafka_graphql.runtime.signals import stop_once_on_signals
@@ -32,6 +34,7 @@ from kafka_graphql.runtime.workers import supervise
 from kafka_graphql.schema_registry.typed_topics import typed_topics
 from kafka_graphql.server import create_app
 from kafka_graphql.settings import Settings, SettingsError, load_settings
+from kafka_graphql.settings.loading import config_file
 from kafka_graphql.settings.tls import TLSFileError, server_ssl_context
 
 log = logging.getLogger("kafka_graphql")
@@ -85,10 +88,6 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _arguments(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("aiokafka").setLevel(logging.WARNING)
     if args.command == "token":
         try:
             print(token_for_config(args.config, args.sub, args.scope, args.ttl, args.claim))
@@ -109,11 +108,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         except (GatewayError, StartupFailed, NameClash) as error:
             sys.exit(f"kafka-graphql: cannot build the schema: {error}")
         return
+    _start_logging(settings)
     try:
         # Before the workers start: without configured keys, they share the one made here.
         cursors = cursor_sealer(settings.server, os.environ)
     except CursorKeyError as error:
         sys.exit(f"kafka-graphql: invalid configuration: {error}")
+    source = config_file(args.config, os.environ)
+    audit_configuration(settings, str(source) if source is not None else None)
     log.info(
         "%s: %s (Kafka at %s, %s)",
         "GraphiQL" if settings.server.serves_graphiql else "GraphQL",
@@ -148,6 +150,17 @@ def _supervise(settings: Settings, tls: ssl.SSLContext | None, cursors: CursorSe
     finally:
         if federation is not None:
             federation.close()
+
+
+def _start_logging(settings: Settings) -> None:
+    """Once, as soon as the settings are known: every line from here on in their format."""
+    try:
+        configure_logging(settings.logging, production=settings.server.is_production)
+    except OSError as error:
+        sys.exit(
+            f"kafka-graphql: cannot append to logging.audit_file {settings.logging.audit_file}: "
+            f"{error.strerror or error}"
+        )
 
 
 def _serve(

@@ -28,6 +28,7 @@ from kafka_graphql.http.bearer import FaceRoutes
 from kafka_graphql.http.errors import ParserRefusalsLog
 from kafka_graphql.http.health import add_health_routes
 from kafka_graphql.http.middlewares import middlewares
+from kafka_graphql.http.request_id import add_request_id_header
 from kafka_graphql.http.state import (
     AUTHENTICATOR,
     CURSORS,
@@ -103,6 +104,7 @@ def create_app(
         app.cleanup_ctx.append(_kafka)
     else:
         app[KAFKA] = kafka
+    app.on_response_prepare.append(add_request_id_header)
     app.on_startup.append(_serving)
     app.on_shutdown.extend([_served, _complete_streams])
     add_graphql(app, settings)

@@ -210,6 +210,28 @@ async def _receive_json(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
             return body
 
 
+def without_request_ids(body: Any, request_id: str | None = None) -> Any:
+    """A response's body (or its list of errors, or one error) without the
+    `extensions.requestId` each error of an operation carries, which must be there: the
+    request's id (`request_id` when given, the response's X-Request-ID header). For the tests
+    about something else that compare whole errors; tests/integration/test_logs.py checks the
+    ids themselves."""
+    if isinstance(body, list):
+        return [without_request_ids(item, request_id) for item in body]
+    if not isinstance(body, dict):
+        return body
+    if "errors" in body:
+        return {**body, "errors": without_request_ids(body["errors"], request_id)}
+    extensions = body.get("extensions")
+    if "message" not in body or not isinstance(extensions, dict):
+        return body
+    given = extensions.get("requestId")
+    assert isinstance(given, str) and given, body
+    assert request_id is None or given == request_id, (given, request_id)
+    rest = {key: value for key, value in extensions.items() if key != "requestId"}
+    return {**body, "extensions": rest}
+
+
 JSON_V2 = "application/vnd.kafka.json.v2+json"
 BINARY_V2 = "application/vnd.kafka.binary.v2+json"
 V2 = "application/vnd.kafka.v2+json"

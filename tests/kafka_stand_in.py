@@ -129,6 +129,9 @@ class NotReached:
     async def readiness(self) -> str | None:
         self._reached("readiness")
 
+    async def readiness_checks(self) -> dict[str, str | None]:
+        self._reached("readiness_checks")
+
     def figures(self) -> KafkaFigures:
         return self.kafka_figures
 

@@ -15,7 +15,7 @@ from kafka_graphql.core.auth import scopes
 from kafka_graphql.core.auth.principal import Principal
 from kafka_graphql.core.errors import BadUserInput, Forbidden, NotFound
 from kafka_graphql.core.gateway import Core
-from kafka_graphql.core.telemetry import Refusal
+from kafka_graphql.core.telemetry import CURRENT_OPERATION, Refusal
 
 MAX_TOPIC_NAME = 249  # Kafka's own limit
 
@@ -26,6 +26,10 @@ def exposed_topic(core: Core, topic: str) -> str:
         raise BadUserInput("topic must be a name of 1 to 249 characters")
     if not core.topics.is_exposed(topic):
         raise NotFound.topic(topic)
+    operation = CURRENT_OPERATION.get()
+    if operation is not None:
+        # Only exposed names: the operation's topics are logged and counted.
+        operation.topics.add(topic)
     return topic
 
 

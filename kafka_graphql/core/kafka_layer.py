@@ -84,6 +84,11 @@ class KafkaLayer(Protocol):
         """None when the gateway can write and read; otherwise why not (raises nothing)."""
         ...
 
+    async def readiness_checks(self) -> dict[str, str | None]:
+        """Each of readiness's checks by name (`cluster`, `producer`, `feeds`): None when it
+        passes, otherwise why not (raises nothing). Ready when all pass."""
+        ...
+
     def figures(self) -> KafkaFigures:
         """The live feeds' lag and restarts and the producer's replacements, for the metrics
         (cheap and synchronous: what the clients last heard, no request to Kafka)."""

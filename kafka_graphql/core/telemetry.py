@@ -7,8 +7,11 @@ core knows none of them: `Core.telemetry` is a `Telemetry` (a no-op one by defau
 composition root hands it a `Fanout` of the sinks the settings turn on.
 
 Every method is called on the event loop and must be cheap and never raise: a sink that fails
-loses its own figure, never the caller's operation (`Fanout` logs and carries on). Per-delivery
-events come aggregated per batch (`delivered`), not per record.
+loses its own figure, never the caller's operation (`Fanout` logs and carries on). Nothing is
+called per delivered record: a stream counts its deliveries in its `Subscription`, which sinks
+read, and only a sink that traces deliveries is told of each (`traces_deliveries`). The Kafka
+layer's own figures (feed lag and restarts, producer replacements) are read from it by the
+sinks that want them (`KafkaLayer.figures`).
 """
 
 from __future__ import annotations
@@ -157,12 +160,6 @@ class Telemetry:
     def subscription_groups_changed(self, count: int) -> None:
         pass
 
-    def delivered(self, topic: str, records: int, size: int) -> None:
-        pass
-
-    def skipped(self, topic: str, records: int) -> None:
-        pass
-
     # Writes.
     def produced(self, write: Write) -> None:
         pass
@@ -188,13 +185,6 @@ class Telemetry:
 
     # Refusals.
     def refused(self, refusal: Refusal) -> None:
-        pass
-
-    # The Kafka layer's own events.
-    def feed_restarted(self, topic: str) -> None:
-        pass
-
-    def producer_replaced(self) -> None:
         pass
 
     def close(self) -> None:
@@ -244,12 +234,6 @@ class Fanout(Telemetry):
     def subscription_groups_changed(self, count: int) -> None:
         self._each("subscription_groups_changed", count)
 
-    def delivered(self, topic: str, records: int, size: int) -> None:
-        self._each("delivered", topic, records, size)
-
-    def skipped(self, topic: str, records: int) -> None:
-        self._each("skipped", topic, records)
-
     def produced(self, write: Write) -> None:
         self._each("produced", write)
 
@@ -258,12 +242,6 @@ class Fanout(Telemetry):
 
     def refused(self, refusal: Refusal) -> None:
         self._each("refused", refusal)
-
-    def feed_restarted(self, topic: str) -> None:
-        self._each("feed_restarted", topic)
-
-    def producer_replaced(self) -> None:
-        self._each("producer_replaced")
 
     def close(self) -> None:
         self._each("close")

@@ -20,7 +20,7 @@ from kafka_graphql.graphql.schema import build_schema
 from kafka_graphql.graphql.schema.typed import NameClash
 from kafka_graphql.graphql.shared import SharedGroups
 from kafka_graphql.graphql.view import GRAPHQL_PATH, VIEW, GatewayView
-from kafka_graphql.http.state import LIMITS, SETTINGS, TELEMETRY, TYPED
+from kafka_graphql.http.state import LIMITS, REGISTRY, SETTINGS, TELEMETRY, TYPED
 from kafka_graphql.schema_registry.typed_topics import typed_topics
 from kafka_graphql.settings import Settings
 
@@ -58,7 +58,10 @@ def add_graphql(app: web.Application, settings: Settings) -> GatewayView:
 async def typed_schema(app: web.Application) -> AsyncIterator[None]:
     """Typed topics' schemas -> the schema served; the registry client lives until shutdown."""
     settings = app[SETTINGS]
-    async with typed_topics(settings) as typed:
+    topics = typed_topics(settings)
+    async with topics as typed:
+        if topics.registry is not None:
+            app[REGISTRY] = topics.registry  # its health, for /readyz
         if typed:
             rules = FieldRules.configured(settings.auth, typed.values())
             app[TYPED] = {name: TypedRecords(topic, rules) for name, topic in typed.items()}

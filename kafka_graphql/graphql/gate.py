@@ -48,6 +48,7 @@ from kafka_graphql.core.errors import BadRequest, GatewayError
 from kafka_graphql.graphql.documents import CachedDocument, DocumentCache
 from kafka_graphql.graphql.limits.operation import OperationLimits
 from kafka_graphql.graphql.limits.structure import StructuralLimits
+from kafka_graphql.graphql.telemetry import name_request
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +124,7 @@ class OperationGate(SchemaExtension):
         # Shared by every operation of one schema (its rules and limits are the schema's).
         self._documents = documents
         self._cached: CachedDocument | None = None
+        self._refused = False
 
     def on_parse(self) -> Iterator[None]:
         execution = self.execution_context
@@ -195,6 +197,7 @@ class OperationGate(SchemaExtension):
                 memo = cached.cost_memo(execution.operation_name) if cached is not None else None
                 self._limits.admit(execution, memo)
         except GatewayError as refusal:
+            self._refused = True
             if _is_websocket_subscription(execution):
                 raise  # the streaming path turns it into an `error` message for the client
             # Elsewhere an exception here would skip on_operation (and so the public shape):
@@ -214,6 +217,7 @@ class OperationGate(SchemaExtension):
         errors = getattr(result, "errors", None)
         if errors:
             result.errors = [self.public_error(e) for e in errors]  # type: ignore[union-attr]
+            name_request(self.execution_context, result, self._refused)
 
     def get_results(self) -> dict[str, Any]:
         # After on_operation, so the limits see the errors in their public form.
@@ -224,6 +228,7 @@ class OperationGate(SchemaExtension):
     def on_stream_result(self, result: Any) -> Iterator[None]:
         if getattr(result, "errors", None):
             result.errors = [self.public_error(e) for e in result.errors]
+            name_request(self.execution_context, result, self._refused)
         yield
 
     def public_error(self, error: GraphQLError) -> GraphQLError:

@@ -19,8 +19,17 @@ from typing import Any
 from aiohttp import web
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
+from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
 
-from kafka_graphql.core.telemetry import CURRENT_OPERATION, GRAPHQL, Operation, Refusal, Telemetry
+from kafka_graphql.core.request_id import CURRENT_REQUEST_ID
+from kafka_graphql.core.telemetry import (
+    CURRENT_OPERATION,
+    GRAPHQL,
+    Operation,
+    Refusal,
+    Telemetry,
+)
 from kafka_graphql.graphql.context import Context
 from kafka_graphql.http.bearer import PRINCIPAL
 from kafka_graphql.http.state import REQUEST_ID
@@ -104,6 +113,29 @@ class OperationTelemetry(SchemaExtension):
                         request_id=operation.request_id,
                     )
                 )
+
+
+def name_request(execution: ExecutionContext, result: Any, refused: bool) -> None:
+    """The gate's hook, once `result`'s errors are public: they name the request being served
+    (`extensions.requestId`), unless they are a subscription's events. Those are data, the
+    same for every subscriber of a stream whatever its request (graphql/shared/); an error that
+    refuses a subscription before it starts (`refused`: by the gate) does name it."""
+    request_id = CURRENT_REQUEST_ID.get()
+    errors = getattr(result, "errors", None)
+    if not request_id or not errors:
+        return
+    if not (refused or isinstance(result, PreExecutionError)) and _is_subscription(execution):
+        return
+    for error in errors:
+        if error.extensions is not None:
+            error.extensions["requestId"] = request_id
+
+
+def _is_subscription(execution: ExecutionContext) -> bool:
+    try:
+        return execution.operation_type is OperationType.SUBSCRIPTION
+    except RuntimeError:  # an operation name the document does not have
+        return False
 
 
 def _name_it(operation: Operation, execution: ExecutionContext) -> None:

@@ -17,10 +17,14 @@ from aiohttp.typedefs import Middleware
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 ALLOWED_METHODS = "GET, POST, OPTIONS"
-# Apollo's CSRF headers (http/csrf.py) too: a page on an allowed origin may send them.
+# Apollo's CSRF headers (http/csrf.py) too: a page on an allowed origin may send them; and its
+# own request id (http/request_id.py).
 ALLOWED_HEADERS = (
-    "Content-Type, Authorization, Accept, Apollo-Require-Preflight, X-Apollo-Operation-Name"
+    "Content-Type, Authorization, Accept, Apollo-Require-Preflight, X-Apollo-Operation-Name, "
+    "X-Request-ID"
 )
+# What a page on an allowed origin may read of a response beyond the basics: the request's id.
+EXPOSED_HEADERS = "X-Request-ID"
 PREFLIGHT_MAX_AGE_S = "600"
 
 
@@ -51,6 +55,7 @@ def cors_middleware(allowed_origins: Iterable[str]) -> Middleware:
             response = await handler(request)
         if not response.prepared:
             response.headers[hdrs.ACCESS_CONTROL_ALLOW_ORIGIN] = origin
+            response.headers[hdrs.ACCESS_CONTROL_EXPOSE_HEADERS] = EXPOSED_HEADERS
             response.headers.add(hdrs.VARY, "Origin")
         return response
 

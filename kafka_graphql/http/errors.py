@@ -20,6 +20,8 @@ from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.log import server_logger
 from aiohttp.typedefs import LooseHeaders
 
+from kafka_graphql.core.request_id import CURRENT_REQUEST_ID
+
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -36,8 +38,11 @@ def coded_error(
 
 
 def error_body(message: str, code: str) -> dict[str, Any]:
-    """The JSON body of every error answered over HTTP."""
-    return {"errors": [coded_error(message, code)]}
+    """The JSON body of every error answered over HTTP, with the request's id when it has one
+    (`extensions.requestId`, as the response's `X-Request-ID` header)."""
+    request_id = CURRENT_REQUEST_ID.get()
+    extensions = {"code": code, "requestId": request_id} if request_id else {"code": code}
+    return {"errors": [{"message": message, "extensions": extensions}]}
 
 
 def json_error(

@@ -15,6 +15,7 @@ from kafka_graphql.core.telemetry import Telemetry
 from kafka_graphql.core.topics import TopicRegistry
 from kafka_graphql.core.typed.records import TypedRecords
 from kafka_graphql.http.authenticator import Authenticator
+from kafka_graphql.schema_registry.client import SchemaRegistryClient
 from kafka_graphql.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -24,14 +25,16 @@ TOPICS = web.AppKey("topics", TopicRegistry)
 # Every open WebSocket, closed as "going away" at shutdown.
 WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
 TYPED = web.AppKey("typed", dict[str, TypedRecords])
+# The schema registry's client, when `schema_registry.url` is set (from start-up on).
+REGISTRY = web.AppKey("registry", SchemaRegistryClient)
 # Only when `[auth]` is on.
 AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
 LIMITS = web.AppKey("limits", LimitsRegistry)
 CURSORS = web.AppKey("cursors", CursorSealer)
 # What the gateway reports about itself (core/telemetry.py): the sinks the settings turn on.
 TELEMETRY = web.AppKey("telemetry", Telemetry)
-# The request's id (`X-Request-ID`), under this key of the aiohttp request.
-REQUEST_ID = "kafka_graphql.request_id"
+# The request's id (`X-Request-ID`, http/request_id.py), under this key of the aiohttp request.
+REQUEST_ID = web.RequestKey("request_id", str)
 
 
 def core_of(app: web.Application) -> Core:

@@ -126,11 +126,22 @@ class KafkaGateway:
 
     async def readiness(self) -> str | None:
         """None when the gateway can write and read; otherwise why not (raises nothing)."""
+        checks = await self.readiness_checks()
+        return next((problem for problem in checks.values() if problem is not None), None)
+
+    async def readiness_checks(self) -> dict[str, str | None]:
+        """The cluster answers a metadata request in time, the producer makes progress, no
+        live feed is stuck: None for each that holds, else why not (raises nothing)."""
         try:
             await self._cluster.ping()
+            cluster = None
         except GatewayError as error:
-            return error.message
-        return self._producer.health() or self.live.health()
+            cluster = error.message
+        return {
+            "cluster": cluster,
+            "producer": self._producer.health(),
+            "feeds": self.live.health(),
+        }
 
     @property
     def producer_replacements(self) -> int:

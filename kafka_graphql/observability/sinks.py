@@ -11,8 +11,13 @@ from collections.abc import Mapping
 
 from kafka_graphql.core.telemetry import NO_TELEMETRY, Fanout, Telemetry
 from kafka_graphql.core.topics import TopicRegistry
+from kafka_graphql.observability.logs.audit import AuditLog
+from kafka_graphql.observability.logs.operations import OperationLog
 from kafka_graphql.observability.metrics import MetricsSink
 from kafka_graphql.settings import Settings
+
+# The levels that write the operation log's lines (INFO).
+OPERATION_LEVELS = ("debug", "info")
 
 
 def telemetry_for(
@@ -22,7 +27,10 @@ def telemetry_for(
 ) -> Telemetry:
     """The sinks `settings` turn on, as one `Telemetry` (a no-op one when none is); `environ`
     (default: os.environ) configures OpenTelemetry's exporter; `topics` (default: those of
-    `settings`) says which topics may be a metric's `topic` label. The caller `close`s it."""
+    `settings`) says which topics may be a metric's `topic` label. The caller `close`s it.
+
+    The operation log when `logging.level` writes its lines (`info`, `debug`): until logging is
+    set up, a line costs a check. The audit log when `logging.audit` is on."""
     sinks: list[Telemetry] = []
     if settings.metrics.enabled:
         exposed = topics or TopicRegistry(settings.topics)
@@ -38,6 +46,10 @@ def telemetry_for(
                 owns_provider=owned,
             )
         )
+    if settings.logging.level in OPERATION_LEVELS:
+        sinks.append(OperationLog())
+    if settings.logging.audit:
+        sinks.append(AuditLog())
     if not sinks:
         return NO_TELEMETRY
     return sinks[0] if len(sinks) == 1 else Fanout(sinks)

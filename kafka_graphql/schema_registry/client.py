@@ -51,6 +51,7 @@ class SchemaRegistryClient:
         self._owns_session = session is None
         self._by_id: OrderedDict[int, RegisteredSchema] = OrderedDict()
         self._in_flight: dict[int, asyncio.Task[RegisteredSchema]] = {}
+        self._problem: str | None = None
 
     async def __aenter__(self) -> SchemaRegistryClient:
         return self
@@ -114,11 +115,30 @@ class SchemaRegistryClient:
         while len(self._by_id) > self._cache_size:
             self._by_id.popitem(last=False)
 
+    def health(self) -> str | None:
+        """None unless the last call to the registry failed to get an answer; then why (for
+        /readyz)."""
+        return self._problem
+
     async def _get(self, path: str, what: str) -> dict[str, Any]:
         return await self._request("GET", path, what)
 
     async def _request(
         self, method: str, path: str, what: str, body: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        try:
+            answer = await self._answer(method, path, what, body)
+        except SchemaRegistryUnavailable as error:
+            self._problem = error.message
+            raise
+        except NotFound:
+            self._problem = None  # an answer
+            raise
+        self._problem = None
+        return answer
+
+    async def _answer(
+        self, method: str, path: str, what: str, body: dict[str, str] | None
     ) -> dict[str, Any]:
         if self._session is None:
             self._session = aiohttp.ClientSession()

@@ -24,6 +24,8 @@ class typed_topics:  # lower case, as contextlib's `suppress`: `async with typed
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._stack = AsyncExitStack()
+        # The registry's client while the block runs (None: no registry is configured).
+        self.registry: SchemaRegistryClient | None = None
 
     async def __aenter__(self) -> dict[str, TypedTopic]:
         settings = self._settings
@@ -42,7 +44,9 @@ class typed_topics:  # lower case, as contextlib's `suppress`: `async with typed
             check_record_paths(settings, loaded)
             # Loaded: the registry client stays open until __aexit__.
             self._stack = stack.pop_all()
+            self.registry = registry
         return loaded
 
     async def __aexit__(self, *exc_info: object) -> None:
+        self.registry = None
         await self._stack.aclose()

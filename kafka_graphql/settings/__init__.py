@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         load_settings,
         settings_from_mapping,
     )
+    from kafka_graphql.settings.logs import LoggingSettings
     from kafka_graphql.settings.metrics import MetricsSettings
     from kafka_graphql.settings.model import Settings, production_problems
     from kafka_graphql.settings.records import RecordRule
@@ -40,6 +41,7 @@ _HOMES = {
     "ENVIRONMENT_ONLY": "kafka_graphql.settings.environment",
     "ENVIRONMENT_OVERRIDES": "kafka_graphql.settings.environment",
     "KafkaSettings": "kafka_graphql.settings.kafka",
+    "LoggingSettings": "kafka_graphql.settings.logs",
     "DEFAULT_CONFIG_FILE": "kafka_graphql.settings.loading",
     "load_settings": "kafka_graphql.settings.loading",
     "settings_from_mapping": "kafka_graphql.settings.loading",
@@ -72,6 +74,7 @@ __all__ = [
     "AuthSettings",
     "KafkaSettings",
     "LimitsSettings",
+    "LoggingSettings",
     "MetricsSettings",
     "RecordRule",
     "RestSettings",

@@ -34,10 +34,7 @@ def load_settings(
     """Load `path` (default: `$KAFKA_GRAPHQL_CONFIG`, else `kafka-graphql.toml` if it exists),
     then apply the environment (default: os.environ)."""
     environ = os.environ if environ is None else environ
-    if path is None:
-        path = environ.get(CONFIG_VARIABLE, DEFAULT_CONFIG_FILE)
-        if not Path(path).exists():
-            path = None
+    path = config_file(path, environ)
     raw: dict[str, Any] = {}
     if path is not None:
         raw = _read(Path(path))
@@ -51,6 +48,15 @@ def load_settings(
     values, origins = environment_values(environ)
     base_dir = None if path is None else Path(path).parent
     return _validated(merged(raw, values), Loading(base_dir, environ), origins, found)
+
+
+def config_file(path: str | Path | None, environ: Mapping[str, str]) -> str | Path | None:
+    """The file `load_settings` reads: `path`, else `$KAFKA_GRAPHQL_CONFIG`, else
+    `kafka-graphql.toml` if it exists (None: no file, the environment only)."""
+    if path is not None:
+        return path
+    default = environ.get(CONFIG_VARIABLE, DEFAULT_CONFIG_FILE)
+    return default if Path(default).exists() else None
 
 
 def settings_from_mapping(

@@ -21,6 +21,7 @@ from kafka_graphql.settings.field_rules import field_rule_problems
 from kafka_graphql.settings.fields import loading, refuse
 from kafka_graphql.settings.kafka import KafkaSettings
 from kafka_graphql.settings.limits import LimitsSettings
+from kafka_graphql.settings.logs import LoggingSettings
 from kafka_graphql.settings.metrics import MetricsSettings
 from kafka_graphql.settings.registry import SchemaRegistrySettings
 from kafka_graphql.settings.rest import RestSettings
@@ -56,6 +57,8 @@ class Settings(BaseSettings):
     """what one caller, one operation and one connection may ask ([limits.md](limits.md))"""
     schema_registry: SchemaRegistrySettings = Field(default_factory=SchemaRegistrySettings)
     """a Confluent-compatible Schema Registry API, for typed topics"""
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    """the log lines and the audit log ([operations.md](operations.md#logs))"""
     rest: RestSettings = Field(default_factory=RestSettings)
     """the REST face: the Confluent REST Proxy API v2 beside the GraphQL API
     ([rest.md](rest.md))"""

@@ -28,8 +28,9 @@ class ServerSettings(Table):
     """listen port"""
     profile: Annotated[str, OneOf(PROFILES)] = "development"
     """production turns introspection, GraphiQL and field suggestions off unless the keys below
-    turn them on, refuses `cors_allow_origins = ["*"]` and `allowed_hosts = ["*"]`, needs
-    `[auth]` and `cursor_keys_env` ([security.md](security.md#production-profile))"""
+    turn them on, writes JSON log lines unless `logging.format` says otherwise, refuses
+    `cors_allow_origins = ["*"]` and `allowed_hosts = ["*"]`, needs `[auth]` and
+    `cursor_keys_env` ([security.md](security.md#production-profile))"""
     introspection: bool | None = Field(None, json_schema_extra={"unset": "the profile's"})
     """answer `__schema`/`__type` queries; when off they are refused with
     `GRAPHQL_VALIDATION_FAILED`"""

@@ -53,6 +53,7 @@ KAFKA_METHODS = (
     "ensure_topics",
     "ping",
     "readiness",
+    "readiness_checks",
     "produce",
     "read_page",
     "stream",

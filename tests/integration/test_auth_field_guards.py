@@ -15,7 +15,7 @@ import pytest
 import pytest_asyncio
 from aiokafka.admin import AIOKafkaAdminClient
 
-from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient
+from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient, without_request_ids
 from tests.integration.auth import (  # noqa: F401 (a fixture)
     ADMIN,
     create_topic,
@@ -76,7 +76,7 @@ async def refusal(client: GraphQLClient, query: str, **variables: Any) -> tuple[
     """The status and body, less the cost report every response carries (a refused operation
     ran nothing, so it was charged nothing)."""
     response = await client.raw(query, variables)
-    body = response.json()
+    body = without_request_ids(response.json(), response.headers["X-Request-ID"])
     cost = body.pop("extensions")["cost"]
     assert cost["actualQueryCost"] == 0, cost
     return response.status, body
@@ -192,7 +192,9 @@ async def test_a_subscription_is_refused_before_it_opens_a_consumer(
             event = await stream.next_event()
         assert event["type"] == "error"
         errors = event["payload"] if protocol == TRANSPORT_WS else [event["payload"]]
-        assert errors == [{"message": message, "extensions": {"code": "FORBIDDEN"}}]
+        assert without_request_ids(errors) == [
+            {"message": message, "extensions": {"code": "FORBIDDEN"}}
+        ]
     assert kafka_calls == []
     assert gateway.kafka.live.feed_count(topic) == 0
     # With the scope, the same subscription opens the topic's consumer.

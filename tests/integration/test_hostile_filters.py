@@ -32,7 +32,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
 from kafka_graphql.settings import LimitsSettings
-from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient
+from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient, without_request_ids
 from tests.clock import FakeClock
 from tests.integration.auth import (  # noqa: F401 (a fixture)
     auth_settings,
@@ -132,7 +132,7 @@ async def refused(client: GraphQLClient, query: str, variables: dict[str, Any]) 
     message's wording."""
     response = await client.raw(query, variables)
     assert response.status == 200
-    body = response.json()
+    body = without_request_ids(response.json(), response.headers["X-Request-ID"])
     assert body["data"] is None, body
     (error,) = body["errors"]
     assert "Traceback" not in error["message"]
@@ -154,7 +154,7 @@ async def stream_refused(
             assert event["payload"]["data"] is None
             errors = event["payload"]["errors"]
             assert (await stream.next_event())["type"] == "complete"
-    (error,) = errors
+    (error,) = without_request_ids(errors)
     return {"extensions": error["extensions"]}
 
 

@@ -80,10 +80,10 @@ async def test_a_batch_over_max_batch_operations_is_refused_whole_and_nothing_ru
     topic = await new_topic()
     async with run_gateway(batching_settings(bootstrap), FakeClock()) as gateway:
         operation = {"query": PRODUCE, "variables": {"topic": topic, "value": 1}}
-        status, _, body = await post(http, gateway.url, [operation] * 4)
+        status, headers, body = await post(http, gateway.url, [operation] * 4)
         assert status == 400
         (error,) = body["errors"]
-        assert error["extensions"] == {"code": "BAD_REQUEST"}
+        assert error["extensions"] == {"code": "BAD_REQUEST", "requestId": headers["X-Request-ID"]}
         assert "at most 3 operations (limits.max_batch_operations)" in error["message"]
         for bad, message in (
             ([], "at least one operation"),

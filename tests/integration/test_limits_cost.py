@@ -20,7 +20,7 @@ from aiokafka import AIOKafkaProducer
 
 from kafka_graphql.kafka import KafkaGateway
 from kafka_graphql.settings import settings_from_mapping
-from tests.clients import GraphQLClient
+from tests.clients import GraphQLClient, without_request_ids
 from tests.clock import FakeClock
 from tests.integration.auth import end_offsets, key_files_fixture  # noqa: F401 (a fixture)
 from tests.integration.conftest import TopicFactory, gateway_settings, run_gateway
@@ -74,7 +74,7 @@ async def test_an_operation_over_max_query_cost_is_refused_and_kafka_is_not_call
         # One message more per page is over it: refused before any resolver ran.
         over = await client.raw(PAGE, {"topic": topic, "limit": 34})
         assert over.status == 200
-        body = over.json()
+        body = without_request_ids(over.json(), over.headers["X-Request-ID"])
         assert body["data"] is None
         (error,) = body["errors"]
         assert error["extensions"] == {
@@ -156,7 +156,7 @@ async def test_a_spent_budget_is_answered_429_with_retry_after_until_it_refills(
         refused = await client.raw(PRODUCE, {"topic": topic, "value": 3})
         assert refused.status == 429
         assert refused.headers["Retry-After"] == "3"  # 10 points at 4 per second: 2.5 s
-        body = refused.json()
+        body = without_request_ids(refused.json(), refused.headers["X-Request-ID"])
         (error,) = body["errors"]
         assert error["extensions"] == {"code": "RATE_LIMITED", "retryAfter": 3}
         assert body["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"] == 0
@@ -255,7 +255,7 @@ async def test_over_websocket_an_over_cost_subscription_is_refused_and_queries_r
             assert event["type"] == "next"
             assert event["payload"]["data"] is None
             assert (await stream.next_event())["type"] == "complete"
-        (error,) = event["payload"]["errors"]
+        (error,) = without_request_ids(event["payload"]["errors"])
         assert error["extensions"] == {
             "code": "COST_LIMIT_EXCEEDED",
             "cost": {"requestedQueryCost": 13, "maximumQueryCost": 11},

@@ -228,7 +228,8 @@ def test_fanout_traces_deliveries_only_through_the_sinks_that_do() -> None:
 
 
 # The metrics are on by default; these tests are about the trace sink alone.
-NO_METRICS = {"metrics": {"enabled": False}}
+# The other sinks off.
+QUIET = {"metrics": {"enabled": False}, "logging": {"level": "warning"}}
 
 
 def test_the_settings_make_the_sink_and_it_shuts_its_provider_down(
@@ -237,10 +238,9 @@ def test_the_settings_make_the_sink_and_it_shuts_its_provider_down(
     monkeypatch.setenv("OTEL_TRACES_EXPORTER", "none")
     monkeypatch.delenv("OTEL_SERVICE_NAME", raising=False)
     monkeypatch.delenv("OTEL_RESOURCE_ATTRIBUTES", raising=False)
-    assert telemetry_for(settings_from_mapping(NO_METRICS)) is NO_TELEMETRY
-    made = telemetry_for(
-        settings_from_mapping({"tracing": {"enabled": True}, **NO_METRICS}, environ={})
-    )
+    # Neither metrics nor the operation log (tests/unit/test_logs.py has the sinks of [logging]).
+    assert telemetry_for(settings_from_mapping(QUIET)) is NO_TELEMETRY
+    made = telemetry_for(settings_from_mapping({"tracing": {"enabled": True}, **QUIET}, environ={}))
     assert isinstance(made, TraceSink)
     provider = made._owned
     assert isinstance(provider, TracerProvider)
@@ -253,9 +253,7 @@ def test_the_settings_make_the_sink_and_it_shuts_its_provider_down(
 def test_the_environment_names_the_service(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OTEL_TRACES_EXPORTER", "none")
     monkeypatch.setenv("OTEL_SERVICE_NAME", "edge-gateway")
-    made = telemetry_for(
-        settings_from_mapping({"tracing": {"enabled": True}, **NO_METRICS}, environ={})
-    )
+    made = telemetry_for(settings_from_mapping({"tracing": {"enabled": True}, **QUIET}, environ={}))
     assert isinstance(made, TraceSink) and made._owned is not None
     assert made._owned.resource.attributes["service.name"] == "edge-gateway"
     made.close()

@@ -65,6 +65,12 @@ def _subscription(info: Info, topic: str, given: RecordFilter) -> Subscription:
     if operation is None:  # not through the schema's extensions (never, when served)
         principal = info.context.principal.subject or "anonymous"
         operation = Operation(GRAPHQL, "subscription", "", principal, None)
+    elif operation.operation_name is None:
+        # Otherwise named when it ends (graphql/telemetry.py): the stream's reports name it
+        # from its start.
+        operation.operation_type = "subscription"
+        name = info.operation.name
+        operation.operation_name = name.value if name is not None else None
     # A digest, never the filter: its values may be what the caller keeps private.
     digest = hashlib.sha256(repr(given).encode()).hexdigest()[:16] if given else None
     return Subscription(operation, topic, digest)

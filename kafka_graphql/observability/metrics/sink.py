@@ -2,7 +2,9 @@
 into the families of families.py.
 
 Each event is one or two increments of series bound once per label values (a topic's series are
-bound when the topic is first seen). What a subscription delivers is not reported per record:
+bound when the topic is first seen); those of every operation and every write wait as plain
+numbers until the metrics are read (pending.py). What a subscription delivers is not reported
+per record:
 the stream adds to its own `Subscription` tallies, and the sink folds what they gained into the
 counters when the metrics are read (`refresh`), along with the Kafka layer's figures.
 """
@@ -25,10 +27,14 @@ from kafka_graphql.observability.metrics.labels import (
     is_code,
     is_word,
 )
+from kafka_graphql.observability.metrics.pending import Pending
 from kafka_graphql.settings import MetricsSettings
 
 OK = "OK"
 SUBSCRIPTION = "subscription"
+# Operations whose series stay bound by what they report (face, type, code, name): beyond them,
+# the series are looked up again (a caller may send any name; the labels are bounded anyway).
+MAX_BOUND_OPERATIONS = 4096
 # Labels whose values the gateway's own code names (faces, operation types, codes, reasons,
 # transports): bounded all the same, against a value that should never be there.
 MAX_WORDS = 50
@@ -107,6 +113,10 @@ class MetricsSink(Telemetry):
         self._auth_refusals = _Children(families.auth_refusals)
         self._live: dict[int, _Watched] = {}
         self._kafka = KafkaSeries(families, self._topic)
+        self._pending = Pending()
+        # (face, type, code, name) -> its requests, duration (None: a subscription) and
+        # operations series.
+        self._bound: dict[tuple[str, str, str, str | None], tuple[Any, Any, Any]] = {}
 
     def topic(self, topic: str) -> TopicSeries:
         """The series of `topic`'s label (its own, or `"other"`'s)."""
@@ -119,19 +129,35 @@ class MetricsSink(Telemetry):
     def refresh(self, kafka: KafkaLayer | None) -> None:
         """Before the metrics are read: what the live subscriptions delivered since the last
         time, and the Kafka layer's figures (None: not started yet)."""
+        self._pending.fold()
         for watched in self._live.values():
             watched.fold()
         if kafka is not None:
             self._kafka.refresh(kafka.figures())
 
     def operation_ended(self, operation: Operation) -> None:
+        key = (operation.face, operation.operation_type, operation.code, operation.operation_name)
+        bound = self._bound.get(key)
+        if bound is None:
+            bound = self._series_of(operation)
+            if len(self._bound) < MAX_BOUND_OPERATIONS:
+                self._bound[key] = bound
+        requests, duration, operations = bound
+        pending = self._pending
+        pending.inc(requests)
+        if duration is not None:
+            pending.observe(duration, operation.duration_s)
+        pending.inc(operations)
+
+    def _series_of(self, operation: Operation) -> tuple[Any, Any, Any]:
         face = self._word(operation.face)
         kind = self._word(operation.operation_type)
         code = self._code(operation.code)
-        self._requests(face, kind, code).inc()
-        if kind != SUBSCRIPTION:
-            self._durations(face, kind).observe(operation.duration_s)
-        self._operations(self._operation_name(operation.operation_name), kind, code).inc()
+        return (
+            self._requests(face, kind, code),
+            self._durations(face, kind) if kind != SUBSCRIPTION else None,
+            self._operations(self._operation_name(operation.operation_name), kind, code),
+        )
 
     def connection_opened(self, transport: str, principal: str, source_ip: str | None) -> None:
         self._connections(self._word(transport)).inc()
@@ -156,10 +182,10 @@ class MetricsSink(Telemetry):
         self.families.subscription_groups.set(count)
 
     def produced(self, write: Write) -> None:
-        series = self.topic(write.topic)
-        series.produced.inc(len(write.positions))
-        series.produced_bytes.inc(write.size)
-        self.families.produce_ack.observe(write.ack_s)
+        series, pending = self.topic(write.topic), self._pending
+        pending.inc(series.produced, len(write.positions))
+        pending.inc(series.produced_bytes, write.size)
+        pending.observe(self.families.produce_ack, write.ack_s)
 
     def produce_failed(self, principal: str, topic: str, records: int, code: str) -> None:
         self._produce_refused(self._topic(topic), self._code(code)).inc(records)

@@ -15,6 +15,7 @@ from kafka_graphql.core.telemetry import (
     Subscription,
     Write,
 )
+from kafka_graphql.observability.metrics.pending import MAX_WAITING_OBSERVATIONS
 from kafka_graphql.observability.metrics.sink import MetricsSink
 from kafka_graphql.observability.sinks import metrics_sink, telemetry_for
 from kafka_graphql.runtime.loop_monitor import LoopMonitor
@@ -42,6 +43,7 @@ def test_operations_beyond_max_operation_names_count_under_other() -> None:
     metrics = sink(max_operation_names=2)
     for name in ("A", "B", "C", "D", "A", None):
         metrics.operation_ended(operation("query", name))
+    metrics.refresh(None)
     registry = metrics.registry
     counts = {
         name: value(
@@ -70,6 +72,7 @@ def test_subscriptions_take_no_duration_and_durations_fall_in_their_buckets() ->
     metrics = sink()
     metrics.operation_ended(operation("query", took=0.003))
     metrics.operation_ended(operation("subscription", took=30.0))
+    metrics.refresh(None)
     registry = metrics.registry
     bucket = "kafka_graphql_request_duration_seconds_bucket"
     assert value(registry, bucket, face="graphql", operation_type="query", le="0.0025") == 0
@@ -114,6 +117,7 @@ def test_writes_and_refused_writes() -> None:
     metrics = sink()
     metrics.produced(Write("alice", "orders", [(0, 1), (0, 2)], 12, 0.004))
     metrics.produce_failed("alice", "orders", 3, "RATE_LIMITED")
+    metrics.refresh(None)
     registry = metrics.registry
     produced = "kafka_graphql_produced_records_total"
     assert value(registry, produced, topic="orders", code="OK") == 2
@@ -169,9 +173,35 @@ def test_the_loop_lag_histogram_takes_every_wake_up_of_the_monitor() -> None:
     assert value(registry, "kafka_graphql_event_loop_lag_seconds_count") == 4
 
 
+def test_operations_and_writes_wait_as_plain_numbers_until_the_metrics_are_read() -> None:
+    metrics = sink()
+    labels = {"face": "graphql", "operation_type": "query", "code": "OK"}
+    requests = "kafka_graphql_requests_total"
+    durations = "kafka_graphql_request_duration_seconds_count"
+    for _ in range(3):
+        metrics.operation_ended(operation("query"))
+    metrics.produced(Write("alice", "orders", [(0, 1)], 5, 0.001))
+    assert metrics.registry.get_sample_value(requests, labels) == 0  # bound, not counted yet
+    metrics.refresh(None)
+    metrics.refresh(None)
+    assert metrics.registry.get_sample_value(requests, labels) == 3
+    assert metrics.registry.get_sample_value(durations, labels) is None  # no `code` label
+    count = metrics.registry.get_sample_value(
+        durations, {"face": "graphql", "operation_type": "query"}
+    )
+    assert count == 3
+    # Observations that would wait beyond the bound are folded without a read.
+    for _ in range(MAX_WAITING_OBSERVATIONS):
+        metrics.operation_ended(operation("mutation"))
+    mutations = {"face": "graphql", "operation_type": "mutation"}
+    assert metrics.registry.get_sample_value(durations, mutations) == MAX_WAITING_OBSERVATIONS
+
+
 def test_two_sinks_in_one_process_count_apart() -> None:
     one, other = sink(), sink()
     one.operation_ended(operation("query"))
+    one.refresh(None)
+    other.refresh(None)
     labels = {"face": "graphql", "operation_type": "query", "code": "OK"}
     assert one.registry.get_sample_value("kafka_graphql_requests_total", labels) == 1
     assert other.registry.get_sample_value("kafka_graphql_requests_total", labels) is None
@@ -181,11 +211,13 @@ def test_the_settings_make_the_metrics_sink_beside_the_trace_sink(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("OTEL_TRACES_EXPORTER", "none")
-    alone = telemetry_for(settings_from_mapping({}))
+    # Without the operation log (tests/unit/test_logs.py has the sinks of [logging]).
+    quiet = {"logging": {"level": "warning"}}
+    alone = telemetry_for(settings_from_mapping(quiet))
     assert isinstance(alone, MetricsSink) and metrics_sink(alone) is alone
     both = telemetry_for(settings_from_mapping({"tracing": {"enabled": True}}, environ={}))
     assert isinstance(both, Fanout)
-    assert [type(s).__name__ for s in both.sinks] == ["MetricsSink", "TraceSink"]
+    assert [type(s).__name__ for s in both.sinks] == ["MetricsSink", "TraceSink", "OperationLog"]
     assert metrics_sink(both) is both.sinks[0]
     both.close()
     assert metrics_sink(NO_TELEMETRY) is None

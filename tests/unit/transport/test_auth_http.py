@@ -8,6 +8,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -121,8 +122,12 @@ async def test_refused_tokens(anonymous: GraphQLClient, case: str) -> None:
     assert response.status == 401
     assert response.headers["WWW-Authenticate"] == INVALID
     assert response.headers["Content-Type"].startswith("application/json")
+    # The error names the request, as the response's header does.
+    request_id = response.headers["X-Request-ID"]
     assert response.json() == {
-        "errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]
+        "errors": [
+            {"message": message, "extensions": {"code": "UNAUTHENTICATED", "requestId": request_id}}
+        ]
     }
 
 
@@ -149,20 +154,22 @@ async def test_accepted_tokens(
 async def test_no_token_when_required(
     anonymous: GraphQLClient, http: aiohttp.ClientSession
 ) -> None:
-    expected = {
-        "errors": [
-            {
-                "message": "authentication is required: send a bearer token",
-                "extensions": {"code": "UNAUTHENTICATED"},
-            }
-        ]
-    }
+    def expected(request_id: str) -> dict[str, Any]:
+        return {
+            "errors": [
+                {
+                    "message": "authentication is required: send a bearer token",
+                    "extensions": {"code": "UNAUTHENTICATED", "requestId": request_id},
+                }
+            ]
+        }
+
     response = await anonymous.raw(TOPICS)
     assert (response.status, response.headers["WWW-Authenticate"]) == (401, "Bearer")
-    assert response.json() == expected
+    assert response.json() == expected(response.headers["X-Request-ID"])
     async with http.get(anonymous.url, params={"query": TOPICS}) as get:
         assert (get.status, get.headers["WWW-Authenticate"]) == (401, "Bearer")
-        assert await get.json() == expected
+        assert await get.json() == expected(get.headers["X-Request-ID"])
 
 
 async def test_an_upgrade_header_is_no_way_around(anonymous: GraphQLClient) -> None:

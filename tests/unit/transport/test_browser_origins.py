@@ -66,6 +66,15 @@ async def test_cors_preflight_allows_the_csrf_headers(
         assert response.status == 204
         allowed = response.headers["Access-Control-Allow-Headers"].lower()
     assert "apollo-require-preflight" in allowed and "x-apollo-operation-name" in allowed
+    # A page may send its own request id, and read the one answered.
+    assert "x-request-id" in allowed
+    async with http.post(
+        browser_gateway.url,
+        json={"query": "{ __typename }"},
+        headers={"Origin": APP, "X-Request-ID": "page-1"},
+    ) as answered:
+        assert answered.headers["Access-Control-Expose-Headers"] == "X-Request-ID"
+        assert answered.headers["X-Request-ID"] == "page-1"
 
 
 def _upgrade_headers(protocol: str, origin: str | None) -> dict[str, str]:

@@ -1,0 +1,48 @@
+"""Every request's id: the caller's `X-Request-ID` when it is a sane one, else a new one. It is
+kept on the request (`REQUEST_ID`) and in `CURRENT_REQUEST_ID` while the request is served (the
+log lines, the audit log and coded errors name it), and returned in the response's
+`X-Request-ID` header, a WebSocket's handshake included."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from kafka_graphql.core.request_id import CURRENT_REQUEST_ID
+from kafka_graphql.http.state import REQUEST_ID
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+HEADER = "X-Request-ID"
+# What a caller's id may be: what proxies and tracing tools make (UUIDs, hex, base64, dotted or
+# slashed paths), short enough to log on every line, with nothing that could forge or break a
+# log line (no blanks, quotes, control characters, no non-ASCII).
+_SANE = re.compile(r"[A-Za-z0-9._:/+=@-]{1,128}")
+
+
+def request_id(given: str | None) -> str:
+    """`given` if it is a sane id, else a new one (32 hex digits)."""
+    if given is not None and _SANE.fullmatch(given):
+        return given
+    return uuid.uuid4().hex
+
+
+@web.middleware
+async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    rid = request[REQUEST_ID] = request_id(request.headers.get(HEADER))
+    token = CURRENT_REQUEST_ID.set(rid)
+    try:
+        return await handler(request)
+    finally:
+        CURRENT_REQUEST_ID.reset(token)
+
+
+async def add_request_id_header(request: web.Request, response: web.StreamResponse) -> None:
+    """`on_response_prepare`: every response the middleware saw names its request, whatever
+    made it (a refusal, a WebSocket's handshake, aiohttp's own 404)."""
+    rid = request.get(REQUEST_ID)
+    if rid is not None:
+        response.headers[HEADER] = rid
