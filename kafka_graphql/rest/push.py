@@ -14,7 +14,7 @@ import contextlib
 import copy
 import hashlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 
 from aiohttp import hdrs, web
@@ -96,8 +96,13 @@ async def _stream(
     limits, principal = call.core.limits, call.principal.id
     try:
         delivering = deliver(limits, principal, matched, call.core.cursors, tally)
-        async with aclosing(delivering) as messages:
-            async for event, cursor in _events(request, messages):
+        # Both closed here, the events first (they may be awaiting the next message), however
+        # the stream ends: a write to a client that went away included.
+        async with (
+            aclosing(delivering) as messages,
+            aclosing(_events(request, messages)) as events,
+        ):
+            async for event, cursor in events:
                 resume = cursor or resume
                 await response.write(event)
     except ConnectionError:
@@ -108,7 +113,7 @@ async def _stream(
 
 async def _events(
     request: web.Request, messages: AsyncIterator[PushMessage]
-) -> AsyncIterator[tuple[bytes, str | None]]:
+) -> AsyncGenerator[tuple[bytes, str | None], None]:
     """Each event and its cursor; a heartbeat (no cursor) when the stream is idle for
     `rest.push_heartbeat_s`. Ends when the client has gone."""
     heartbeat_s = request.app[SETTINGS].rest.push_heartbeat_s

@@ -7,6 +7,7 @@ before the stream starts (40101, 40401, a bad cursor, 406, 400); telemetry's sub
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 
 import aiohttp
 import pytest_asyncio
+from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
 from kafka_graphql.core.telemetry import Subscription, Telemetry
@@ -319,3 +321,28 @@ async def test_a_push_stream_is_a_subscription_of_the_rest_face_to_telemetry(
     )
     assert (subscription.topic, subscription.filter_hash, subscription.code) == (topic, None, "OK")
     assert (subscription.deliveries, subscription.delivered_bytes) == (2, 3)
+
+
+async def test_a_client_gone_in_the_middle_of_a_burst_ends_its_stream(
+    bootstrap: str,
+    key_files: tuple[Path, Path],
+    http: aiohttp.ClientSession,
+    new_topic: TopicFactory,
+    raw_producer: AIOKafkaProducer,
+) -> None:
+    topic, telemetry = await new_topic(), Recorded()
+    value = b'"' + b"x" * 20_000 + b'"'
+    sent = [await raw_producer.send(topic, value) for _ in range(200)]
+    await asyncio.gather(*sent)
+    async with run_gateway(settings(key_files[0], bootstrap), telemetry=telemetry) as gateway:
+        url = f"{base(gateway)}/topics/{topic}/records?from=beginning"
+        # Far more than the sockets buffer: the gateway is writing when the client goes away.
+        async with event_stream(http, url, AUTH) as stream:
+            await stream.take(1)
+        state = gateway.app[LIMITS].state("alice")
+
+        async def ended() -> bool:
+            return len(telemetry.ended) == 1 and state.subscriptions == 0
+
+        await poll_until(ended, 5, 0.05)
+    assert 1 <= telemetry.ended[0].deliveries < 200
