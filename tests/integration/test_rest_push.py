@@ -1,9 +1,10 @@
 """Push over plain HTTP (`GET /topics/{topic}/records`, Server-Sent Events) on the real broker,
 with a Python client: each record in the consumer API's shape with the core's cursor as its id;
 a dropped connection resumed with `Last-Event-ID` on another replica with no gap and no
-duplicate; the filters as query parameters; the delivery budget ending a stream with an `error`
-event and the cursor to resume from; the subscription cap; heartbeats; the refusals answered
-before the stream starts (40101, 40401, a bad cursor, 406, 400); telemetry's subscription."""
+duplicate; the filters as query parameters; the delivery budget conflating (the newest record
+per key) or ending a stream with an `error` event and the cursor to resume from; the
+subscription cap; heartbeats; the refusals answered before the stream starts (40101, 40401, a
+bad cursor, 406, 400); telemetry's subscription; a client gone in the middle of a burst."""
 
 from __future__ import annotations
 
@@ -346,3 +347,32 @@ async def test_a_client_gone_in_the_middle_of_a_burst_ends_its_stream(
 
         await poll_until(ended, 5, 0.05)
     assert 1 <= telemetry.ended[0].deliveries < 200
+
+
+async def test_conflate_delivers_the_newest_record_per_key_as_the_budget_refills(
+    bootstrap: str,
+    key_files: tuple[Path, Path],
+    http: aiohttp.ClientSession,
+    new_topic: TopicFactory,
+) -> None:
+    topic, clock, rate, keys, written = await new_topic(), FakeClock(), 5, 4, 40
+    conflating = settings(key_files[0], bootstrap, delivery_messages_per_s=rate)
+    async with run_gateway(conflating, limits_clock=clock) as gateway:
+        await produce(
+            gateway, http, topic, [{"key": f"k{i % keys}", "value": i} for i in range(written)]
+        )
+        url = f"{base(gateway)}/topics/{topic}/records?from=beginning"
+        async with event_stream(http, url, AUTH) as stream:
+            first = await stream.take(rate)
+            state = gateway.app[LIMITS].state("alice")
+
+            async def all_held() -> bool:
+                return state.held == written - rate
+
+            await poll_until(all_held, 10, 0.01)
+            clock.advance(1)
+            newest = await stream.take(keys)
+    assert [e.json()["value"] for e in first] == list(range(rate))
+    assert sorted((e.json()["key"], e.json()["value"]) for e in newest) == [
+        (f"k{k}", written - keys + k) for k in range(keys)
+    ]
