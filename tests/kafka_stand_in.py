@@ -104,6 +104,9 @@ class NotReached:
     async def brokers(self) -> tuple[int, ...]:
         self._reached("brokers")
 
+    async def cluster_id(self) -> str:
+        self._reached("cluster_id")
+
     async def topic_configs(self, topic: str) -> dict[str, str | None]:
         self._reached("topic_configs", topic)
 

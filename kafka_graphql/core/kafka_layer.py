@@ -58,6 +58,10 @@ class KafkaLayer(Protocol):
         """The ids of the cluster's brokers, sorted."""
         ...
 
+    async def cluster_id(self) -> str:
+        """The cluster's id (Kafka's, as its metadata reports it)."""
+        ...
+
     async def topic_configs(self, topic: str) -> dict[str, str | None]:
         """Every configuration entry of `topic` by name (None: a value Kafka hides); NotFound
         if it does not exist."""

@@ -77,3 +77,9 @@ async def brokers(core: Core, principal: Principal) -> tuple[int, ...]:
         core.telemetry.refused(Refusal("authorization", Forbidden.code, "forbidden", who))
         raise Forbidden(f"listing the cluster's brokers needs the scope {ADMIN}")
     return await core.kafka.brokers()
+
+
+async def cluster_id(core: Core, principal: Principal) -> str:
+    """The cluster's id, for any caller (a v3 produce names it in its path)."""
+    del principal  # every caller may name the cluster it writes to
+    return await core.kafka.cluster_id()

@@ -44,6 +44,8 @@ class NewRecord:
     key: str | bytes | None = None
     headers: Sequence[GivenHeader] | None = None
     partition: int | None = None
+    # The record's timestamp (milliseconds since the epoch); None: the producer's clock.
+    timestamp_ms: int | None = None
 
 
 async def plain_value(core: Core, topic: str, value: object, index: int | None) -> object:
@@ -91,6 +93,7 @@ def outgoing(
             key=_bytes(record.key),
             headers=headers,
             partition=record.partition,
+            timestamp_ms=record.timestamp_ms,
         )
     except UnicodeEncodeError:
         # JSON allows lone surrogates ("\ud800"); UTF-8, and so Kafka, does not.

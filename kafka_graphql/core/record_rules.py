@@ -142,4 +142,5 @@ def checked_write(
         key=record.key,
         headers=(*others, (rule.header, stamped)),
         partition=record.partition,
+        timestamp_ms=record.timestamp_ms,
     )

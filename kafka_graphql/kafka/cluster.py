@@ -108,6 +108,13 @@ class Cluster:
             described = await self._admin.describe_cluster()
         return tuple(sorted(b["node_id"] for b in described["brokers"]))
 
+    async def cluster_id(self) -> str:
+        """The cluster's id, as Kafka reports it (asked of Kafka on every call)."""
+        async with kafka_call("reading cluster metadata", self._settings.request_timeout_s):
+            described = await self._admin.describe_cluster()
+        cluster_id: str = described["cluster_id"]
+        return cluster_id
+
     async def offsets(self, topic: str, partitions: Iterable[int]) -> dict[int, PartitionOffsets]:
         tps = [TopicPartition(topic, p) for p in partitions]
         async with kafka_call("reading offsets", self._settings.request_timeout_s):

@@ -99,6 +99,9 @@ class KafkaGateway:
     async def brokers(self) -> tuple[int, ...]:
         return await self._cluster.brokers()
 
+    async def cluster_id(self) -> str:
+        return await self._cluster.cluster_id()
+
     async def topic_configs(self, topic: str) -> dict[str, str | None]:
         return await topic_configs(self._cluster.admin, self.settings, topic)
 

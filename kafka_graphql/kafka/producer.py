@@ -146,6 +146,7 @@ class Producer:
                         key=record.key,
                         headers=list(record.headers),
                         partition=record.partition,
+                        timestamp_ms=record.timestamp_ms,
                     )
                     generation.track(future)
                     outcome.handed.append(future)

@@ -63,6 +63,7 @@ class OutgoingRecord:
     key: bytes | None = None
     headers: tuple[tuple[str, bytes | None], ...] = ()
     partition: int | None = None
+    timestamp_ms: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

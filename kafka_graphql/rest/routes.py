@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from kafka_graphql.rest import metadata, produce
+from kafka_graphql.rest import metadata, produce, push, v3
 from kafka_graphql.rest.consumers import CONSUMER_ROUTES
 
-Handler = Callable[[web.Request], Awaitable[web.Response]]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # A partition in a path is a number; anything else names no route (404, as Confluent answers).
 PARTITION = "{partition:[0-9]+}"
 
@@ -55,8 +55,17 @@ ENDPOINTS = (
         "partition_offsets",
         "query",
     ),
+    Endpoint("GET", "/topics/{topic}/records", push.push_records, "push_records", "subscription"),
     Endpoint("GET", "/brokers", metadata.list_brokers, "list_brokers", "query"),
     *(Endpoint(*route) for route in CONSUMER_ROUTES),
+    Endpoint("GET", "/v3/clusters", v3.list_clusters, "list_clusters", "query"),
+    Endpoint(
+        "POST",
+        "/v3/clusters/{cluster_id}/topics/{topic}/records",
+        v3.produce_records,
+        "produce_v3",
+        "mutation",
+    ),
 )
 _BY_HANDLER = {endpoint.handler: endpoint for endpoint in ENDPOINTS}
 
@@ -69,7 +78,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
 def endpoint_of(request: web.Request) -> Endpoint | None:
     """The REST endpoint the request was routed to; None for another face's route, or for a
     request no route took."""
-    return _BY_HANDLER.get(request.match_info.handler)  # type: ignore[arg-type]
+    return _BY_HANDLER.get(request.match_info.handler)
 
 
 def is_rest_request(request: web.Request) -> bool:
