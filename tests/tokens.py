@@ -78,6 +78,10 @@ def write_keys(directory: Path, *pairs: KeyPair) -> tuple[Path, Path]:
     return pem, document
 
 
+# For a token made once at import and used by every test of a module: longer than a whole run.
+RUN_TTL_S = 3 * 3600
+
+
 def claims(ttl_s: int = 300, **overrides: Any) -> dict[str, Any]:
     """Valid claims for subject alice; an override of None removes the claim."""
     now = int(time.time())

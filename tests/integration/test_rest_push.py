@@ -32,10 +32,11 @@ from tests.integration.auth import (  # noqa: F401 (a fixture)
 from tests.integration.conftest import RunningGateway, TopicFactory, run_gateway
 from tests.integration.helpers import poll_until
 from tests.sse import Event, event_stream
-from tests.tokens import claims, rsa_pair
+from tests.tokens import RUN_TTL_S, claims, rsa_pair
 
 RSA = rsa_pair()
-TOKEN = RSA.sign(claims())
+# Made at import, used until the run ends: valid for longer than a whole `make test`.
+TOKEN = RSA.sign(claims(ttl_s=RUN_TTL_S))
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 INVALID_CURSOR = "invalid cursor"
 

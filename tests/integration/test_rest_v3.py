@@ -22,10 +22,14 @@ from kafka_graphql.settings import RestSettings, Settings
 from tests.clock import FakeClock
 from tests.integration.auth import auth_settings, key_files_fixture  # noqa: F401 (a fixture)
 from tests.integration.conftest import RunningGateway, TopicFactory, run_gateway
-from tests.tokens import claims, rsa_pair
+from tests.tokens import RUN_TTL_S, claims, rsa_pair
 
 RSA = rsa_pair()
-AUTH = {"Authorization": f"Bearer {RSA.sign(claims())}", "Content-Type": "application/json"}
+# Made at import, used until the run ends: valid for longer than a whole `make test`.
+AUTH = {
+    "Authorization": f"Bearer {RSA.sign(claims(ttl_s=RUN_TTL_S))}",
+    "Content-Type": "application/json",
+}
 
 
 def settings(key_file: Path, bootstrap: str, **limits: Any) -> Settings:
