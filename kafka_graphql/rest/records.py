@@ -134,10 +134,14 @@ def _header(given: object, at: str) -> RestHeader:
 
 
 def _base64(given: object, at: str) -> bytes | None:
-    if given is None:
-        return None
+    return None if given is None else base64_bytes(given, at)
+
+
+def base64_bytes(given: object, at: str, hint: str = "") -> bytes:
+    """`given`'s bytes, for a field (`at`) that holds base64 text; 400 for anything but a
+    string (`hint` says more), 42203 for a string that is not base64."""
     if not isinstance(given, str):
-        raise _shape(f"{at} must be a base64 string")
+        raise _shape(f"{at} must be a base64 string{hint}")
     try:
         return base64.b64decode(given, validate=True)
     except (binascii.Error, ValueError):

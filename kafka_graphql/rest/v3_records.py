@@ -8,8 +8,6 @@ are): such a record is refused with 400 rather than written as something else.""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,7 +17,7 @@ from kafka_graphql.core.errors import BadUserInput, GatewayError
 from kafka_graphql.core.produce import NewRecord, RawValue, Written
 from kafka_graphql.core.values import encode_value
 from kafka_graphql.rest.errors import RestError, record_error_code, rest_code
-from kafka_graphql.rest.records import JSON_CONVERSION_FAILED, RestHeader
+from kafka_graphql.rest.records import RestHeader, base64_bytes
 
 RECORD_FIELDS = frozenset({"partition_id", "headers", "key", "value", "timestamp"})
 DATA_FIELDS = frozenset({"type", "data"})
@@ -134,16 +132,7 @@ def _timestamp(given: object) -> int | None:
 
 
 def _base64(given: object, at: str) -> bytes:
-    if not isinstance(given, str):
-        raise _shape(f"{at} must be a base64 string (type BINARY)")
-    try:
-        return base64.b64decode(given, validate=True)
-    except (binascii.Error, ValueError):
-        raise RestError(
-            422,
-            f"Conversion of JSON to Object failed: {at} is not valid base64",
-            JSON_CONVERSION_FAILED,
-        ) from None
+    return base64_bytes(given, at, " (type BINARY)")
 
 
 def _shape(message: str) -> RestError:
