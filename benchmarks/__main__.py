@@ -15,6 +15,7 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks.collector import collector, tracing_ratio
 from benchmarks.options import Options
 from benchmarks.results import RESULTS, Row, cells, save, scenario_order, table
 from benchmarks.scenarios.base import Run, Scenario
@@ -68,6 +69,12 @@ def parse(argv: list[str]) -> tuple[list[str], Options, Path]:
         choices=("on", "off"),
         help="the gateway's operation log, JSON as in production (default on, or $BENCH_LOGS)",
     )
+    parser.add_argument(
+        "--tracing",
+        metavar="off|RATIO",
+        help="OpenTelemetry traces, sampled at RATIO (parentbased_traceidratio) and exported over"
+        " OTLP to a collector stand-in (default off, or $BENCH_TRACING)",
+    )
     args = parser.parse_args(argv)
     wanted = [s.upper() for s in args.scenarios] or [*SCENARIOS]
     if "P10" in wanted:
@@ -97,6 +104,10 @@ def parse(argv: list[str]) -> tuple[list[str], Options, Path]:
         os.environ["BENCH_METRICS"] = args.metrics
     if args.logs:
         os.environ["BENCH_LOGS"] = args.logs
+    if args.tracing:
+        if args.tracing != "off" and not 0 <= float(args.tracing) <= 1:
+            parser.error("--tracing: off or a ratio from 0 to 1")
+        os.environ["BENCH_TRACING"] = args.tracing
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
         os.environ["BENCH_PROFILE"] = str(args.profile.resolve())
@@ -106,6 +117,18 @@ def parse(argv: list[str]) -> tuple[list[str], Options, Path]:
 
 async def main(argv: list[str]) -> int:
     wanted, options, out = parse(argv)
+    async with collector() as exports:
+        rows = await _scenarios(wanted, options, out, argv)
+    if exports:
+        print(f"the collector took {len(exports)} exports, {sum(exports)} bytes", file=sys.stderr)
+    print()
+    print(table(rows))
+    print(f"\nwritten to {out}")
+    return 0
+
+
+async def _scenarios(wanted: list[str], options: Options, out: Path, argv: list[str]) -> list[Row]:
+    """Each scenario in turn, its rows saved as soon as it ends."""
     run = Run(options)
     rows: list[Row] = []
     for name in wanted:
@@ -124,10 +147,7 @@ async def main(argv: list[str]) -> int:
         print(f"{name} took {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
         rows.extend(new)
         save(out, new, _meta(argv, options))
-    print()
-    print(table(rows))
-    print(f"\nwritten to {out}")
-    return 0
+    return rows
 
 
 def _meta(argv: list[str], options: Options) -> dict[str, object]:
@@ -135,6 +155,7 @@ def _meta(argv: list[str], options: Options) -> dict[str, object]:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "metrics": "on" if metrics_on() else "off",
         "logs": "on" if logs_on() else "off",
+        "tracing": tracing_ratio() or "off",
         "command": shlex.join(["python", "-m", "benchmarks", *argv]),
         "options": {k: v for k, v in dataclasses.asdict(options).items() if k != "bootstrap"},
     }

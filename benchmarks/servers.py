@@ -85,12 +85,15 @@ def gateway_config(
     limit_lines = "\n".join(f"{key} = {value}" for key, value in limits.items())
     metrics = "true" if metrics_on() else "false"
     logging = 'format = "json"\nlevel = "info"' if logs_on() else 'level = "warning"'
+    # `--tracing RATIO` (benchmarks/collector.py sets OpenTelemetry's variables).
+    tracing = "true" if os.environ.get("BENCH_TRACING", "off") != "off" else "false"
     return (
         f'[kafka]\nbootstrap_servers = "{bootstrap}"\n'
         f"[server]\nport = {port}\n{server}"
         f"[limits]\n{limit_lines}\n"
         f"[metrics]\nenabled = {metrics}\nport = {metrics_port}\n"
         f"[logging]\n{logging}\n"
+        f"[tracing]\nenabled = {tracing}\n"
         f"{extra}"
         '[[topics]]\nname = "bench-*"\n'
     )

@@ -11,7 +11,7 @@ from typing import TypeVar
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.sdk.trace.sampling import ALWAYS_ON
+from opentelemetry.sdk.trace.sampling import ALWAYS_ON, Sampler
 
 from kafka_graphql.observability.traces import TraceSink
 
@@ -46,10 +46,12 @@ class Spans(InMemorySpanExporter):
         return [span for span in self.get_finished_spans() if span.name == name]
 
 
-def recording_sink(include_document: bool = False) -> tuple[TraceSink, Spans]:
-    """A trace sink whose every span is sampled and kept in memory."""
+def recording_sink(
+    include_document: bool = False, sampler: Sampler = ALWAYS_ON
+) -> tuple[TraceSink, Spans]:
+    """A trace sink whose every span `sampler` keeps is kept in memory (by default, every one)."""
     spans = Spans()
-    provider = TracerProvider(sampler=ALWAYS_ON)
+    provider = TracerProvider(sampler=sampler)
     provider.add_span_processor(SimpleSpanProcessor(spans))
     return TraceSink(provider, include_document=include_document), spans
 

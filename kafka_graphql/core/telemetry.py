@@ -17,8 +17,8 @@ sinks that want them (`KafkaLayer.figures`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -169,7 +169,7 @@ class Telemetry:
 
     def producing(self, topic: str) -> AbstractContextManager[ProduceSpan]:
         """Held around Kafka's send of one produce call (a PRODUCER span)."""
-        return nullcontext(_NO_SPAN)
+        return nullcontext(NO_SPAN)
 
     def record_headers(self) -> Sequence[tuple[str, bytes]]:
         """Headers every written record carries unless its caller set the same keys (the W3C
@@ -192,87 +192,5 @@ class Telemetry:
         the composition root calls it off the event loop."""
 
 
-_NO_SPAN = ProduceSpan()
+NO_SPAN = ProduceSpan()
 NO_TELEMETRY = Telemetry()
-
-
-class Fanout(Telemetry):
-    """Every event to every sink, in order; a sink that raises is logged and skipped."""
-
-    def __init__(self, sinks: Sequence[Telemetry]) -> None:
-        self.sinks = tuple(sinks)
-        self._tracing = tuple(sink for sink in self.sinks if sink.traces_deliveries)
-        self.traces_deliveries = bool(self._tracing)
-
-    def _each(self, method: str, *args: Any) -> None:
-        for sink in self.sinks:
-            try:
-                getattr(sink, method)(*args)
-            except Exception:
-                log.exception("telemetry sink %s failed on %s", type(sink).__name__, method)
-
-    def operation_started(self, operation: Operation) -> None:
-        self._each("operation_started", operation)
-
-    def operation_ended(self, operation: Operation) -> None:
-        self._each("operation_ended", operation)
-
-    def connection_opened(self, transport: str, principal: str, source_ip: str | None) -> None:
-        self._each("connection_opened", transport, principal, source_ip)
-
-    def connection_closed(
-        self, transport: str, principal: str, close_code: int | None, duration_s: float
-    ) -> None:
-        self._each("connection_closed", transport, principal, close_code, duration_s)
-
-    def subscription_started(self, subscription: Subscription) -> None:
-        self._each("subscription_started", subscription)
-
-    def subscription_ended(self, subscription: Subscription) -> None:
-        self._each("subscription_ended", subscription)
-
-    def subscription_groups_changed(self, count: int) -> None:
-        self._each("subscription_groups_changed", count)
-
-    def produced(self, write: Write) -> None:
-        self._each("produced", write)
-
-    def produce_failed(self, principal: str, topic: str, records: int, code: str) -> None:
-        self._each("produce_failed", principal, topic, records, code)
-
-    def refused(self, refusal: Refusal) -> None:
-        self._each("refused", refusal)
-
-    def close(self) -> None:
-        self._each("close")
-
-    def record_headers(self) -> Sequence[tuple[str, bytes]]:
-        return [header for sink in self.sinks for header in sink.record_headers()]
-
-    @contextmanager
-    def producing(self, topic: str) -> Iterator[ProduceSpan]:
-        with ExitStack() as stack:
-            spans = [stack.enter_context(sink.producing(topic)) for sink in self.sinks]
-            yield _Spans(spans) if len(spans) != 1 else spans[0]
-
-    @contextmanager
-    def delivering(
-        self, topic: str, partition: int, offset: int, headers: Sequence[tuple[str, bytes | None]]
-    ) -> Iterator[None]:
-        with ExitStack() as stack:
-            for sink in self._tracing:
-                stack.enter_context(sink.delivering(topic, partition, offset, headers))
-            yield
-
-
-class _Spans(ProduceSpan):
-    def __init__(self, spans: Sequence[ProduceSpan]) -> None:
-        self._spans = spans
-
-    def acked(self, partition: int, offset: int) -> None:
-        for span in self._spans:
-            span.acked(partition, offset)
-
-    def failed(self, code: str) -> None:
-        for span in self._spans:
-            span.failed(code)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from kafka_graphql.core.telemetry import NO_TELEMETRY, Fanout, Telemetry
+from kafka_graphql.core.telemetry import NO_TELEMETRY, Telemetry
+from kafka_graphql.core.telemetry_fanout import Fanout
 from kafka_graphql.core.topics import TopicRegistry
 from kafka_graphql.observability.logs.audit import AuditLog
 from kafka_graphql.observability.logs.operations import OperationLog

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from kafka_graphql.core.request_id import CURRENT_REQUEST_ID
-from kafka_graphql.core.telemetry import Fanout, Operation, Subscription, Telemetry
+from kafka_graphql.core.telemetry import Operation, Subscription, Telemetry
+from kafka_graphql.core.telemetry_fanout import Fanout
 from kafka_graphql.observability.logs.audit import AuditLog
 from kafka_graphql.observability.logs.operations import LOGGER, OperationLog
 from kafka_graphql.observability.sinks import telemetry_for

@@ -16,7 +16,8 @@ from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.trace import SpanKind, StatusCode
 
 from kafka_graphql.core.errors import KafkaTimeout
-from kafka_graphql.core.telemetry import GRAPHQL, NO_TELEMETRY, Fanout, Operation, Telemetry
+from kafka_graphql.core.telemetry import GRAPHQL, NO_TELEMETRY, Operation, Telemetry
+from kafka_graphql.core.telemetry_fanout import Fanout
 from kafka_graphql.observability.sinks import telemetry_for
 from kafka_graphql.observability.traces import TraceSink
 from kafka_graphql.observability.traces import provider as provider_module

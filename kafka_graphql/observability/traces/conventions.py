@@ -52,12 +52,19 @@ def incoming_context(traceparent: str | None, tracestate: str | None) -> Context
 
 
 def current_headers() -> list[tuple[str, bytes]]:
-    """The current span's context as record headers (`traceparent`, `tracestate` if any)."""
-    if not trace.get_current_span().get_span_context().is_valid:
+    """The current span's context as record headers (`traceparent`, `tracestate` if any).
+
+    Written out here rather than through the propagator's `inject` (the same W3C text): this
+    runs once per produce, sampled or not, and the propagator looks the span up again and builds
+    a carrier dict for two strings."""
+    context = trace.get_current_span().get_span_context()
+    if not context.is_valid:
         return []
-    carrier: dict[str, str] = {}
-    W3C.inject(carrier)
-    return [(key, value.encode()) for key, value in carrier.items()]
+    traceparent = f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"
+    headers = [(TRACEPARENT, traceparent.encode())]
+    if context.trace_state:
+        headers.append((TRACESTATE, context.trace_state.to_header().encode()))
+    return headers
 
 
 def producer_link(headers: Sequence[tuple[str, bytes | None]]) -> list[trace.Link]:

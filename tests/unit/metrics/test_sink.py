@@ -9,12 +9,12 @@ from prometheus_client import CollectorRegistry
 from kafka_graphql.core.telemetry import (
     GRAPHQL,
     NO_TELEMETRY,
-    Fanout,
     Operation,
     Refusal,
     Subscription,
     Write,
 )
+from kafka_graphql.core.telemetry_fanout import Fanout
 from kafka_graphql.observability.metrics.pending import MAX_WAITING_OBSERVATIONS
 from kafka_graphql.observability.metrics.sink import MetricsSink
 from kafka_graphql.observability.sinks import metrics_sink, telemetry_for
