@@ -40,7 +40,7 @@ class Consumer:
         return await self.rest.send(method, self.path + tail, body)
 
     async def records(self, timeout_ms: int = 500, query: str = "") -> RawResponse:
-        accept = JSON_RECORDS if self.format == "json" else BINARY_RECORDS
+        accept = f"application/vnd.kafka.{self.format}.v2+json"
         return await self.rest.send(
             "GET", f"{self.path}/records?timeout={timeout_ms}{query}", headers={"Accept": accept}
         )
