@@ -9,9 +9,6 @@ from typing import Any
 
 from tests.clients import RawResponse, RestClient
 
-JSON_RECORDS = "application/vnd.kafka.json.v2+json"
-BINARY_RECORDS = "application/vnd.kafka.binary.v2+json"
-
 
 @dataclass
 class Consumer:

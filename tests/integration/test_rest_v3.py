@@ -1,8 +1,9 @@
 """v3 produce on the real broker: `GET /v3/clusters` in Confluent's list shape with Kafka's
-cluster id (its `self` links from the request's host, or from server.public_url); one record per request (JSON, BINARY and STRING keys and values, a partition,
-headers, a timestamp, a tombstone) answered as Confluent does and held by Kafka as sent; a
-streaming request (chunked, concatenated records) answered record by record as each arrives,
-each with its own error_code; the produce budget shared with the other faces; the refusals."""
+cluster id (its `self` links from the request's host, or from server.public_url); one record
+per request (JSON, BINARY and STRING keys and values, a partition, headers, a timestamp, a
+tombstone) answered as Confluent does and held by Kafka as sent; a streaming request (chunked,
+concatenated records) answered record by record as each arrives, each with its own error_code;
+the produce budget shared with the other faces; the refusals."""
 
 from __future__ import annotations
 
