@@ -192,7 +192,7 @@ async def _as_seen(
     view = caller_view(typed, principal.scopes)
     seen = await decoded_record(typed, view, record)
     guard = read_guard(core, principal, record.topic)
-    if guard is not None and not guard.visible(seen):
+    if guard is not None and not guard.visible(record):
         return None
     if reader is None:
         return Shown(seen, view.full)
