@@ -1,6 +1,7 @@
 """The produce baseline: a bare aiohttp handler with the gateway's producer settings (idempotent,
 acks=all, linger 1 ms) that writes the posted value. It reads the same request body a GraphQL
-client sends the gateway and answers the same shape, with no GraphQL in between.
+client sends the gateway and answers the same shape, with no GraphQL in between; and, at
+`/topics/{topic}`, a REST (Confluent v2) produce's body, answered in Confluent's shape.
 
     python -m benchmarks.bare_http --bootstrap HOST:PORT --port N
 """
@@ -32,6 +33,24 @@ async def produce(request: web.Request) -> web.Response:
     return web.json_response({"data": {"produce": {"offset": metadata.offset}}})
 
 
+async def produce_rest(request: web.Request) -> web.Response:
+    body = await request.json()
+    producer = request.app[PRODUCER]
+    futures = [
+        await producer.send(request.match_info["topic"], json.dumps(r["value"]).encode())
+        for r in body["records"]
+    ]
+    offsets = []
+    for future in futures:
+        written = await future
+        where = {"partition": written.partition, "offset": written.offset}
+        offsets.append({**where, "error_code": None, "error": None})
+    answer = {"offsets": offsets, "key_schema_id": None, "value_schema_id": None}
+    return web.Response(
+        text=json.dumps(answer, separators=(",", ":")), content_type="application/vnd.kafka.v2+json"
+    )
+
+
 async def ready(_: web.Request) -> web.Response:
     return web.Response(text="ok")
 
@@ -51,6 +70,7 @@ def create_app(bootstrap: str) -> web.Application:
     app = web.Application()
     app.cleanup_ctx.append(producer_ctx)
     app.router.add_post("/graphql", produce)
+    app.router.add_post("/topics/{topic}", produce_rest)
     app.router.add_get("/readyz", ready)
     return app
 

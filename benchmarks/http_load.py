@@ -1,6 +1,7 @@
 """Produce load over HTTP: worker processes posting GraphQL `produce`/`produceBatch` requests,
-closed-loop (N in flight) or open-loop (a fixed rate). Responses are checked with a substring
-test, not parsed. The bare handler (bare_http.py) reads the same bodies."""
+or REST (Confluent v2) produces of one record, closed-loop (N in flight) or open-loop (a fixed
+rate). Responses are checked with a substring test, not parsed. The bare handler (bare_http.py)
+reads the same bodies."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ PRODUCE_BATCH = (
     "mutation($t: String!, $m: [MessageInput!]!) "
     "{ produceBatch(topic: $t, messages: $m) { offset } }"
 )
+REST_JSON = "application/vnd.kafka.json.v2+json"
 _CTX = multiprocessing.get_context("spawn")
 
 
@@ -30,6 +32,7 @@ class HttpSpec:
     duration_s: float
     rate: float = 0.0  # open loop: requests per second (in_flight is then ignored)
     batch: int = 0  # messages per produceBatch; 0: single produce
+    rest: bool = False  # `url` is a REST produce's (`/topics/{topic}`), one record per request
 
 
 @dataclass
@@ -43,6 +46,8 @@ class HttpReport:
 
 
 def _body(spec: HttpSpec, n: int) -> bytes:
+    if spec.rest:
+        return json.dumps({"records": [{"value": {"n": n}}]}).encode()
     variables: dict[str, object]
     if spec.batch:
         messages = [{"value": {"n": n, "i": i}} for i in range(spec.batch)]
@@ -54,7 +59,9 @@ def _body(spec: HttpSpec, n: int) -> bytes:
 
 async def _load(spec: HttpSpec, conn: Connection) -> HttpReport:
     report = HttpReport(0, 0, None, [], 0.0, 0.0)
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": REST_JSON if spec.rest else "application/json"}
+    # A GraphQL answer says `errors` when it failed; a REST one each record's `error_code`.
+    failed, written = '"errors"', '"error_code":null'
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
 
         async def one(n: int) -> None:
@@ -63,7 +70,9 @@ async def _load(spec: HttpSpec, conn: Connection) -> HttpReport:
             try:
                 async with session.post(spec.url, data=body, headers=headers) as response:
                     text = await response.text()
-                    good = response.status == 200 and '"errors"' not in text
+                    good = response.status == 200 and (
+                        written in text if spec.rest else failed not in text
+                    )
             except aiohttp.ClientError as error:
                 text, good = repr(error), False
             if good:

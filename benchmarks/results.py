@@ -16,7 +16,7 @@ RESULTS = Path(__file__).parent / "results"
 
 @dataclass
 class Row:
-    scenario: str  # P1 .. P10
+    scenario: str  # P1 .. P11, R1, R4, V1
     label: str
     figure: float | None  # the gateway's
     baseline: float | None  # the bare stack's
@@ -32,9 +32,10 @@ class Row:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def scenario_order(name: str) -> tuple[bool, int]:
-    """P1 .. P11, then V1 (validation, which needs no broker)."""
-    return name[0] != "P", int(name[1:])
+def scenario_order(name: str) -> tuple[bool, int, bool]:
+    """P1 .. P11, each REST row beside its GraphQL one (R1 after P1, R4 after P4), then V1
+    (validation, which needs no broker)."""
+    return name[0] not in "PR", int(name[1:]), name[0] == "R"
 
 
 def percentile(values: list[float], q: float) -> float:

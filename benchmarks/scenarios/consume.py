@@ -15,7 +15,7 @@ from benchmarks.scenarios.base import Run
 from benchmarks.ws_load import Socket
 
 
-async def _raw(bootstrap: str, topic: str, count: int) -> tuple[float, float]:
+async def raw_consume(bootstrap: str, topic: str, count: int) -> tuple[float, float]:
     """Messages per second and CPU-µs per message of this process's consumer."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
     await consumer.start()
@@ -39,7 +39,7 @@ async def p4(run: Run) -> list[Row]:
     topic = await new_topic(o.bootstrap, "p4")
     async with producer(o.bootstrap) as client:
         await produce_many(client, topic, count)
-    raw_rate, raw_cpu_us = await _raw(o.bootstrap, topic, count)
+    raw_rate, raw_cpu_us = await raw_consume(o.bootstrap, topic, count)
     async with servers.gateway(o.bootstrap) as gateway:
         pool = pool_for(gateway.ws, topic, [Socket()], 1, compress=o.compress, from_offset=0)
         await pool.start()

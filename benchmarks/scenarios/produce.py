@@ -4,6 +4,7 @@ aiokafka batched produce (P2)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 from dataclasses import dataclass, field
@@ -31,26 +32,33 @@ class Load:
 
 
 async def http_load(
-    server: servers.Server, topic: str, run: Run, *, rate: float = 0, batch: int = 0
+    server: servers.Server,
+    topic: str,
+    run: Run,
+    *,
+    rate: float = 0,
+    batch: int = 0,
+    rest: bool = False,
 ) -> Load:
+    """`rest`: REST (Confluent v2) produces of one record instead of GraphQL's."""
     o = run.options
+    url = f"{server.url}/topics/{topic}" if rest else server.graphql
     workers = 1 if batch else o.http_workers
     in_flight = o.batch_in_flight if batch else o.in_flight
     specs = [
         HttpSpec(
-            server.graphql,
+            url,
             topic,
             in_flight=max(1, in_flight // workers + (i < in_flight % workers)),
             duration_s=o.duration_s,
             rate=rate / workers,
             batch=batch,
+            rest=rest,
         )
         for i in range(workers)
     ]
     # A short run first: connections, metadata, the gateway's first requests.
-    warm = [
-        HttpSpec(s.url, s.topic, s.in_flight, min(1.0, o.duration_s), s.rate, batch) for s in specs
-    ]
+    warm = [dataclasses.replace(s, duration_s=min(1.0, o.duration_s)) for s in specs]
     await run_http(warm)
     cpu: list[float] = []
     reports = await run_http(specs, on_start=lambda: cpu.append(server.probe.cpu_s()))
@@ -75,7 +83,7 @@ def summarise(reports: list[HttpReport], server_cpu_s: float, rss: float, per_op
     )
 
 
-def _details(gateway: Load, bare: Load) -> dict[str, object]:
+def compared(gateway: Load, bare: Load) -> dict[str, object]:
     return {
         "gateway": gateway.__dict__,
         "bare": bare.__dict__,
@@ -108,7 +116,7 @@ async def p1(run: Run) -> list[Row]:
             baseline_cpu_us=bare.server_cpu_us,
             gateway_rss_mb=gateway.peak_rss_mb,
             baseline_rss_mb=bare.peak_rss_mb,
-            details=_details(gateway, bare),
+            details=compared(gateway, bare),
         )
     ]
 
@@ -178,7 +186,7 @@ async def p2(run: Run) -> list[Row]:
             gateway_cpu_us=gateway.server_cpu_us,
             baseline_cpu_us=raw.server_cpu_us,
             gateway_rss_mb=gateway.peak_rss_mb,
-            details=_details(gateway, raw),
+            details=compared(gateway, raw),
         )
     ]
 
@@ -196,8 +204,8 @@ async def p3(run: Run) -> list[Row]:
     async with servers.bare_http(o.bootstrap) as bare_server:
         bare = await http_load(bare_server, topic, run, rate=rate)
     overhead = gateway.p99_ms - bare.p99_ms
-    details = _details(gateway, bare)
-    details["offered_rate"] = rate
+    found = compared(gateway, bare)
+    found["offered_rate"] = rate
     return [
         Row(
             "P3",
@@ -213,6 +221,6 @@ async def p3(run: Run) -> list[Row]:
             baseline_cpu_us=bare.server_cpu_us,
             gateway_rss_mb=gateway.peak_rss_mb,
             baseline_rss_mb=bare.peak_rss_mb,
-            details=details,
+            details=found,
         )
     ]

@@ -1,7 +1,8 @@
 """What a consumer instance may read, and how its reads are shown: subscriptions and assignments
 only of topics the caller may read (a pattern matches only those), offsets and positions only
 of those topics' partitions, and records under the caller's record rules (another tenant's
-record is passed over, so the offsets still advance past it) and field masks."""
+record is passed over, so the offsets still advance past it) and field masks; in the schema
+formats, keys and values read from Confluent's wire format (core/wire_records.py)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from dataclasses import dataclass
 from kafka_graphql.core.access import may_read, readable_topic, readable_topics
 from kafka_graphql.core.auth.principal import Principal
 from kafka_graphql.core.consumer_instances import AlreadySubscribed, Instance
-from kafka_graphql.core.errors import BadUserInput, NoSuchPartition
+from kafka_graphql.core.errors import BadUserInput, GatewayError, NoSuchPartition
 from kafka_graphql.core.gateway import Core
 from kafka_graphql.core.record_access import read_guard
 from kafka_graphql.core.typed.generic import caller_view, decoded_record
+from kafka_graphql.core.typed.wire import WireValues
+from kafka_graphql.core.wire_records import WireReader, wire_reader
 from kafka_graphql.kafka import Record
 
 Partition = tuple[str, int]
@@ -128,40 +131,59 @@ async def seek_to(
 @dataclass(frozen=True, slots=True)
 class Shown:
     """A record as the caller sees it (its value masked on a typed topic); `whole` when the
-    caller may see every field, so that its bytes as stored may be shown too (binary)."""
+    caller may see every field, so that its bytes as stored may be shown too (binary);
+    `read` its key and value read from the wire format (the schema formats), else None."""
 
     record: Record
     whole: bool
+    read: tuple[object, object] | None = None
 
 
 async def fetch(
-    core: Core, principal: Principal, instance: Instance, timeout_s: float, max_bytes: int
+    core: Core,
+    principal: Principal,
+    instance: Instance,
+    timeout_s: float,
+    max_bytes: int,
+    wire: WireValues | None = None,
 ) -> list[Shown]:
     """The records the instance reads within `timeout_s`, at least one and otherwise at most
     `max_bytes` of them; those past it are read again next time (the instance seeks back to
-    them), those the caller may not see are passed over for good."""
+    them), those the caller may not see are passed over for good. In a schema format (`wire`
+    reads it) the read stops at a record that does not read: the records before it are
+    answered, or, when there are none, its error; the instance stays at it."""
+    reader = wire_reader(instance.spec.format, wire)
     async with instance.lock:
         records = await instance.consumer.fetch(timeout_s)
         shown: list[Shown] = []
         used, cut = 0, set[Partition]()
+        stopped: GatewayError | None = None
         for record in records:
             where = (record.topic, record.partition)
             if where in cut:
                 continue
-            seen = await _as_seen(core, principal, record)
-            if seen is None:
-                continue
+            seen = None
+            if stopped is None:
+                try:
+                    seen = await _as_seen(core, principal, record, reader)
+                except GatewayError as error:
+                    stopped = error
             size = record_size(record)
-            if shown and used + size > max_bytes:
+            if stopped or (seen is not None and shown and used + size > max_bytes):
                 cut.add(where)
                 instance.consumer.seek(where, record.offset)
                 continue
-            used += size
-            shown.append(seen)
+            if seen is not None:
+                used += size
+                shown.append(seen)
+        if stopped and not shown:
+            raise stopped
         return shown
 
 
-async def _as_seen(core: Core, principal: Principal, record: Record) -> Shown | None:
+async def _as_seen(
+    core: Core, principal: Principal, record: Record, reader: WireReader | None
+) -> Shown | None:
     """`record` as the caller sees it; None when its record rule hides it, or when this call's
     token may no longer read its topic (an instance is its subject's, whichever token)."""
     if not core.topics.is_exposed(record.topic) or not may_read(core, principal, record.topic):
@@ -172,4 +194,6 @@ async def _as_seen(core: Core, principal: Principal, record: Record) -> Shown | 
     guard = read_guard(core, principal, record.topic)
     if guard is not None and not guard.visible(record):
         return None
-    return Shown(seen, view.full)
+    if reader is None:
+        return Shown(seen, view.full)
+    return Shown(seen, view.full, await reader.key_and_value(record, typed, view))

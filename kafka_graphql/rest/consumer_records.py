@@ -1,6 +1,8 @@
 """What `GET .../records` answers: each record as `{"topic", "key", "value", "partition",
 "offset"}` (and `headers`, `[{"name", "value": base64}]`, when it has any) in the instance's
-format, sent as that format's media type; an `Accept` of another format is refused (40601)."""
+format, sent as that format's media type; an `Accept` of another format is refused (40601).
+In the schema formats (avro, jsonschema) the key and value are those the core read from
+Confluent's wire format (core/wire_records.py)."""
 
 from __future__ import annotations
 
@@ -48,7 +50,9 @@ def records_response(records: Sequence[Shown], format: str) -> web.Response:
 
 def _record(shown: Shown, format: str) -> dict[str, Any]:
     record = shown.record
-    if format == "binary":
+    if shown.read is not None:
+        key, value = shown.read
+    elif format == "binary":
         key, value = _b64(_key_bytes(record)), _b64(_value_bytes(shown))
     else:
         key, value = _json_key(record), record.value

@@ -13,8 +13,9 @@ from kafka_graphql.kafka.group_consumer import GroupOptions
 from kafka_graphql.rest.errors import RestError
 
 INVALID_CONSUMER_CONFIG = 42204
-# The formats an instance shows records in (avro and jsonschema: not served yet, docs/rest.md).
-FORMATS = ("json", "binary")
+# The formats an instance shows records in; the schema formats need the schema registry.
+FORMATS = ("json", "binary", "avro", "jsonschema")
+SCHEMA_FORMATS = ("avro", "jsonschema")
 RESETS = {"earliest": "earliest", "smallest": "earliest", "latest": "latest", "largest": "latest"}
 CREATE_FIELDS = frozenset(
     {
@@ -49,8 +50,9 @@ def _object(body: object, what: str) -> Mapping[str, Any]:
     return body
 
 
-def instance_request(group: str, body: object) -> tuple[GroupOptions, InstanceSpec]:
-    """`POST /consumers/{group}`: the group member and the instance to make."""
+def instance_request(group: str, body: object, registry: bool) -> tuple[GroupOptions, InstanceSpec]:
+    """`POST /consumers/{group}`: the group member and the instance to make (`registry`:
+    whether the gateway has a schema registry, which the schema formats read through)."""
     given = _object({} if body is None else body, "the instance's configuration")
     unknown = sorted(set(given) - CREATE_FIELDS)
     if unknown:
@@ -61,6 +63,8 @@ def instance_request(group: str, body: object) -> tuple[GroupOptions, InstanceSp
     format = given.get("format", "binary")
     if format not in FORMATS:
         raise _config(f"format must be one of {', '.join(FORMATS)}")
+    if format in SCHEMA_FORMATS and not registry:
+        raise _config(f"format {format} needs the gateway's schema registry (schema_registry.url)")
     reset = RESETS.get(str(given.get("auto.offset.reset", "latest")))
     if reset is None:
         raise _config("auto.offset.reset must be earliest or latest")

@@ -26,7 +26,8 @@ from kafka_graphql.rest.consumer_requests import (
     records_parameters,
     subscription_request,
 )
-from kafka_graphql.rest.responses import answer
+from kafka_graphql.rest.registry import WIRE
+from kafka_graphql.rest.responses import answer, public_base
 
 CONSUMERS = web.AppKey("consumers", ConsumerInstances)
 INSTANCE = "/consumers/{group}/instances/{instance}"
@@ -75,11 +76,12 @@ def _about(topics: Iterable[str]) -> None:
 async def create_instance(request: web.Request) -> web.Response:
     call = rest_call(request)
     group = request.match_info["group"]
-    options, spec = instance_request(group, await _body(request))
+    settings = request.app[SETTINGS]
+    has_registry = settings.schema_registry.url is not None
+    options, spec = instance_request(group, await _body(request), has_registry)
     instance = await request.app[CONSUMERS].create(call.core, call.principal, options, spec)
-    base = request.app[SETTINGS].server.public_url or f"{request.scheme}://{request.host}"
     path = f"/consumers/{quote(group, safe='')}/instances/{quote(instance.name, safe='')}"
-    return answer({"instance_id": instance.name, "base_uri": base.rstrip("/") + path})
+    return answer({"instance_id": instance.name, "base_uri": public_base(request) + path})
 
 
 async def delete_instance(request: web.Request) -> web.Response:
@@ -113,7 +115,10 @@ async def records(request: web.Request) -> web.Response:
     call, instance = _instance(request)
     check_accept(request.headers.get(hdrs.ACCEPT), instance.spec.format)
     timeout_s, max_bytes = records_parameters(request.query, instance.spec.fetch_timeout_s)
-    shown = await consumer_reads.fetch(call.core, call.principal, instance, timeout_s, max_bytes)
+    wire = request.app[WIRE]
+    shown = await consumer_reads.fetch(
+        call.core, call.principal, instance, timeout_s, max_bytes, wire
+    )
     _about(record.record.topic for record in shown)
     return records_response(shown, instance.spec.format)
 

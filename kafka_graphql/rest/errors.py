@@ -37,6 +37,7 @@ from kafka_graphql.core.errors import (
     ShuttingDown,
     Unauthenticated,
 )
+from kafka_graphql.core.wire_records import UndecodableRecord
 from kafka_graphql.http.bearer import challenge
 from kafka_graphql.rest.responses import answer
 
@@ -69,6 +70,8 @@ CODES: Mapping[type[GatewayError], RestCode] = {
     RateLimited: RestCode(429, 42901),
     LimitExceeded: RestCode(429, 42901),
     SchemaRegistryUnavailable: RestCode(408, 40801),
+    # Confluent maps its deserializers' SerializationException to 40801 too.
+    UndecodableRecord: RestCode(408, 40801),
     KafkaTimeout: RestCode(500, KAFKA_ERROR),
     KafkaUnavailable: RestCode(503, 50302),
     ShuttingDown: RestCode(503, 503),

@@ -1,4 +1,5 @@
-"""Every answer of the REST face: JSON as `application/vnd.kafka.v2+json`."""
+"""Every answer of the REST face: JSON as `application/vnd.kafka.v2+json`; the links in answers
+start at the gateway's public root."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
+from kafka_graphql.http.state import SETTINGS
 from kafka_graphql.http.strict_json import dumps
 from kafka_graphql.rest.content_types import RESPONSE_TYPE
 
@@ -18,3 +20,10 @@ def answer(
     return web.Response(
         status=status, body=body, content_type=RESPONSE_TYPE, headers=dict(headers or {})
     )
+
+
+def public_base(request: web.Request) -> str:
+    """Where links (a consumer's `base_uri`, v3's `self`) start: `server.public_url` when set
+    (a gateway behind a proxy), else the scheme and host the request came to; no final `/`."""
+    base = request.app[SETTINGS].server.public_url or f"{request.scheme}://{request.host}"
+    return base.rstrip("/")

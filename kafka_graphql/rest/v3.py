@@ -25,6 +25,7 @@ from kafka_graphql.http.strict_json import NotJSON, dumps, loads_strict
 from kafka_graphql.rest.call import Call, rest_call
 from kafka_graphql.rest.content_types import UnsupportedMediaType
 from kafka_graphql.rest.errors import RestError, rest_code
+from kafka_graphql.rest.responses import public_base
 from kafka_graphql.rest.v3_records import error_answer, v3_record, written_answer
 from kafka_graphql.rest.v3_stream import record_texts
 
@@ -36,7 +37,7 @@ Answer = tuple[dict[str, Any], int, dict[str, str]]
 async def list_clusters(request: web.Request) -> web.Response:
     call = rest_call(request)
     cluster_id = await metadata.cluster_id(call.core, call.principal)
-    clusters = f"{request.url.origin()}/v3/clusters"
+    clusters = f"{public_base(request)}/v3/clusters"
     return web.json_response(
         {
             "kind": "KafkaClusterList",

@@ -9,9 +9,6 @@ from typing import Any
 
 from tests.clients import RawResponse, RestClient
 
-JSON_RECORDS = "application/vnd.kafka.json.v2+json"
-BINARY_RECORDS = "application/vnd.kafka.binary.v2+json"
-
 
 @dataclass
 class Consumer:
@@ -40,7 +37,7 @@ class Consumer:
         return await self.rest.send(method, self.path + tail, body)
 
     async def records(self, timeout_ms: int = 500, query: str = "") -> RawResponse:
-        accept = JSON_RECORDS if self.format == "json" else BINARY_RECORDS
+        accept = f"application/vnd.kafka.{self.format}.v2+json"
         return await self.rest.send(
             "GET", f"{self.path}/records?timeout={timeout_ms}{query}", headers={"Accept": accept}
         )

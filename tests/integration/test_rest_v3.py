@@ -1,8 +1,9 @@
 """v3 produce on the real broker: `GET /v3/clusters` in Confluent's list shape with Kafka's
-cluster id; one record per request (JSON, BINARY and STRING keys and values, a partition,
-headers, a timestamp, a tombstone) answered as Confluent does and held by Kafka as sent; a
-streaming request (chunked, concatenated records) answered record by record as each arrives,
-each with its own error_code; the produce budget shared with the other faces; the refusals."""
+cluster id (its `self` links from the request's host, or from server.public_url); one record
+per request (JSON, BINARY and STRING keys and values, a partition, headers, a timestamp, a
+tombstone) answered as Confluent does and held by Kafka as sent; a streaming request (chunked,
+concatenated records) answered record by record as each arrives, each with its own error_code;
+the produce budget shared with the other faces; the refusals."""
 
 from __future__ import annotations
 
@@ -90,13 +91,30 @@ async def held(bootstrap: str, topic: str, count: int) -> list[Any]:
 
 
 async def test_clusters_name_kafkas_cluster_in_confluents_list_shape(
-    gateway: RunningGateway, http: aiohttp.ClientSession, cluster_id: str
+    gateway: RunningGateway,
+    http: aiohttp.ClientSession,
+    cluster_id: str,
+    bootstrap: str,
+    key_files: tuple[Path, Path],
 ) -> None:
-    async with http.get(f"{root(gateway)}/v3/clusters", headers=AUTH) as response:
+    # Links start at the host the request came to, or at server.public_url when it is set.
+    assert await clusters(http, root(gateway)) == listed(f"{root(gateway)}/v3/clusters", cluster_id)
+    behind = settings(key_files[0], bootstrap)
+    server = behind.server.model_copy(update={"public_url": "https://kafka.example.com/proxy/"})
+    async with run_gateway(behind.model_copy(update={"server": server})) as running:
+        assert await clusters(http, root(running)) == listed(
+            "https://kafka.example.com/proxy/v3/clusters", cluster_id
+        )
+
+
+async def clusters(http: aiohttp.ClientSession, base: str) -> Any:
+    async with http.get(f"{base}/v3/clusters", headers=AUTH) as response:
         assert response.status == 200
-        body = await response.json()
-    clusters = f"{root(gateway)}/v3/clusters"
-    assert body == {
+        return await response.json()
+
+
+def listed(clusters: str, cluster_id: str) -> dict[str, Any]:
+    return {
         "kind": "KafkaClusterList",
         "metadata": {"self": clusters, "next": None},
         "data": [

@@ -91,7 +91,7 @@ class AvroCodec:
 
     def read(self, data: bytes, writer: Any) -> object:
         """Reads with `writer` (the schema the bytes were written with) into the topic's schema."""
-        return _plain(self.values, _read(data, writer, self.values.parsed))
+        return _plain(self.values, read_datum(data, writer, self.values.parsed))
 
 
 class ConfluentAvroCodec(AvroCodec):
@@ -115,7 +115,7 @@ class ConfluentAvroCodec(AvroCodec):
         return CONFLUENT_HEADER.pack(0, self.schema_id)
 
     async def decode(self, data: bytes) -> object:
-        schema_id = _schema_id(data)
+        schema_id = wire_schema_id(data)
         if schema_id not in self._writers:
             registered = await self.registry.by_id(schema_id)
             if registered.schema_type != "AVRO":
@@ -130,7 +130,7 @@ class ConfluentAvroCodec(AvroCodec):
         return self.decode_now(data)
 
     def decode_now(self, data: bytes) -> object:
-        schema_id = _schema_id(data)
+        schema_id = wire_schema_id(data)
         writer = self._writers.get(schema_id)
         if writer is None:
             raise WriterSchemaNeeded(schema_id)
@@ -139,10 +139,10 @@ class ConfluentAvroCodec(AvroCodec):
         if self.graft is None or schema_id == self.schema_id:
             return value
         # Another writer schema: it may carry kept fields that resolution just dropped.
-        return self.graft(value, _plain(self.values, _read(body, writer, None)))
+        return self.graft(value, _plain(self.values, read_datum(body, writer, None)))
 
 
-def _read(data: bytes, writer: Any, reader: Any) -> object:
+def read_datum(data: bytes, writer: Any, reader: Any) -> object:
     """The datum of `data` written with `writer`, resolved into `reader` (None: read as written).
 
     Every byte must belong to the value: bytes left over mean it was written with a schema other
@@ -180,7 +180,7 @@ def _why(error: Exception) -> str:
     return str(error) or type(error).__name__
 
 
-def _schema_id(data: bytes) -> int:
+def wire_schema_id(data: bytes) -> int:
     if len(data) < CONFLUENT_HEADER.size or data[0] != 0:
         raise UndecodableValue("not in Confluent's wire format (no magic byte 0)")
     _magic, schema_id = CONFLUENT_HEADER.unpack_from(data)

@@ -80,7 +80,7 @@ class TypedRecords:
             return self._keep(key, Decoded(None, ("the record has no value (a tombstone)",)))
         try:
             plain = self.topic.codec.decode_now(record.raw_value)
-            decoded = self._validated(plain)
+            decoded = self.validated(plain)
         except WriterSchemaNeeded:
             return None
         except UndecodableValue as error:
@@ -109,7 +109,8 @@ class TypedRecords:
         assert decoded is not None
         return decoded
 
-    def _validated(self, plain: object) -> Decoded:
+    def validated(self, plain: object) -> Decoded:
+        """`plain` (read with the topic's format) as a value of the topic's schema."""
         if self.topic.rule.format != "json":
             # Avro bytes that decode with the topic's schema are valid by construction.
             return Decoded(plain)

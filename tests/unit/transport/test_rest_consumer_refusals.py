@@ -1,7 +1,8 @@
 """The consumer API's refusals that come before any Kafka call (over the stand-in for Kafka,
 which fails a test that reaches it), with `[auth]` on: no token (40101), a group the caller's
-scopes do not name (40301), a configuration it cannot read (42204), an instance that does not
-exist on every instance endpoint (40403), and the instance bound (42901, `Retry-After`)."""
+scopes do not name (40301), a configuration it cannot read (42204; a schema format on a
+gateway without a schema registry), an instance that does not exist on every instance endpoint
+(40403), and the instance bound (42901, `Retry-After`)."""
 
 from __future__ import annotations
 
@@ -40,7 +41,14 @@ def client(gateway: RunningGateway, http: aiohttp.ClientSession, scope: str) -> 
 
 CONFIGS: dict[str, tuple[object, str]] = {
     "an unknown key": ({"auto.commit.interval.ms": "5"}, "unknown field 'auto.commit.interval.ms'"),
-    "a format not served": ({"format": "protobuf"}, "format must be one of json, binary"),
+    "a format not served": (
+        {"format": "protobuf"},
+        "format must be one of json, binary, avro, jsonschema",
+    ),
+    "a schema format without a registry": (
+        {"format": "jsonschema"},
+        "format jsonschema needs the gateway's schema registry (schema_registry.url)",
+    ),
     "a reset policy": ({"auto.offset.reset": "none"}, "auto.offset.reset must be earliest"),
     "auto commit": ({"auto.commit.enable": "yes"}, "auto.commit.enable must be true or false"),
     "fetch.min.bytes": ({"fetch.min.bytes": "many"}, "fetch.min.bytes must be a whole number"),
