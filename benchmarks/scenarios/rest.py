@@ -16,7 +16,7 @@ from benchmarks.kafka_util import new_topic, produce_many, producer
 from benchmarks.results import Row
 from benchmarks.scenarios.base import Run
 from benchmarks.scenarios.consume import raw_consume
-from benchmarks.scenarios.produce import compared, http_load
+from benchmarks.scenarios.produce import http_load, produce_row
 
 REST_ON = "[rest]\nenabled = true\n"
 V2 = {"Content-Type": "application/vnd.kafka.v2+json"}
@@ -31,24 +31,8 @@ async def r1(run: Run) -> list[Row]:
         bare = await http_load(bare_server, topic, run, rest=True)
     async with servers.gateway(o.bootstrap, extra=REST_ON) as gateway_server:
         gateway = await http_load(gateway_server, topic, run, rest=True)
-    ratio = gateway.rate / bare.rate if bare.rate else None
-    return [
-        Row(
-            "R1",
-            f"REST produce (v2, one record) over HTTP, {o.in_flight} in flight",
-            gateway.rate,
-            bare.rate,
-            "msg/s",
-            ratio,
-            target=">= 0.7",
-            passed=ratio is not None and ratio >= 0.7 and not gateway.errors,
-            gateway_cpu_us=gateway.server_cpu_us,
-            baseline_cpu_us=bare.server_cpu_us,
-            gateway_rss_mb=gateway.peak_rss_mb,
-            baseline_rss_mb=bare.peak_rss_mb,
-            details=compared(gateway, bare),
-        )
-    ]
+    label = f"REST produce (v2, one record) over HTTP, {o.in_flight} in flight"
+    return [produce_row("R1", label, gateway, bare)]
 
 
 async def _instance_reads(url: str, topic: str, count: int) -> tuple[float, float, float]:
