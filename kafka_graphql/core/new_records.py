@@ -11,6 +11,7 @@ from typing import Protocol
 
 from kafka_graphql.core.errors import BadRequest, BadUserInput
 from kafka_graphql.core.gateway import Core
+from kafka_graphql.core.items import Item
 from kafka_graphql.core.limits.headers import ArgumentPath, check_headers
 from kafka_graphql.core.values import decode_value, encode_value
 from kafka_graphql.kafka import OutgoingRecord
@@ -48,7 +49,7 @@ class NewRecord:
     timestamp_ms: int | None = None
 
 
-async def plain_value(core: Core, topic: str, value: object, index: int | None) -> object:
+async def plain_value(core: Core, topic: str, value: object, item: Item | None) -> object:
     """The plain value a record's rule is checked against: `value` itself, or what a RawValue's
     bytes read as (on a typed topic, with its codec, which refuses bytes that are not one of its
     values; otherwise as a reader of the topic sees them)."""
@@ -59,24 +60,24 @@ async def plain_value(core: Core, topic: str, value: object, index: int | None) 
     typed = core.typed.get(topic)
     if typed is None:
         return decode_value(value.data)[0]
-    return await typed.check_raw(value.data, index)
+    return await typed.check_raw(value.data, item)
 
 
 def outgoing(
     core: Core,
     topic: str,
     record: NewRecord,
-    index: int | None,
+    item: Item | None,
     trace: Sequence[tuple[str, bytes]],
 ) -> OutgoingRecord:
-    """`index`: where the record is in a batch (its refusals say `messages[index]`); `trace`:
+    """`item`: where the record is in a batch (its refusals say `messages[3]`); `trace`:
     headers the record carries unless its caller set the same keys (the trace context)."""
-    at: ArgumentPath = () if index is None else ("messages", index)
+    at: ArgumentPath = () if item is None else item.path
     check_headers(record.headers, core.settings.limits, at)
     if record.partition is not None and record.partition < 0:
         raise BadUserInput(f"partition must not be negative, got {record.partition}")
     if record.key is None and record.value == RawValue(None):
-        where = f"messages[{index}]: " if index is not None else ""
+        where = f"{item}: " if item is not None else ""
         raise BadUserInput(
             f"{where}a record without a value (a tombstone) needs a key: the key is what it deletes"
         )
@@ -87,9 +88,7 @@ def outgoing(
             headers += tuple((k, v) for k, v in trace if k not in given)
         value = record.value
         return OutgoingRecord(
-            value=value.data
-            if isinstance(value, RawValue)
-            else _encoder(core, topic, index)(value),
+            value=value.data if isinstance(value, RawValue) else _encoder(core, topic, item)(value),
             key=_bytes(record.key),
             headers=headers,
             partition=record.partition,
@@ -107,12 +106,12 @@ def outgoing(
         raise BadUserInput("value is nested too deeply") from None
 
 
-def _encoder(core: Core, topic: str, index: int | None) -> Callable[[object], bytes]:
+def _encoder(core: Core, topic: str, item: Item | None) -> Callable[[object], bytes]:
     """A typed topic's values are validated and written in its format, whichever API writes."""
     typed = core.typed.get(topic)
     if typed is None:
         return encode_value
-    return lambda value: typed.encode(value, index)
+    return lambda value: typed.encode(value, item)
 
 
 def _bytes(text: str | bytes | None) -> bytes | None:

@@ -16,6 +16,7 @@ from kafka_graphql.core.access import writable_topic
 from kafka_graphql.core.auth.principal import Principal
 from kafka_graphql.core.errors import GatewayError, NoSuchPartition
 from kafka_graphql.core.gateway import Core
+from kafka_graphql.core.items import Item
 from kafka_graphql.core.limits.batch import batch_refusal
 from kafka_graphql.core.limits.produce import record_size
 from kafka_graphql.core.new_records import GivenHeader as GivenHeader
@@ -43,10 +44,11 @@ async def produce(
     topic: str,
     records: Sequence[NewRecord],
     *,
-    batch: bool = False,
+    batch: str | None = None,
 ) -> list[Written]:
     """Writes `records` once every one of them may be written; results in their order. A batch
-    (`batch`) is refused as a whole, and its refusals name the record (`messages[3]`)."""
+    (`batch`: what the caller calls it, GraphQL's `messages`) is refused as a whole, and its
+    refusals name the record (`messages[3]`)."""
     # Permission first: a value is checked against the schema of a topic the caller may write.
     topic = writable_topic(core, principal, topic)
     try:
@@ -58,15 +60,20 @@ async def produce(
 
 
 async def produce_each(
-    core: Core, principal: Principal, topic: str, records: Sequence[NewRecord]
+    core: Core,
+    principal: Principal,
+    topic: str,
+    records: Sequence[NewRecord],
+    *,
+    batch: str | None,
 ) -> list[Written | GatewayError]:
     """`produce` of a batch, the same checks and the same budget, with Kafka's outcome told
     record by record rather than as one error: each record's Written, or its own error
     (KAFKA_TIMEOUT: it may be written; any other: it is not). A refusal before the write is
-    raised, and then nothing is written."""
+    raised, and then nothing is written. `batch` as for `produce` (None: one record alone)."""
     topic = writable_topic(core, principal, topic)
     try:
-        admitted = await _admitted(core, principal, topic, records, True)
+        admitted = await _admitted(core, principal, topic, records, batch)
     except GatewayError as error:
         _failed(core, principal, topic, len(records), error.code)
         raise
@@ -88,18 +95,18 @@ class _Admitted:
 
 
 async def _admitted(
-    core: Core, principal: Principal, topic: str, records: Sequence[NewRecord], batch: bool
+    core: Core, principal: Principal, topic: str, records: Sequence[NewRecord], batch: str | None
 ) -> _Admitted:
     """The records as they will be written and their sizes, once every check passed and the
     caller's produce budget paid for them."""
-    if batch:
+    if batch is not None:
         check_batch_size(core, len(records))
+    items = [None if batch is None else Item(batch, i) for i in range(len(records))]
     trace = core.telemetry.record_headers()
-    encoded = [outgoing(core, topic, r, i if batch else None, trace) for i, r in enumerate(records)]
-    values = [
-        await plain_value(core, topic, r.value, i if batch else None) for i, r in enumerate(records)
-    ]
-    checked = checked_writes(core, principal, topic, encoded, values, batch)
+    paired = list(zip(records, items, strict=True))
+    encoded = [outgoing(core, topic, r, item, trace) for r, item in paired]
+    values = [await plain_value(core, topic, r.value, item) for r, item in paired]
+    checked = checked_writes(core, principal, topic, encoded, values, items)
     await check_compaction(core, principal, topic)
     partitions = await core.kafka.partitions(topic)
     for record in checked:

@@ -18,6 +18,7 @@ from kafka_graphql.core.auth.scopes import ADMIN
 from kafka_graphql.core.compacted_topics import check_write
 from kafka_graphql.core.filters.predicates import Predicate
 from kafka_graphql.core.gateway import Core
+from kafka_graphql.core.items import Item
 from kafka_graphql.core.record_rules import (
     caller_claim,
     checked_write,
@@ -88,7 +89,7 @@ def checked_writes(
     topic: str,
     records: Sequence[OutgoingRecord],
     values: Sequence[object],
-    batch: bool,
+    items: Sequence[Item | None],
 ) -> list[OutgoingRecord]:
     """`records` as they may be written (headers stamped), or FORBIDDEN for the first that may
     not be: then none is. `values` are the plain values they were encoded from."""
@@ -97,8 +98,8 @@ def checked_writes(
         return list(records)
     claim = caller_claim(rule, principal.claims)
     return [
-        checked_write(rule, claim, topic, record, value, i if batch else None)
-        for i, (record, value) in enumerate(zip(records, values, strict=True))
+        checked_write(rule, claim, topic, record, value, item)
+        for record, value, item in zip(records, values, items, strict=True)
     ]
 
 

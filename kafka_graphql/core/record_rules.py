@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 
 from kafka_graphql.core.errors import Forbidden
 from kafka_graphql.core.filters.predicates import Predicate
+from kafka_graphql.core.items import Item
 from kafka_graphql.kafka import IndexHint, OutgoingRecord, Record
 from kafka_graphql.settings.records import KEY_SEPARATOR, RecordRule
 
@@ -81,15 +82,15 @@ def is_claim(found: object, claim: str) -> bool:
     return False
 
 
-def _check_key(rule: RecordRule, claim: str, key: bytes | None, index: int | None) -> None:
+def _check_key(rule: RecordRule, claim: str, key: bytes | None, item: Item | None) -> None:
     prefix = f"{claim}{KEY_SEPARATOR}"
     if key is not None and key.startswith(prefix.encode()):
         return
-    where = f"messages[{index}]: " if index is not None else ""
-    path: list[str | int] = ["messages", index, "key"] if index is not None else ["key"]
+    where = f"{item}: " if item is not None else ""
+    path: list[str | int] = [*item.path, "key"] if item is not None else ["key"]
     extensions: dict[str, object] = {"path": path}
-    if index is not None:
-        extensions["index"] = index
+    if item is not None:
+        extensions["index"] = item.index
     problem = "has no key" if key is None else f"has a key that does not start with {prefix!r}"
     raise Forbidden(
         f"{where}the record {problem}: every key written to this topic starts with the "
@@ -104,13 +105,13 @@ def checked_write(
     topic: str,
     record: OutgoingRecord,
     value: object,
-    index: int | None = None,
+    item: Item | None = None,
 ) -> OutgoingRecord:
     """`record` as it may be written by a caller with `claim` (the header stamped), or FORBIDDEN.
-    `value` is the plain value the record's bytes were encoded from; `index` its place in a
+    `value` is the plain value the record's bytes were encoded from; `item` its place in a
     batch."""
-    where = f"messages[{index}]: " if index is not None else ""
-    extensions = {"index": index} if index is not None else {}
+    where = f"{item}: " if item is not None else ""
+    extensions = {"index": item.index} if item is not None else {}
     if claim is None:
         raise Forbidden(
             f"{where}no permission to write to topic {topic!r}: its records belong to the "
@@ -118,7 +119,7 @@ def checked_write(
             **extensions,
         )
     if rule.key_prefix:
-        _check_key(rule, claim, record.key, index)
+        _check_key(rule, claim, record.key, item)
     if rule.header is None:
         if not is_claim(value_at(value, rule.path), claim):
             raise Forbidden(

@@ -36,6 +36,6 @@ async def _produce(request: web.Request, partition: int | None) -> web.Response:
         topic = writable_topic(call.core, call.principal, topic)
         schemas = await request.app[SCHEMAS].of(body, embedded, topic)
     records = produce_records(body, embedded, partition, schemas)
-    outcomes = await produce_each(call.core, call.principal, topic, records)
+    outcomes = await produce_each(call.core, call.principal, topic, records, batch="records")
     key, value = (schema.id if schema is not None else None for schema in schemas)
     return answer(produce_answer(outcomes, key, value))

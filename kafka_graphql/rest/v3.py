@@ -106,7 +106,7 @@ async def _one(call: Call, cluster_id: str, topic: str, text: bytes) -> Answer:
             sent = v3_record(loads_strict(text))
         except NotJSON as error:
             raise RestError(400, f"a record is not JSON: {error}") from None
-        (outcome,) = await produce_each(call.core, call.principal, topic, [sent.record])
+        (outcome,) = await produce_each(call.core, call.principal, topic, [sent.record], batch=None)
     except RestError as error:
         return error_answer(error), error.status, {}
     except GatewayError as error:

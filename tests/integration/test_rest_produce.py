@@ -269,7 +269,7 @@ REFUSALS = {
 
 REFUSALS["a tombstone without a key"] = Refused(
     "/topics/{topic}", [{"key": "k", "value": None}, {"value": None}], 422, 422,
-    "messages[1]: a record without a value (a tombstone) needs a key: the key is what it deletes",
+    "records[1]: a record without a value (a tombstone) needs a key: the key is what it deletes",
 )  # fmt: skip
 
 
@@ -312,15 +312,15 @@ async def test_a_json_v2_record_to_a_json_schema_topic(rest: RestClient, bootstr
 TYPED_REFUSALS = {
     "a field breaks its format": (
         {"customer": {"name": "Ada", "email": "not-an-email"}},
-        "messages[1].value does not match the topic's schema: customer.email: ",
+        "records[1].value does not match the topic's schema: customer.email: ",
     ),
     "a nested item breaks its pattern": (
         {"items": [{"sku": "tea", "count": 1}]},
-        "messages[1].value does not match the topic's schema: items.0.sku: ",
+        "records[1].value does not match the topic's schema: items.0.sku: ",
     ),
     "a required field is missing": (
         {"status": None},
-        "messages[1].value does not match the topic's schema: status: ",
+        "records[1].value does not match the topic's schema: status: ",
     ),
 }
 

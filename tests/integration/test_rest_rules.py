@@ -81,7 +81,7 @@ async def test_the_tenants_header_is_stamped_and_a_forged_one_refused(
         403,
         {
             "error_code": 40301,
-            "message": "messages[1]: header 'tenant' is set by the gateway from the token's "
+            "message": "records[1]: header 'tenant' is set by the gateway from the token's "
             "'tenant' claim; it may not be set to anything else",
         },
     )
@@ -107,9 +107,9 @@ async def test_the_tenants_header_is_stamped_and_a_forged_one_refused(
 @pytest.mark.parametrize(
     ("records", "message"),
     [
-        ([{"value": {"tenant": "acme"}}, {"value": {"tenant": "globex"}}], "messages[1]: "),
-        ([{"value": {"n": 1}}], "messages[0]: "),
-        ([{"key": "k", "value": None}], "messages[0]: "),  # a tombstone carries no tenant
+        ([{"value": {"tenant": "acme"}}, {"value": {"tenant": "globex"}}], "records[1]: "),
+        ([{"value": {"n": 1}}], "records[0]: "),
+        ([{"key": "k", "value": None}], "records[0]: "),  # a tombstone carries no tenant
     ],
 )
 async def test_a_value_that_is_not_the_callers_is_refused(

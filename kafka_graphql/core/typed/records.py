@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from kafka_graphql.core.auth.field_masks import FieldView, ValueMasker
 from kafka_graphql.core.auth.field_rules import FieldRules
 from kafka_graphql.core.errors import BadUserInput, GatewayError, InvalidValue
+from kafka_graphql.core.items import Item
 from kafka_graphql.core.typed.codecs import UndecodableValue, WriterSchemaNeeded
 from kafka_graphql.core.typed.problems import Problem
 from kafka_graphql.core.typed.topic import TypedTopic
@@ -41,33 +42,33 @@ class TypedRecords:
         """What a caller with these scopes may see of this topic's values."""
         return self.masker.view(scopes)
 
-    def encode(self, value: object, index: int | None = None) -> bytes:
+    def encode(self, value: object, item: Item | None = None) -> bytes:
         """The bytes to write, or BAD_USER_INPUT naming the bad field as a path."""
         problems = self.topic.validator.validate(value)
         if problems:
-            raise _refusal(problems, index)
+            raise _refusal(problems, item)
         try:
             return self.topic.codec.encode(value)
         except BadUserInput as error:
             raise _refusal(
                 [(p["path"], p["message"]) for p in error.extensions.get("problems", [])]
                 or [([], error.message)],
-                index,
+                item,
             ) from None
 
-    async def check_raw(self, data: bytes, index: int | None = None) -> object:
+    async def check_raw(self, data: bytes, item: Item | None = None) -> object:
         """Bytes to be written as they are (a REST binary record): their plain value when they
         are a value of the topic's format and schema; InvalidValue otherwise."""
         try:
             plain = await self.topic.codec.decode(data)
         except UndecodableValue as error:
-            raise _refusal([([], f"not a value of the topic's format ({error})")], index) from None
+            raise _refusal([([], f"not a value of the topic's format ({error})")], item) from None
         except RecursionError:
-            raise _refusal([([], TOO_DEEP)], index) from None
+            raise _refusal([([], TOO_DEEP)], item) from None
         if self.topic.rule.format == "json":
             problems = self.topic.validator.validate(plain)
             if problems:
-                raise _refusal(problems, index)
+                raise _refusal(problems, item)
         return plain
 
     def decode_now(self, record: Record) -> Decoded | None:
@@ -133,14 +134,14 @@ def problem_text(problem: Problem) -> str:
     return f"{'.'.join(map(str, path))}: {message}" if path else message
 
 
-def _refusal(problems: list[Problem], index: int | None) -> InvalidValue:
+def _refusal(problems: list[Problem], item: Item | None) -> InvalidValue:
     path = problems[0][0]
-    where = f"messages[{index}].value" if index is not None else "value"
+    where = f"{item}.value" if item is not None else "value"
     text = f"{where} does not match the topic's schema: {problem_text(problems[0])}"
     extensions: dict[str, object] = {
         "path": list(path),
         "problems": [{"path": list(p), "message": m} for p, m in problems],
     }
-    if index is not None:
-        extensions["index"] = index
+    if item is not None:
+        extensions["index"] = item.index
     return InvalidValue(text, **extensions)

@@ -29,7 +29,7 @@ async def resolve_produce_batch(
 ) -> list[ProduceResult]:
     records = [NewRecord(m.value, m.key, m.headers, m.partition) for m in messages]
     context = info.context
-    written = await produce(context.core, context.principal, topic, records, batch=True)
+    written = await produce(context.core, context.principal, topic, records, batch="messages")
     return [to_produce_result(w) for w in written]
 
 

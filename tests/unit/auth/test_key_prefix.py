@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from kafka_graphql.core.errors import Forbidden
+from kafka_graphql.core.items import Item
 from kafka_graphql.core.record_rules import checked_write
 from kafka_graphql.kafka import OutgoingRecord
 from kafka_graphql.kafka.topic_configs import is_compacted
@@ -48,7 +49,8 @@ def test_key_prefix_is_a_boolean(tmp_path: Path, value: object) -> None:
 
 def write(rule: RecordRule, claim: str | None, key: bytes | None, index: int | None = None) -> Any:
     record = OutgoingRecord(value=b'{"tenantId": "acme"}', key=key)
-    return checked_write(rule, claim, "shop.orders", record, {"tenantId": "acme"}, index)
+    item = None if index is None else Item("messages", index)
+    return checked_write(rule, claim, "shop.orders", record, {"tenantId": "acme"}, item)
 
 
 @pytest.mark.parametrize("rule", [HEADER_KEYED, VALUE_KEYED], ids=["header", "value"])

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from kafka_graphql.core.errors import Forbidden
+from kafka_graphql.core.items import Item
 from kafka_graphql.core.record_rules import caller_claim, checked_write, compile_record_rule
 from kafka_graphql.core.typed.startup import StartupFailed
 from kafka_graphql.kafka import Header, OutgoingRecord, Record
@@ -223,7 +224,7 @@ def test_a_forged_header_is_refused(forged: tuple[tuple[str, bytes | None], ...]
         checked_write(HEADER_RULE, "acme", "t", outgoing(*forged), {})
     assert refused.value.extensions == {}
     with pytest.raises(Forbidden, match=r"^messages\[3\]: header 'tenant'") as in_batch:
-        checked_write(HEADER_RULE, "acme", "t", outgoing(*forged), {}, index=3)
+        checked_write(HEADER_RULE, "acme", "t", outgoing(*forged), {}, item=Item("messages", 3))
     assert in_batch.value.extensions == {"index": 3}
 
 

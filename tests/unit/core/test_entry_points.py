@@ -124,7 +124,7 @@ def message(
 async def test_a_write_is_checked_then_written_and_acknowledged() -> None:
     kafka = StandInKafka()
     written = await produce(
-        core(kafka), WRITER, "orders", [NewRecord({"n": 1}, "k", None, 1)], batch=False
+        core(kafka), WRITER, "orders", [NewRecord({"n": 1}, "k", None, 1)], batch=None
     )
     assert written == [Written("orders", 1, 7, 1000)]
     assert kafka.calls == ["partitions", "produce"]
@@ -155,12 +155,15 @@ async def test_a_batch_is_refused_whole_and_names_the_record() -> None:
     kafka = StandInKafka()
     too_many = [NewRecord(1)] * 3
     with pytest.raises(BadUserInput, match="3"):
-        await produce(core(kafka, max_batch_size=2), WRITER, "orders", too_many, batch=True)
+        await produce(core(kafka, max_batch_size=2), WRITER, "orders", too_many, batch="messages")
     headers = [_Header(str(i)) for i in range(3)]
     batch = [NewRecord(1), NewRecord(1, headers=headers)]
     with pytest.raises(BadUserInput) as refused:
-        await produce(core(kafka, max_headers_per_record=2), WRITER, "orders", batch, batch=True)
-    assert refused.value.extensions["path"][:2] == ["messages", 1]
+        await produce(
+            core(kafka, max_headers_per_record=2), WRITER, "orders", batch, batch="records"
+        )
+    # Named as the face names the batch (the REST body's `records`, GraphQL's `messages`).
+    assert refused.value.extensions["path"][:2] == ["records", 1]
     assert kafka.calls == []
 
 
@@ -225,7 +228,7 @@ async def test_one_stream_opening_for_every_face() -> None:
 async def test_a_write_told_record_by_record() -> None:
     kafka = StandInKafka()
     records = [NewRecord({"n": 1}), NewRecord(RawValue(b"\x00\xff"), key=b"\x01")]
-    first, second = await produce_each(core(kafka), WRITER, "orders", records)
+    first, second = await produce_each(core(kafka), WRITER, "orders", records, batch="records")
     assert first == Written("orders", 0, 7, 1000)
     assert isinstance(second, KafkaTimeout)
     assert kafka.calls == ["partitions", "produce_each"]
@@ -245,7 +248,7 @@ async def test_raw_bytes_and_tombstones_and_binary_headers_are_written_as_given(
 async def test_a_partition_the_topic_lacks_is_refused_before_the_write() -> None:
     kafka = StandInKafka()
     with pytest.raises(NoSuchPartition, match="no partition 5"):
-        await produce_each(core(kafka), WRITER, "orders", [NewRecord(1, partition=5)])
+        await produce_each(core(kafka), WRITER, "orders", [NewRecord(1, partition=5)], batch=None)
     assert kafka.calls == ["partitions"]
 
 

@@ -49,7 +49,9 @@ def produce_many_resolver(
             for m in messages
         ]
         context = info.context
-        written = await produce(context.core, context.principal, bound.topic, records, batch=True)
+        written = await produce(
+            context.core, context.principal, bound.topic, records, batch="messages"
+        )
         return [to_produce_result(w) for w in written]
 
     with_annotations(resolve, list[ProduceResult], messages=list[message_input])  # type: ignore[valid-type]
