@@ -50,6 +50,11 @@ def parse(argv: list[str]) -> tuple[list[str], Options, Path]:
     parser.add_argument("--fanout", type=_sizes, help="P5 subscriber counts, e.g. 10,100,1000")
     parser.add_argument("--fanout-messages", type=int)
     parser.add_argument("--filter-subscribers", type=_sizes, help="P6 subscriber counts")
+    parser.add_argument(
+        "--filter-messages",
+        type=int,
+        help="P6 records per size (default 5,000; more amortise the cyclic GC's full collections)",
+    )
     parser.add_argument("--idle", type=int, help="P9 idle subscriptions")
     parser.add_argument("--churn-s", type=float, help="P9 churn seconds")
     parser.add_argument("--sub-workers", type=int, help="subscriber client processes")
@@ -94,6 +99,7 @@ def parse(argv: list[str]) -> tuple[list[str], Options, Path]:
         "fanout": args.fanout,
         "fanout_messages": args.fanout_messages,
         "filter_subscribers": args.filter_subscribers,
+        "filter_messages": args.filter_messages,
         "idle_subscriptions": args.idle,
         "churn_s": 300.0 if args.soak else args.churn_s,
         "sub_workers": args.sub_workers,
