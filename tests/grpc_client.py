@@ -37,7 +37,7 @@ def bearer(token: str) -> Metadata:
 
 
 @asynccontextmanager
-async def stub_of(gateway: RunningGateway) -> AsyncIterator[pb_grpc.KafkaGatewayStub]:
+async def stub_of(gateway: RunningGateway) -> AsyncIterator[pb_grpc.KafkaGatewayAsyncStub]:
     async with aio.insecure_channel(target(gateway)) as channel:
         yield pb_grpc.KafkaGatewayStub(channel)
 

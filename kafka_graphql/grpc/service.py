@@ -49,7 +49,7 @@ class KafkaGatewayService(pb_grpc.KafkaGatewayServicer):
         async with self.seam.call(
             context, "ReceiveMessages", "subscription", request.ByteSize()
         ) as call:
-            async for message in receive(call, request):
+            async for message in receive(call, request, lambda: context.send_initial_metadata(())):
                 yield message
 
     async def ListTopics(

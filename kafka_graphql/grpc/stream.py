@@ -16,7 +16,7 @@ import copy
 import hashlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 
 from kafka_graphql.core.errors import (
@@ -51,8 +51,10 @@ CLOSED = "the gateway is shutting down; resume on another instance from kafka-ga
 
 
 async def receive(
-    call: Call, request: pb.ReceiveMessagesRequest
+    call: Call, request: pb.ReceiveMessagesRequest, started: Callable[[], Awaitable[None]]
 ) -> AsyncIterator[pb.ReceivedMessage]:
+    """`started`: told once the stream exists (the call's initial metadata is sent then, so
+    that a client knows its request was accepted before any message comes)."""
     core, principal = call.core, call.principal
     start, given = start_of(request), filter_of(request)
     limits = core.settings.limits
@@ -69,6 +71,7 @@ async def receive(
         tally = _subscription(call, stream.topic, given)
         core.telemetry.subscription_started(tally)
         try:
+            await started()
             async for message in _messages(call, stream, tally, start.after):
                 yield message
         finally:

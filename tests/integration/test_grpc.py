@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import grpc
@@ -195,11 +196,12 @@ async def test_token_expiry_ends_the_stream_with_its_cursor(
 
 async def test_reflection_and_health(replicas: tuple[RunningGateway, RunningGateway]) -> None:
     async with aio.insecure_channel(target(replicas[0])) as channel:
-        health = health_pb2_grpc.HealthStub(channel)
+        # Their stubs type the synchronous channel only.
+        health: Any = health_pb2_grpc.HealthStub(channel)
         for service in ("", "kafka_gateway.v1.KafkaGateway"):
             answer = await health.Check(health_pb2.HealthCheckRequest(service=service))
             assert answer.status == health_pb2.HealthCheckResponse.SERVING
-        reflection = reflection_pb2_grpc.ServerReflectionStub(channel)
+        reflection: Any = reflection_pb2_grpc.ServerReflectionStub(channel)  # type: ignore[arg-type]
         request = reflection_pb2.ServerReflectionRequest(list_services="")
         async for answer in reflection.ServerReflectionInfo(iter([request])):
             names = {s.name for s in answer.list_services_response.service}
