@@ -81,10 +81,14 @@ def received_builder(typed: TypedRecords | None) -> Build[Received]:
         cursors: CursorSealer,
     ) -> Received:
         errors: tuple[str, ...] = ()
-        if record.value is None and view.full:
+        # Only for a caller who may see every field: the wording may tell of the others.
+        if view.full:
             if typed is not None and record.raw_value is not None:
+                # Cached: the stream decoded it already. A value that does not match the
+                # schema comes as the bytes' generic reading (`json`), with the reasons.
                 decoded = typed.decode_now(record)
-                errors = decoded.errors if decoded is not None else ()
+                if decoded is not None and decoded.value is None:
+                    errors = decoded.errors
             elif record.value_error is not None:
                 errors = (record.value_error,)
         return Received(record, positions, cursors, view.full, errors)
