@@ -114,13 +114,18 @@ def create_app(
     add_graphql(app, settings)
     if rest:
         add_rest(app)
+    _add_health_and_grpc(app, settings)
+    return app
+
+
+def _add_health_and_grpc(app: web.Application, settings: Settings) -> None:
+    """The health routes; with `[grpc] enabled`, the gRPC server: after the Kafka layer (it
+    serves the same core), so it stops before Kafka closes; it takes no new call from the start
+    of the shutdown, while the streams are completed."""
     add_health_routes(app)
     if settings.grpc.enabled:
-        # After the Kafka layer (it serves the same core), so it stops before Kafka closes; it
-        # takes no new call from the start of the shutdown, while the streams are completed.
         app.cleanup_ctx.append(_grpc)
         app.on_shutdown.insert(0, _grpc_stopping)
-    return app
 
 
 async def _loop_monitor(app: web.Application) -> AsyncIterator[None]:
