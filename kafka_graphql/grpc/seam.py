@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import grpc
+from google.protobuf.message import Message
 from grpc import aio
 
 from kafka_graphql.core.auth.bearer import Authenticate, bearer_token
@@ -25,7 +26,7 @@ from kafka_graphql.grpc.errors import internal_error, trailers
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
+M = TypeVar("M", bound=Message)
 Context = aio.ServicerContext[object, object]
 LIMIT_CODES = frozenset({"COST_LIMIT_EXCEEDED", "RATE_LIMITED", "LIMIT_EXCEEDED"})
 
@@ -57,10 +58,12 @@ class Seam:
         name: str,
         kind: str,
         size_in: int,
-        work: Callable[[Call], Awaitable[T]],
-    ) -> T:
+        work: Callable[[Call], Awaitable[M]],
+    ) -> M:
         async with self.call(context, name, kind, size_in) as call:
-            return await work(call)
+            response = await work(call)
+            call.operation.bytes_out = response.ByteSize()
+            return response
         raise AssertionError("unreachable: the call ended with its error")  # pragma: no cover
 
     @asynccontextmanager
