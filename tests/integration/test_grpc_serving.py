@@ -9,11 +9,12 @@ import json
 
 import grpc
 import pytest
+from aiohttp import web
 from grpc import aio
 
 from kafka_graphql.grpc import GrpcBindError
 from kafka_graphql.grpc.generated import gateway_pb2_grpc as pb_grpc
-from kafka_graphql.server import GRPC_SERVER
+from kafka_graphql.server import GRPC_SERVER, create_app
 from kafka_graphql.settings import GrpcSettings, settings_from_mapping
 from tests.certificates import make_certificates
 from tests.grpc_client import failure, json_message, pb, received, stub_of, with_grpc
@@ -58,10 +59,14 @@ async def test_request_size_and_port_taken(bootstrap: str, new_topic: TopicFacto
                 pb.SendMessageRequest(topic=topic, message=json_message(json.dumps("x" * 2000)))
             )
         assert big.value.code() is grpc.StatusCode.RESOURCE_EXHAUSTED
+        # Not run_gateway: it moves a gateway's gRPC face to a free port.
         taken = GrpcSettings(enabled=True, port=gateway.app[GRPC_SERVER].port)
-        with pytest.raises(GrpcBindError, match="cannot listen on"):
-            async with run_gateway(settings.model_copy(update={"grpc": taken})):
-                pass
+        runner = web.AppRunner(create_app(settings.model_copy(update={"grpc": taken})))
+        try:
+            with pytest.raises(GrpcBindError, match="cannot listen on"):
+                await runner.setup()
+        finally:
+            await runner.cleanup()
 
 
 async def test_shutdown_ends_a_stream_with_its_cursor(
