@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import grpc
 import pytest
 import pytest_asyncio
@@ -19,6 +20,8 @@ from grpc import aio
 from kafka_graphql.core.errors import GatewayError, KafkaTimeout, KafkaUnavailable
 from kafka_graphql.kafka import KafkaGateway, OutgoingRecord, ProduceAck
 from kafka_graphql.settings import Settings
+from tests.clients import GraphQLClient
+from tests.clock import FakeClock
 from tests.grpc_client import (
     Failure,
     bearer,
@@ -39,6 +42,7 @@ RSA = rsa_pair()
 WRITER = bearer(RSA.sign(claims(ttl_s=RUN_TTL_S)))
 READER = bearer(RSA.sign(claims(ttl_s=RUN_TTL_S, scope="kafka:read:test-*")))
 NOBODY = bearer(RSA.sign(claims(ttl_s=RUN_TTL_S, scope="kafka:read:other-*")))
+PRODUCE = "mutation($t: String!) { produce(topic: $t, value: 1) { offset } }"
 LIMITS = {
     "max_query_cost": 15,
     "cost_budget": 1000,
@@ -166,12 +170,16 @@ async def test_budgets_and_caps(
     key_files: tuple[Path, Path],
     new_topic: TopicFactory,
     raw_producer: AIOKafkaProducer,
+    http: aiohttp.ClientSession,
 ) -> None:
+    """The cost cap, the produce budget (shared with GraphQL: its write spends it too), the
+    streams cap, and the delivery budget closing a stream with its cursor. The budgets' clock
+    stands still: nothing refills during the test."""
     topic = await new_topic()
     for n in range(6):
         await raw_producer.send_and_wait(topic, json.dumps(n).encode())
     async with (
-        run_gateway(settings(key_files[0], bootstrap, LIMITS)) as limited,
+        run_gateway(settings(key_files[0], bootstrap, LIMITS), FakeClock()) as limited,
         stub_of(limited) as stub,
     ):
         cost = await refused(
@@ -184,8 +192,10 @@ async def test_budgets_and_caps(
             await stub.SendMessage(
                 pb.SendMessageRequest(topic=topic, message=json_message("1")), metadata=WRITER
             )
-            for _ in range(3)
+            for _ in range(2)
         ]
+        graphql = GraphQLClient(http, limited.url, WRITER[0][1].removeprefix("Bearer "))
+        await graphql.data(PRODUCE, {"t": topic})
         rate = await refused(
             stub.SendMessage(
                 pb.SendMessageRequest(topic=topic, message=json_message("1")), metadata=WRITER
@@ -199,7 +209,7 @@ async def test_budgets_and_caps(
             stub.ReceiveMessages(pb.ReceiveMessagesRequest(topic=topic), metadata=WRITER).read()
         )
         closed = await refused(stream.read())
-    assert len(sent) == 3 and offsets(first) == [0, 1]
+    assert len(sent) == 2 and offsets(first) == [0, 1]
     assert cost.code is grpc.StatusCode.RESOURCE_EXHAUSTED and cost.reason == "COST_LIMIT_EXCEEDED"
     for found, code in (
         (rate, "RATE_LIMITED"),
