@@ -173,7 +173,8 @@ async def test_token_expiry_ends_the_stream_with_its_cursor(
     gateway = replicas[0]
     topic = await new_topic()
     await send(gateway, topic, 2)
-    short = RSA.sign(claims(ttl_s=2))
+    # Between 2 and 3 s left (`exp` is whole seconds): enough to open the stream on a busy machine.
+    short = RSA.sign(claims(ttl_s=3))
     async with stub_of(gateway) as stub:
         stream = stub.ReceiveMessages(
             pb.ReceiveMessagesRequest(topic=topic, from_offset=0), metadata=bearer(short)

@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaProducer
 from grpc import aio
 
 from kafka_graphql.core.errors import GatewayError, KafkaTimeout, KafkaUnavailable
+from kafka_graphql.http.state import LIMITS
 from kafka_graphql.kafka import KafkaGateway, OutgoingRecord, ProduceAck
 from kafka_graphql.settings import Settings
 from tests.clients import GraphQLClient
@@ -35,6 +36,7 @@ from tests.grpc_client import (
 )
 from tests.integration.auth import auth_settings, key_files_fixture  # noqa: F401 (a fixture)
 from tests.integration.conftest import RunningGateway, TopicFactory, run_gateway
+from tests.integration.helpers import poll_until
 from tests.tokens import RUN_TTL_S, claims, rsa_pair
 
 RSA = rsa_pair()
@@ -43,7 +45,7 @@ WRITER = bearer(RSA.sign(claims(ttl_s=RUN_TTL_S)))
 READER = bearer(RSA.sign(claims(ttl_s=RUN_TTL_S, scope="kafka:read:test-*")))
 NOBODY = bearer(RSA.sign(claims(ttl_s=RUN_TTL_S, scope="kafka:read:other-*")))
 PRODUCE = "mutation($t: String!) { produce(topic: $t, value: 1) { offset } }"
-LIMITS = {
+TIGHT = {
     "max_query_cost": 15,
     "cost_budget": 1000,
     "produce_messages_per_s": 3,
@@ -179,7 +181,7 @@ async def test_budgets_and_caps(
     for n in range(6):
         await raw_producer.send_and_wait(topic, json.dumps(n).encode())
     async with (
-        run_gateway(settings(key_files[0], bootstrap, LIMITS), FakeClock()) as limited,
+        run_gateway(settings(key_files[0], bootstrap, TIGHT), FakeClock()) as limited,
         stub_of(limited) as stub,
     ):
         cost = await refused(
@@ -201,13 +203,24 @@ async def test_budgets_and_caps(
                 pb.SendMessageRequest(topic=topic, message=json_message("1")), metadata=WRITER
             )
         )
+        # The cap: one stream open (live, from the end: it has nothing to deliver), a second
+        # refused; then the first cancelled, which frees its slot.
+        live = stub.ReceiveMessages(pb.ReceiveMessagesRequest(topic=topic), metadata=WRITER)
+        await live.initial_metadata()
+        second = await refused(
+            stub.ReceiveMessages(pb.ReceiveMessagesRequest(topic=topic), metadata=WRITER).read()
+        )
+        live.cancel()
+        state = limited.app[LIMITS].state("alice")
+
+        async def freed() -> bool:
+            return state.subscriptions == 0
+
+        await poll_until(freed, 10, 0.01)
         stream = stub.ReceiveMessages(
             pb.ReceiveMessagesRequest(topic=topic, from_offset=0), metadata=WRITER
         )
         first = await received(stream, 2)
-        second = await refused(
-            stub.ReceiveMessages(pb.ReceiveMessagesRequest(topic=topic), metadata=WRITER).read()
-        )
         closed = await refused(stream.read())
     assert len(sent) == 2 and offsets(first) == [0, 1]
     assert cost.code is grpc.StatusCode.RESOURCE_EXHAUSTED and cost.reason == "COST_LIMIT_EXCEEDED"
