@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 from kafka_graphql.core import metadata
 from kafka_graphql.core.errors import GatewayError
-from kafka_graphql.core.limits.call_cost import charge, write_cost
+from kafka_graphql.core.limits.call_cost import LIST_COST, charge, write_cost
 from kafka_graphql.core.produce import NewRecord, Written, produce
 from kafka_graphql.grpc.generated import gateway_pb2 as pb
 from kafka_graphql.grpc.generated import gateway_pb2_grpc as pb_grpc
@@ -57,6 +57,7 @@ class KafkaGatewayService(pb_grpc.KafkaGatewayServicer):
     ) -> pb.ListTopicsResponse:
         async def topics(call: Call) -> pb.ListTopicsResponse:
             core, principal = call.core, call.principal
+            charge(core.limits, principal.id, LIST_COST, LIST_COST)
             answer = pb.ListTopicsResponse()
             for name in await metadata.topic_names(core, principal):
                 partitions = await core.kafka.partitions(name)

@@ -3,6 +3,7 @@ the GraphQL cost model (docs/limits.md#the-cost-model), so that a call costs wha
 counterpart does and both are paid from the one budget of each caller:
 
 - a write 10 (a mutation), a batch 10 plus 1 per message, plus a point per 4 headers written;
+- the topics' list 1;
 - a stream its opening cost (10 plus its filter's, as a subscription's), charged when it opens,
   and refused with COST_LIMIT_EXCEEDED when that plus one message (1, and its headers: a point
   per 32 of the most a record shows) is over `limits.max_query_cost`.
@@ -18,6 +19,8 @@ from kafka_graphql.core.errors import CostLimitExceeded
 from kafka_graphql.core.filters.bounds import FilterSize
 from kafka_graphql.core.limits.registry import LimitsRegistry
 
+# A list without a size argument counts as one item (`topics { name }`).
+LIST_COST = 1
 MUTATION_WEIGHT = 10
 SUBSCRIPTION_OPENING_WEIGHT = 10
 HEADERS_PER_POINT = 32
