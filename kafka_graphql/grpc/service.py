@@ -59,10 +59,10 @@ class KafkaGatewayService(pb_grpc.KafkaGatewayServicer):
             core, principal = call.core, call.principal
             charge(core.limits, principal.id, LIST_COST, LIST_COST)
             answer = pb.ListTopicsResponse()
-            for name in await metadata.topic_names(core, principal):
-                partitions = await core.kafka.partitions(name)
+            counts = await metadata.topic_partition_counts(core, principal)
+            for name, partitions in counts.items():
                 rule = core.topics.rule_for(name)
-                info = answer.topics.add(name=name, partitions=len(partitions))
+                info = answer.topics.add(name=name, partitions=partitions)
                 if rule is not None and rule.type is not None:
                     info.type = rule.type
             return answer
