@@ -25,7 +25,7 @@ class KafkaGatewayService(pb_grpc.KafkaGatewayServicer):
     ) -> pb.SendMessageResponse:
         async def send(call: Call) -> pb.SendMessageResponse:
             record = new_record(request.message, "message")
-            results = await _write(call, request.topic, [record], "message", batch=False)
+            results = await _write(call, request.topic, [record], "message", batch=None)
             return written(results[0])
 
         response = await self.seam.unary(
@@ -38,7 +38,7 @@ class KafkaGatewayService(pb_grpc.KafkaGatewayServicer):
     ) -> pb.SendMessagesResponse:
         async def send(call: Call) -> pb.SendMessagesResponse:
             records = [new_record(m, f"messages.{i}") for i, m in enumerate(request.messages)]
-            results = await _write(call, request.topic, records, "messages", batch=True)
+            results = await _write(call, request.topic, records, "messages", batch="messages")
             return pb.SendMessagesResponse(results=[written(r) for r in results])
 
         return await self.seam.unary(context, "SendMessages", "mutation", request.ByteSize(), send)
@@ -71,11 +71,13 @@ class KafkaGatewayService(pb_grpc.KafkaGatewayServicer):
 
 
 async def _write(
-    call: Call, topic: str, records: list[NewRecord], at: str, *, batch: bool
+    call: Call, topic: str, records: list[NewRecord], at: str, *, batch: str | None
 ) -> list[Written]:
+    """`at`: the request's field of the records (`message`, `messages`); `batch`: the name a
+    batch's refusals give it (the request's `messages`), None for one record."""
     core, principal = call.core, call.principal
     headers = sum(len(r.headers or ()) for r in records)
-    points = write_cost(len(records), headers, batch=batch)
+    points = write_cost(len(records), headers, batch=batch is not None)
     charge(core.limits, principal.id, points, points)
     try:
         return await produce(core, principal, topic, records, batch=batch)
