@@ -14,7 +14,7 @@ JS := tests/js
 JS_STAMP := $(JS)/node_modules/.installed
 
 .PHONY: install kafka-up kafka-down registry-up registry-down run test test-unit soak lint format \
-	bench clean
+	proto bench clean
 
 install: $(STAMP)
 
@@ -91,6 +91,10 @@ lint: install
 	@$(PY) -m ruff format --check .
 	@$(PY) -m mypy
 	@$(VENV)/bin/lint-imports --no-cache
+
+# The gRPC face's Python code from proto/kafka_gateway/v1/gateway.proto (committed; docs/grpc.md).
+proto: install
+	@$(PY) scripts/grpc-generate.py
 
 format: install
 	@$(PY) -m ruff format .

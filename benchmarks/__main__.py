@@ -21,6 +21,7 @@ from benchmarks.results import RESULTS, Row, cells, save, scenario_order, table
 from benchmarks.scenarios.base import Run, Scenario
 from benchmarks.scenarios.consume import p4
 from benchmarks.scenarios.fanout import p5, p6
+from benchmarks.scenarios.grpc import g1, g5
 from benchmarks.scenarios.hostile import p11
 from benchmarks.scenarios.latency import p7, p8
 from benchmarks.scenarios.memory import p9
@@ -32,7 +33,7 @@ from benchmarks.servers import logs_on, metrics_on
 # P10 is measured during P5 (the gateway's connections at each size): asking for it runs P5.
 SCENARIOS: dict[str, Scenario] = {
     "P1": p1, "P2": p2, "P3": p3, "P4": p4, "P5": p5, "P6": p6, "P7": p7, "P8": p8, "P9": p9,
-    "P11": p11, "V1": v1, "R1": r1, "R4": r4,
+    "P11": p11, "V1": v1, "R1": r1, "R4": r4, "G1": g1, "G5": g5,
 }  # fmt: skip
 
 
@@ -42,7 +43,7 @@ def _sizes(text: str) -> tuple[int, ...]:
 
 def parse(argv: list[str]) -> tuple[list[str], Options, Path]:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("scenarios", nargs="*", help="P1 .. P11, R1, R4, V1 (default: all)")
+    parser.add_argument("scenarios", nargs="*", help="P1 .. P11, R1, R4, G1, G5, V1 (default: all)")
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
     parser.add_argument("--soak", action="store_true", help="P9's churn for 300 s")
     parser.add_argument("--out", type=Path, help="JSON file (default results/latest.json)")
@@ -87,7 +88,7 @@ def parse(argv: list[str]) -> tuple[list[str], Options, Path]:
         wanted = [s for s in wanted if s != "P10"] + ([] if "P5" in wanted else ["P5"])
     unknown = [s for s in wanted if s not in SCENARIOS]
     if unknown:
-        parser.error(f"unknown scenario {', '.join(unknown)}: P1 .. P11, R1, R4, V1")
+        parser.error(f"unknown scenario {', '.join(unknown)}: P1 .. P11, R1, R4, G1, G5, V1")
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     if not bootstrap:
         parser.error("set KAFKA_BOOTSTRAP_SERVERS (make bench starts a broker)")

@@ -9,6 +9,7 @@ import asyncio
 import json
 import multiprocessing
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -121,13 +122,16 @@ def _main(spec: HttpSpec, conn: Connection) -> None:
     conn.send(asyncio.run(_load(spec, conn)))
 
 
-async def run_http(specs: list[HttpSpec], on_start: Any = None) -> list[HttpReport]:
+async def run_http(
+    specs: Sequence[Any], on_start: Any = None, worker: Callable[[Any, Connection], None] = _main
+) -> list[HttpReport]:
     """Runs one worker process per spec, all starting together once each holds its connection.
-    `on_start()` is called just before they start (the caller's CPU snapshot)."""
+    `on_start()` is called just before they start (the caller's CPU snapshot). `worker`: the
+    process's function (another protocol's load, benchmarks/grpc_load.py)."""
     conns, procs = [], []
     for spec in specs:
         mine, theirs = _CTX.Pipe()
-        proc = _CTX.Process(target=_main, args=(spec, theirs))
+        proc = _CTX.Process(target=worker, args=(spec, theirs))
         proc.start()
         conns.append(mine)
         procs.append(proc)

@@ -32,10 +32,11 @@ class Row:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def scenario_order(name: str) -> tuple[bool, int, bool]:
-    """P1 .. P11, each REST row beside its GraphQL one (R1 after P1, R4 after P4), then V1
-    (validation, which needs no broker)."""
-    return name[0] not in "PR", int(name[1:]), name[0] == "R"
+def scenario_order(name: str) -> tuple[bool, int, int]:
+    """P1 .. P11, each REST and gRPC row beside its GraphQL one (R1 then G1 after P1, R4 after
+    P4, G5 after P5), then V1 (validation, which needs no broker)."""
+    kind = "PRG".find(name[0])
+    return kind < 0, int(name[1:]), kind
 
 
 def percentile(values: list[float], q: float) -> float:

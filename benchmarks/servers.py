@@ -226,3 +226,18 @@ async def bare_ws(bootstrap: str, topic: str) -> AsyncIterator[Server]:
     argv = ["-m", "benchmarks.bare_ws", "--bootstrap", bootstrap, "--port", str(port)]
     async with _process("bare-ws", [*argv, "--topic", topic], port) as server:
         yield server
+
+
+@asynccontextmanager
+async def bare_grpc(bootstrap: str, topic: str, grpc_port: int) -> AsyncIterator[Server]:
+    """benchmarks/bare_grpc.py on `grpc_port` (its /readyz on a port of its own)."""
+    port = free_port()
+    argv = ["-m", "benchmarks.bare_grpc", "--bootstrap", bootstrap, "--port", str(port)]
+    argv += ["--grpc-port", str(grpc_port), "--topic", topic]
+    async with _process("bare-grpc", argv, port) as server:
+        yield server
+
+
+def grpc_table(port: int) -> str:
+    """The gateway's `[grpc]` table, on `port` (for `gateway(extra=...)`)."""
+    return f"[grpc]\nenabled = true\nport = {port}\n"

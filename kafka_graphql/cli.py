@@ -25,6 +25,7 @@ from kafka_graphql.dev.tokens import DevTokenError, token_for_config
 from kafka_graphql.graphql.app import check_cost_weights
 from kafka_graphql.graphql.schema import build_schema
 from kafka_graphql.graphql.schema.typed import NameClash
+from kafka_graphql.grpc import GrpcBindError
 from kafka_graphql.observability.logs.audit import audit_configuration
 from kafka_graphql.observability.logs.setup import configure_logging
 from kafka_graphql.observability.metrics import WorkerMetrics
@@ -188,7 +189,7 @@ def _serve(
             handle_signals=not reuse_port,
             loop=loop,
         )
-    except (GatewayError, StartupFailed) as error:
+    except (GatewayError, StartupFailed, GrpcBindError) as error:
         return f"kafka-graphql: cannot start: {error}"
     return None
 

@@ -23,6 +23,7 @@ from kafka_graphql.core.telemetry import NO_TELEMETRY, Telemetry
 from kafka_graphql.core.topics import TopicRegistry
 from kafka_graphql.graphql.app import add_graphql, typed_schema
 from kafka_graphql.graphql.view import GRAPHQL_PATH
+from kafka_graphql.grpc import GrpcServer
 from kafka_graphql.http.authenticator import Authenticator
 from kafka_graphql.http.bearer import FaceRoutes
 from kafka_graphql.http.errors import ParserRefusalsLog
@@ -39,6 +40,7 @@ from kafka_graphql.http.state import (
     TOPICS,
     TYPED,
     WEBSOCKETS,
+    core_of,
 )
 from kafka_graphql.kafka import KafkaGateway
 from kafka_graphql.observability.metrics import add_metrics
@@ -50,6 +52,8 @@ from kafka_graphql.settings import Settings
 log = logging.getLogger("kafka_graphql")
 
 LOOP_MONITOR = web.AppKey("loop_monitor", LoopMonitor)
+# The gRPC face's server, once started (`[grpc] enabled`).
+GRPC_SERVER = web.AppKey("grpc_server", GrpcServer)
 
 
 def create_app(
@@ -110,8 +114,18 @@ def create_app(
     add_graphql(app, settings)
     if rest:
         add_rest(app)
-    add_health_routes(app)
+    _add_health_and_grpc(app, settings)
     return app
+
+
+def _add_health_and_grpc(app: web.Application, settings: Settings) -> None:
+    """The health routes; with `[grpc] enabled`, the gRPC server: after the Kafka layer (it
+    serves the same core), so it stops before Kafka closes; it takes no new call from the start
+    of the shutdown, while the streams are completed."""
+    add_health_routes(app)
+    if settings.grpc.enabled:
+        app.cleanup_ctx.append(_grpc)
+        app.on_shutdown.insert(0, _grpc_stopping)
 
 
 async def _loop_monitor(app: web.Application) -> AsyncIterator[None]:
@@ -191,6 +205,22 @@ async def _kafka(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         await kafka.close()
+
+
+async def _grpc(app: web.Application) -> AsyncIterator[None]:
+    server = GrpcServer(core_of(app), app.get(AUTHENTICATOR))
+    await server.start()
+    app[GRPC_SERVER] = server
+    try:
+        yield
+    finally:
+        await server.stop(app[SETTINGS].server.shutdown_grace_s)
+
+
+async def _grpc_stopping(app: web.Application) -> None:
+    server = app.get(GRPC_SERVER)
+    if server is not None:
+        server.stopping(app[SETTINGS].server.shutdown_grace_s)
 
 
 async def _complete_streams(app: web.Application) -> None:

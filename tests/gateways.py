@@ -53,9 +53,14 @@ async def run_gateway(
     """`kafka`: the Kafka layer (default: the real one `create_app` makes for `settings`);
     `telemetry`: what the gateway reports to (default: the sinks of `settings`). Metrics are
     off unless `settings` turn them on on port 0 (any free port; the app's `METRICS` listener
-    names it): the default port is `make run`'s, or another test's."""
+    names it): the default port is `make run`'s, or another test's. So is the gRPC face's."""
     if settings.metrics.port != 0:
         settings = settings.model_copy(update={"metrics": MetricsSettings(enabled=False)})
+    if settings.grpc.enabled and settings.grpc.port != 0:
+        # The demo's 50051 may be `make run`'s, or another test's: a free port instead (the
+        # app's GRPC_SERVER names it).
+        grpc = settings.grpc.model_copy(update={"port": 0})
+        settings = settings.model_copy(update={"grpc": grpc})
     app = create_app(
         settings, limits_clock=limits_clock, cursors=cursors, kafka=kafka, telemetry=telemetry
     )

@@ -93,6 +93,11 @@ class NotReached:
             raise NotFound.topic(topic)
         self._reached("partitions", topic)
 
+    async def partition_counts(self) -> Mapping[str, int]:
+        if self._probe("partition_counts"):
+            return {}
+        self._reached("partition_counts")
+
     async def offsets(self, topic: str, partitions: Iterable[int]) -> dict[int, PartitionOffsets]:
         self._reached("offsets", topic, tuple(partitions))
 

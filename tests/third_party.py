@@ -23,11 +23,19 @@ PRIVATE = re.compile(r"_[a-z]\w*")
 BY_NAME = re.compile(r"\b(?:get|set|has)attr\([^,()]+,\s*\"(_[a-z]\w*)\"")
 
 
+# protoc's output (kafka_graphql/grpc/generated/): what it reads of protobuf's and grpcio's own
+# parts is theirs to keep in step, regenerated with their version (scripts/grpc-generate.py;
+# tests/unit/test_grpc_generated.py proves the committed files are that output).
+GENERATED = "generated"
+
+
 def private_reads(package: types.ModuleType) -> dict[str, str]:
     """Private attribute names the package's code reads or sets on anything but `self` or
     `cls`, each with one place it does."""
     found: dict[str, str] = {}
     for path in sorted(Path(package.__path__[0]).rglob("*.py")):
+        if GENERATED in path.parts:
+            continue
         source = path.read_text()
         for name in BY_NAME.findall(source):
             found.setdefault(name, str(path))

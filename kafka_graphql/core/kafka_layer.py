@@ -46,6 +46,11 @@ class KafkaLayer(Protocol):
         """Partition ids of `topic`; NotFound if it does not exist."""
         ...
 
+    async def partition_counts(self) -> Mapping[str, int]:
+        """Every topic's partition count, from one read of the cluster's metadata (the one
+        `topic_names` and `partitions` read), never a request per topic."""
+        ...
+
     async def offsets(
         self, topic: str, partitions: Iterable[int]
     ) -> dict[int, PartitionOffsets]: ...

@@ -37,6 +37,13 @@ async def topic_names(core: Core, principal: Principal) -> list[str]:
     return readable_topics(core, principal, await core.kafka.topic_names())
 
 
+async def topic_partition_counts(core: Core, principal: Principal) -> dict[str, int]:
+    """The existing, exposed topics the caller may read, sorted, each with its partition count,
+    from one read of the cluster's metadata (never a request per topic)."""
+    counts = await core.kafka.partition_counts()
+    return {name: counts[name] for name in readable_topics(core, principal, sorted(counts))}
+
+
 async def describe_topic(core: Core, principal: Principal, topic: str) -> TopicMetadata:
     topic = readable_topic(core, principal, topic)
     partitions = await core.kafka.partition_details(topic)

@@ -29,6 +29,8 @@ def main() -> None:
         f"    GraphiQL:         {url}",
         f"    Kafka:            {settings.kafka.bootstrap_servers}",
     ]
+    if settings.grpc.enabled:
+        lines.append(f"    gRPC:             {settings.grpc.host}:{settings.grpc.port}")
     if settings.metrics.enabled:
         lines.append(f"    Metrics:          {settings.metrics.url}")
     if registry is not None:

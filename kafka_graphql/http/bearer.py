@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Middleware
 
+from kafka_graphql.core.auth.bearer import bearer_token as bearer_token
 from kafka_graphql.core.auth.principal import Principal
 from kafka_graphql.core.errors import InvalidToken, Unauthenticated
 from kafka_graphql.http.authenticator import AUTHENTICATION_REQUIRED, Authenticator
@@ -25,19 +26,6 @@ from kafka_graphql.http.errors import json_error
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 PRINCIPAL = web.RequestKey("principal", Principal)
-
-
-def bearer_token(header: str) -> str:
-    """The token of an `Authorization` header (RFC 6750 2.1)."""
-    scheme, _, token = header.strip().partition(" ")
-    if scheme.lower() != "bearer":
-        refusal = Unauthenticated("the Authorization header must be `Bearer <token>`")
-        refusal.reason = "malformed"
-        raise refusal
-    token = token.strip()
-    if not token or " " in token:
-        raise InvalidToken("the Authorization header must be `Bearer <token>`")
-    return token
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,29 +5,17 @@ log lines, the audit log and coded errors name it), and returned in the response
 
 from __future__ import annotations
 
-import re
-import uuid
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from kafka_graphql.core.request_id import CURRENT_REQUEST_ID
+from kafka_graphql.core.request_id import request_id as request_id
 from kafka_graphql.http.state import REQUEST_ID
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 HEADER = "X-Request-ID"
-# What a caller's id may be: what proxies and tracing tools make (UUIDs, hex, base64, dotted or
-# slashed paths), short enough to log on every line, with nothing that could forge or break a
-# log line (no blanks, quotes, control characters, no non-ASCII).
-_SANE = re.compile(r"[A-Za-z0-9._:/+=@-]{1,128}")
-
-
-def request_id(given: str | None) -> str:
-    """`given` if it is a sane id, else a new one (32 hex digits)."""
-    if given is not None and _SANE.fullmatch(given):
-        return given
-    return uuid.uuid4().hex
 
 
 @web.middleware

@@ -89,6 +89,9 @@ class KafkaGateway:
         """Partition ids of `topic`; NotFound if it does not exist."""
         return await self._cluster.partitions(topic)
 
+    async def partition_counts(self) -> Mapping[str, int]:
+        return {topic: len(ids) for topic, ids in (await self._cluster.topics()).items()}
+
     async def offsets(self, topic: str, partitions: Iterable[int]) -> dict[int, PartitionOffsets]:
         return await self._cluster.offsets(topic, partitions)
 

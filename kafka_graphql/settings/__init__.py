@@ -18,6 +18,7 @@ from kafka_graphql.settings.fields import Scope, TypeField
 if TYPE_CHECKING:
     from kafka_graphql.settings.auth import AuthSettings
     from kafka_graphql.settings.environment import ENVIRONMENT_ONLY, ENVIRONMENT_OVERRIDES
+    from kafka_graphql.settings.grpc import GrpcSettings
     from kafka_graphql.settings.kafka import KafkaSettings
     from kafka_graphql.settings.limits import LimitsSettings
     from kafka_graphql.settings.loading import (
@@ -40,6 +41,7 @@ _HOMES = {
     "LimitsSettings": "kafka_graphql.settings.limits",
     "ENVIRONMENT_ONLY": "kafka_graphql.settings.environment",
     "ENVIRONMENT_OVERRIDES": "kafka_graphql.settings.environment",
+    "GrpcSettings": "kafka_graphql.settings.grpc",
     "KafkaSettings": "kafka_graphql.settings.kafka",
     "LoggingSettings": "kafka_graphql.settings.logs",
     "DEFAULT_CONFIG_FILE": "kafka_graphql.settings.loading",
@@ -72,6 +74,7 @@ __all__ = [
     "PRODUCTION",
     "REGISTRY_SCHEMA",
     "AuthSettings",
+    "GrpcSettings",
     "KafkaSettings",
     "LimitsSettings",
     "LoggingSettings",

@@ -33,6 +33,7 @@ ENVIRONMENT_OVERRIDES: Mapping[str, str] = {
     "KAFKA_GRAPHQL_SASL_USERNAME": "kafka.sasl_username",
     "KAFKA_GRAPHQL_SASL_PASSWORD": "kafka.sasl_password",
     "KAFKA_GRAPHQL_METRICS_PORT": "metrics.port",
+    "KAFKA_GRAPHQL_GRPC_PORT": "grpc.port",
 }
 # Keys that only the environment may set: secrets never belong in a configuration file.
 ENVIRONMENT_ONLY: Mapping[str, str] = {

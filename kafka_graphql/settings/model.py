@@ -19,6 +19,7 @@ from pydantic_settings import (
 from kafka_graphql.settings.auth import AuthSettings
 from kafka_graphql.settings.field_rules import field_rule_problems
 from kafka_graphql.settings.fields import loading, refuse
+from kafka_graphql.settings.grpc import GrpcSettings
 from kafka_graphql.settings.kafka import KafkaSettings
 from kafka_graphql.settings.limits import LimitsSettings
 from kafka_graphql.settings.logs import LoggingSettings
@@ -62,6 +63,8 @@ class Settings(BaseSettings):
     rest: RestSettings = Field(default_factory=RestSettings)
     """the REST face: the Confluent REST Proxy API v2 beside the GraphQL API
     ([rest.md](rest.md))"""
+    grpc: GrpcSettings = Field(default_factory=GrpcSettings)
+    """the gRPC face: the KafkaGateway service on its own port ([grpc.md](grpc.md))"""
     tracing: TracingSettings = Field(default_factory=TracingSettings)
     """OpenTelemetry traces of operations, writes and deliveries, carried through Kafka in the
     records' headers ([operations.md](operations.md#traces))"""
@@ -107,6 +110,8 @@ def settings_problems(settings: Settings) -> list[tuple[Loc, str]]:
                 "could never hold that many",
             )
         )
+    if settings.grpc.enabled and settings.server.workers > 1 and settings.grpc.port == 0:
+        found.append(((), "server.workers > 1 needs a fixed grpc.port (not 0)"))
     if settings.server.is_production:
         found += [((), text) for text in production_problems(settings)]
     found += _topic_problems(settings)

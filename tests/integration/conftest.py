@@ -36,6 +36,8 @@ os.environ.setdefault(
 # environment) serve their metrics on a free port, never on the default 9464 that `make run`
 # (or another test run on the machine) may hold.
 os.environ.setdefault("KAFKA_GRAPHQL_METRICS_PORT", "0")
+# And their gRPC face (the demo's is on) on a free port, never on 50051.
+os.environ.setdefault("KAFKA_GRAPHQL_GRPC_PORT", "0")
 
 
 @pytest.fixture(scope="session")

@@ -66,6 +66,7 @@ SAMPLES = {
     "kafka.sasl_username": ("gw", "gw"),
     "kafka.sasl_password": ("pw", "pw"),
     "metrics.port": ("9465", 9465),
+    "grpc.port": ("50052", 50052),
 }
 
 

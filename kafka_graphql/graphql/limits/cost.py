@@ -33,6 +33,7 @@ from graphql import (
     is_composite_type,
 )
 
+from kafka_graphql.core.limits.call_cost import MUTATION_WEIGHT, SUBSCRIPTION_OPENING_WEIGHT
 from kafka_graphql.graphql.limits.fields import CollectedField
 from kafka_graphql.graphql.limits.memo import CostMemo
 from kafka_graphql.graphql.limits.values import operation_variables
@@ -40,9 +41,6 @@ from kafka_graphql.graphql.limits.walk import Costing, OperationCost, find_opera
 
 if TYPE_CHECKING:
     from kafka_graphql.graphql.limits.filter_cost import FilterPricing, VariableReads
-
-MUTATION_WEIGHT = 10
-SUBSCRIPTION_OPENING_WEIGHT = 10
 
 
 class UnknownWeight(ValueError):

@@ -16,7 +16,6 @@ benchmarks/filter_cpu.py, so that a point is worth about a millisecond of the ga
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any, Protocol
@@ -24,32 +23,12 @@ from typing import Any, Protocol
 from graphql import FieldNode, GraphQLField
 
 from kafka_graphql.core.filters.bounds import FilterSize, filter_caps, measure_filter
+from kafka_graphql.core.limits.call_cost import page_filter_cost as page_filter_cost
+from kafka_graphql.core.limits.call_cost import stream_filter_cost as stream_filter_cost
 from kafka_graphql.core.typed.model import TypeModel
 from kafka_graphql.core.typed.where import inspect_where
 from kafka_graphql.graphql.filter_arguments import filter_arguments
 from kafka_graphql.settings.limits import LimitsSettings
-
-# Points per 1,000 records (docs/limits.md#filters has the measurements).
-SCAN_POINTS = 20.0  # reading and decoding a record a page would not have read without a filter
-CONDITION_POINTS = 1.0  # running one condition on it
-IN_VALUE_POINTS = 0.005  # and one `in` value
-
-
-def page_filter_cost(size: FilterSize, records: int) -> int:
-    """A page's filter of `size` over `records` records; 0 without a condition."""
-    if size.conditions == 0:
-        return 0
-    per_thousand = SCAN_POINTS + _running(size)
-    return math.ceil(records * per_thousand / 1000)
-
-
-def stream_filter_cost(size: FilterSize, records: int) -> int:
-    """A subscription's filter of `size` over `records` records of its live feed."""
-    return math.ceil(records * _running(size) / 1000)
-
-
-def _running(size: FilterSize) -> float:
-    return size.conditions * CONDITION_POINTS + size.in_values * IN_VALUE_POINTS
 
 
 class VariableReads(Protocol):
