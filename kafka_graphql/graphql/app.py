@@ -16,6 +16,7 @@ from kafka_graphql.core.typed.startup import StartupFailed
 from kafka_graphql.graphql.graphiql import ASSETS_URL, local_graphiql_html
 from kafka_graphql.graphql.limits.cost import UnknownWeight
 from kafka_graphql.graphql.limits.operation import CostedSchema
+from kafka_graphql.graphql.persisted import PersistedDocuments
 from kafka_graphql.graphql.schema import build_schema
 from kafka_graphql.graphql.schema.typed import NameClash
 from kafka_graphql.graphql.shared import SharedGroups
@@ -46,6 +47,7 @@ def add_graphql(app: web.Application, settings: Settings) -> GatewayView:
     )
     if view.local_graphiql_html is not None:
         app.router.add_static(ASSETS_URL, assets)
+    view.persisted = PersistedDocuments.configured(settings.server, settings.limits.max_query_bytes)
     if settings.server.shared_subscriptions:
         view.shared_groups = SharedGroups(
             view.encode_json, settings.limits, app[LIMITS].memory, app[TELEMETRY]
