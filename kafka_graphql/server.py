@@ -21,6 +21,7 @@ from kafka_graphql.core.limits.bucket import Clock
 from kafka_graphql.core.limits.registry import LimitsRegistry
 from kafka_graphql.core.telemetry import NO_TELEMETRY, Telemetry
 from kafka_graphql.core.topics import TopicRegistry
+from kafka_graphql.dev.dev_token import development_token
 from kafka_graphql.graphql.app import add_graphql, typed_schema
 from kafka_graphql.graphql.view import GRAPHQL_PATH
 from kafka_graphql.http.authenticator import Authenticator
@@ -107,7 +108,7 @@ def create_app(
     app.on_response_prepare.append(add_request_id_header)
     app.on_startup.append(_serving)
     app.on_shutdown.extend([_served, _complete_streams])
-    add_graphql(app, settings)
+    add_graphql(app, settings, development_token(settings))
     if rest:
         add_rest(app)
     add_health_routes(app)

@@ -70,7 +70,7 @@ class GatewayView(GraphQLView[Context, None]):
     (graphql/ws/protocols.py), bounded WebSocket messages and, when its files are here, a
     GraphiQL page that needs no CDN."""
 
-    local_graphiql_html: str | None = None
+    graphiql_html: str | None = None
     # Documents by hash or id (graphql/persisted.py), asked before any document is parsed.
     persisted: PersistedDocuments | None = None
     # Groups of subscribers that share execution (None: `server.shared_subscriptions` is off).
@@ -194,7 +194,7 @@ class GatewayView(GraphQLView[Context, None]):
 
     @property
     def graphql_ide_html(self) -> str:
-        return self.local_graphiql_html or super().graphql_ide_html
+        return self.graphiql_html or super().graphql_ide_html
 
     async def get_context(
         self, request: web.Request, response: web.Response | web.WebSocketResponse

@@ -48,6 +48,9 @@ class ServerSettings(Table):
     """where `make run`/`make test` put GraphiQL's own files (`scripts/graphiql-assets.py`); when
     they are all there, the GraphiQL page loads them from `/graphiql-assets/` instead of a
     CDN"""
+    graphiql_tabs: Annotated[tuple[ConfigFile, ...], Strict(False)] = ()
+    """GraphQL documents (files) GraphiQL opens as tabs on a browser's first visit (the demo:
+    the README tour's subscription and mutation)"""
     cors_allow_origins: Annotated[tuple[str, ...], Strict(False)] = ()
     """browser origins allowed to call the API from another site, written as browsers send them
     (`https://app.example.com`: scheme, host, port unless the default, no path), or `"*"`;
@@ -196,6 +199,9 @@ def server_problems(server: ServerSettings) -> list[str]:
             read_manifest(Path(server.trusted_documents_file))
         except ManifestError as error:
             found.append(f"{{key}}.trusted_documents_file: {error}")
+    for i, tab in enumerate(server.graphiql_tabs):
+        if not Path(tab).is_file():
+            found.append(f"{{key}}.graphiql_tabs[{i}]: no file {tab}")
     if bool(server.tls_cert_file) != bool(server.tls_key_file):
         found.append("{key}.tls_cert_file and {key}.tls_key_file must be set together")
     else:
