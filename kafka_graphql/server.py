@@ -26,6 +26,7 @@ from kafka_graphql.graphql.app import add_graphql, typed_schema
 from kafka_graphql.graphql.view import GRAPHQL_PATH
 from kafka_graphql.http.authenticator import Authenticator
 from kafka_graphql.http.bearer import FaceRoutes
+from kafka_graphql.http.demo import add_demo_page
 from kafka_graphql.http.errors import ParserRefusalsLog
 from kafka_graphql.http.health import add_health_routes
 from kafka_graphql.http.middlewares import middlewares
@@ -108,7 +109,10 @@ def create_app(
     app.on_response_prepare.append(add_request_id_header)
     app.on_startup.append(_serving)
     app.on_shutdown.extend([_served, _complete_streams])
-    add_graphql(app, settings, development_token(settings))
+    dev_token = development_token(settings)
+    add_graphql(app, settings, dev_token)
+    if settings.server.demo_page:
+        add_demo_page(app, dev_token)
     if rest:
         add_rest(app)
     add_health_routes(app)

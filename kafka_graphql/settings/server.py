@@ -51,6 +51,9 @@ class ServerSettings(Table):
     graphiql_tabs: Annotated[tuple[ConfigFile, ...], Strict(False)] = ()
     """GraphQL documents (files) GraphiQL opens as tabs on a browser's first visit (the demo:
     the README tour's subscription and mutation)"""
+    demo_page: bool = False
+    """serve the demo page at `/demo`: the demo's `shop.orders` live, and a form that produces
+    an order ([README](../README.md#the-demo-page)); refused by the production profile"""
     cors_allow_origins: Annotated[tuple[str, ...], Strict(False)] = ()
     """browser origins allowed to call the API from another site, written as browsers send them
     (`https://app.example.com`: scheme, host, port unless the default, no path), or `"*"`;
@@ -199,6 +202,8 @@ def server_problems(server: ServerSettings) -> list[str]:
             read_manifest(Path(server.trusted_documents_file))
         except ManifestError as error:
             found.append(f"{{key}}.trusted_documents_file: {error}")
+    if server.demo_page and server.is_production:
+        found.append("{key}.demo_page is for development: the production profile refuses it")
     for i, tab in enumerate(server.graphiql_tabs):
         if not Path(tab).is_file():
             found.append(f"{{key}}.graphiql_tabs[{i}]: no file {tab}")
