@@ -42,7 +42,8 @@ async def test_the_demo_page_shows_orders_live_and_resumes_after_a_dropped_conne
     assert run in shown["text"] and "Ada Lovelace" in shown["text"]
     assert shown["masked"] == "email: null"  # the development token has no shop:pii
     # The page's connection drops; an order is written while it is away.
-    for socket in list(demo.app[WEBSOCKETS]):
+    websockets = demo.app[WEBSOCKETS]
+    for socket in list(websockets):
         await socket.close(code=1012, message=b"test")
     away = f"{run}-away"
     await tour.data(PRODUCE_ORDER, {"key": away, "value": order(away, "PAID", 30)})
