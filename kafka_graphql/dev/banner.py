@@ -36,7 +36,9 @@ def main() -> None:
     if typed:
         lines += [
             "",
-            "  Try the tour in README.md, or in GraphiQL:",
+            "  Try the tour in README.md: GraphiQL opens on it"
+            if settings.server.graphiql_tabs
+            else "  Try the tour in README.md, or in GraphiQL:",
             f"    subscription {{ {typed[0].root_field} {{ offset key value {{ __typename }} }} }}",
         ]
     else:
@@ -62,16 +64,21 @@ def _token_lines(settings: Settings, key: DevKey, url: str, config: str | None) 
     token = development_token(settings)
     if token is None:  # the production profile
         return ["    Authentication:   bearer JWTs (mint one with `kafka-graphql token`)"]
+    base = url.removesuffix("/graphql")
+    demo = f" and the demo page ({base}/demo)" if settings.server.demo_page else ""
     return [
         "",
         f"  Development token ({DEV_TOKEN_TTL_S // 3600} h; {' '.join(DEV_SCOPES)}):",
+        "",
         f"    {token}",
-        "  Use it in one of two ways:",
-        "  1. GraphiQL: nothing to do, its Headers tab starts with it (development profile only).",
-        "  2. curl or your app: send the header `Authorization: Bearer <token>`, e.g.",
-        f"    curl {url} -H 'Authorization: Bearer {token}' \\",
-        "      -H 'content-type: application/json' -d '{\"query\": \"{ topics { name } }\"}'",
-        "  Others: .venv/bin/kafka-graphql token"
+        "",
+        "  Two ways to use it:",
+        f"    1. In the browser: GraphiQL{demo} start with it. Nothing to paste.",
+        "    2. From curl or an app: put it in a variable, send it as a bearer token:",
+        "         TOKEN=<the token above>",
+        f'         curl {url} -H "Authorization: Bearer $TOKEN" \\',
+        "           -H 'content-type: application/json' -d '{\"query\": \"{ topics { name } }\"}'",
+        "  Other tokens: .venv/bin/kafka-graphql token"
         + (f" --config {config}" if config else "")
         + ' --sub you --scope "kafka:read:*" --ttl 1h',
     ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from kafka_graphql.dev.dev_token import development_token
 from kafka_graphql.dev.tokens import ensure_dev_key
 from kafka_graphql.settings import Settings, settings_from_mapping
@@ -37,3 +39,23 @@ def test_no_token_in_production_or_without_the_development_key(tmp_path: Path) -
     elsewhere = tmp_path / "elsewhere"  # the settings trust a key, not this one
     ensure_dev_key(elsewhere)
     assert development_token(settings(tmp_path), elsewhere) is None
+
+
+def test_make_run_prints_the_token_once_with_the_two_ways_to_use_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kafka_graphql.dev import banner
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "gateway.toml").write_text(
+        '[server]\ndemo_page = true\n[auth]\nalgorithms = ["RS256"]\n'
+        'issuer = "kafka-graphql-dev"\naudience = "kafka-graphql"\n'
+        'public_key_file = ".dev/jwt.pub.pem"\n[[topics]]\nname = "t"\n'
+    )
+    monkeypatch.setattr("sys.argv", ["banner", "--config", "gateway.toml"])
+    banner.main()
+    out = capsys.readouterr().out
+    token = (tmp_path / ".dev" / "token").read_text()
+    assert out.count(token) == 1
+    assert "Two ways to use it" in out and "/demo" in out and 'Bearer $TOKEN"' in out
+    assert "\x1b" not in out
