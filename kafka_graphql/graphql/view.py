@@ -186,11 +186,12 @@ class GatewayView(GraphQLView[Context, None]):
         if request.method != "GET":
             return False
         accept = request.headers.get("accept", "")
-        if "text/html" in accept:
-            return True
         params = request.query_params
         sends = any(params.get(name) is not None for name in ("query", "extensions", "documentId"))
-        return not sends and "*/*" in accept
+        if sends:
+            # Without GraphiQL (the production profile) the link runs, as before.
+            return "text/html" in accept and self.graphql_ide is not None
+        return "text/html" in accept or "*/*" in accept
 
     @property
     def graphql_ide_html(self) -> str:
