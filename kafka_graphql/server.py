@@ -109,6 +109,13 @@ def create_app(
     app.on_response_prepare.append(add_request_id_header)
     app.on_startup.append(_serving)
     app.on_shutdown.extend([_served, _complete_streams])
+    _add_routes(app, settings, rest)
+    return app
+
+
+def _add_routes(app: web.Application, settings: Settings, rest: bool) -> None:
+    """The faces, the pages (GraphiQL's and the demo's start with the development token where
+    there is one) and the probes."""
     dev_token = development_token(settings)
     add_graphql(app, settings, dev_token)
     if settings.server.demo_page:
@@ -116,7 +123,6 @@ def create_app(
     if rest:
         add_rest(app)
     add_health_routes(app)
-    return app
 
 
 async def _loop_monitor(app: web.Application) -> AsyncIterator[None]:
