@@ -4,7 +4,7 @@
   sends `extensions.persistedQuery = {"version": 1, "sha256Hash": ...}` without the document;
   an unknown hash is answered `PERSISTED_QUERY_NOT_FOUND` (Apollo Server's exact answer), and
   the client sends the document again with its hash, which is checked (`BAD_REQUEST` when it
-  does not match) and kept, at most `server.apq_cache_size` of them.
+  does not match) and kept once it has validated, at most `server.apq_cache_size` of them.
 - Trusted documents (`"trusted"`): only the documents of Apollo's manifest
   (`server.trusted_documents_file`) run, named by APQ hash, by `documentId` (`sha256:<hex>`, the
   GraphQL-over-HTTP persisted-documents appendix), or sent whole; anything else is
@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Mapping
+from contextvars import ContextVar
 from pathlib import Path
 
 from aiohttp import web
@@ -110,8 +111,8 @@ class PersistedDocuments:
             raise bad_request("provided sha does not match query")
         if self.mode == "trusted" and known is None:
             raise not_found()
-        if known is None:
-            self._keep(key, query)
+        if known is None and self.mode == "apq":
+            _defer(self, key, query)
         return query
 
     def _trusted_document(self, key: str) -> str | None:
@@ -131,7 +132,7 @@ class PersistedDocuments:
             raise not_found()
         return found
 
-    def _keep(self, key: str, query: str) -> None:
+    def keep(self, key: str, query: str) -> None:
         if self.cache_size == 0:
             return
         if self.max_query_bytes is not None and query_too_large(query, self.max_query_bytes):
@@ -140,6 +141,40 @@ class PersistedDocuments:
         self._store.move_to_end(key)
         while len(self._store) > self.cache_size:
             self._store.popitem(last=False)
+
+
+# Documents sent with their hash, kept once they have validated, as Apollo Server keeps them:
+# the store, and per document text its hash. A context variable, so that what one request (or
+# one WebSocket message, whose operation runs in a task made with a copy of the context) sent
+# is what the gate of its operation finds.
+_PENDING: ContextVar[tuple[PersistedDocuments, dict[str, str]] | None] = ContextVar(
+    "persisted_pending", default=None
+)
+# At most this many per request (a batch); any more are not kept.
+MAX_PENDING = 64
+
+
+def _defer(store: PersistedDocuments, key: str, query: str) -> None:
+    pending = _PENDING.get()
+    if pending is None or pending[0] is not store:
+        pending = (store, {})
+        _PENDING.set(pending)
+    if len(pending[1]) < MAX_PENDING:
+        pending[1][query] = key
+
+
+def new_message() -> None:
+    """A WebSocket message's documents are its own (its operation's task keeps what it sent)."""
+    _PENDING.set(None)
+
+
+def document_validated(text: str) -> None:
+    """From the gate, once `text` has passed the schema's validation: kept by its hash when it
+    was sent with one."""
+    pending = _PENDING.get()
+    key = pending[1].pop(text, None) if pending is not None else None
+    if pending is not None and key is not None:
+        pending[0].keep(key, text)
 
 
 def _apq_hash(persisted: object) -> str:

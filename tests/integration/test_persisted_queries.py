@@ -75,6 +75,11 @@ async def test_apq_over_http_as_apollo_server_answers(
     assert (status, body["data"]) == (200, {"__typename": "Query"})
     status, body = await post(http, gateway.url, {"extensions": extensions})
     assert (status, body["data"]) == (200, {"__typename": "Query"})
+    # Apollo Server keeps a document only once it has validated.
+    invalid = f"{{ nope{uuid.uuid4().hex} }}"
+    status, body = await post(http, gateway.url, {"query": invalid, "extensions": hashed(invalid)})
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert await post(http, gateway.url, {"extensions": hashed(invalid)}) == (200, NOT_FOUND)
     status, body = await post(http, gateway.url, {"extensions": hashed(query, version=2)})
     assert status == 400
     assert body["errors"][0]["message"] == "Unsupported persisted query version"

@@ -6,7 +6,12 @@ import hashlib
 
 import pytest
 
-from kafka_graphql.graphql.persisted import PersistedDocuments, PersistedQueryError
+from kafka_graphql.graphql.persisted import (
+    PersistedDocuments,
+    PersistedQueryError,
+    document_validated,
+    new_message,
+)
 
 
 def sha(text: str) -> str:
@@ -24,12 +29,28 @@ def code(call: object) -> str:
     return refusal.value.code
 
 
+def sent(documents: PersistedDocuments, text: str) -> None:
+    """`text` sent with its hash, and valid."""
+    new_message()
+    documents.document(text, apq(text))
+    document_validated(text)
+
+
+def test_a_document_is_kept_once_it_has_validated() -> None:
+    documents = PersistedDocuments("apq", cache_size=2)
+    new_message()
+    documents.document("{ nope }", apq("{ nope }"))
+    assert len(documents) == 0  # not (yet) valid
+    document_validated("{ nope }")
+    assert documents.document(None, apq("{ nope }")) == "{ nope }"
+
+
 def test_the_store_keeps_the_most_recently_used() -> None:
     documents = PersistedDocuments("apq", cache_size=2)
     for text in ("{ a }", "{ b }"):
-        documents.document(text, apq(text))
+        sent(documents, text)
     documents.document(None, apq("{ a }"))  # used: b is now the oldest
-    documents.document("{ c }", apq("{ c }"))
+    sent(documents, "{ c }")
     assert len(documents) == 2
     assert documents.document(None, apq("{ a }")) == "{ a }"
     assert code(lambda: documents.document(None, apq("{ b }"))) == "PERSISTED_QUERY_NOT_FOUND"
@@ -37,7 +58,7 @@ def test_the_store_keeps_the_most_recently_used() -> None:
 
 def test_a_document_over_the_size_limit_is_not_kept() -> None:
     documents = PersistedDocuments("apq", cache_size=10, max_query_bytes=5)
-    documents.document("{ long }", apq("{ long }"))
+    sent(documents, "{ long }")
     assert len(documents) == 0
 
 

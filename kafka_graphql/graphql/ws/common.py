@@ -16,7 +16,12 @@ from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWS
 from kafka_graphql.core.errors import LimitExceeded
 from kafka_graphql.core.telemetry import Refusal
 from kafka_graphql.graphql.context import Context
-from kafka_graphql.graphql.persisted import PersistedDocuments, PersistedQueryError, with_document
+from kafka_graphql.graphql.persisted import (
+    PersistedDocuments,
+    PersistedQueryError,
+    new_message,
+    with_document,
+)
 from kafka_graphql.graphql.requests import query_too_large
 from kafka_graphql.graphql.resolvers.slots import release_subscription_slots
 from kafka_graphql.graphql.shared import SharedGroups, SharedOperation, frame_around, mark_operation
@@ -91,6 +96,7 @@ def persisted_document(
     """Sets `payload.query` to the document its hash or id stands for (graphql/persisted.py);
     the error to send when there is none."""
     persisted: PersistedDocuments | None = getattr(handler.view, "persisted", None)
+    new_message()
     try:
         document = with_document(persisted, payload)
     except PersistedQueryError as refusal:
