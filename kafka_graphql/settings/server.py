@@ -202,8 +202,6 @@ def server_problems(server: ServerSettings) -> list[str]:
             read_manifest(Path(server.trusted_documents_file))
         except ManifestError as error:
             found.append(f"{{key}}.trusted_documents_file: {error}")
-    if server.demo_page and server.is_production:
-        found.append("{key}.demo_page is for development: the production profile refuses it")
     for i, tab in enumerate(server.graphiql_tabs):
         if not Path(tab).is_file():
             found.append(f"{{key}}.graphiql_tabs[{i}]: no file {tab}")
