@@ -133,6 +133,7 @@ class PersistedDocuments:
         return found
 
     def keep(self, key: str, query: str) -> None:
+        """Keeps `query` by `key`, its hash (checked), the least recently used going first."""
         if self.cache_size == 0:
             return
         if self.max_query_bytes is not None and query_too_large(query, self.max_query_bytes):
