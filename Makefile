@@ -23,7 +23,8 @@ $(STAMP): pyproject.toml
 		|| { echo "kafka-graphql needs Python >= 3.11 (set PYTHON=...)"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install -q --upgrade pip
-	@$(PY) -m pip install -q -e ".[dev]"
+	@# setuptools' "Editable installation" notice is a UserWarning of the build: not shown.
+	@PYTHONWARNINGS=ignore::UserWarning $(PY) -m pip install -q -e ".[dev]"
 	@touch $(STAMP)
 
 kafka-up:

@@ -1,5 +1,5 @@
-"""The `kafka-graphql` command: serve the API (the default), print its SDL, mint a development
-token, or print a new cursor key."""
+"""The `kafka-graphql` command: serve the API (the default), print its SDL, check a
+configuration, mint a development token, or print a new cursor key."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from kafka_graphql.check_config import check_config
 from kafka_graphql.core.auth.field_rules import FieldRules
 from kafka_graphql.core.cursor import CursorSealer
 from kafka_graphql.core.cursor_keys import CursorKeyError, cursor_sealer, new_cursor_key
@@ -59,8 +60,16 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     # After the command too; SUPPRESS keeps a --config given before the command.
     config = argparse.ArgumentParser(add_help=False)
     config.add_argument("--config", default=argparse.SUPPRESS, help=config_help)
-    commands = parser.add_subparsers(dest="command", metavar="{serve,schema,token,cursor-key}")
+    commands = parser.add_subparsers(
+        dest="command", metavar="{serve,schema,check-config,token,cursor-key}"
+    )
     commands.add_parser("serve", parents=[config], help="serve the API (the default)")
+    commands.add_parser(
+        "check-config",
+        parents=[config],
+        help="validate the configuration, connect to its broker and registry, print what "
+        "would be exposed; exit 1 with every problem",
+    )
     commands.add_parser(
         "schema", parents=[config], help="print the SDL (for GraphQL codegen) and exit"
     )
@@ -95,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         except (DevTokenError, SettingsError) as error:
             sys.exit(f"kafka-graphql token: {error}")
         return
+    if args.command == "check-config":
+        sys.exit(check_config(args.config, schema_sdl))
     if args.command == "cursor-key":
         print(ensure_dev_cursor_key() if args.dev else new_cursor_key())
         return

@@ -21,11 +21,13 @@ from kafka_graphql.core.limits.bucket import Clock
 from kafka_graphql.core.limits.registry import LimitsRegistry
 from kafka_graphql.core.telemetry import NO_TELEMETRY, Telemetry
 from kafka_graphql.core.topics import TopicRegistry
+from kafka_graphql.dev.dev_token import development_token
 from kafka_graphql.graphql.app import add_graphql, typed_schema
 from kafka_graphql.graphql.view import GRAPHQL_PATH
 from kafka_graphql.grpc import GrpcServer
 from kafka_graphql.http.authenticator import Authenticator
 from kafka_graphql.http.bearer import FaceRoutes
+from kafka_graphql.http.demo import add_demo_page
 from kafka_graphql.http.errors import ParserRefusalsLog
 from kafka_graphql.http.health import add_health_routes
 from kafka_graphql.http.middlewares import middlewares
@@ -111,11 +113,20 @@ def create_app(
     app.on_response_prepare.append(add_request_id_header)
     app.on_startup.append(_serving)
     app.on_shutdown.extend([_served, _complete_streams])
-    add_graphql(app, settings)
+    _add_routes(app, settings, rest)
+    return app
+
+
+def _add_routes(app: web.Application, settings: Settings, rest: bool) -> None:
+    """The faces, the pages (GraphiQL's and the demo's start with the development token where
+    there is one) and the probes."""
+    dev_token = development_token(settings)
+    add_graphql(app, settings, dev_token)
+    if settings.server.demo_page:
+        add_demo_page(app, dev_token)
     if rest:
         add_rest(app)
     _add_health_and_grpc(app, settings)
-    return app
 
 
 def _add_health_and_grpc(app: web.Application, settings: Settings) -> None:

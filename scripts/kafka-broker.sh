@@ -31,8 +31,10 @@ fetch() {
   command -v mvn >/dev/null || { log "mvn not found (used to resolve Kafka from Maven Central)"; exit 1; }
   log "resolving Apache Kafka from Maven Central (once)..."
   rm -rf "$lib" && mkdir -p "$lib"
-  mvn -q -B -f "$here/pom.xml" dependency:copy-dependencies \
-    -DoutputDirectory="$lib" -DincludeScope=runtime >&2
+  # Maven's output goes to a log, shown (without its terminal escape codes) only if it fails.
+  mvn -q -B -Dstyle.color=never -f "$here/pom.xml" dependency:copy-dependencies \
+    -DoutputDirectory="$lib" -DincludeScope=runtime >"$home/maven.log" 2>&1 \
+    || { log "Maven failed:"; sed 's/\x1b\[[0-9;]*m//g' "$home/maven.log" >&2; exit 1; }
   touch "$stamp"
 }
 

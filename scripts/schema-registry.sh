@@ -27,9 +27,11 @@ fetch() {
   log "resolving Apicurio Registry $version from Maven Central (once)..."
   rm -rf "$app" && mkdir -p "$app"
   # Run from .registry/: without a pom the plugin writes its bookkeeping under the current folder.
+  # Maven's output goes to a log, shown (without its terminal escape codes) only if it fails.
   (cd "$home" && mvn -q -B -Dstyle.color=never dependency:unpack \
     -Dartifact="io.apicurio:apicurio-registry-app:$version:tar.gz:all" \
-    -DoutputDirectory="$app") >&2
+    -DoutputDirectory="$app") >"$home/maven.log" 2>&1 \
+    || { log "Maven failed:"; sed 's/\x1b\[[0-9;]*m//g' "$home/maven.log" >&2; exit 1; }
   [ -f "$app/apicurio-registry-app-$version-runner.jar" ] \
     || { log "unpacked archive has no apicurio-registry-app-$version-runner.jar"; exit 1; }
   touch "$app/.unpacked"

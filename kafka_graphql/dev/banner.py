@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import argparse
 
-from kafka_graphql.dev.tokens import DevKey, ensure_dev_key, mint_token, trusts
+from kafka_graphql.dev.dev_token import DEV_SCOPES, DEV_TOKEN_TTL_S, development_token
+from kafka_graphql.dev.tokens import DevKey, ensure_dev_key, trusts
 from kafka_graphql.settings import Settings, load_settings
-
-# What the README's tour needs: read everything, write the demo's topics.
-DEV_SCOPES = ("kafka:read:*", "kafka:write:shop.*", "kafka:write:demo.*")
-DEV_TOKEN_TTL_S = 12 * 3600
 
 
 def main() -> None:
@@ -41,7 +38,9 @@ def main() -> None:
     if typed:
         lines += [
             "",
-            "  Try the tour in README.md, or in GraphiQL:",
+            "  Try the tour in README.md: GraphiQL opens on it"
+            if settings.server.graphiql_tabs
+            else "  Try the tour in README.md, or in GraphiQL:",
             f"    subscription {{ {typed[0].root_field} {{ offset key value {{ __typename }} }} }}",
         ]
     else:
@@ -64,24 +63,24 @@ def _token_lines(settings: Settings, key: DevKey, url: str, config: str | None) 
         return ["    Authentication:   none (no [auth] table: anyone may read and write)"]
     if not trusts(auth.public_key_file, auth.algorithms, key):
         return ["    Authentication:   bearer JWTs from your identity provider"]
-    token = mint_token(
-        key,
-        subject="dev",
-        scopes=DEV_SCOPES,
-        ttl_s=DEV_TOKEN_TTL_S,
-        issuer=auth.issuer,
-        audience=auth.audience,
-    )
+    token = development_token(settings)
+    if token is None:  # the production profile
+        return ["    Authentication:   bearer JWTs (mint one with `kafka-graphql token`)"]
+    base = url.removesuffix("/graphql")
+    demo = f" and the demo page ({base}/demo)" if settings.server.demo_page else ""
     return [
         "",
         f"  Development token ({DEV_TOKEN_TTL_S // 3600} h; {' '.join(DEV_SCOPES)}):",
+        "",
         f"    {token}",
-        "  In GraphiQL, paste into the Headers tab (then reload the page):",
-        f'    {{"Authorization": "Bearer {token}"}}',
-        "  With curl:",
-        f"    curl {url} -H 'Authorization: Bearer {token}' \\",
-        "      -H 'content-type: application/json' -d '{\"query\": \"{ topics { name } }\"}'",
-        "  Others: .venv/bin/kafka-graphql token"
+        "",
+        "  Two ways to use it:",
+        f"    1. In the browser: GraphiQL{demo} start with it. Nothing to paste.",
+        "    2. From curl or an app: put it in a variable, send it as a bearer token:",
+        "         TOKEN=<the token above>",
+        f'         curl {url} -H "Authorization: Bearer $TOKEN" \\',
+        "           -H 'content-type: application/json' -d '{\"query\": \"{ topics { name } }\"}'",
+        "  Other tokens: .venv/bin/kafka-graphql token"
         + (f" --config {config}" if config else "")
         + ' --sub you --scope "kafka:read:*" --ttl 1h',
     ]

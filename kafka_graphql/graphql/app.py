@@ -9,13 +9,16 @@ from datetime import timedelta
 from pathlib import Path
 
 from aiohttp import web
+from strawberry.http.ides import get_graphql_ide_html
 
 from kafka_graphql.core.auth.field_rules import FieldRules
 from kafka_graphql.core.typed.records import TypedRecords
 from kafka_graphql.core.typed.startup import StartupFailed
 from kafka_graphql.graphql.graphiql import ASSETS_URL, local_graphiql_html
+from kafka_graphql.graphql.graphiql_page import graphiql_page
 from kafka_graphql.graphql.limits.cost import UnknownWeight
 from kafka_graphql.graphql.limits.operation import CostedSchema
+from kafka_graphql.graphql.persisted import PersistedDocuments
 from kafka_graphql.graphql.schema import build_schema
 from kafka_graphql.graphql.schema.typed import NameClash
 from kafka_graphql.graphql.shared import SharedGroups
@@ -25,9 +28,12 @@ from kafka_graphql.schema_registry.typed_topics import typed_topics
 from kafka_graphql.settings import Settings
 
 
-def add_graphql(app: web.Application, settings: Settings) -> GatewayView:
+def add_graphql(
+    app: web.Application, settings: Settings, dev_token: str | None = None
+) -> GatewayView:
     """The view, served at GRAPHQL_PATH; `typed_schema` must be among the app's cleanup
-    contexts (it replaces the schema when there are typed topics)."""
+    contexts (it replaces the schema when there are typed topics). GraphiQL starts with
+    `dev_token` (the development token, dev/dev_token.py) in its Headers tab."""
     view = GatewayView(
         # Replaced at start-up when there are typed topics (their schemas may be in a registry).
         schema=build_schema(
@@ -40,12 +46,15 @@ def add_graphql(app: web.Application, settings: Settings) -> GatewayView:
         max_subscriptions_per_connection=settings.limits.max_subscriptions_per_connection + 1,
         connection_init_wait_timeout=timedelta(seconds=settings.limits.connection_init_timeout_s),
     )
-    assets = Path(settings.server.graphiql_assets_dir)
-    view.local_graphiql_html = (
-        local_graphiql_html(assets) if settings.server.serves_graphiql else None
-    )
-    if view.local_graphiql_html is not None:
-        app.router.add_static(ASSETS_URL, assets)
+    if settings.server.serves_graphiql:
+        assets = Path(settings.server.graphiql_assets_dir)
+        local = local_graphiql_html(assets)
+        if local is not None:
+            app.router.add_static(ASSETS_URL, assets)
+        tabs = [Path(tab).read_text(encoding="utf-8") for tab in settings.server.graphiql_tabs]
+        page = local if local is not None else get_graphql_ide_html(graphql_ide="graphiql")
+        view.graphiql_html = graphiql_page(page, tabs, dev_token)
+    view.persisted = PersistedDocuments.configured(settings.server, settings.limits.max_query_bytes)
     if settings.server.shared_subscriptions:
         view.shared_groups = SharedGroups(
             view.encode_json, settings.limits, app[LIMITS].memory, app[TELEMETRY]

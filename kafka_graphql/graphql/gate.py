@@ -48,6 +48,7 @@ from kafka_graphql.core.errors import BadRequest, GatewayError
 from kafka_graphql.graphql.documents import CachedDocument, DocumentCache
 from kafka_graphql.graphql.limits.operation import OperationLimits
 from kafka_graphql.graphql.limits.structure import StructuralLimits
+from kafka_graphql.graphql.persisted import document_validated
 from kafka_graphql.graphql.telemetry import name_request
 
 log = logging.getLogger(__name__)
@@ -174,6 +175,8 @@ class OperationGate(SchemaExtension):
                 )
             if cached is not None:
                 cached.errors = errors
+        if not errors:
+            document_validated(execution.query or "")  # kept by its APQ hash, if sent with one
         refusal = self._check_document(execution)
         return [*errors, refusal] if refusal is not None else list(errors)
 

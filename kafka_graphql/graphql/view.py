@@ -11,6 +11,7 @@ from aiohttp import hdrs, web
 from cross_web import AiohttpHTTPRequestAdapter, AsyncHTTPRequestAdapter, HTTPException
 from strawberry.aiohttp.views import GraphQLView
 from strawberry.http import GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 from strawberry.types.unset import UnsetType
 
@@ -21,6 +22,12 @@ from kafka_graphql.core.telemetry import Refusal
 from kafka_graphql.core.typed.records import TypedRecords
 from kafka_graphql.graphql.context import Context
 from kafka_graphql.graphql.limits.operation import throttle_http
+from kafka_graphql.graphql.persisted import (
+    PersistedDocuments,
+    PersistedQueryError,
+    persisted_query_response,
+    with_document,
+)
 from kafka_graphql.graphql.requests import (
     batch_requests,
     body_params,
@@ -63,7 +70,9 @@ class GatewayView(GraphQLView[Context, None]):
     (graphql/ws/protocols.py), bounded WebSocket messages and, when its files are here, a
     GraphiQL page that needs no CDN."""
 
-    local_graphiql_html: str | None = None
+    graphiql_html: str | None = None
+    # Documents by hash or id (graphql/persisted.py), asked before any document is parsed.
+    persisted: PersistedDocuments | None = None
     # Groups of subscribers that share execution (None: `server.shared_subscriptions` is off).
     shared_groups: SharedGroups | None = None
     websocket_adapter_class = GatewayWebSocketAdapter
@@ -85,6 +94,8 @@ class GatewayView(GraphQLView[Context, None]):
             return await self.run(request=request)
         except RequestError as error:
             return error_response(error)
+        except PersistedQueryError as refusal:
+            return persisted_query_response(refusal)
         except Unauthenticated as refusal:
             return unauthenticated_response(refusal)
         except HTTPException as error:
@@ -106,16 +117,18 @@ class GatewayView(GraphQLView[Context, None]):
             check_authenticated(request.request, authenticator)
         settings = request.request.app[SETTINGS]
         max_query = settings.limits.max_query_bytes
+        persisted = self.persisted
         if request.method == "GET":
             query = query_string_params(request.request.rel_url.raw_query_string)
-            return graphql_request(query, max_query)
+            return graphql_request(with_document(persisted, query), max_query)
         check_csrf(request.headers)
         check_json_content_type(request.content_type)
         max_batch = settings.limits.max_batch_operations if settings.server.batching else None
         params = body_params(await request.get_body(), max_batch)
         if isinstance(params, list):
-            return batch_requests(params, max_query)
-        return graphql_request(params, max_query)
+            operations = [with_document(persisted, p) if isinstance(p, dict) else p for p in params]
+            return batch_requests(operations, max_query)
+        return graphql_request(with_document(persisted, params), max_query)
 
     async def execute_operation(  # type: ignore[override]
         self,
@@ -166,9 +179,23 @@ class GatewayView(GraphQLView[Context, None]):
             return False
         return super().is_websocket_request(request)
 
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A browser following a share link (`/graphql?query=...`) asks for HTML: it gets
+        # GraphiQL, which opens that document. Clients ask for JSON, and `*/*` (curl) gets the
+        # page only when it sends no operation.
+        if request.method != "GET":
+            return False
+        accept = request.headers.get("accept", "")
+        params = request.query_params
+        sends = any(params.get(name) is not None for name in ("query", "extensions", "documentId"))
+        if sends:
+            # Without GraphiQL (the production profile) the link runs, as before.
+            return "text/html" in accept and self.graphql_ide is not None
+        return "text/html" in accept or "*/*" in accept
+
     @property
     def graphql_ide_html(self) -> str:
-        return self.local_graphiql_html or super().graphql_ide_html
+        return self.graphiql_html or super().graphql_ide_html
 
     async def get_context(
         self, request: web.Request, response: web.Response | web.WebSocketResponse

@@ -164,6 +164,7 @@ def production_problems(settings: Settings) -> list[str]:
     with `"*"`, any web page a user opens could call the API, or open a WebSocket to it, from
     inside the user's network. Cursors sealed with a key of the process's own would not open
     after a restart, nor on another replica; and `"*"` hosts would answer a DNS-rebinding page.
+    The demo page is a development tool.
     """
     found: list[str] = []
     if settings.auth is None:
@@ -186,4 +187,6 @@ def production_problems(settings: Settings) -> list[str]:
         found.append(
             'server.allowed_hosts must list names, not "*", when server.profile is "production"'
         )
+    if settings.server.demo_page:
+        found.append('server.demo_page is for development: server.profile "production" refuses it')
     return found

@@ -4,18 +4,21 @@ implies, and the checks of its keys (docs/configuration.md, docs/security.md).""
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 from typing import Annotated, Self
 
 from pydantic import Field, Strict, model_validator
 
 from kafka_graphql.settings.fields import ConfigFile, EnvName, OneOf, Table, loading, refuse
 from kafka_graphql.settings.hosts import AllowedHostsError, allowed_hosts
+from kafka_graphql.settings.manifest import ManifestError, read_manifest
 from kafka_graphql.settings.origins import normalize_origin
 from kafka_graphql.settings.tls import TLSFileError, server_ssl_context
 
 PRODUCTION = "production"
 PROFILES = ("development", PRODUCTION)
 EVENT_LOOPS = ("auto", "uvloop", "asyncio")
+PERSISTED_MODES = ("off", "apq", "trusted")
 
 
 class ServerSettings(Table):
@@ -45,6 +48,12 @@ class ServerSettings(Table):
     """where `make run`/`make test` put GraphiQL's own files (`scripts/graphiql-assets.py`); when
     they are all there, the GraphiQL page loads them from `/graphiql-assets/` instead of a
     CDN"""
+    graphiql_tabs: Annotated[tuple[ConfigFile, ...], Strict(False)] = ()
+    """GraphQL documents (files) GraphiQL opens as tabs on a browser's first visit (the demo:
+    the README tour's subscription and mutation)"""
+    demo_page: bool = False
+    """serve the demo page at `/demo`: the demo's `shop.orders` live, and a form that produces
+    an order ([README](../README.md#the-demo-page)); refused by the production profile"""
     cors_allow_origins: Annotated[tuple[str, ...], Strict(False)] = ()
     """browser origins allowed to call the API from another site, written as browsers send them
     (`https://app.example.com`: scheme, host, port unless the default, no path), or `"*"`;
@@ -66,6 +75,20 @@ class ServerSettings(Table):
     in GraphQL tokens (~450 bytes of memory each; every 200 characters of text count as one
     more); least recently used first out; `0` keeps none. What depends on the caller is
     checked on every request ([performance.md](performance.md#the-document-cache))"""
+    persisted_documents: Annotated[str, OneOf(PERSISTED_MODES)] = "apq"
+    """`"apq"`: Apollo's automatic persisted queries (a document's SHA-256 in
+    `extensions.persistedQuery` stands for it once sent) beside documents sent whole;
+    `"trusted"`: only the documents of `server.trusted_documents_file` run, every other one is
+    refused with `PERSISTED_QUERY_NOT_FOUND` before it is parsed; `"off"`: hashes are answered
+    `PERSISTED_QUERY_NOT_SUPPORTED` ([api.md](api.md#persisted-queries))"""
+    apq_cache_size: int = Field(1000, ge=0)
+    """documents kept by their hash for automatic persisted queries (each at most
+    `limits.max_query_bytes`), least recently used first out; `0` keeps none"""
+    trusted_documents_file: ConfigFile | None = None
+    """the trusted documents, in Apollo's persisted-query manifest format
+    (`{"format": "apollo-persisted-query-manifest", "version": 1, "operations": [{"id", "body",
+    ...}]}`); required by `persisted_documents = "trusted"`; with `"apq"` its documents are
+    known by their ids from the start"""
     event_loop: Annotated[str, OneOf(EVENT_LOOPS)] = "auto"
     """the event loop the gateway runs on: `"uvloop"`, `"asyncio"` (the standard library's), or
     `"auto"`: uvloop where it is installed (it is a dependency everywhere but Windows)
@@ -169,6 +192,19 @@ def server_problems(server: ServerSettings) -> list[str]:
             "{key}.graphiql needs {key}.introspection = true (GraphiQL reads the schema by "
             "introspection)"
         )
+    if server.persisted_documents == "trusted" and server.trusted_documents_file is None:
+        found.append(
+            '{key}.persisted_documents = "trusted" needs {key}.trusted_documents_file (the '
+            "manifest of the documents that may run)"
+        )
+    elif server.trusted_documents_file is not None:
+        try:
+            read_manifest(Path(server.trusted_documents_file))
+        except ManifestError as error:
+            found.append(f"{{key}}.trusted_documents_file: {error}")
+    for i, tab in enumerate(server.graphiql_tabs):
+        if not Path(tab).is_file():
+            found.append(f"{{key}}.graphiql_tabs[{i}]: no file {tab}")
     if bool(server.tls_cert_file) != bool(server.tls_key_file):
         found.append("{key}.tls_cert_file and {key}.tls_key_file must be set together")
     else:

@@ -17,8 +17,8 @@ import pytest
 import pytest_asyncio
 
 from kafka_graphql.cli import schema_sdl
-from kafka_graphql.dev.banner import DEV_SCOPES
 from kafka_graphql.dev.demo_registry import seed
+from kafka_graphql.dev.dev_token import DEV_SCOPES
 from kafka_graphql.dev.tokens import ensure_dev_key, mint_token
 from kafka_graphql.settings import Settings, load_settings
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient, RestClient

@@ -112,6 +112,11 @@ async def test_graphiql_is_not_served(
         assert response.status == 404
         assert response.content_type == "application/json"
         assert "graphiql" not in (await response.text()).lower()
+    # A share link followed by a browser runs its query, as any GET does, and no page leaks.
+    share = {"query": "{ __typename }"}
+    async with http.get(production.url, params=share, headers={"Accept": "text/html"}) as got:
+        assert got.content_type == "application/json"
+        assert (await got.json())["data"] == {"__typename": "Query"}
 
 
 async def test_field_suggestions_are_left_out(

@@ -248,7 +248,8 @@ OVERRIDES = {
     "GatewayView": names(
         "websocket_adapter_class graphql_transport_ws_handler_class graphql_ws_handler_class "
         "parse_http_body execute_operation get_context reject_websocket decode_json encode_json "
-        "is_websocket_request graphql_ide_html on_ws_connect create_websocket_response"
+        "is_websocket_request graphql_ide_html on_ws_connect create_websocket_response "
+        "should_render_graphql_ide"
     ),
     "GatewayWebSocketAdapter": names("send_json close"),
     "TransportWSHandler": names(

@@ -78,6 +78,18 @@ def test_file_and_environment(tmp_path: Path) -> None:
             "limits.max_readers_per_principal must not exceed kafka.max_readers",
         ),
         ({"server": {"loop_stall_warning_s": 0}}, "server.loop_stall_warning_s"),
+        ({"server": {"persisted_documents": "on"}}, "server.persisted_documents"),
+        (
+            {"server": {"persisted_documents": "trusted"}},
+            'server.persisted_documents = "trusted" needs server.trusted_documents_file',
+        ),
+        ({"server": {"trusted_documents_file": "nope.json"}}, "server.trusted_documents_file"),
+        ({"server": {"apq_cache_size": -1}}, "server.apq_cache_size"),
+        ({"server": {"graphiql_tabs": ["nope.graphql"]}}, "server.graphiql_tabs[0]"),
+        (
+            {"server": {"profile": "production", "demo_page": True}},
+            "server.demo_page is for development",
+        ),
     ],
 )
 def test_invalid_settings_name_the_key(raw: dict[str, object], named: str) -> None:

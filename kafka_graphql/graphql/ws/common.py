@@ -16,6 +16,12 @@ from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWS
 from kafka_graphql.core.errors import LimitExceeded
 from kafka_graphql.core.telemetry import Refusal
 from kafka_graphql.graphql.context import Context
+from kafka_graphql.graphql.persisted import (
+    PersistedDocuments,
+    PersistedQueryError,
+    new_message,
+    with_document,
+)
 from kafka_graphql.graphql.requests import query_too_large
 from kafka_graphql.graphql.resolvers.slots import release_subscription_slots
 from kafka_graphql.graphql.shared import SharedGroups, SharedOperation, frame_around, mark_operation
@@ -62,7 +68,10 @@ def payload_problem(payload: object, max_query_bytes: int) -> str | None:
         return "`payload` must be an object"
     query = payload.get("query")
     if not isinstance(query, str):
-        return "`payload.query` must be a string"
+        if query is None and _names_a_document(payload):
+            query = ""  # found by persisted_document
+        else:
+            return "`payload.query` must be a string"
     if problem := query_too_large(query, max_query_bytes):
         return problem
     if not isinstance(payload.get("variables"), dict | None):
@@ -71,6 +80,28 @@ def payload_problem(payload: object, max_query_bytes: int) -> str | None:
         return "`payload.operationName` must be a string"
     if not isinstance(payload.get("extensions"), dict | None):
         return "`payload.extensions` must be an object"
+    return None
+
+
+def _names_a_document(payload: Mapping[str, Any]) -> bool:
+    extensions = payload.get("extensions")
+    persisted = isinstance(extensions, dict) and "persistedQuery" in extensions
+    return persisted or payload.get("documentId") is not None
+
+
+def persisted_document(
+    handler: BaseGraphQLTransportWSHandler[Context, None] | BaseGraphQLWSHandler[Context, None],
+    payload: dict[str, Any],
+) -> dict[str, Any] | None:
+    """Sets `payload.query` to the document its hash or id stands for (graphql/persisted.py);
+    the error to send when there is none."""
+    persisted: PersistedDocuments | None = getattr(handler.view, "persisted", None)
+    new_message()
+    try:
+        document = with_document(persisted, payload)
+    except PersistedQueryError as refusal:
+        return coded_error(refusal.message, refusal.code)
+    payload["query"] = document["query"]
     return None
 
 

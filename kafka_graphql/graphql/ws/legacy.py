@@ -36,6 +36,7 @@ from kafka_graphql.graphql.ws.common import (
     hold_for,
     mark_shared,
     payload_problem,
+    persisted_document,
     release_connection,
     too_many_subscriptions,
 )
@@ -159,6 +160,12 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             if problem is not None:
                 await self.websocket.send_json(
                     {"type": "error", "id": message["id"], "payload": error_payload(problem)}
+                )
+                return
+            refusal = persisted_document(self, message["payload"])
+            if refusal is not None:
+                await self.websocket.send_json(
+                    {"type": "error", "id": message["id"], "payload": refusal}
                 )
                 return
             # As on graphql-transport-ws (a `start` that reuses an id replaces that operation).

@@ -36,6 +36,7 @@ from kafka_graphql.graphql.ws.common import (
     hold_for,
     mark_shared,
     payload_problem,
+    persisted_document,
     release_connection,
     too_many_subscriptions,
 )
@@ -80,6 +81,11 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             )
             refusal: ErrorMessage = {"id": message["id"], "type": "error", "payload": [error]}
             await self.send_message(refusal)
+            return
+        problem = persisted_document(self, message["payload"])
+        if problem is not None:
+            error = cast("GraphQLFormattedError", problem)
+            await self.send_message({"id": message["id"], "type": "error", "payload": [error]})
             return
         await super().handle_subscribe(message)
 
