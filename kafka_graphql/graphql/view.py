@@ -5,12 +5,14 @@ messages and authentication at `connection_init`."""
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import TypeGuard
 
 from aiohttp import hdrs, web
 from cross_web import AiohttpHTTPRequestAdapter, AsyncHTTPRequestAdapter, HTTPException
 from strawberry.aiohttp.views import GraphQLView
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.streaming import AsyncTextStream, HTTPStreamTransport
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 from strawberry.types.unset import UnsetType
 
@@ -19,6 +21,7 @@ from kafka_graphql.core.errors import Forbidden, Unauthenticated
 from kafka_graphql.core.gateway import Core
 from kafka_graphql.core.telemetry import Refusal
 from kafka_graphql.core.typed.records import TypedRecords
+from kafka_graphql.graphql import streams
 from kafka_graphql.graphql.context import Context
 from kafka_graphql.graphql.limits.operation import throttle_http
 from kafka_graphql.graphql.requests import (
@@ -72,7 +75,10 @@ class GatewayView(GraphQLView[Context, None]):
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
         request[STARTED] = time.monotonic()
-        response = await self._answer(request)
+        try:
+            response = await self._answer(request)
+        finally:
+            streams.close_stream(request)
         if isinstance(response, web.WebSocketResponse):
             _connection_closed(request, response)
         else:
@@ -106,16 +112,23 @@ class GatewayView(GraphQLView[Context, None]):
             check_authenticated(request.request, authenticator)
         settings = request.request.app[SETTINGS]
         max_query = settings.limits.max_query_bytes
+        transport = self._get_stream_transport_from_headers(request.headers)
         if request.method == "GET":
             query = query_string_params(request.request.rel_url.raw_query_string)
-            return graphql_request(query, max_query)
-        check_csrf(request.headers)
-        check_json_content_type(request.content_type)
-        max_batch = settings.limits.max_batch_operations if settings.server.batching else None
-        params = body_params(await request.get_body(), max_batch)
-        if isinstance(params, list):
-            return batch_requests(params, max_query)
-        return graphql_request(params, max_query)
+            data = graphql_request(query, max_query)
+        else:
+            check_csrf(request.headers)
+            check_json_content_type(request.content_type)
+            batching = settings.server.batching and transport is None
+            max_batch = settings.limits.max_batch_operations if batching else None
+            params = body_params(await request.get_body(), max_batch)
+            if isinstance(params, list):
+                return batch_requests(params, max_query)
+            data = graphql_request(params, max_query)
+        if transport is not None:
+            streams.open_stream(request.request, transport, self.encode_json_string)
+            data.protocol = transport.protocol
+        return data
 
     async def execute_operation(  # type: ignore[override]
         self,
@@ -129,6 +142,8 @@ class GatewayView(GraphQLView[Context, None]):
         # The operations of a batch run concurrently (as in Apollo Server), each through the
         # gate and charged on its own; the request is 429 only if every one was throttled.
         context.in_batch = isinstance(request_data, list)
+        if not isinstance(request_data, list) and request_data.protocol != "http":
+            streams.streamed(request, context, request_data, self.shared_groups, self.encode_json)
         result = await super().execute_operation(
             request=request,
             request_adapter=request_adapter,
@@ -140,6 +155,29 @@ class GatewayView(GraphQLView[Context, None]):
         if isinstance(result, list):
             throttle_http(sub_response, result)
         return result
+
+    def _stream_result(
+        self,
+        request: web.Request,
+        result: SubscriptionExecutionResult,
+        transport: HTTPStreamTransport,
+    ) -> AsyncTextStream:
+        # Strawberry's merges its own heartbeats in, from tasks of its own; here the stream is
+        # written by the request's task, and paced by graphql/streams.py.
+        async def process(value: ExecutionResult) -> GraphQLHTTPResponse:
+            return await self.process_result(request, value)
+
+        return streams.results(self.encode_json_string, process, result, transport)
+
+    async def create_streaming_response(
+        self,
+        request: web.Request,
+        stream: Callable[[], AsyncGenerator[str, None]],
+        sub_response: web.Response,
+        headers: Mapping[str, str],
+    ) -> web.StreamResponse:
+        merged = {**sub_response.headers, **headers}
+        return await streams.serve(request, stream, sub_response.status, merged)
 
     async def reject_websocket(self, request: web.Request) -> web.Response:
         # A browser page on an origin outside `server.cors_allow_origins` (Strawberry's check,
