@@ -10,6 +10,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -19,13 +20,16 @@ from kafka_graphql.core.telemetry import Telemetry
 from kafka_graphql.http.state import LIMITS
 from kafka_graphql.settings import Settings
 from tests.clients import GraphQLClient
+from tests.integration.auth import auth_settings, key_files_fixture  # noqa: F401 (a fixture)
 from tests.integration.conftest import RunningGateway, TopicFactory, gateway_settings, run_gateway
 from tests.integration.helpers import SUBSCRIBE, produce
+from tests.tokens import claims, rsa_pair
 
 SSE_ACCEPT = "text/event-stream"
 MULTIPART_ACCEPT = 'multipart/mixed; subscriptionSpec="1.0", application/json'
 PART_HEAD = "\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: "
 HEARTBEAT_S = 0.3
+RSA = rsa_pair()
 
 
 def stream_settings(bootstrap: str, **limits: Any) -> Settings:
@@ -218,3 +222,30 @@ async def test_multipart_wire_format(
             # Multipart carries subscriptions only (Apollo Client sends queries as plain JSON).
             text = (await response.read()).decode()
             assert "BAD_REQUEST" in text or response.status == 400
+
+
+async def test_a_stream_ends_when_its_token_expires(
+    bootstrap: str,
+    http: aiohttp.ClientSession,
+    new_topic: TopicFactory,
+    key_files: tuple[Path, Path],
+) -> None:
+    topic = await new_topic()
+    base = auth_settings(bootstrap, key_files[0], auth={"leeway_s": 0})
+    server = base.server.model_copy(update={"websocket_heartbeat_s": HEARTBEAT_S})
+    async with run_gateway(base.model_copy(update={"server": server})) as gateway:
+        variables = {"topic": topic}
+        # No token: refused before anything streams.
+        async with streaming(http, gateway.url, MULTIPART_ACCEPT, variables) as refused:
+            assert refused.status == 401
+        token = {"Authorization": f"Bearer {RSA.sign(claims(ttl_s=2))}"}
+        async with streaming(
+            http, gateway.url, MULTIPART_ACCEPT, variables, headers=token
+        ) as response:
+            assert response.status == 200
+            text = (await response.read()).decode()  # the server ends it
+        fatal = text.split("\r\n--graphql")[-2].split("\r\n\r\n", 1)[1]
+        assert text.endswith("\r\n--graphql--\r\n")
+        body = json.loads(fatal)
+        assert body["payload"] is None
+        assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
