@@ -73,12 +73,12 @@ class Wire:
         while len(events) < count:
             end = await self.until("\r\n\r\n", start)
             block, start = self.text[start:end], end + 4
-            if block.startswith(":") or block.startswith("\n:") or not block.strip():
-                continue
-            lines = dict(
-                line.split(": ", 1) if ": " in line else (line.rstrip(":"), "")
-                for line in block.split("\r\n")
-            )
+            if block.startswith(":"):
+                continue  # a keep-alive
+            lines = {}
+            for line in block.split("\r\n"):
+                name, _, value = line.partition(":")
+                lines[name] = value.removeprefix(" ")
             events.append((lines["event"], lines["data"]))
         return events
 
