@@ -17,6 +17,7 @@ import aiohttp
 
 from kafka_graphql.core.auth.principal import Principal
 from kafka_graphql.core.telemetry import Telemetry
+from kafka_graphql.graphql.view import VIEW
 from kafka_graphql.http.state import LIMITS
 from kafka_graphql.settings import Settings
 from tests.clients import GraphQLClient
@@ -249,3 +250,54 @@ async def test_a_stream_ends_when_its_token_expires(
         body = json.loads(fatal)
         assert body["payload"] is None
         assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_the_shared_path_writes_the_same_bytes(
+    bootstrap: str, http: aiohttp.ClientSession, new_topic: TopicFactory
+) -> None:
+    """SSE and multipart subscribers of one document share one execution per record (one group
+    across both transports), and write what the normal path writes."""
+    topic = await new_topic()
+    variables = {"topic": topic}
+    plain = stream_settings(bootstrap)
+    unshared = plain.model_copy(
+        update={"server": plain.server.model_copy(update={"shared_subscriptions": False})}
+    )
+    async with (
+        run_gateway(plain) as fast,
+        run_gateway(unshared) as reference,
+        streaming(http, fast.url, SSE_ACCEPT, variables) as sse1,
+        streaming(http, fast.url, SSE_ACCEPT, variables) as sse2,
+        streaming(http, fast.url, MULTIPART_ACCEPT, variables) as part1,
+        streaming(http, fast.url, MULTIPART_ACCEPT, variables) as part2,
+        streaming(http, reference.url, SSE_ACCEPT, variables) as sse_ref,
+        streaming(http, reference.url, MULTIPART_ACCEPT, variables) as part_ref,
+    ):
+        await joined(fast, topic, 4)
+        await joined(reference, topic, 1)
+        groups = fast.app[VIEW].shared_groups
+        assert groups is not None and len(groups) == 1
+        writer = GraphQLClient(http, fast.url)
+        for n in range(2):
+            await produce(writer, topic, {"n": n}, key=f"k{n}", partition=0)
+
+        async def results(response: aiohttp.ClientResponse, marker: str) -> list[str]:
+            wire, found, at = Wire(response), [], 0
+            for _ in range(2):
+                start = await wire.until(marker, at)
+                at = await wire.until("\r\n--graphql" if "payload" in marker else "\r\n\r\n", start)
+                found.append(wire.text[start:at])
+            return found
+
+        sse_marker, part_marker = "event: next\r\n", '{"payload":'
+        expected_sse = await results(sse_ref, sse_marker)
+        expected_parts = await results(part_ref, part_marker)
+        assert [json.loads(p)["payload"]["data"]["messages"]["value"] for p in expected_parts] == [
+            {"n": 0},
+            {"n": 1},
+        ]
+        for response in (sse1, sse2):
+            assert await results(response, sse_marker) == expected_sse
+        for response in (part1, part2):
+            assert await results(response, part_marker) == expected_parts
+        assert groups.executions == 2
