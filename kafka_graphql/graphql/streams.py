@@ -23,6 +23,7 @@ from typing import Any, cast
 
 from aiohttp import hdrs, web
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.http.streaming import HTTPStreamTransport, MultipartSubscriptionTransport
 from strawberry.types import SubscriptionExecutionResult
 
@@ -157,12 +158,16 @@ def _send_part(stream: HTTPStream) -> Send:
 
 
 async def _write(stream: HTTPStream, text: str) -> None:
-    response = stream.response
-    if response is None:
-        raise ConnectionResetError("the stream has not started")
-    request = stream.context.request if stream.context is not None else None
-    assert request is not None
-    await write_within(request, response, text.encode(), stream.stall_s)
+    """A shared-path write. A client gone is what the shared path knows as a socket gone: the
+    message then takes the normal path, which meets the same closed stream and ends it quietly
+    (rather than as a stream failure, logged)."""
+    response, context = stream.response, stream.context
+    if response is None or context is None:
+        raise WebSocketDisconnected
+    try:
+        await write_within(context.request, response, text.encode(), stream.stall_s)
+    except ConnectionError:
+        raise WebSocketDisconnected from None
 
 
 def _text(value: str | bytes) -> str:
