@@ -25,9 +25,10 @@ def pool_for(
     latency: bool = False,
     compress: int = 0,
     from_offset: int | None = None,
+    transport: str = "ws",
 ) -> SubscriberPool:
     specs = [
-        WorkerSpec(url, topic, part, from_offset, latency, compress)
+        WorkerSpec(url, topic, part, from_offset, latency, compress, transport)
         for part in split(sockets, workers)
     ]
     return SubscriberPool(specs)

@@ -60,7 +60,8 @@ def plot(rows: list[Row], path: Path) -> bool:
     except ImportError:
         print("matplotlib is not installed (pip install -e .[bench]): no plot", file=sys.stderr)
         return False
-    fan = [r for r in rows if r.scenario == "P5"]
+    # The WebSocket rows (P5 over HTTP streams is beside them, in the table only).
+    fan = [r for r in rows if r.scenario == "P5" and "transport" not in r.details]
     keyed = [r for r in rows if r.scenario == "P6" and r.details.get("family") == "uniform"]
     alone = [r for r in rows if r.scenario == "P6" and r.details.get("family") == "same deliveries"]
     panels = [

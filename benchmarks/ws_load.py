@@ -15,12 +15,14 @@ import json
 import multiprocessing
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
 import aiohttp
+
+from benchmarks import http_stream_load
 
 SUBSCRIBE = (
     "subscription($t: String!, $f: MessageFilter, $o: Long) "
@@ -45,6 +47,8 @@ class WorkerSpec:
     from_offset: int | None = None
     latency: bool = False  # read the `"t":` send time out of each frame
     compress: int = 0  # permessage-deflate window bits offered (0: none)
+    # "ws" (graphql-transport-ws), or an HTTP stream per subscription: "sse", "multipart"
+    transport: str = "ws"
 
 
 @dataclass
@@ -91,10 +95,16 @@ class _Worker:
         self.errors: list[str] = []
         self.cpu0 = time.process_time()
         self.sockets: list[aiohttp.ClientWebSocketResponse] = []
+        self.session: aiohttp.ClientSession | None = None
         self.readers: list[asyncio.Task[None]] = []
         self.pending: list[set[str]] = [set() for _ in spec.sockets]
 
     async def open(self, session: aiohttp.ClientSession, i: int) -> None:
+        if self.spec.transport != "ws":
+            # An HTTP stream opens with its subscription.
+            self.session = session
+            self.opened[self.index] += 1
+            return
         ws = await session.ws_connect(
             self.spec.url, protocols=["graphql-transport-ws"], compress=self.spec.compress
         )
@@ -106,6 +116,9 @@ class _Worker:
         self.opened[self.index] += 1
 
     async def subscribe(self) -> None:
+        if self.spec.transport != "ws":
+            self.subscribe_streams()
+            return
         for i, (ws, sock) in enumerate(zip(self.sockets, self.spec.sockets, strict=True)):
             for j, key in enumerate(sock.keys):
                 variables: dict[str, object] = {"t": self.spec.topic}
@@ -126,6 +139,40 @@ class _Worker:
                 transport.pause_reading()
             else:
                 self.readers.append(asyncio.create_task(self.read(i, ws)))
+
+    def subscribe_streams(self) -> None:
+        url = "http" + self.spec.url.removeprefix("ws")
+        assert self.session is not None
+        for i, sock in enumerate(self.spec.sockets):
+            for key in sock.keys:
+                variables: dict[str, object] = {"t": self.spec.topic}
+                if key is not None:
+                    variables["f"] = {"key": key}
+                if self.spec.from_offset is not None:
+                    variables["o"] = self.spec.from_offset
+                counted = self._stream_counter(i)
+                reading = http_stream_load.stream(
+                    self.session, url, self.spec.transport, SUBSCRIBE, variables, counted
+                )
+                self.readers.append(asyncio.create_task(reading))
+
+    def _stream_counter(self, i: int) -> Callable[[int, str], None]:
+        live = [False]
+
+        def counted(count: int, error: str) -> None:
+            me = self.index
+            if error and len(self.errors) < 5:
+                self.errors.append(error[:500])
+            if not live[0]:
+                live[0] = True
+                if count:
+                    self.ready[me] += 1
+                else:
+                    self.failed[me] += 1
+            self.counts[i] += count
+            self.frames[me] += count
+
+        return counted
 
     async def read(self, i: int, ws: aiohttp.ClientWebSocketResponse) -> None:
         pending = self.pending[i]

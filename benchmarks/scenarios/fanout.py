@@ -23,12 +23,17 @@ async def _fan_out(
     keys: Sequence[str | None],
     messages: int,
     message_keys: Sequence[str | None],
+    transport: str = "ws",
 ) -> Burst:
     """One socket per entry of `keys` (its filter key); `messages` records keyed round-robin by
-    `message_keys`; waits for every frame the filters let through."""
+    `message_keys`; waits for every frame the filters let through. `transport`: "ws", or one
+    HTTP stream per subscriber ("sse", "multipart")."""
     o = run.options
     sockets = [Socket((key,)) for key in keys]
-    pool = pool_for(server.ws, topic, sockets, o.sub_workers, compress=o.compress)
+    compress = o.compress if transport == "ws" else 0
+    pool = pool_for(
+        server.ws, topic, sockets, o.sub_workers, compress=compress, transport=transport
+    )
     await pool.start()
     try:
         failed = await make_live(pool, client, topic, sorted(set(keys), key=str), label=server.name)
@@ -58,6 +63,37 @@ def _burst_details(b: Burst) -> dict[str, object]:
     }
 
 
+# P5 again over HTTP streams, beside WebSocket: one streamed request per subscriber.
+HTTP_STREAMS = ("sse", "multipart")
+STREAM_NAMES = {"sse": "SSE (graphql-sse)", "multipart": "multipart HTTP"}
+
+
+def _streamed_row(n: int, m: int, transport: str, s: Burst, ws: Burst, rss_mb: float) -> Row:
+    """P5 over an HTTP stream: its deliveries/s beside the gateway's over WebSocket, and the
+    ratio of their server CPU per delivery (WebSocket's / the stream's: 1 is as cheap)."""
+    s_us = s.server_cpu_s / max(1, s.frames) * 1e6
+    ws_us = ws.server_cpu_s / max(1, ws.frames) * 1e6
+    ratio = ws_us / s_us if s_us else None
+    return Row(
+        "P5",
+        f"fan-out to {n:,} subscribers over {STREAM_NAMES[transport]}, {m} msgs (vs WebSocket)",
+        s.frames / s.wall_s if s.wall_s else 0.0,
+        ws.frames / ws.wall_s if ws.wall_s else 0.0,
+        "deliveries/s",
+        ratio,
+        ratio_text=f"{ratio:.2f} (CPU vs WS)" if ratio else "-",
+        gateway_cpu_us=s_us,
+        baseline_cpu_us=ws_us,
+        gateway_rss_mb=rss_mb,
+        details={
+            "subscribers": n,
+            "transport": transport,
+            "stream": _burst_details(s),
+            "websocket": _burst_details(ws),
+        },
+    )
+
+
 async def p5(run: Run) -> list[Row]:
     o = run.options
     rows: list[Row] = []
@@ -76,6 +112,10 @@ async def p5(run: Run) -> list[Row]:
             b = await _fan_out(run, bare, client, bare_topic, keys, m, [None])
             g = await _fan_out(run, gateway, client, gw_topic, keys, m, [None])
             connections[n] = gateway.probe.connections_to(run.broker_port)
+            streamed = [
+                await _fan_out(run, gateway, client, gw_topic, keys, m, [None], transport)
+                for transport in HTTP_STREAMS
+            ]
             g_us = g.server_cpu_s / max(1, g.frames) * 1e6
             b_us = b.server_cpu_s / max(1, b.frames) * 1e6
             ratio = b_us / g_us if g_us else None
@@ -110,6 +150,10 @@ async def p5(run: Run) -> list[Row]:
                     },
                 )
             )
+            rows += [
+                _streamed_row(n, m, transport, s, g, gateway.probe.peak_rss_mb())
+                for transport, s in zip(HTTP_STREAMS, streamed, strict=True)
+            ]
     low, high = min(o.fanout), max(o.fanout)
     # aiokafka may hold the bootstrap connection beside the broker's own (one more, once); a
     # connection per consumer or per subscriber would grow with the subscribers, by hundreds.

@@ -10,6 +10,12 @@ from pathlib import Path
 
 from aiohttp import web
 from strawberry.http.ides import get_graphql_ide_html
+from strawberry.subscriptions import (
+    GRAPHQL_SSE_PROTOCOL,
+    GRAPHQL_TRANSPORT_WS_PROTOCOL,
+    GRAPHQL_WS_PROTOCOL,
+    MULTIPART_SUBSCRIPTION_PROTOCOL,
+)
 
 from kafka_graphql.core.auth.field_rules import FieldRules
 from kafka_graphql.core.typed.records import TypedRecords
@@ -27,6 +33,13 @@ from kafka_graphql.http.state import LIMITS, REGISTRY, SETTINGS, TELEMETRY, TYPE
 from kafka_graphql.schema_registry.typed_topics import typed_topics
 from kafka_graphql.settings import Settings
 
+SUBSCRIPTION_PROTOCOLS = (
+    GRAPHQL_TRANSPORT_WS_PROTOCOL,
+    GRAPHQL_WS_PROTOCOL,
+    GRAPHQL_SSE_PROTOCOL,
+    MULTIPART_SUBSCRIPTION_PROTOCOL,
+)
+
 
 def add_graphql(
     app: web.Application, settings: Settings, dev_token: str | None = None
@@ -41,6 +54,8 @@ def add_graphql(
         ),
         graphql_ide="graphiql" if settings.server.serves_graphiql else None,
         allowed_origins=settings.server.cors_allow_origins,
+        # Both WebSocket subprotocols, and the HTTP streams of graphql/streams.py.
+        subscription_protocols=SUBSCRIPTION_PROTOCOLS,
         # Our own limit answers with a coded error first (graphql/ws/, the same count); this one
         # is Strawberry's backstop.
         max_subscriptions_per_connection=settings.limits.max_subscriptions_per_connection + 1,

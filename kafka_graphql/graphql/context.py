@@ -43,6 +43,9 @@ class Context:
     connection_slot: bool = False
     # The connection_init payload, while `on_ws_connect` reads it (Strawberry sets it).
     connection_params: dict[str, Any] | None = None
+    # The HTTP stream an operation is written to ("graphql-sse", "multipart-subscription";
+    # graphql/streams.py), None otherwise.
+    stream: str | None = None
     # An HTTP request that carries a batch of operations (answered with 429 only as a whole).
     in_batch: bool = False
     # The cluster's names the caller may read, and the names they came from

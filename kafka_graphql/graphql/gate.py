@@ -67,20 +67,25 @@ _NO_ERRORS: frozenset[int] = frozenset()
 MAX_VALIDATION_ERRORS = 20
 
 
-def _is_websocket_subscription(execution: ExecutionContext) -> bool:
-    return execution.operation_type is OperationType.SUBSCRIPTION and isinstance(
-        getattr(execution.context, "response", None), web.WebSocketResponse
+def _is_streamed_subscription(execution: ExecutionContext) -> bool:
+    """A subscription over a WebSocket or an HTTP stream (graphql/streams.py)."""
+    if execution.operation_type is not OperationType.SUBSCRIPTION:
+        return False
+    context = execution.context
+    return getattr(context, "stream", None) is not None or isinstance(
+        getattr(context, "response", None), web.WebSocketResponse
     )
 
 
 def subscriptions_need_a_stream(execution: ExecutionContext) -> None:
     """Over plain HTTP a subscription has nowhere to send its events."""
-    if execution.operation_type is OperationType.SUBSCRIPTION and not _is_websocket_subscription(
+    if execution.operation_type is OperationType.SUBSCRIPTION and not _is_streamed_subscription(
         execution
     ):
         raise BadRequest(
-            "subscriptions are served over WebSocket (graphql-transport-ws or graphql-ws) "
-            "on this URL"
+            "subscriptions are served over WebSocket (graphql-transport-ws or graphql-ws), "
+            "Server-Sent Events (Accept: text/event-stream) or multipart HTTP (Accept: "
+            'multipart/mixed; subscriptionSpec="1.0", application/json) on this URL'
         )
 
 
@@ -201,7 +206,7 @@ class OperationGate(SchemaExtension):
                 self._limits.admit(execution, memo)
         except GatewayError as refusal:
             self._refused = True
-            if _is_websocket_subscription(execution):
+            if _is_streamed_subscription(execution):
                 raise  # the streaming path turns it into an `error` message for the client
             # Elsewhere an exception here would skip on_operation (and so the public shape):
             # answer with the refusal as the result, which Strawberry then does not execute.

@@ -5,21 +5,23 @@ messages and authentication at `connection_init`."""
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import TypeGuard
 
 from aiohttp import hdrs, web
 from cross_web import AiohttpHTTPRequestAdapter, AsyncHTTPRequestAdapter, HTTPException
 from strawberry.aiohttp.views import GraphQLView
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
+from strawberry.http.streaming import AsyncTextStream, HTTPStreamTransport
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 from strawberry.types.unset import UnsetType
 
 from kafka_graphql.core.auth.principal import Principal
 from kafka_graphql.core.errors import Forbidden, Unauthenticated
 from kafka_graphql.core.gateway import Core
-from kafka_graphql.core.telemetry import Refusal
 from kafka_graphql.core.typed.records import TypedRecords
+from kafka_graphql.graphql import streams
 from kafka_graphql.graphql.context import Context
 from kafka_graphql.graphql.limits.operation import throttle_http
 from kafka_graphql.graphql.persisted import (
@@ -38,8 +40,12 @@ from kafka_graphql.graphql.requests import (
 from kafka_graphql.graphql.shared import SharedGroups
 from kafka_graphql.graphql.telemetry import STARTED, report_http_operations
 from kafka_graphql.graphql.ws.auth import connection_init_token
-from kafka_graphql.graphql.ws.common import TOO_MANY_CONNECTIONS_CODE, TooManyConnections
 from kafka_graphql.graphql.ws.legacy import LegacyWSHandler
+from kafka_graphql.graphql.ws.reports import (
+    connection_closed,
+    connection_opened,
+    too_many_connections,
+)
 from kafka_graphql.graphql.ws.sending import GatewayWebSocketAdapter
 from kafka_graphql.graphql.ws.transport import TransportWSHandler
 from kafka_graphql.http.bearer import PRINCIPAL, check_authenticated, unauthenticated_response
@@ -51,7 +57,6 @@ from kafka_graphql.http.state import (
     CURSORS,
     KAFKA,
     LIMITS,
-    REQUEST_ID,
     SETTINGS,
     TELEMETRY,
     TOPICS,
@@ -81,9 +86,12 @@ class GatewayView(GraphQLView[Context, None]):
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
         request[STARTED] = time.monotonic()
-        response = await self._answer(request)
+        try:
+            response = await self._answer(request)
+        finally:
+            streams.close_stream(request)
         if isinstance(response, web.WebSocketResponse):
-            _connection_closed(request, response)
+            connection_closed(request, response)
         else:
             report_http_operations(request.app[TELEMETRY], request, response)
         return response
@@ -118,17 +126,26 @@ class GatewayView(GraphQLView[Context, None]):
         settings = request.request.app[SETTINGS]
         max_query = settings.limits.max_query_bytes
         persisted = self.persisted
+        transport = self._get_stream_transport_from_headers(request.headers)
         if request.method == "GET":
             query = query_string_params(request.request.rel_url.raw_query_string)
-            return graphql_request(with_document(persisted, query), max_query)
-        check_csrf(request.headers)
-        check_json_content_type(request.content_type)
-        max_batch = settings.limits.max_batch_operations if settings.server.batching else None
-        params = body_params(await request.get_body(), max_batch)
-        if isinstance(params, list):
-            operations = [with_document(persisted, p) if isinstance(p, dict) else p for p in params]
-            return batch_requests(operations, max_query)
-        return graphql_request(with_document(persisted, params), max_query)
+            data = graphql_request(with_document(persisted, query), max_query)
+        else:
+            check_csrf(request.headers)
+            check_json_content_type(request.content_type)
+            batching = settings.server.batching and transport is None
+            max_batch = settings.limits.max_batch_operations if batching else None
+            params = body_params(await request.get_body(), max_batch)
+            if isinstance(params, list):
+                operations = [
+                    with_document(persisted, p) if isinstance(p, dict) else p for p in params
+                ]
+                return batch_requests(operations, max_query)
+            data = graphql_request(with_document(persisted, params), max_query)
+        if transport is not None:
+            streams.open_stream(request.request, transport, self.encode_json_string)
+            data.protocol = transport.protocol
+        return data
 
     async def execute_operation(  # type: ignore[override]
         self,
@@ -142,6 +159,8 @@ class GatewayView(GraphQLView[Context, None]):
         # The operations of a batch run concurrently (as in Apollo Server), each through the
         # gate and charged on its own; the request is 429 only if every one was throttled.
         context.in_batch = isinstance(request_data, list)
+        if not isinstance(request_data, list) and request_data.protocol != "http":
+            streams.streamed(request, context, request_data, self.shared_groups, self.encode_json)
         result = await super().execute_operation(
             request=request,
             request_adapter=request_adapter,
@@ -153,6 +172,29 @@ class GatewayView(GraphQLView[Context, None]):
         if isinstance(result, list):
             throttle_http(sub_response, result)
         return result
+
+    def _stream_result(
+        self,
+        request: web.Request,
+        result: SubscriptionExecutionResult,
+        transport: HTTPStreamTransport,
+    ) -> AsyncTextStream:
+        # Strawberry's merges its own heartbeats in, from tasks of its own; here the stream is
+        # written by the request's task, and paced by graphql/streams.py.
+        async def process(value: ExecutionResult) -> GraphQLHTTPResponse:
+            return await self.process_result(request, value)
+
+        return streams.results(self.encode_json_string, process, result, transport)
+
+    async def create_streaming_response(
+        self,
+        request: web.Request,
+        stream: Callable[[], AsyncGenerator[str, None]],
+        sub_response: web.Response,
+        headers: Mapping[str, str],
+    ) -> web.StreamResponse:
+        merged = {**sub_response.headers, **headers}
+        return await streams.serve(request, stream, sub_response.status, merged)
 
     async def reject_websocket(self, request: web.Request) -> web.Response:
         # A browser page on an origin outside `server.cors_allow_origins` (Strawberry's check,
@@ -229,17 +271,7 @@ class GatewayView(GraphQLView[Context, None]):
         context.request[PRINCIPAL] = context.principal  # for the connection's report
         limits = context.limits
         if not limits.open_connection(context.principal.id):
-            context.core.telemetry.refused(
-                Refusal(
-                    "limit",
-                    TOO_MANY_CONNECTIONS_CODE,
-                    "connections",
-                    principal=context.principal.subject or "anonymous",
-                    source_ip=context.request.remote,
-                    request_id=context.request.get(REQUEST_ID),
-                )
-            )
-            raise TooManyConnections(limits.settings.max_connections_per_principal)
+            raise too_many_connections(context)
         context.connection_slot = True
         return await super().on_ws_connect(context)
 
@@ -254,26 +286,8 @@ class GatewayView(GraphQLView[Context, None]):
         )
         await ws.prepare(request)
         request.app[WEBSOCKETS].add(ws)
-        request[OPENED] = time.monotonic()
-        request.app[TELEMETRY].connection_opened(ws.ws_protocol or "", "anonymous", request.remote)
+        connection_opened(request, ws)
         return ws
-
-
-# When the request's WebSocket was accepted.
-OPENED = web.RequestKey("websocket_opened", float)
-
-
-def _connection_closed(request: web.Request, ws: web.WebSocketResponse) -> None:
-    opened = request.get(OPENED)
-    if opened is None:
-        return  # refused before it was accepted
-    principal = request.get(PRINCIPAL)
-    request.app[TELEMETRY].connection_closed(
-        ws.ws_protocol or "",
-        principal.subject or "anonymous" if principal is not None else "anonymous",
-        ws.close_code,
-        time.monotonic() - opened,
-    )
 
 
 VIEW = web.AppKey("view", GatewayView)

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from aiohttp._websocket.writer import WS_CONTROL_FRAME_OPCODE, WebSocketWriter
 
+from kafka_graphql.http.ws_heartbeat import HeartbeatWebSocketResponse
+
 if TYPE_CHECKING:
     from aiohttp.web_request import BaseRequest
 
@@ -45,7 +47,7 @@ class _SmallFramesPlain(WebSocketWriter):
                 await self.protocol._drain_helper()
 
 
-class _GatewayWebSocketResponse(web.WebSocketResponse):
+class _GatewayWebSocketResponse(HeartbeatWebSocketResponse):
     def __init__(self, *, min_compressed_bytes: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._min_compressed_bytes = min_compressed_bytes
@@ -68,11 +70,16 @@ class _GatewayWebSocketResponse(web.WebSocketResponse):
 def websocket_response(
     server: ServerSettings, protocols: list[str], max_msg_size: int
 ) -> web.WebSocketResponse:
-    """An unprepared WebSocket response that compresses as `server` says."""
+    """An unprepared WebSocket response that compresses as `server` says, with its heartbeat
+    (http/ws_heartbeat.py)."""
+    heartbeat = server.websocket_heartbeat_s
     if server.websocket_compression == "off":
-        return web.WebSocketResponse(protocols=protocols, max_msg_size=max_msg_size, compress=False)
+        return HeartbeatWebSocketResponse(
+            protocols=protocols, max_msg_size=max_msg_size, compress=False, heartbeat=heartbeat
+        )
     return _GatewayWebSocketResponse(
         protocols=protocols,
         max_msg_size=max_msg_size,
         min_compressed_bytes=server.websocket_compression_min_bytes,
+        heartbeat=heartbeat,
     )

@@ -9,7 +9,6 @@ stream with an `error` event carrying that body and the cursor to resume from.""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import copy
 import hashlib
@@ -24,11 +23,11 @@ from kafka_graphql.core.limits.delivery import Matched, deliver
 from kafka_graphql.core.selection import MessageFilter
 from kafka_graphql.core.streams import open_stream
 from kafka_graphql.core.telemetry import CURRENT_OPERATION, REST, Operation, Subscription
+from kafka_graphql.http.event_stream import EVENT_STREAM, KEEP_ALIVE, STREAM_HEADERS, paced
 from kafka_graphql.http.state import SETTINGS
 from kafka_graphql.rest.call import Call, rest_call
 from kafka_graphql.rest.errors import RestError, rest_code
 from kafka_graphql.rest.push_events import (
-    HEARTBEAT,
     PushMessage,
     build_push_message,
     error_event,
@@ -38,16 +37,6 @@ from kafka_graphql.rest.push_events import (
 
 log = logging.getLogger(__name__)
 
-EVENT_STREAM = "text/event-stream"
-STREAM_HEADERS = {
-    hdrs.CONTENT_TYPE: EVENT_STREAM,
-    hdrs.CACHE_CONTROL: "no-cache",
-    # nginx would otherwise hold events back in its buffer.
-    "X-Accel-Buffering": "no",
-}
-# How often an idle stream looks whether its client is still there (aiohttp tells a handler
-# nothing when the client of a GET goes away): the longest it holds a gone client's slot.
-CLIENT_CHECK_S = 1.0
 FAILED = (
     "this stream failed on a record and has ended (the gateway logged why); reconnect with "
     "Last-Event-ID set to `cursor` to continue where it ended"
@@ -114,39 +103,16 @@ async def _stream(
 async def _events(
     request: web.Request, messages: AsyncIterator[PushMessage]
 ) -> AsyncGenerator[tuple[bytes, str | None], None]:
-    """Each event and its cursor; a heartbeat (no cursor) when the stream is idle for
+    """Each event and its cursor; a keep-alive (no cursor) when the stream is idle for
     `rest.push_heartbeat_s`. Ends when the client has gone."""
     heartbeat_s = request.app[SETTINGS].rest.push_heartbeat_s
-    loop = asyncio.get_running_loop()
-    next_message: asyncio.Future[PushMessage] | None = None
-    try:
-        quiet_since = loop.time()
-        while True:
-            if next_message is None:
-                next_message = asyncio.ensure_future(anext(messages))
-            wait = min(CLIENT_CHECK_S, quiet_since + heartbeat_s - loop.time())
-            done, _ = await asyncio.wait({next_message}, timeout=max(wait, 0))
-            if not done:
-                transport = request.transport
-                if transport is None or transport.is_closing():
-                    return
-                if loop.time() >= quiet_since + heartbeat_s:
-                    quiet_since = loop.time()
-                    yield HEARTBEAT, None
+    async with aclosing(paced(request, messages, heartbeat_s)) as items:
+        async for message in items:
+            if message is None:
+                yield KEEP_ALIVE, None
                 continue
-            finished, next_message = next_message, None
-            try:
-                message = finished.result()
-            except StopAsyncIteration:
-                return
-            quiet_since = loop.time()
             cursor = message.cursor()
             yield message.event(cursor), cursor
-    finally:
-        if next_message is not None:
-            next_message.cancel()
-            with contextlib.suppress(BaseException):
-                await next_message
 
 
 async def _end_with(

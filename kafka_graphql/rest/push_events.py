@@ -18,6 +18,7 @@ from kafka_graphql.core.reads import Start
 from kafka_graphql.core.selection import MessageFilter
 from kafka_graphql.core.typed.records import Decoded
 from kafka_graphql.core.values import base64_text
+from kafka_graphql.http.event_stream import sse
 from kafka_graphql.http.strict_json import dumps
 from kafka_graphql.kafka import Record
 from kafka_graphql.rest.errors import RestError
@@ -26,8 +27,6 @@ BEGINNING = "beginning"
 END = "end"
 HEADER_PARAMETER = "header."
 FILTER_PARAMETERS = ("key", "keyPrefix")
-# A comment line: ignored by every client, enough to keep a proxy from closing an idle stream.
-HEARTBEAT = b":\n\n"
 
 
 def start_of(query: MultiMapping[str], last_event_id: str | None) -> Start:
@@ -137,18 +136,3 @@ def error_event(body: Mapping[str, Any], cursor: str | None, retry_ms: int | Non
     """The event that ends a stream: Confluent's error body and the cursor to resume from, also
     as the event's id (a browser's EventSource reconnects with it as `Last-Event-ID`)."""
     return sse(dumps({**body, "cursor": cursor}), event_id=cursor, event="error", retry=retry_ms)
-
-
-def sse(
-    data: str, event_id: str | None = None, event: str | None = None, retry: int | None = None
-) -> bytes:
-    # `data` is one line of JSON (dumps never writes a newline): one data field.
-    lines = []
-    if event is not None:
-        lines.append(f"event: {event}")
-    if event_id is not None:
-        lines.append(f"id: {event_id}")
-    if retry is not None:
-        lines.append(f"retry: {retry}")
-    lines.append(f"data: {data}")
-    return ("\n".join(lines) + "\n\n").encode()

@@ -66,8 +66,8 @@ class LimitsSettings(Table):
     """concurrent subscriptions of one caller across all of its sockets; one more is answered
     with `LIMIT_EXCEEDED` ([limits.md](limits.md#subscriptions-and-websockets))"""
     max_connections_per_principal: Positive = 20
-    """WebSocket connections of one caller; one more is closed with 4429 right after
-    `connection_init`"""
+    """WebSocket connections and SSE/multipart streams of one caller; one more socket is closed
+    with 4429 right after `connection_init`, one more stream refused with HTTP 429"""
     connection_init_timeout_s: PositiveNumber = 5.0
     """seconds a new WebSocket may take to send `connection_init`; then it is closed with 4408
     (both subprotocols). A decimal number"""

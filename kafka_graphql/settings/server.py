@@ -106,6 +106,11 @@ class ServerSettings(Table):
     websocket_compression_min_bytes: int = Field(1024, ge=0)
     """with compression on, frames smaller than this (in bytes, before compression) are sent
     uncompressed, which RFC 7692 allows; `0` compresses every frame"""
+    websocket_heartbeat_s: float = Field(20.0, gt=0, le=3600, allow_inf_nan=False)
+    """seconds: a WebSocket idle this long is sent a ping, and closed with 1011 when its pong does
+    not come back within as long again; SSE streams send a keep-alive comment and multipart
+    streams a `{}` part this often (multipart: at least every 5 s), and a stream whose write
+    stalls for two periods is closed ([operations.md](operations.md#heartbeats))"""
     workers: int = Field(1, ge=1, le=256)
     """processes serving the port (SO_REUSEPORT); more than 1 adds a supervisor process and needs
     a fixed `server.port`. Each worker is a whole gateway with its own budgets

@@ -48,6 +48,7 @@ import kafka_graphql
 from kafka_graphql.graphql.sliced_execution import SlicedExecutor
 from kafka_graphql.graphql.validation_caches import _NODE_KEYED
 from kafka_graphql.http.ws_compression import _GatewayWebSocketResponse, _SmallFramesPlain
+from kafka_graphql.http.ws_heartbeat import HeartbeatWebSocketResponse
 from kafka_graphql.kafka import record_batches
 from kafka_graphql.kafka.producer_generation import NEVER, new_client
 from kafka_graphql.settings import KafkaSettings
@@ -151,6 +152,18 @@ async def test_aiohttp_writer_internals() -> None:
     assert "_conn" in ClientWebSocketResponse.__init__.__code__.co_names
 
 
+async def test_aiohttp_heartbeat_internals() -> None:
+    # http/ws_heartbeat.py: the pong must come back within a whole period (aiohttp waits half of
+    # one), and a socket whose pong does not is closed with 1011 and its transport aborted.
+    # Renamed, the wait is half a period again and a dead peer's socket waits for its buffer.
+    plain = web.WebSocketResponse(heartbeat=4)
+    ours = HeartbeatWebSocketResponse(heartbeat=4)
+    assert (plain._pong_heartbeat, ours._pong_heartbeat) == (2, 4)
+    assert callable(plain._pong_not_received) and plain._req is None
+    assert plain._close_code is None
+    ours._pong_not_received()  # not prepared: nothing to close, and no error
+
+
 @strawberry.type
 class _Query:
     @strawberry.field
@@ -240,6 +253,7 @@ PRIVATE_READS = {
     test_aiokafka_consumer_and_connection_internals: names("_client"),
     test_aiohttp_writer_internals: names("_websocket _paused _drain_helper _limit _pre_start"),
     test_strawberry_internals: names("_schema _raw_info _provided_operation_name"),
+    test_aiohttp_heartbeat_internals: names("_pong_not_received"),
     "os._exit: public, documented": names("_exit"),
 }
 # What each of our subclasses of those packages' classes overrides on purpose: everything else
@@ -249,7 +263,7 @@ OVERRIDES = {
         "websocket_adapter_class graphql_transport_ws_handler_class graphql_ws_handler_class "
         "parse_http_body execute_operation get_context reject_websocket decode_json encode_json "
         "is_websocket_request graphql_ide_html on_ws_connect create_websocket_response "
-        "should_render_graphql_ide"
+        "should_render_graphql_ide _stream_result create_streaming_response"
     ),
     "GatewayWebSocketAdapter": names("send_json close"),
     "TransportWSHandler": names(
@@ -268,6 +282,8 @@ OVERRIDES = {
     # `_output_size`: the writer's flow control, kept as aiohttp's send_frame keeps it.
     "_SmallFramesPlain": names("send_frame _output_size"),
     "_GatewayWebSocketResponse": names("_pre_start"),
+    # `_pong_heartbeat`: the pong's wait; `_close_code`: what a socket without a pong reports.
+    "HeartbeatWebSocketResponse": names("_pong_not_received _pong_heartbeat _close_code"),
     "GatewaySchema": names("process_errors"),
 }
 

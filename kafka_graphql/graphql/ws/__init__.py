@@ -26,6 +26,10 @@ while it waited for room) ends its operation alone, with its own error and the c
 message in flight (graphql/stream_failures.py), then `complete`; the socket and its other
 operations go on.
 
+Heartbeats (http/ws_heartbeat.py, `server.websocket_heartbeat_s`): a socket idle for a period
+is sent a ping; without a pong within a further period it is closed with 1011 and aborted, and
+its handler releases what it held as for any close.
+
 Authentication happens at `connection_init` (GatewayView.on_ws_connect). A refusal closes a
 graphql-transport-ws socket with 4403, which graphql-ws clients retry (with a fresh token); on
 legacy graphql-ws a `connection_error` carrying the code comes first. An accepted connection

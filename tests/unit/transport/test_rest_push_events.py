@@ -8,9 +8,10 @@ from multidict import MultiDict
 
 from kafka_graphql.core.reads import Start
 from kafka_graphql.core.selection import MessageFilter
+from kafka_graphql.http.event_stream import sse
 from kafka_graphql.kafka import Header, Record
 from kafka_graphql.rest.errors import RestError
-from kafka_graphql.rest.push_events import error_event, filter_of, record_shape, sse, start_of
+from kafka_graphql.rest.push_events import error_event, filter_of, record_shape, start_of
 
 
 @pytest.mark.parametrize(
