@@ -190,7 +190,9 @@ def _serve(
         stop_once_on_signals(loop)
     try:
         web.run_app(
-            create_app(settings, cursors=cursors, metrics_socket=metrics_socket),
+            create_app(
+                settings, cursors=cursors, metrics_socket=metrics_socket, tunes_collector=True
+            ),
             host=settings.server.host,
             port=settings.server.port,
             ssl_context=tls,

@@ -66,6 +66,7 @@ def create_app(
     kafka: KafkaLayer | None = None,
     telemetry: Telemetry | None = None,
     metrics_socket: Path | None = None,
+    tunes_collector: bool = False,
 ) -> web.Application:
     """The gateway for `settings`; `limits_clock` is the time budgets refill by (tests move it);
     `cursors` seals cursors (default: from `server.cursor_keys_env`, read now); `kafka` is the
@@ -73,7 +74,9 @@ def create_app(
     one is the caller's to start, prepare and close); `telemetry` receives what the gateway
     reports about itself (default: the sinks the settings turn on, closed with the app; a
     given one is the caller's to close); `metrics_socket`: a worker of `server.workers > 1`
-    serves its metrics there, for its supervisor, instead of on `metrics.host`:`metrics.port`."""
+    serves its metrics there, for its supervisor, instead of on `metrics.host`:`metrics.port`;
+    `tunes_collector`: the process serves this app alone (`kafka-graphql`), so the app may set
+    the cyclic collector's thresholds while it serves (GC_THRESHOLDS)."""
     closes_telemetry = telemetry is None
     topics = TopicRegistry(settings.topics)
     telemetry = telemetry_for(settings, topics=topics) if telemetry is None else telemetry
@@ -112,6 +115,8 @@ def create_app(
         app[KAFKA] = kafka
     app.on_response_prepare.append(add_request_id_header)
     app.on_startup.append(_serving)
+    if tunes_collector:
+        app.on_startup.append(_collector_tuned)
     app.on_shutdown.extend([_served, _complete_streams])
     _add_routes(app, settings, rest)
     return app
@@ -174,14 +179,17 @@ async def _serving(app: web.Application) -> None:
     # the collector's way, so that a full collection walks only what serving made. It walked
     # all of it, holding the loop ~100-200 ms at a time (benchmark P11).
     gc.freeze()
-    app[GC_BEFORE] = gc.get_threshold()
-    gc.set_threshold(*GC_THRESHOLDS)
     # Start-up is over: the figures are about serving.
     app[LOOP_MONITOR].reset()
 
 
+async def _collector_tuned(app: web.Application) -> None:
+    app[GC_BEFORE] = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 async def _served(app: web.Application) -> None:
-    # As they were (a process that runs gateways in turn, as the tests do, gets its own back).
+    # As they were (a process that runs gateways in turn gets its own back).
     before = app.get(GC_BEFORE)
     if before is not None:
         gc.set_threshold(*before)

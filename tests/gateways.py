@@ -49,6 +49,7 @@ async def run_gateway(
     kafka: KafkaLayer | None = None,
     cursors: CursorSealer | None = None,
     telemetry: Telemetry | None = None,
+    tunes_collector: bool = False,
 ) -> AsyncIterator[RunningGateway]:
     """`kafka`: the Kafka layer (default: the real one `create_app` makes for `settings`);
     `telemetry`: what the gateway reports to (default: the sinks of `settings`). Metrics are
@@ -62,7 +63,12 @@ async def run_gateway(
         grpc = settings.grpc.model_copy(update={"port": 0})
         settings = settings.model_copy(update={"grpc": grpc})
     app = create_app(
-        settings, limits_clock=limits_clock, cursors=cursors, kafka=kafka, telemetry=telemetry
+        settings,
+        limits_clock=limits_clock,
+        cursors=cursors,
+        kafka=kafka,
+        telemetry=telemetry,
+        tunes_collector=tunes_collector,
     )
     runner = web.AppRunner(app)
     await runner.setup()

@@ -2,7 +2,7 @@
 on the demo that `make run` serves: an order produced through the form appears in the live list
 with its email masked (null), the page resumes after a dropped connection from its last cursor
 (an order written while it was away is shown once, nothing twice), and an invalid order shows
-its error next to the field. Its screenshots go to docs/images/ for the README."""
+its error next to the field. Its screenshots are the README's (`images`)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from kafka_graphql.http.state import WEBSOCKETS
 from tests.clients import GraphQLClient
 from tests.integration.conftest import RunningGateway
 from tests.integration.test_apollo_client import start_node
-from tests.integration.test_browser_graphiql import IMAGES, chromium
+from tests.integration.test_browser_graphiql import chromium, images
 from tests.integration.test_demo import (  # noqa: F401 (fixtures)
     PRODUCE_ORDER,
     demo,
@@ -34,10 +34,10 @@ async def test_the_demo_page_shows_orders_live_and_resumes_after_a_dropped_conne
     chromium()
     async with http.get(demo.url.replace("/graphql", "/demo")) as page:
         assert (page.status, page.content_type) == (200, "text/html")
-    IMAGES.mkdir(exist_ok=True)
+    folder = images(tmp_path)
     run = f"o-{uuid.uuid4().hex[:8]}"
     url = demo.url.replace("/graphql", "/demo")
-    browser = await start_node("demo.mjs", {"url": url, "id": run, "images": str(IMAGES)}, tmp_path)
+    browser = await start_node("demo.mjs", {"url": url, "id": run, "images": str(folder)}, tmp_path)
     shown = (await browser.expect("shown"))["order"]
     assert run in shown["text"] and "Ada Lovelace" in shown["text"]
     assert shown["masked"] == "email: null"  # the development token has no shop:pii

@@ -2,11 +2,12 @@
 tests/js): on the demo that `make run` serves, the page loads from the gateway's own files with no
 console error and no request leaving the machine, its first schema request succeeds with the
 development token already in the Headers tab, it opens on the README tour's tabs, and a share
-link opens its document. The screenshot goes to docs/images/ for the README."""
+link opens its document. Its screenshot is the README's (`images`)."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from urllib.parse import urlencode
@@ -20,7 +21,16 @@ from tests.integration.conftest import RunningGateway
 from tests.integration.test_demo import ROOT, demo, demo_settings  # noqa: F401 (fixtures)
 from tests.integration.test_persisted_queries import node_json
 
-IMAGES = ROOT / "docs" / "images"
+DOCS_IMAGES = ROOT / "docs" / "images"
+
+
+def images(tmp_path: Path) -> Path:
+    """Where the screenshots go: docs/images/ when asked for (`UPDATE_SCREENSHOTS=1 make test
+    PYTEST_ARGS=tests/integration/test_browser_graphiql.py tests/integration/test_browser_demo.py`),
+    the test's own folder otherwise (a test run leaves the work tree as it found it)."""
+    folder = DOCS_IMAGES if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 def chromium() -> None:
@@ -44,17 +54,18 @@ async def test_graphiql_opens_on_the_tour_and_a_share_link_opens_its_query(
     # A client asking for JSON still gets JSON from the same link (401: it sent no token).
     async with http.get(demo.url, params=share, headers={"Accept": "application/json"}) as got:
         assert (got.status, got.content_type) == (401, "application/json")
-    IMAGES.mkdir(exist_ok=True)
+    screenshot = images(tmp_path) / "graphiql.png"
     seen = await node_json(
         "graphiql.mjs",
         {
             "url": demo.url,
             "share": f"{demo.url}?{urlencode(share)}",
-            "screenshot": str(IMAGES / "graphiql.png"),
+            "screenshot": str(screenshot),
         },
     )
     assert seen["consoleErrors"] == []
     assert seen["external"] == []
+    assert screenshot.stat().st_size > 0
     tour = seen["tour"]
     assert tour["schemaStatus"] == 200
     assert tour["tabs"][:2] == ["PaidOrders", "ProduceOrders"]
