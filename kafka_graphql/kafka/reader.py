@@ -108,15 +108,18 @@ class PartitionReader:
 
         Each record is decoded when the iteration reaches it: the caller decodes in slices, with
         its own work, and nothing it stops before (a page's end) is decoded at all."""
+        gone: Mapping[Any, int] = {}
         # getmany's own timeout returns early when nothing is there; kafka_call bounds a hang.
-        try:
-            async with kafka_call("reading records", self._settings.request_timeout_s + timeout_s):
+        async with kafka_call("reading records", self._settings.request_timeout_s + timeout_s):
+            try:
                 batch = await self._consumer.getmany(
                     timeout_ms=int(timeout_s * 1000), max_records=FETCH_MAX_RECORDS
                 )
-        except OffsetOutOfRangeError as error:
-            await self._out_of_range(error.args[0] if error.args else {})
-            return {}
+            except OffsetOutOfRangeError as error:
+                gone = error.args[0] if error.args else {}
+                batch = {}
+        if gone:
+            await self._out_of_range(gone)
         most = self._pool.max_headers
         return {tp.partition: (to_record(r, most) for r in rs) for tp, rs in batch.items() if rs}
 
