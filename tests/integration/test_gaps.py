@@ -11,10 +11,12 @@ import aiohttp
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
+from kafka_graphql.kafka import Gap, Gaps
 from tests.clients import LEGACY_WS, TRANSPORT_WS, GraphQLClient
 from tests.integration.conftest import RunningGateway, TopicFactory, gateway_settings, run_gateway
 from tests.integration.gaps import delete_before, recreate
 from tests.integration.helpers import poll_until, produce, produce_batch
+from tests.integration.typed import create_topic, typed_gateway
 
 PAGE = """
 query($topic: String!, $after: Cursor, $fromOffset: Long, $limit: Int, $onGap: OnGap) {
@@ -211,3 +213,118 @@ async def test_a_stream_whose_records_are_deleted_before_it_reads_them_reports_t
         finally:
             if held is not None:
                 await readers.give_back(held, reusable=False, owner="ip:127.0.0.1")
+
+
+ORDERS = """
+query($first: Int, $after: Cursor, $onGap: OnGap) {
+  orders(first: $first, after: $after, onGap: $onGap) {
+    edges { node { offset value { id } } }
+    pageInfo { endCursor }
+    gaps { partition from to }
+    resets { partition requested resumedAt }
+  }
+}"""
+
+TYPED_SUBSCRIBE = """
+subscription($after: Cursor) { orders(after: $after) { offset expired reset skipped } }"""
+
+PRODUCE_ORDERS = """
+mutation($messages: [OrderMessageInput!]!) { produceOrders(messages: $messages) { offset } }"""
+
+
+def order(n: int) -> dict[str, Any]:
+    return {
+        "value": {
+            "id": f"o-{n}",
+            "placedAt": "2026-11-25T12:00:00Z",
+            "status": "PLACED",
+            "quantity": 1,
+            "customer": {"name": "Ada"},
+            "items": [],
+        }
+    }
+
+
+async def test_typed_connections_and_subscriptions_report_the_gap(
+    bootstrap: str, http: aiohttp.ClientSession, admin: AIOKafkaAdminClient
+) -> None:
+    topic = await create_topic(admin, partitions=1)
+    rule = {"name": topic, "type": "Order", "value_schema": "order.schema.json"}
+    async with typed_gateway(bootstrap, [rule]) as gateway:
+        client = GraphQLClient(http, gateway.url)
+        await client.data(PRODUCE_ORDERS, {"messages": [order(n) for n in range(10)]})
+        first = (await client.data(ORDERS, {"first": 1}))["orders"]
+        cursor = first["pageInfo"]["endCursor"]
+        assert first["gaps"] == [] and first["resets"] == []
+        await delete_before(admin, topic, 5)
+
+        resumed = (await client.data(ORDERS, {"after": cursor}))["orders"]
+        assert resumed["gaps"] == [GAP] and resumed["resets"] == []
+        assert [e["node"]["offset"] for e in resumed["edges"]] == [5, 6, 7, 8, 9]
+        failed = refusal(await client.post(ORDERS, {"after": cursor, "onGap": "FAIL"}))
+        assert failed["earliest"] == [{"partition": 0, "offset": 5}]
+
+        async with client.subscribe(TYPED_SUBSCRIBE, {"after": cursor}) as sub:
+            replayed = await sub.take(5, field="orders")
+            assert [(m["offset"], m["expired"]) for m in replayed] == [
+                (5, 4),
+                (6, 0),
+                (7, 0),
+                (8, 0),
+                (9, 0),
+            ]
+
+
+async def test_a_live_subscriber_held_back_past_a_deletion_reports_the_gap(
+    bootstrap: str,
+    http: aiohttp.ClientSession,
+    admin: AIOKafkaAdminClient,
+    new_topic: TopicFactory,
+) -> None:
+    """A live subscriber whose inbox overflows is detached from the shared feed and catches up
+    with a reader of its own (kafka/stream.py); the records it was to read next are deleted
+    meanwhile (it waits for its caller's one reader): the Kafka layer adds the gap to the
+    stream's `gaps` and goes on at the earliest offset, losing nothing else."""
+    settings = gateway_settings(bootstrap, max_readers_per_principal=1, subscriber_buffer_batches=1)
+    async with run_gateway(settings) as gateway:
+        client = GraphQLClient(http, gateway.url)
+        topic = await new_topic()
+        readers, live = gateway.kafka.readers, gateway.kafka.live
+        held: Any = await readers.take("held-back")
+        gaps = Gaps()
+        stream = gateway.kafka.stream(
+            topic, None, None, lambda r: True, max_batches=1, owner="held-back", gaps=gaps
+        )
+        pending = asyncio.ensure_future(anext(stream))
+        try:
+            await joined(gateway, topic)
+            for i in range(10):
+                await produce(client, topic, i)  # each write is its own batch on the feed
+            feed = live.feed(topic)
+            assert feed is not None
+            await asyncio.wait_for(live.wait_until(lambda: feed.positions[0] >= 10), 30)
+            assert live.subscriber_count(topic) == 0  # overflowed and detached
+            got = []
+            if pending.done():  # record 0 reached it before its inbox overflowed
+                got.append(pending.result()[0].offset)
+                pending = asyncio.ensure_future(anext(stream))
+
+            async def waiting() -> bool:
+                return readers.waiting == 1
+
+            await poll_until(waiting, timeout_s=30, interval_s=0.02)
+            await delete_before(admin, topic, 5)
+            await readers.give_back(held, reusable=True, owner="held-back")
+            held = None
+            got.append((await asyncio.wait_for(pending, 30))[0].offset)
+            while got[-1] < 9:
+                got.append((await asyncio.wait_for(anext(stream), 30))[0].offset)
+            gone_from = 1 if got[0] == 0 else 0
+            assert got[gone_from:] == [5, 6, 7, 8, 9]
+            assert gaps.gaps == [Gap(0, gone_from, 5)] and gaps.resets == []
+            assert gaps.take(0) == (5 - gone_from, False)
+        finally:
+            pending.cancel()
+            await stream.aclose()  # type: ignore[attr-defined]
+            if held is not None:
+                await readers.give_back(held, reusable=False, owner="held-back")
