@@ -134,7 +134,7 @@ async def test_a_subscription_resumed_past_deleted_records_says_how_many_expired
     topic = await new_topic()
     cursor = await ten_then_cursor(client, topic)
     await delete_before(admin, topic, 5)
-    variables = {"topic": topic, "after": cursor}
+    variables: dict[str, Any] = {"topic": topic, "after": cursor}
     async with client.subscribe(SUBSCRIBE, variables, protocol=protocol) as sub:
         replayed = await sub.take(5)
         assert offsets(replayed) == [5, 6, 7, 8, 9]
