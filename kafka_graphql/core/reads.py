@@ -137,11 +137,15 @@ class Start:
     # the end: report it (the page's `gaps`/`resets`, the messages' `expired`/`reset`) or fail
     # with CURSOR_EXPIRED before anything is sent.
     on_gap: OnGap = "REPORT"
+    # A stream from each partition's earliest offset still stored, whatever it is (REST's
+    # `from=beginning`): nothing before it is a gap.
+    beginning: bool = False
 
     @property
     def given(self) -> bool:
         return (
-            self.after is not None
+            self.beginning
+            or self.after is not None
             or self.from_offset is not None
             or self.from_timestamp is not None
         )
@@ -211,7 +215,7 @@ async def plan_read(
         after=start.after,
         from_offset=start.from_offset,
         from_timestamp=start.from_timestamp,
-        default="latest" if live else "earliest",
+        default="latest" if live and not start.beginning else "earliest",
     )
     if fail and gaps.waiting:
         raise expired(offsets, gaps)

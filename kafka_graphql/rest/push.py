@@ -26,7 +26,7 @@ from kafka_graphql.core.streams import open_stream
 from kafka_graphql.core.telemetry import CURRENT_OPERATION, REST, Operation, Subscription
 from kafka_graphql.http.state import SETTINGS
 from kafka_graphql.rest.call import Call, rest_call
-from kafka_graphql.rest.errors import RestError, rest_code
+from kafka_graphql.rest.errors import RestError, error_body
 from kafka_graphql.rest.push_events import (
     HEARTBEAT,
     PushMessage,
@@ -171,10 +171,9 @@ async def _end_with(
         ended = StreamFailed(FAILED)
     cursor = ended.extensions.get("cursor", cursor)
     tally.code = ended.code
-    found = rest_code(ended)
     retry_after = ended.extensions.get("retryAfter")
     retry_ms = retry_after * 1000 if isinstance(retry_after, int) else None
-    body = {"error_code": found.error_code, "message": ended.message}
+    body = error_body(ended)
     with contextlib.suppress(ConnectionError):
         await response.write(error_event(body, cursor, retry_ms))
 
