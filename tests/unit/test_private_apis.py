@@ -268,6 +268,10 @@ OVERRIDES = {
     "_SmallFramesPlain": names("send_frame _output_size"),
     "_GatewayWebSocketResponse": names("_pre_start"),
     "GatewaySchema": names("process_errors"),
+    # kafka/group_consumer.py: aiokafka's listener interface (its two hooks, made to be
+    # overridden), so that a member's partitions given or taken continue from the committed
+    # offsets in its gap check (kafka/group_gaps.py).
+    "_Rebalanced": names("on_partitions_revoked on_partitions_assigned"),
 }
 
 

@@ -41,7 +41,7 @@ value_format = "avro"
         "orders(first: Int = 20, after: Cursor, fromOffset: Long, fromTimestamp: DateTime, "
         "partitions: [Int!], where: OrderWhere, onGap: OnGap! = REPORT): OrderConnection!",
         "orders(where: OrderWhere, after: Cursor, fromOffset: Long, fromTimestamp: DateTime, "
-        "partitions: [Int!]): OrderMessage!",
+        "partitions: [Int!], onGap: OnGap! = REPORT): OrderMessage!",
         "produceOrder(value: OrderInput!, key: String, headers: [HeaderInput!], partition: Int): "
         "ProduceResult!",
         "input OrderMessageInput {\n  value: OrderInput!\n  key: String\n  headers: "
