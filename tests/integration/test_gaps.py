@@ -181,15 +181,18 @@ async def test_subscribers_sharing_execution_each_get_their_own_count(
         assert await live.next_message() == await resumed.next_message()
 
 
+@pytest.mark.parametrize("on_gap", ["REPORT", "FAIL"])
 async def test_a_stream_whose_records_are_deleted_before_it_reads_them_reports_them(
     bootstrap: str,
     http: aiohttp.ClientSession,
     admin: AIOKafkaAdminClient,
     new_topic: TopicFactory,
+    on_gap: str,
 ) -> None:
     """Held back (here: waiting for a reader, one per caller) while the records it was to
     read next are deleted, a stream's reader meets "offset out of range": it goes on at the
-    earliest offset, and the first message says how many were gone."""
+    earliest offset, and the first message says how many were gone; or, asked to fail, the
+    stream ends with CURSOR_EXPIRED instead of that message."""
     settings = gateway_settings(bootstrap, max_readers_per_principal=1)
     async with run_gateway(settings) as gateway:
         client = GraphQLClient(http, gateway.url)
@@ -197,8 +200,9 @@ async def test_a_stream_whose_records_are_deleted_before_it_reads_them_reports_t
         cursor = await ten_then_cursor(client, topic)
         readers = gateway.kafka.readers
         held = await readers.take("ip:127.0.0.1")  # the caller's one reader
+        variables = {"topic": topic, "after": cursor, "onGap": on_gap}
         try:
-            async with client.subscribe(SUBSCRIBE, {"topic": topic, "after": cursor}) as sub:
+            async with client.subscribe(SUBSCRIBE, variables) as sub:
 
                 async def waiting() -> bool:
                     return readers.waiting == 1
@@ -207,6 +211,14 @@ async def test_a_stream_whose_records_are_deleted_before_it_reads_them_reports_t
                 await delete_before(admin, topic, 5)  # after the plan, before the read
                 await readers.give_back(held, reusable=True, owner="ip:127.0.0.1")
                 held = None
+                if on_gap == "FAIL":
+                    event = await sub.next_event()
+                    assert event["type"] == "next", event
+                    (error,) = event["payload"]["errors"]
+                    assert error["extensions"]["code"] == "CURSOR_EXPIRED", error
+                    assert error["extensions"]["earliest"] == [{"partition": 0, "offset": 5}]
+                    assert (await sub.next_event())["type"] == "complete"
+                    return
                 replayed = await sub.take(5)
                 assert offsets(replayed) == [5, 6, 7, 8, 9]
                 assert [m["expired"] for m in replayed] == [4, 0, 0, 0, 0]
