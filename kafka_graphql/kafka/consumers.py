@@ -12,7 +12,7 @@ from kafka_graphql.kafka.security import client_options
 from kafka_graphql.settings import KafkaSettings
 
 
-def new_consumer(settings: KafkaSettings, role: str, *, reset: str = "earliest") -> Any:
+def new_consumer(settings: KafkaSettings, role: str, reset: str = "earliest") -> Any:
     """`reset`: where a position out of range goes; "none" raises OffsetOutOfRangeError from
     getmany instead, for a reader that reports what it found gone (reader.py)."""
     # Header names that are not UTF-8 would stop aiokafka's fetcher for good (record_batches.py).

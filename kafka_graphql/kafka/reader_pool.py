@@ -89,7 +89,7 @@ class ReaderPool:
         if granted is not None:
             return granted
         # A position out of range is the reader's to handle: it reports the gap (reader.py).
-        consumer = new_consumer(self._settings, "reader", reset="none")
+        consumer = new_consumer(self._settings, "reader", "none")
         try:
             async with kafka_call("starting a reader", self._settings.request_timeout_s):
                 await consumer.start()

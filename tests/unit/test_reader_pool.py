@@ -39,7 +39,7 @@ class StandIn:
 @pytest.fixture(autouse=True)
 def stand_ins(monkeypatch: pytest.MonkeyPatch) -> None:
     StandIn.started = StandIn.stopped = 0
-    monkeypatch.setattr(reader_pool, "new_consumer", lambda *_, **__: StandIn())
+    monkeypatch.setattr(reader_pool, "new_consumer", lambda *_: StandIn())
 
 
 def pool(
