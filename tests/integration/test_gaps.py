@@ -316,12 +316,13 @@ async def test_a_live_subscriber_held_back_past_a_deletion_reports_the_gap(
             assert feed is not None
             await asyncio.wait_for(live.wait_until(lambda: feed.positions[0] >= 10), 30)
             assert live.subscriber_count(topic) == 0  # overflowed and detached
-            got = []
-            if pending.done():  # record 0 reached it before its inbox overflowed
-                got.append(pending.result()[0].offset)
-                pending = asyncio.ensure_future(anext(stream))
+            got: list[int] = []
 
             async def waiting() -> bool:
+                nonlocal pending
+                if pending.done():  # record 0 reached it before its inbox overflowed
+                    got.append(pending.result()[0].offset)
+                    pending = asyncio.ensure_future(anext(stream))
                 return readers.waiting == 1
 
             await poll_until(waiting, timeout_s=30, interval_s=0.02)

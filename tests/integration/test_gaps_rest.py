@@ -75,7 +75,9 @@ async def test_consumer_records_after_deleted_records_say_how_many_expired(
     rest = RestClient.of(http, rest_gateway.url)
     group = f"test-gaps-{uuid.uuid4().hex[:8]}"
     partition = {"topic": topic, "partition": 0}
-    config = {"format": "json", "auto.offset.reset": "earliest"}
+    # No auto-commit: a member would commit its position when it closes or as it reads, and
+    # the group's committed offset must stay 1.
+    config = {"format": "json", "auto.offset.reset": "earliest", "auto.commit.enable": "false"}
     # Confluent's commit names the last record read: the group continues at 1. (A member of
     # its own: an assigned member fetches ahead at once, records 1-4 too.)
     committer = await Consumer.create(rest, group, **config)
