@@ -30,6 +30,7 @@ from typing import Any, NoReturn
 
 from kafka_graphql.core.errors import GatewayError, NotFound
 from kafka_graphql.kafka import (
+    Gaps,
     IndexHint,
     KafkaFigures,
     OutgoingRecord,
@@ -171,6 +172,7 @@ class NotReached:
         hint: IndexHint | None = None,
         owner: str = "",
         holder: Holder | None = None,
+        gaps: Gaps | None = None,
     ) -> AsyncIterator[Positioned]:
         self._reached("stream", topic, start, partitions)
 

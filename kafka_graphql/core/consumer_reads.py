@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kafka_graphql.core.access import may_read, readable_topic, readable_topics
 from kafka_graphql.core.auth.principal import Principal
@@ -137,6 +137,10 @@ class Shown:
     record: Record
     whole: bool
     read: tuple[object, object] | None = None
+    # On the first record shown of its partition after records that were gone (deleted before
+    # the instance read them: how many offsets) or a position past the end (`reset`).
+    expired: int = 0
+    reset: bool = False
 
 
 async def fetch(
@@ -178,7 +182,14 @@ async def fetch(
                 shown.append(seen)
         if stopped and not shown:
             raise stopped
+        gaps = instance.consumer.gaps
+        if gaps.pending:  # once per partition per gap, never per record
+            shown = [_gone(s, *gaps.take(s.record.topic, s.record.partition)) for s in shown]
         return shown
+
+
+def _gone(shown: Shown, expired: int, reset: bool) -> Shown:
+    return replace(shown, expired=expired, reset=reset) if expired or reset else shown
 
 
 async def _as_seen(

@@ -97,6 +97,15 @@ class Conflict(GatewayError):
     code = "CONFLICT"
 
 
+class CursorExpired(GatewayError):
+    """The read asked for `onGap: FAIL`, and records it would have started with (or gone on
+    with) are gone, or its position is past a partition's end: `extensions.earliest` lists
+    each partition's earliest offset still stored (`{partition, offset}`), `extensions.gaps`
+    and `extensions.resets` what was found. Nothing of the read was sent before."""
+
+    code = "CURSOR_EXPIRED"
+
+
 class LimitExceeded(GatewayError):
     code = "LIMIT_EXCEEDED"
 

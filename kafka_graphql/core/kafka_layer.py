@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from kafka_graphql.kafka.held import Holder
     from kafka_graphql.kafka.live_index import IndexHint
     from kafka_graphql.kafka.records import (
+        Gaps,
         KafkaFigures,
         OutgoingRecord,
         Page,
@@ -136,9 +137,10 @@ class KafkaLayer(Protocol):
         hint: IndexHint | None = None,
         owner: str = "",
         holder: Holder | None = None,
+        gaps: Gaps | None = None,
     ) -> AsyncIterator[Positioned]:
         """Records matching `predicate` with the positions after each, from `start` (None: the
-        end) and then live."""
+        end) and then live; what it finds deleted before it reads it is added to `gaps`."""
         ...
 
     def group_consumer(self, options: GroupOptions) -> GroupConsumer:

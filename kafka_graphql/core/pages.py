@@ -10,12 +10,12 @@ from kafka_graphql.core.auth.principal import Principal
 from kafka_graphql.core.errors import BadUserInput
 from kafka_graphql.core.filters.bounds import FilterSize
 from kafka_graphql.core.gateway import Core
-from kafka_graphql.core.reads import ReadPlan, Start, plan_read
+from kafka_graphql.core.reads import ReadPlan, Start, expired, plan_read
 from kafka_graphql.core.selection import Build, RecordFilter, Selection, select, wanted
 from kafka_graphql.core.slices import Slices
 from kafka_graphql.core.typed.generic import decoded_record
 from kafka_graphql.core.typed.records import Decoded
-from kafka_graphql.kafka import Page
+from kafka_graphql.kafka import Gap, Page, Reset
 
 M = TypeVar("M")
 
@@ -33,6 +33,11 @@ class PageRead(Generic[M]):
     has_more: bool
     # What the page's filter actually cost per record it passed over; None: nothing to report.
     filter_size: FilterSize | None
+    # Offsets gone before the page could read them (its start was below a partition's
+    # earliest offset, or they were deleted while it read), and positions past a partition's
+    # end that it read from the end instead (docs/api.md#when-records-are-gone).
+    gaps: list[Gap]
+    resets: list[Reset]
 
 
 async def read_page(
@@ -66,6 +71,8 @@ async def read_page(
         core.settings.limits.max_scan_records,
         owner=principal.id,
     )
+    if plan.fail_on_gap and page.gaps.waiting:  # deleted after the plan, before the read
+        raise expired(await core.kafka.offsets(plan.topic, plan.partitions), page.gaps)
     size = None if selection.size is None else selection.size()
     messages = await _shown(core, selection, plan, page, build)
     return PageRead(
@@ -76,6 +83,8 @@ async def read_page(
         core.cursors.seal(plan.topic, page.positions),
         page.has_more,
         size,
+        plan.gaps.gaps + page.gaps.gaps,
+        plan.gaps.resets + page.gaps.resets,
     )
 
 

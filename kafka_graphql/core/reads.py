@@ -5,14 +5,14 @@ client's filter and the caller's record rule)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
 from kafka_graphql.core.access import readable_topic
 from kafka_graphql.core.auth.principal import Principal
 from kafka_graphql.core.cursor import CursorSealer
-from kafka_graphql.core.errors import BadUserInput
+from kafka_graphql.core.errors import BadUserInput, CursorExpired
 from kafka_graphql.core.filters.predicates import (
     Predicate,
     match_all,
@@ -20,7 +20,7 @@ from kafka_graphql.core.filters.predicates import (
 from kafka_graphql.core.gateway import Core
 from kafka_graphql.core.kafka_layer import KafkaLayer
 from kafka_graphql.core.record_access import read_guard
-from kafka_graphql.kafka import IndexHint, PartitionOffsets
+from kafka_graphql.kafka import Gaps, IndexHint, PartitionOffsets
 from kafka_graphql.kafka.live_index import both
 
 
@@ -52,8 +52,10 @@ async def start_positions(
     from_offset: int | None,
     from_timestamp: datetime | None,
     default: Literal["earliest", "latest"],
-) -> dict[int, int]:
-    """Next offset to read per partition, clamped to what the partitions still hold."""
+) -> tuple[dict[int, int], Gaps]:
+    """Next offset to read per partition, clamped to what the partitions still hold; and what
+    the clamping left out: offsets below the earliest (gone) and positions past the end (reset
+    to it), which the read reports (docs/api.md#when-records-are-gone)."""
     if sum(x is not None for x in (after, from_offset, from_timestamp)) > 1:
         raise BadUserInput("give at most one of after, fromOffset and fromTimestamp")
     if after is not None:
@@ -79,8 +81,46 @@ async def start_positions(
         wanted = {p: offsets[p].earliest for p in partitions}
     else:
         wanted = {p: offsets[p].latest for p in partitions}
-    # Positions before the earliest were removed by retention; past the end do not exist yet.
-    return {p: min(max(o, offsets[p].earliest), offsets[p].latest) for p, o in wanted.items()}
+    return clamped(wanted, offsets)
+
+
+def clamped(
+    wanted: dict[int, int], offsets: dict[int, PartitionOffsets]
+) -> tuple[dict[int, int], Gaps]:
+    """`wanted` within what each partition holds, and what that left out. Positions before the
+    earliest were removed (retention, deleteRecords); past the end, the partition's offsets
+    started over (the topic was made again) or the position is another cluster's."""
+    gaps, positions = Gaps(), {}
+    for partition, offset in wanted.items():
+        earliest, latest = offsets[partition].earliest, offsets[partition].latest
+        if offset < earliest:
+            gaps.gone(partition, offset, earliest)
+            offset = earliest
+        elif offset > latest:
+            gaps.reset(partition, offset, latest)
+            offset = latest
+        positions[partition] = offset
+    return positions, gaps
+
+
+OnGap = Literal["REPORT", "FAIL"]
+
+
+def expired(offsets: dict[int, PartitionOffsets], gaps: Gaps) -> CursorExpired:
+    """The refusal of a read that asked to fail (`onGap: FAIL`) rather than skip `gaps`."""
+    gone = [{"partition": g.partition, "from": g.start, "to": g.end} for g in gaps.gaps]
+    resets = [
+        {"partition": r.partition, "requested": r.requested, "resumedAt": r.resumed}
+        for r in gaps.resets
+    ]
+    what = "records it would read are gone" if gone else "its position is past the log end"
+    return CursorExpired(
+        f"the read cannot continue where it was asked to: {what} (onGap: FAIL); read again "
+        "from extensions.earliest, or with onGap: REPORT to be told what was skipped",
+        earliest=[{"partition": p, "offset": o.earliest} for p, o in sorted(offsets.items())],
+        gaps=gone,
+        resets=resets,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +133,19 @@ class Start:
     from_offset: int | None = None
     from_timestamp: datetime | None = None
     partitions: Sequence[int] | None = None
+    # What the read does when records it would start with are gone, or its position is past
+    # the end: report it (the page's `gaps`/`resets`, the messages' `expired`/`reset`) or fail
+    # with CURSOR_EXPIRED before anything is sent.
+    on_gap: OnGap = "REPORT"
+    # A stream from each partition's earliest offset still stored, whatever it is (REST's
+    # `from=beginning`): nothing before it is a gap.
+    beginning: bool = False
 
     @property
     def given(self) -> bool:
         return (
-            self.after is not None
+            self.beginning
+            or self.after is not None
             or self.from_offset is not None
             or self.from_timestamp is not None
         )
@@ -122,6 +170,11 @@ class ReadPlan:
     visible: Predicate = match_all
     # Equalities `predicate` requires (the filter's and the record rule's), for the live feed.
     hint: IndexHint | None = None
+    # What the start left out (below the earliest, past the end), and what a stream finds gone
+    # as it reads (filled by its readers): reported on the page, or on the next message of
+    # each partition.
+    gaps: Gaps = field(default_factory=Gaps)
+    fail_on_gap: bool = False
 
 
 async def plan_read(
@@ -147,10 +200,13 @@ async def plan_read(
         hint = both(hint, guard.hint)
     kafka = core.kafka
     selected, chosen = await select_partitions(kafka, topic, start.partitions)
+    fail = start.on_gap == "FAIL"
     if live and not start.given:
-        return ReadPlan(topic, predicate, selected, chosen, {}, None, visible, hint)
+        return ReadPlan(
+            topic, predicate, selected, chosen, {}, None, visible, hint, fail_on_gap=fail
+        )
     offsets = await kafka.offsets(topic, selected)
-    positions = await start_positions(
+    positions, gaps = await start_positions(
         kafka,
         topic,
         selected,
@@ -159,9 +215,13 @@ async def plan_read(
         after=start.after,
         from_offset=start.from_offset,
         from_timestamp=start.from_timestamp,
-        default="latest" if live else "earliest",
+        default="latest" if live and not start.beginning else "earliest",
     )
-    return ReadPlan(topic, predicate, selected, chosen, offsets, positions, visible, hint)
+    if fail and gaps.waiting:
+        raise expired(offsets, gaps)
+    return ReadPlan(
+        topic, predicate, selected, chosen, offsets, positions, visible, hint, gaps, fail
+    )
 
 
 def _both(first: Predicate, second: Predicate) -> Predicate:

@@ -16,7 +16,7 @@ from kafka_graphql.core.auth.principal import Principal
 from kafka_graphql.core.errors import StreamInterrupted
 from kafka_graphql.core.gateway import Core
 from kafka_graphql.core.limits.delivery import Matched
-from kafka_graphql.core.reads import ReadPlan, Start, plan_read
+from kafka_graphql.core.reads import ReadPlan, Start, expired, plan_read
 from kafka_graphql.core.selection import Build, RecordFilter, Selection, select, wanted
 from kafka_graphql.core.typed.generic import decoded_record
 from kafka_graphql.core.typed.records import Decoded
@@ -65,9 +65,22 @@ async def open_stream(
         plan.hint,
         owner=principal.id,
         holder=core.limits.holdings(principal.id),
+        gaps=plan.gaps,
     )
     matched = _matched(core, selection, plan, records, build)
     return Stream(plan.topic, selection.view, matched, records)
+
+
+async def _mark(core: Core, plan: ReadPlan, message: object, partition: int) -> None:
+    """`message`, the first of its partition after a gap or a reset, says so (its `expired`
+    and `reset`); a stream that asked to fail on gaps ends instead, before it is sent."""
+    if plan.fail_on_gap:
+        raise expired(await core.kafka.offsets(plan.topic, plan.partitions), plan.gaps)
+    count, reset = plan.gaps.take(partition)
+    if count:
+        message.expired = count  # type: ignore[attr-defined]
+    if reset:
+        message.reset = True  # type: ignore[attr-defined]
 
 
 def resume_at(record: Record, positions: Mapping[int, int]) -> dict[int, int]:
@@ -84,7 +97,7 @@ async def _matched(
 ) -> AsyncGenerator[Matched, None]:
     typed, view, cursors = selection.typed, selection.view, core.cursors
     predicate, visible, matcher = plan.predicate, plan.visible, selection.matcher
-    typed_api = selection.typed_api
+    typed_api, gaps = selection.typed_api, plan.gaps
     async for record, positions in records:
         try:
             # Checked again: a value decoded only now (a new writer schema) may not match.
@@ -102,6 +115,8 @@ async def _matched(
         except Exception as error:  # this stream's own failure, on this record
             raise StreamInterrupted(record.topic, resume_at(record, positions), error) from error
         if message is not None:
+            if gaps.waiting:  # once per partition per gap, never per record
+                await _mark(core, plan, message, record.partition)
             yield record, positions, message
         # Nothing of this record is kept while the next one is awaited.
         del record, shown, decoded, message

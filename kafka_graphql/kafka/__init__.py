@@ -3,6 +3,8 @@
 from kafka_graphql.kafka.gateway import KafkaGateway
 from kafka_graphql.kafka.live_index import IndexHint
 from kafka_graphql.kafka.records import (
+    Gap,
+    Gaps,
     Header,
     KafkaFigures,
     OutgoingRecord,
@@ -11,9 +13,12 @@ from kafka_graphql.kafka.records import (
     PartitionOffsets,
     ProduceAck,
     Record,
+    Reset,
 )
 
 __all__ = [
+    "Gap",
+    "Gaps",
     "Header",
     "IndexHint",
     "KafkaFigures",
@@ -24,4 +29,5 @@ __all__ = [
     "PartitionOffsets",
     "ProduceAck",
     "Record",
+    "Reset",
 ]

@@ -14,7 +14,7 @@ from kafka_graphql.kafka.live_feed import TopicFeed
 from kafka_graphql.kafka.live_subscriber import LiveSubscriber
 from kafka_graphql.kafka.reader import PartitionReader
 from kafka_graphql.kafka.reader_pool import ReaderPool
-from kafka_graphql.kafka.records import Record
+from kafka_graphql.kafka.records import Gaps, Record
 from kafka_graphql.settings import KafkaSettings
 
 CATCH_UP_WAIT_S = 0.1
@@ -22,9 +22,10 @@ CATCH_UP_WAIT_S = 0.1
 
 class CatchUp:
     """One catch-up of `subscriber` on `feed`: reads with a consumer from `readers` (the gateway's
-    pool) for `owner`, when given; what it holds is charged to `holder`, the caller's account."""
+    pool) for `owner`, when given; what it holds is charged to `holder`, the caller's account.
+    What its reader finds deleted (or past the end) before it reads it goes to `gaps`."""
 
-    __slots__ = ("feed", "holder", "owner", "readers", "settings", "subscriber")
+    __slots__ = ("feed", "gaps", "holder", "owner", "readers", "settings", "subscriber")
 
     def __init__(
         self,
@@ -34,8 +35,10 @@ class CatchUp:
         readers: ReaderPool | None,
         owner: str,
         holder: Holder | None,
+        gaps: Gaps | None = None,
     ) -> None:
         self.settings = settings
+        self.gaps = gaps
         self.feed = feed
         self.subscriber = subscriber
         self.readers = readers
@@ -100,7 +103,9 @@ class CatchUp:
                 holder.release(reserved)
 
     def _reader(self, positions: dict[int, int]) -> PartitionReader:
-        return PartitionReader(self.settings, self.feed.topic, positions, self.readers, self.owner)
+        return PartitionReader(
+            self.settings, self.feed.topic, positions, self.readers, self.owner, self.gaps
+        )
 
     def _joined(self, positions: dict[int, int]) -> bool:
         """Joins the feed at once when `positions` are level with it."""

@@ -12,7 +12,9 @@ from kafka_graphql.kafka.security import client_options
 from kafka_graphql.settings import KafkaSettings
 
 
-def new_consumer(settings: KafkaSettings, role: str) -> Any:
+def new_consumer(settings: KafkaSettings, role: str, reset: str = "earliest") -> Any:
+    """`reset`: where a position out of range goes; "none" raises OffsetOutOfRangeError from
+    getmany instead, for a reader that reports what it found gone (reader.py)."""
     # Header names that are not UTF-8 would stop aiokafka's fetcher for good (record_batches.py).
     record_batches.install()
     return AIOKafkaConsumer(
@@ -20,7 +22,7 @@ def new_consumer(settings: KafkaSettings, role: str) -> Any:
         group_id=None,
         enable_auto_commit=False,
         # Only reached when a position fell out of retention: continue with what still exists.
-        auto_offset_reset="earliest",
+        auto_offset_reset=reset,
         fetch_max_wait_ms=100,
     )
 

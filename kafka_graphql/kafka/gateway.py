@@ -19,6 +19,7 @@ from kafka_graphql.kafka.producer import Producer
 from kafka_graphql.kafka.reader import MAX_HEADERS
 from kafka_graphql.kafka.reader_pool import ReaderPool
 from kafka_graphql.kafka.records import (
+    Gaps,
     KafkaFigures,
     OutgoingRecord,
     Page,
@@ -198,11 +199,13 @@ class KafkaGateway:
         hint: IndexHint | None = None,
         owner: str = "",
         holder: Holder | None = None,
+        gaps: Gaps | None = None,
     ) -> AsyncIterator[Positioned]:
         """Records matching `predicate`; `hint` (equalities `predicate` requires of every record
         it accepts) lets the shared feed offer a record only to the subscribers it may be for;
         `owner` is the caller a catch-up reads for (readers are capped per caller); `holder` is
-        the caller's account of the bytes its streams hold."""
+        the caller's account of the bytes its streams hold; `gaps` gets what the stream finds
+        deleted before it reads it."""
         return stream_records(
             self.settings,
             self.live,
@@ -215,4 +218,5 @@ class KafkaGateway:
             hint,
             owner,
             holder,
+            gaps,
         )

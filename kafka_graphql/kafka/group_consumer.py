@@ -9,13 +9,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import IllegalStateError
 
 from kafka_graphql.core.errors import Conflict
 from kafka_graphql.kafka import record_batches
 from kafka_graphql.kafka.consumers import stop_consumer
 from kafka_graphql.kafka.errors import kafka_call
+from kafka_graphql.kafka.group_gaps import GroupGaps
 from kafka_graphql.kafka.reader import FETCH_MAX_RECORDS, to_record
 from kafka_graphql.kafka.records import Record
 from kafka_graphql.kafka.security import client_options
@@ -53,6 +54,8 @@ class GroupConsumer:
             heartbeat_interval_ms=HEARTBEAT_MS,
         )
         self._closed = False
+        # What its fetches skipped (records deleted, positions past the end): `gone`.
+        self.gaps = GroupGaps()
 
     async def start(self) -> None:
         try:
@@ -79,12 +82,13 @@ class GroupConsumer:
             self._consumer.unsubscribe()
             return
         try:
-            self._consumer.subscribe(topics=list(topics))
+            self._consumer.subscribe(topics=list(topics), listener=_Rebalanced(self.gaps))
         except IllegalStateError:
             raise Conflict("Illegal state: the consumer has partitions assigned by hand") from None
 
     def unsubscribe(self) -> None:
         self._consumer.unsubscribe()
+        self.gaps.forget()
 
     def subscription(self) -> frozenset[str]:
         return frozenset(self._consumer.subscription())
@@ -94,6 +98,7 @@ class GroupConsumer:
             self._consumer.assign([TopicPartition(t, p) for t, p in partitions])
         except IllegalStateError:
             raise Conflict("Illegal state: the consumer is subscribed to topics") from None
+        self.gaps.forget()
 
     def assignment(self) -> list[TopicPartitionId]:
         return sorted((tp.topic, tp.partition) for tp in self._consumer.assignment())
@@ -104,18 +109,24 @@ class GroupConsumer:
             batch = await self._consumer.getmany(
                 timeout_ms=int(timeout_s * 1000), max_records=FETCH_MAX_RECORDS
             )
+        if batch:  # once per partition per fetch; a request only when a partition jumped
+            async with kafka_call("reading offsets", self._settings.request_timeout_s):
+                await self.gaps.check(self._consumer, batch)
         return [to_record(r, self._max_headers) for rs in batch.values() for r in rs]
 
     def seek(self, partition: TopicPartitionId, offset: int) -> None:
         """The next record `fetch` gives of an assigned `partition` is at `offset`."""
         with _assigned():
             self._consumer.seek(TopicPartition(*partition), offset)
+        self.gaps.moved(TopicPartition(*partition), offset)
 
     async def seek_to(self, partitions: Iterable[TopicPartitionId], end: bool) -> None:
         tps = [TopicPartition(t, p) for t, p in partitions]
         async with kafka_call("seeking", self._settings.request_timeout_s):
             with _assigned():
                 await self._seek_to(tps, end)
+        for tp in tps:
+            self.gaps.moved(tp, None)
 
     async def _seek_to(self, tps: list[TopicPartition], end: bool) -> None:
         if end:
@@ -144,6 +155,19 @@ class GroupConsumer:
                 if offset is not None:
                     found[(topic, partition)] = int(offset)
         return found
+
+
+class _Rebalanced(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Partitions taken away or given anew continue from the group's committed offsets."""
+
+    def __init__(self, gaps: GroupGaps) -> None:
+        self._gaps = gaps
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        self._gaps.forget(revoked)
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        self._gaps.forget(assigned)
 
 
 @contextmanager

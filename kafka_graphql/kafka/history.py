@@ -17,7 +17,7 @@ from kafka_graphql.core.slices import Slices
 from kafka_graphql.kafka.page_order import PageBuilder
 from kafka_graphql.kafka.reader import PartitionReader
 from kafka_graphql.kafka.reader_pool import ReaderPool
-from kafka_graphql.kafka.records import Page, Record
+from kafka_graphql.kafka.records import Gaps, Page, Record
 from kafka_graphql.settings import KafkaSettings
 
 FETCH_WAIT_S = 0.2
@@ -42,13 +42,14 @@ async def read_page(
     """
     todo = {p for p, offset in start.items() if offset < end[p]}
     page = PageBuilder(start, todo, limit)
+    gaps = Gaps()  # what was deleted after the read was planned, before the reader got to it
     if todo:
         matched = dict.fromkeys(todo, 0)
         scanned = 0
         slices = Slices()
         deadline = time.monotonic() + settings.request_timeout_s
         chosen = {p: start[p] for p in todo}
-        async with PartitionReader(settings, topic, chosen, readers, owner) as reader:
+        async with PartitionReader(settings, topic, chosen, readers, owner, gaps) as reader:
             while todo and scanned < max_scan and time.monotonic() < deadline:
                 for partition, records in (await reader.fetch(FETCH_WAIT_S)).items():
                     # Decoded one by one as the scan reaches them (none past the end).
@@ -72,4 +73,4 @@ async def read_page(
                 raise KafkaUnavailable(f"Kafka returned no records of {topic!r} in time")
     matches, positions = page.result()
     has_more = any(positions[p] < end[p] for p in positions)
-    return Page(matches, positions, has_more)
+    return Page(matches, positions, has_more, gaps)

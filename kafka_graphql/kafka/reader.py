@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from aiokafka import TopicPartition
+from aiokafka.errors import OffsetOutOfRangeError
 
 from kafka_graphql.core.values import decode_text, decode_value
 
@@ -19,7 +20,7 @@ from kafka_graphql.kafka.consumers import new_consumer as new_consumer
 from kafka_graphql.kafka.consumers import stop_consumer as stop_consumer
 from kafka_graphql.kafka.errors import kafka_call
 from kafka_graphql.kafka.reader_pool import ReaderPool
-from kafka_graphql.kafka.records import Header, Record
+from kafka_graphql.kafka.records import Gaps, Header, Record
 from kafka_graphql.settings import KafkaSettings, LimitsSettings
 
 FETCH_MAX_RECORDS = 500
@@ -61,7 +62,9 @@ def _header(name: str | bytes, raw: bytes | None) -> Header:
 class PartitionReader:
     """Reads `start`'s partitions of `topic` from those offsets. With a `pool`, its consumer
     comes from the pool and goes back to it; without, it is started and stopped for this read.
-    `owner` is the caller it reads for (the pool caps what one caller holds)."""
+    `owner` is the caller it reads for (the pool caps what one caller holds). A position that
+    Kafka answers "out of range" (deleted, or past the end of a topic made again) goes on at the
+    partition's earliest offset (or its end), and what was skipped is added to `gaps`."""
 
     def __init__(
         self,
@@ -70,12 +73,14 @@ class PartitionReader:
         start: Mapping[int, int],
         pool: ReaderPool | None = None,
         owner: str = "",
+        gaps: Gaps | None = None,
     ) -> None:
         self._settings = settings
         self._topic = topic
         self._start = dict(start)
         self._pool = pool if pool is not None else ReaderPool(settings, 0)
         self._owner = owner
+        self.gaps = gaps if gaps is not None else Gaps()
         self._consumer: Any = None
         self._tps = {p: TopicPartition(topic, p) for p in self._start}
 
@@ -103,13 +108,40 @@ class PartitionReader:
 
         Each record is decoded when the iteration reaches it: the caller decodes in slices, with
         its own work, and nothing it stops before (a page's end) is decoded at all."""
+        gone: Mapping[Any, int] = {}
         # getmany's own timeout returns early when nothing is there; kafka_call bounds a hang.
         async with kafka_call("reading records", self._settings.request_timeout_s + timeout_s):
-            batch = await self._consumer.getmany(
-                timeout_ms=int(timeout_s * 1000), max_records=FETCH_MAX_RECORDS
-            )
+            try:
+                batch = await self._consumer.getmany(
+                    timeout_ms=int(timeout_s * 1000), max_records=FETCH_MAX_RECORDS
+                )
+            except OffsetOutOfRangeError as error:
+                gone = error.args[0] if error.args else {}
+                batch = {}
+        if gone:
+            await self._out_of_range(gone)
         most = self._pool.max_headers
         return {tp.partition: (to_record(r, most) for r in rs) for tp, rs in batch.items() if rs}
+
+    async def _out_of_range(self, fetched: Mapping[Any, int]) -> None:
+        """Kafka holds none of the offsets `fetched` asked for (per partition): go on at the
+        earliest offset it holds (a gap) or, past its end, at the end (a reset)."""
+        tps = [tp for tp in fetched if tp.partition in self._tps]
+        if not tps:
+            return
+        async with kafka_call("reading offsets", self._settings.request_timeout_s):
+            earliest = await self._consumer.beginning_offsets(tps)
+            latest = await self._consumer.end_offsets(tps)
+        for tp in tps:
+            asked, first, end = fetched[tp], int(earliest[tp]), int(latest[tp])
+            if asked < first:
+                self.gaps.gone(tp.partition, asked, first)
+                self._consumer.seek(tp, first)
+            elif asked > end:
+                self.gaps.reset(tp.partition, asked, end)
+                self._consumer.seek(tp, end)
+            else:  # in range again by now (a leader's log start moved back): read it
+                self._consumer.seek(tp, asked)
 
     async def position(self, partition: int) -> int:
         async with kafka_call("reading a position", self._settings.request_timeout_s):

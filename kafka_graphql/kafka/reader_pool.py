@@ -88,7 +88,8 @@ class ReaderPool:
         granted = self._grant(owner) if self._may_take(owner) else await self._wait(owner)
         if granted is not None:
             return granted
-        consumer = new_consumer(self._settings, "reader")
+        # A position out of range is the reader's to handle: it reports the gap (reader.py).
+        consumer = new_consumer(self._settings, "reader", "none")
         try:
             async with kafka_call("starting a reader", self._settings.request_timeout_s):
                 await consumer.start()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -75,11 +75,69 @@ class ProduceAck:
 
 
 @dataclass(frozen=True, slots=True)
+class Gap:
+    """Offsets `start` <= o < `end` of `partition` that were deleted (retention, compaction of
+    a whole segment, deleteRecords) before a read reached them."""
+
+    partition: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Reset:
+    """A read asked for `requested` in `partition`, past its log end (the topic was created
+    again, or the position comes from another cluster): it went on at `resumed`, the end."""
+
+    partition: int
+    requested: int
+    resumed: int
+
+
+class Gaps:
+    """What a read found gone or reset, as it found it: `gaps` and `resets` in order, and per
+    partition what the next record delivered from it must report (taken once by `take`).
+
+    Filled when a read is planned and by the readers when Kafka answers a fetch with "offset
+    out of range" (kafka/reader.py); a stream looks at `waiting` (one attribute) per record,
+    so a read without gaps pays nothing more."""
+
+    __slots__ = ("_expired", "_reset", "gaps", "resets", "waiting")
+
+    def __init__(self) -> None:
+        self.gaps: list[Gap] = []
+        self.resets: list[Reset] = []
+        self.waiting = False
+        self._expired: dict[int, int] = {}
+        self._reset: set[int] = set()
+
+    def gone(self, partition: int, start: int, end: int) -> None:
+        self.gaps.append(Gap(partition, start, end))
+        self._expired[partition] = self._expired.get(partition, 0) + end - start
+        self.waiting = True
+
+    def reset(self, partition: int, requested: int, resumed: int) -> None:
+        self.resets.append(Reset(partition, requested, resumed))
+        self._reset.add(partition)
+        self.waiting = True
+
+    def take(self, partition: int) -> tuple[int, bool]:
+        """(offsets gone, whether reset) before the next record of `partition`; then cleared."""
+        expired = self._expired.pop(partition, 0)
+        reset = partition in self._reset
+        self._reset.discard(partition)
+        self.waiting = bool(self._expired or self._reset)
+        return expired, reset
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     records: list[Record]
     # Next offset to read per partition: where the following page (or a live stream) continues.
     positions: dict[int, int]
     has_more: bool
+    # What the page's reader found deleted or past the end while it read (after the plan).
+    gaps: Gaps = field(default_factory=Gaps)
 
 
 @dataclass(frozen=True, slots=True)

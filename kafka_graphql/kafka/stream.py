@@ -21,7 +21,7 @@ from kafka_graphql.kafka.live_feed import TopicFeed
 from kafka_graphql.kafka.live_index import IndexHint
 from kafka_graphql.kafka.live_subscriber import LiveSubscriber
 from kafka_graphql.kafka.reader_pool import ReaderPool
-from kafka_graphql.kafka.records import Record
+from kafka_graphql.kafka.records import Gaps, Record
 from kafka_graphql.settings import KafkaSettings
 
 # Each record comes with the stream's positions just after it (valid until the next record).
@@ -40,11 +40,13 @@ async def stream_records(
     hint: IndexHint | None = None,
     owner: str = "",
     holder: Holder | None = None,
+    gaps: Gaps | None = None,
 ) -> AsyncIterator[Positioned]:
     """Records of `topic` matching `predicate` from `start` (None: from now on), until closed
     (the other arguments: KafkaGateway.stream). Anything that ends the stream early (its
     predicate raised, a Kafka error, its caller was cut back) is raised as StreamInterrupted
-    with the positions to resume from, losing nothing."""
+    with the positions to resume from, losing nothing. Offsets a catch-up finds deleted before
+    it reads them (a stream that fell behind retention) are added to `gaps`."""
     subscriber = LiveSubscriber(partitions, predicate, max_batches, holder)
     feed, positions = await _enter(hub, topic, start, subscriber, hint, holder)
     # Each record delivered runs the subscription's operation (and a catch-up's filter runs on
@@ -56,7 +58,7 @@ async def stream_records(
                 # Whatever its inbox still holds comes after `positions`: read again.
                 raise StreamInterrupted(topic, positions, subscriber.failure)
             if subscriber not in feed.subscribers:
-                catch_up = CatchUp(settings, feed, subscriber, readers, owner, holder)
+                catch_up = CatchUp(settings, feed, subscriber, readers, owner, holder, gaps)
                 async for record in catch_up.read(positions, predicate, slices):
                     yield record, positions
                 del catch_up  # not kept while the stream is live

@@ -1,5 +1,6 @@
 """What `GET .../records` answers: each record as `{"topic", "key", "value", "partition",
-"offset"}` (and `headers`, `[{"name", "value": base64}]`, when it has any) in the instance's
+"offset"}` (and `headers`, `[{"name", "value": base64}]`, when it has any; `expired` and
+`reset` after records that were gone, docs/rest.md) in the instance's
 format, sent as that format's media type; an `Accept` of another format is refused (40601).
 In the schema formats (avro, jsonschema) the key and value are those the core read from
 Confluent's wire format (core/wire_records.py)."""
@@ -65,6 +66,10 @@ def _record(shown: Shown, format: str) -> dict[str, Any]:
     }
     if record.headers:
         answer["headers"] = [_header(h) for h in record.headers]
+    if shown.expired:  # records of its partition gone before it (docs/rest.md)
+        answer["expired"] = shown.expired
+    if shown.reset:
+        answer["reset"] = True
     return answer
 
 

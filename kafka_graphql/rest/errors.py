@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import hdrs, web
 
@@ -24,6 +25,7 @@ from kafka_graphql.core.errors import (
     BadUserInput,
     Conflict,
     CostLimitExceeded,
+    CursorExpired,
     Forbidden,
     GatewayError,
     InvalidValue,
@@ -60,6 +62,8 @@ CODES: Mapping[type[GatewayError], RestCode] = {
     NotFound: RestCode(404, 40401),
     NoSuchPartition: RestCode(404, 40402),
     NoSuchConsumer: RestCode(404, 40403),
+    # Records a read asked to fail on (`on_gap=fail`) are gone: `earliest` says what is left.
+    CursorExpired: RestCode(410, 41001),
     AlreadySubscribed: RestCode(409, 40901),
     ConsumerExists: RestCode(409, 40902),
     Conflict: RestCode(409, 40903),
@@ -120,7 +124,17 @@ def gateway_error_response(error: GatewayError) -> web.Response:
     retry_after = error.extensions.get("retryAfter")
     if found.status == 429:
         headers[hdrs.RETRY_AFTER] = str(retry_after if isinstance(retry_after, int) else 1)
-    return error_response(found.status, found.error_code, error.message, headers)
+    body = error_body(error)
+    return answer(body, found.status, headers)
+
+
+def error_body(error: GatewayError) -> dict[str, Any]:
+    """Confluent's error body of `error`; a CURSOR_EXPIRED refusal says also each partition's
+    earliest offset (`earliest`: [{partition, offset}]), as GraphQL's extensions do."""
+    body: dict[str, Any] = {"error_code": rest_code(error).error_code, "message": error.message}
+    if isinstance(error, CursorExpired):
+        body["earliest"] = error.extensions.get("earliest", [])
+    return body
 
 
 def rest_error_response(error: RestError) -> web.Response:

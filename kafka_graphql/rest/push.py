@@ -26,7 +26,7 @@ from kafka_graphql.core.telemetry import CURRENT_OPERATION, REST, Operation, Sub
 from kafka_graphql.http.event_stream import EVENT_STREAM, KEEP_ALIVE, STREAM_HEADERS, paced
 from kafka_graphql.http.state import SETTINGS
 from kafka_graphql.rest.call import Call, rest_call
-from kafka_graphql.rest.errors import RestError, rest_code
+from kafka_graphql.rest.errors import RestError, error_body
 from kafka_graphql.rest.push_events import (
     PushMessage,
     build_push_message,
@@ -137,10 +137,9 @@ async def _end_with(
         ended = StreamFailed(FAILED)
     cursor = ended.extensions.get("cursor", cursor)
     tally.code = ended.code
-    found = rest_code(ended)
     retry_after = ended.extensions.get("retryAfter")
     retry_ms = retry_after * 1000 if isinstance(retry_after, int) else None
-    body = {"error_code": found.error_code, "message": ended.message}
+    body = error_body(ended)
     with contextlib.suppress(ConnectionError):
         await response.write(error_event(body, cursor, retry_ms))
 

@@ -14,7 +14,7 @@ from multidict import MultiMapping
 from kafka_graphql import kafka
 from kafka_graphql.core.auth.field_masks import FieldView
 from kafka_graphql.core.cursor import CursorSealer
-from kafka_graphql.core.reads import Start
+from kafka_graphql.core.reads import OnGap, Start
 from kafka_graphql.core.selection import MessageFilter
 from kafka_graphql.core.typed.records import Decoded
 from kafka_graphql.core.values import base64_text
@@ -32,16 +32,26 @@ FILTER_PARAMETERS = ("key", "keyPrefix")
 def start_of(query: MultiMapping[str], last_event_id: str | None) -> Start:
     """Where the stream starts: right after `Last-Event-ID` (a reconnecting client's last event,
     or the cursor its stream ended with), else `from`: `beginning`, `end` (the default) or a
-    cursor."""
+    cursor. `on_gap`: `report` (the default) or `fail` (docs/rest.md, records gone)."""
+    on_gap = _on_gap(query)
     if last_event_id:
-        return Start(after=last_event_id)
+        return Start(after=last_event_id, on_gap=on_gap)
     start = _single(query, "from")
     if start is None or start == END:
-        return Start()
+        return Start(on_gap=on_gap)
     if start == BEGINNING:
-        # Clamped to what each partition still holds (core/reads.py).
-        return Start(from_offset=0)
-    return Start(after=start)
+        # Whatever each partition still holds: nothing before it is a gap.
+        return Start(beginning=True, on_gap=on_gap)
+    return Start(after=start, on_gap=on_gap)
+
+
+def _on_gap(query: MultiMapping[str]) -> OnGap:
+    value = _single(query, "on_gap")
+    if value is None or value == "report":
+        return "REPORT"
+    if value == "fail":
+        return "FAIL"
+    raise RestError(400, "query parameter `on_gap` must be `report` or `fail`")
 
 
 def filter_of(query: MultiMapping[str]) -> MessageFilter:
@@ -54,9 +64,10 @@ def filter_of(query: MultiMapping[str]) -> MessageFilter:
             plain[name] = value
         elif name.startswith(HEADER_PARAMETER) and len(name) > len(HEADER_PARAMETER):
             headers.append({"key": name.removeprefix(HEADER_PARAMETER), "value": value or ""})
-        elif name != "from":
+        elif name not in ("from", "on_gap"):
             raise RestError(
-                400, f"unknown query parameter `{name}` (from, key, keyPrefix, header.<name>)"
+                400,
+                f"unknown query parameter `{name}` (from, on_gap, key, keyPrefix, header.<name>)",
             )
     if headers:
         plain["headers"] = headers
@@ -74,7 +85,7 @@ class PushMessage:
     """One record a push stream delivers: what the delivery budget needs of a message
     (core/limits/delivery.py) and what the event is written from."""
 
-    __slots__ = ("cursors", "positions", "record", "resume_from", "skipped")
+    __slots__ = ("cursors", "expired", "positions", "record", "reset", "resume_from", "skipped")
 
     def __init__(self, record: Record, positions: Mapping[int, int], cursors: CursorSealer) -> None:
         self.record = record
@@ -82,6 +93,9 @@ class PushMessage:
         self.positions = dict(positions)
         self.cursors = cursors
         self.skipped = 0
+        # Set by the stream on the first record of a partition after a gap or a reset.
+        self.expired = 0
+        self.reset = False
         # Set by the budget on a message it held back with others (where to resume, losing none).
         self.resume_from: Mapping[int, int] | None = None
 
@@ -94,7 +108,10 @@ class PushMessage:
         return self.cursors.seal(self.record.topic, self.positions)
 
     def event(self, cursor: str) -> bytes:
-        return sse(dumps(record_shape(self.record)), event_id=cursor)
+        shape = record_shape(self.record)
+        if self.expired or self.reset:
+            gone(shape, self.expired, self.reset)
+        return sse(dumps(shape), event_id=cursor)
 
 
 def build_push_message(
@@ -121,6 +138,17 @@ def record_shape(record: Record) -> dict[str, Any]:
         "offset": record.offset,
         "headers": [_header(h) for h in record.headers],
     }
+
+
+def gone(shape: dict[str, Any], expired: int, reset: bool) -> None:
+    """A record's shape (`record_shape`) with what was gone before it: `expired`, the offsets
+    of its partition deleted before it was read; `reset`, when the read's position was past
+    the partition's end and it went on from there. Both left out when there is nothing to say
+    (docs/rest.md)."""
+    if expired:
+        shape["expired"] = expired
+    if reset:
+        shape["reset"] = True
 
 
 def _header(header: kafka.Header) -> dict[str, str | None]:

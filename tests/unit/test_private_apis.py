@@ -285,6 +285,10 @@ OVERRIDES = {
     # `_pong_heartbeat`: the pong's wait; `_close_code`: what a socket without a pong reports.
     "HeartbeatWebSocketResponse": names("_pong_not_received _pong_heartbeat _close_code"),
     "GatewaySchema": names("process_errors"),
+    # kafka/group_consumer.py: aiokafka's listener interface (its two hooks, made to be
+    # overridden), so that a member's partitions given or taken continue from the committed
+    # offsets in its gap check (kafka/group_gaps.py).
+    "_Rebalanced": names("on_partitions_revoked on_partitions_assigned"),
 }
 
 

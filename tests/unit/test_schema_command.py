@@ -39,9 +39,9 @@ value_format = "avro"
         "  schemaErrors: [String!]!\n",
         # The contract, to the letter: no `= null` defaults.
         "orders(first: Int = 20, after: Cursor, fromOffset: Long, fromTimestamp: DateTime, "
-        "partitions: [Int!], where: OrderWhere): OrderConnection!",
+        "partitions: [Int!], where: OrderWhere, onGap: OnGap! = REPORT): OrderConnection!",
         "orders(where: OrderWhere, after: Cursor, fromOffset: Long, fromTimestamp: DateTime, "
-        "partitions: [Int!]): OrderMessage!",
+        "partitions: [Int!], onGap: OnGap! = REPORT): OrderMessage!",
         "produceOrder(value: OrderInput!, key: String, headers: [HeaderInput!], partition: Int): "
         "ProduceResult!",
         "input OrderMessageInput {\n  value: OrderInput!\n  key: String\n  headers: "

@@ -24,11 +24,13 @@ FieldKey = tuple[str, str]
 # keeps this list equal to the schema's): named in a topic's rules, they get a pointer there.
 GENERIC_TYPES = frozenset(
     {
+        "Gap",
         "Header",
         "Message",
         "MessagePage",
         "Mutation",
         "Partition",
+        "PartitionReset",
         "ProduceResult",
         "RateLimit",
         "Query",

@@ -184,6 +184,8 @@ class Pending:
         if self.backlog is None:
             self.backlog = _at(record, positions)
         skipped = previous.skipped + 1 if previous is not None else 0
+        if previous is not None:
+            _carry_gap(previous.message, message)
         # The newest message of its key goes last: deliveries keep the order of arrival.
         waiting[slot] = _Waiting(record, message, skipped, size)
         self._state.held += 1
@@ -192,6 +194,16 @@ class Pending:
         """What still waits when the stream ends is given back to the caller's counts."""
         self._state.held -= sum(1 + entry.skipped for entry in self.waiting.values())
         self._holdings.unpend(sum(entry.size for entry in self.waiting.values()))
+
+
+def _carry_gap(replaced: Any, message: Any) -> None:
+    """A conflated message's report of a gap or reset (core/streams.py) goes on with the
+    message that replaces it: the count is never dropped."""
+    count, reset = getattr(replaced, "expired", 0), getattr(replaced, "reset", False)
+    if count:
+        message.expired = getattr(message, "expired", 0) + count
+    if reset:
+        message.reset = True
 
 
 def _cursor_at(cursors: CursorSealer, record: Record, positions: Mapping[int, int]) -> str:

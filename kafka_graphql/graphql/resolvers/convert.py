@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import strawberry
 
@@ -12,8 +12,11 @@ from kafka_graphql.core.cursor import CursorSealer
 from kafka_graphql.core.typed.records import Decoded
 from kafka_graphql.graphql.resolvers.messages import RecordMessage
 from kafka_graphql.graphql.schema.inputs import MessageFilter, ValuePredicate
-from kafka_graphql.graphql.schema.types import Message
+from kafka_graphql.graphql.schema.scalars import Long
+from kafka_graphql.graphql.schema.types import Gap, Message, OnGap, PartitionReset
+from kafka_graphql.kafka import Gap as KafkaGap
 from kafka_graphql.kafka import Record
+from kafka_graphql.kafka import Reset as KafkaReset
 
 
 def to_message(record: Record, positions: Mapping[int, int], cursors: CursorSealer) -> Message:
@@ -70,3 +73,20 @@ def _condition_plain(v: ValuePredicate) -> dict[str, Any]:
         if value is not None:
             plain[name] = value
     return plain
+
+
+def to_gaps(gaps: list[KafkaGap]) -> list[Gap]:
+    return [Gap(partition=g.partition, from_=Long(g.start), to=Long(g.end)) for g in gaps]
+
+
+def to_resets(resets: list[KafkaReset]) -> list[PartitionReset]:
+    return [
+        PartitionReset(
+            partition=r.partition, requested=Long(r.requested), resumed_at=Long(r.resumed)
+        )
+        for r in resets
+    ]
+
+
+def gap_mode(value: OnGap | None) -> Literal["REPORT", "FAIL"]:
+    return "FAIL" if value is OnGap.FAIL else "REPORT"

@@ -55,6 +55,10 @@ class RecordFields:
     # Set by the delivery budget on a message it held back with others: where a stream that
     # fails on this message resumes (before the first of them), rather than before itself.
     resume_from: Mapping[int, int] | None = None
+    # Set by the stream on the first message of a partition after a gap or a reset
+    # (core/streams.py); class defaults, so that no delivery pays for them.
+    expired = 0
+    reset = False
 
     def _set_record(
         self, record: Record, positions: Mapping[int, int], cursors: CursorSealer

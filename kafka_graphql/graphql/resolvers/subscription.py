@@ -18,11 +18,11 @@ from kafka_graphql.core.selection import Build, RecordFilter
 from kafka_graphql.core.streams import Stream, open_stream
 from kafka_graphql.core.telemetry import CURRENT_OPERATION, GRAPHQL, Operation, Subscription
 from kafka_graphql.graphql.context import Info
-from kafka_graphql.graphql.resolvers.convert import build_message, filter_plain
+from kafka_graphql.graphql.resolvers.convert import build_message, filter_plain, gap_mode
 from kafka_graphql.graphql.resolvers.slots import SubscriptionSlot, take_subscription_slot
 from kafka_graphql.graphql.schema.inputs import MessageFilter
 from kafka_graphql.graphql.schema.scalars import Cursor, DateTime, Long
-from kafka_graphql.graphql.schema.types import Message
+from kafka_graphql.graphql.schema.types import Message, OnGap
 from kafka_graphql.graphql.shared import Relay, join_relay
 from kafka_graphql.graphql.stream_failures import ended, take_in_flight
 
@@ -37,10 +37,11 @@ async def resolve_message_stream(
     from_offset: Long | None = None,
     from_timestamp: DateTime | None = None,
     partitions: list[int] | None = None,
+    on_gap: OnGap = OnGap.REPORT,
 ) -> AsyncGenerator[Message, None]:
     """Validate everything before the stream starts, so that bad input is answered with an
     `error` message rather than a broken stream; then stream."""
-    start = Start(after, from_offset, from_timestamp, partitions)
+    start = Start(after, from_offset, from_timestamp, partitions, gap_mode(on_gap))
     given = selection.MessageFilter(filter_plain(filter))
     return await opened(info, topic, start, given, build_message)
 

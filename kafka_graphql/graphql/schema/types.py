@@ -70,6 +70,74 @@ SKIPPED_DOC = (
 )
 
 
+EXPIRED_DOC = (
+    "How many offsets of this partition were gone (deleted by retention, compaction or "
+    "deleteRecords) between where this subscription was to read next and this message: "
+    "records it can never deliver, whatever they held. Set on the first message of the "
+    "partition after the gap (at the start of a replay, or when a stream fell behind "
+    "retention while it ran); 0 otherwise, and always 0 in a history read (a page reports "
+    '`gaps`). See docs/api.md, "When records are gone".'
+)
+RESET_DOC = (
+    "True on the first message of this partition after the subscription's starting position "
+    "(a cursor or fromOffset) was past the partition's end (the topic was created again, or "
+    "the cursor is from another cluster): the stream went on from the partition's end instead. "
+    "False otherwise."
+)
+
+
+@strawberry.enum(description="What a read does when records it would read are gone.")
+class OnGap(Enum):
+    REPORT = strawberry.enum_value(
+        "REPORT",
+        description="Go on with what is still stored, and say what was skipped: a page's "
+        "`gaps` and `resets`, a message's `expired` and `reset`.",
+    )
+    FAIL = strawberry.enum_value(
+        "FAIL",
+        description="Answer the error CURSOR_EXPIRED instead, before any record is sent "
+        "(`extensions.earliest`: each partition's earliest offset still stored). A stream "
+        "that falls behind retention later ends with the same error.",
+    )
+
+
+@strawberry.type(
+    description="Offsets of a partition that were gone (deleted by retention, compaction or "
+    "deleteRecords) when the read got there: `from` <= offset < `to`. Their records can never "
+    "be read; the read went on at `to`."
+)
+class Gap:
+    partition: int
+    from_: Long = strawberry.field(name="from", description="The first offset gone.")
+    to: Long = strawberry.field(
+        description="Just past the last offset gone: the earliest offset still stored."
+    )
+
+
+@strawberry.type(
+    description="A partition whose starting position (a cursor or fromOffset) was past its "
+    "end: the topic was created again (its offsets started over) or the cursor is another "
+    "cluster's. The read went on from the partition's end, `resumedAt`."
+)
+class PartitionReset:
+    partition: int
+    requested: Long = strawberry.field(description="The position the read was asked for.")
+    resumed_at: Long = strawberry.field(
+        description="Where it read from instead: the partition's end then."
+    )
+
+
+GAPS_DOC = (
+    "Offsets this page's read found gone before it got to them (its start was below a "
+    "partition's earliest offset, or they were deleted while it read), per partition; empty "
+    "when nothing was skipped."
+)
+RESETS_DOC = (
+    "Partitions whose starting position was past their end, read from the end instead; "
+    "empty when none was."
+)
+
+
 @strawberry.type(description="A record read from Kafka.")
 class Message:
     topic: str
@@ -96,11 +164,15 @@ class Message:
         "partitions) to continue right after it, on this or any other gateway instance."
     )
     skipped: int = strawberry.field(description=SKIPPED_DOC)
+    expired: int = strawberry.field(description=EXPIRED_DOC)
+    reset: bool = strawberry.field(description=RESET_DOC)
 
 
 @strawberry.type(description="One page of a bounded history read.")
 class MessagePage:
     messages: list[Message]
+    gaps: list[Gap] = strawberry.field(description=GAPS_DOC)
+    resets: list[PartitionReset] = strawberry.field(description=RESETS_DOC)
     next_cursor: Cursor = strawberry.field(
         description="Continues after this page: pass it to `messages(after:)` or to the "
         "`messages` subscription to go live from here."

@@ -5,8 +5,9 @@ The handler of each subprotocol (graphql/ws/) marks the task that runs a `subscr
 payload in that subprotocol. The subscription's resolver runs in that task; for a live stream
 of a topic it takes the mark (`take_operation`) and joins a group (`Relay`). Its stream then
 sends each message with nothing skipped as `head + payload + tail`, written to the socket
-directly; everything else (a conflated message with `skipped > 0`, whose payload is this
-subscriber's own; a message whose execution has errors) goes the normal way through Strawberry
+directly; everything else (a conflated message with `skipped > 0`, or the first message after
+a gap or a reset with `expired > 0` or `reset`, whose payload is this subscriber's own; a
+message whose execution has errors) goes the normal way through Strawberry
 and graphql-core, which also keeps errors, `complete` and every check before the stream starts.
 """
 
@@ -91,7 +92,7 @@ class Relay:
 
     async def send(self, message: Any) -> bool:
         """Send `message` on the shared path; False when it must take the normal one."""
-        if message.skipped:
+        if message.skipped or message.expired or message.reset:
             return False
         payload = await self._group.payload(message)
         if payload is None:

@@ -179,7 +179,7 @@ async def test_two_topics_give_a_type_they_share_one_set_of_rules() -> None:
             {("Message", "secret"): ("x",)},
             'auth.field_scopes "Message.secret": type Message has no field secret (its fields: '
             "topic, partition, offset, timestamp, key, keyEncoding, value, valueError, headers, "
-            "headerCount, cursor, skipped)",
+            "headerCount, cursor, skipped, expired, reset)",
         ),
         (
             {("Order", "customer"): ("x",)},

@@ -82,4 +82,7 @@ async def test_a_weight_for_no_field_of_the_served_schema_stops_start_up() -> No
         await schema_sdl(generic)
     # With the typed topic that adds it, the field exists, and its weight shows.
     typed = settings_from_mapping(tomllib.loads(SDL_CASES["order"] + weight), FIXTURES)
-    assert "where: OrderWhere): OrderConnection! @cost(weight: 2)" in await schema_sdl(typed)
+    assert (
+        "where: OrderWhere, onGap: OnGap! = REPORT): OrderConnection! @cost(weight: 2)"
+        in await schema_sdl(typed)
+    )

@@ -19,10 +19,13 @@ from kafka_graphql.rest.push_events import error_event, filter_of, record_shape,
     [
         ({}, None, Start()),
         ({"from": "end"}, None, Start()),
-        ({"from": "beginning"}, None, Start(from_offset=0)),
+        ({"from": "beginning"}, None, Start(beginning=True)),
         ({"from": "CURSOR"}, None, Start(after="CURSOR")),
         ({"from": "beginning"}, "LAST", Start(after="LAST")),
-        ({"from": "beginning"}, "", Start(from_offset=0)),
+        ({"from": "beginning"}, "", Start(beginning=True)),
+        ({"on_gap": "fail"}, None, Start(on_gap="FAIL")),
+        ({"from": "CURSOR", "on_gap": "report"}, None, Start(after="CURSOR")),
+        ({"on_gap": "fail"}, "LAST", Start(after="LAST", on_gap="FAIL")),
     ],
 )
 def test_where_a_stream_starts(
@@ -42,18 +45,23 @@ def test_the_filter_from_the_query() -> None:
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ([("value", "1")], "unknown query parameter `value` (from, key, keyPrefix, header.<name>)"),
+        (
+            [("value", "1")],
+            "unknown query parameter `value` (from, on_gap, key, keyPrefix, header.<name>)",
+        ),
         (
             [("header.", "1")],
-            "unknown query parameter `header.` (from, key, keyPrefix, header.<name>)",
+            "unknown query parameter `header.` (from, on_gap, key, keyPrefix, header.<name>)",
         ),
         ([("key", "a"), ("key", "b")], "query parameter `key` given more than once"),
         ([("from", "end"), ("from", "end")], "query parameter `from` given more than once"),
+        ([("on_gap", "skip")], "query parameter `on_gap` must be `report` or `fail`"),
     ],
 )
 def test_query_refusals(query: list[tuple[str, str]], message: str) -> None:
+    starts = query[0][0] in ("from", "on_gap")
     with pytest.raises(RestError) as refused:
-        filter_of(MultiDict(query)) if query[0][0] != "from" else start_of(MultiDict(query), None)
+        start_of(MultiDict(query), None) if starts else filter_of(MultiDict(query))
     assert (refused.value.status, refused.value.message) == (400, message)
 
 

@@ -9,10 +9,11 @@ from kafka_graphql.core.pages import PageRead, read_page
 from kafka_graphql.core.reads import Start
 from kafka_graphql.core.selection import TypedWhere
 from kafka_graphql.graphql.context import Info
+from kafka_graphql.graphql.resolvers.convert import gap_mode, to_gaps, to_resets
 from kafka_graphql.graphql.resolvers.filtering import report_page
 from kafka_graphql.graphql.resolvers.typed.bound import BoundTopic, with_annotations
 from kafka_graphql.graphql.schema.scalars import Cursor, DateTime, Long
-from kafka_graphql.graphql.schema.types import PageInfo
+from kafka_graphql.graphql.schema.types import OnGap, PageInfo
 
 
 def connection_resolver(bound: BoundTopic) -> Callable[..., Awaitable[Any]]:
@@ -24,6 +25,7 @@ def connection_resolver(bound: BoundTopic) -> Callable[..., Awaitable[Any]]:
         from_timestamp: DateTime | None = None,
         partitions: list[int] | None = None,
         where: Any = None,
+        on_gap: OnGap = OnGap.REPORT,
     ) -> Any:
         if after is not None:
             # Relay clients keep the arguments that chose the list while they page through it
@@ -35,7 +37,7 @@ def connection_resolver(bound: BoundTopic) -> Callable[..., Awaitable[Any]]:
             context.core,
             context.principal,
             bound.topic,
-            Start(after, from_offset, from_timestamp, partitions),
+            Start(after, from_offset, from_timestamp, partitions, gap_mode(on_gap)),
             TypedWhere(bound.records, bound.plain_where(where)),
             20 if first is None else first,
             bound.message,
@@ -43,7 +45,12 @@ def connection_resolver(bound: BoundTopic) -> Callable[..., Awaitable[Any]]:
         )
         report_page(context, page)
         edges = [bound.edge_type(cursor=node.cursor, node=node) for node in page.messages]
-        return bound.connection_type(edges=edges, page_info=_page_info(page, edges))
+        return bound.connection_type(
+            edges=edges,
+            page_info=_page_info(page, edges),
+            gaps=to_gaps(page.gaps),
+            resets=to_resets(page.resets),
+        )
 
     where_type = Optional[bound.where_type] if bound.where_type else None  # noqa: UP045
     with_annotations(resolve, bound.connection_type, where=where_type)

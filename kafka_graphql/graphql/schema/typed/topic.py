@@ -20,14 +20,20 @@ from kafka_graphql.graphql.schema.scalars import JSON, Cursor, DateTime, Long
 from kafka_graphql.graphql.schema.typed.names import TopicNames
 from kafka_graphql.graphql.schema.typed.values import GeneratedTypes
 from kafka_graphql.graphql.schema.types import (
+    EXPIRED_DOC,
+    GAPS_DOC,
     HEADER_COUNT_DOC,
     HEADERS_DOC,
     KEY_DOC,
     KEY_ENCODING_DOC,
+    RESET_DOC,
+    RESETS_DOC,
     SKIPPED_DOC,
     Encoding,
+    Gap,
     Header,
     PageInfo,
+    PartitionReset,
 )
 
 # Said on a topic with field rules (`field_scopes`, `mask`): the bytes hold every field.
@@ -83,7 +89,12 @@ def bind_topic(generated: GeneratedTypes, records: TypedRecords) -> TopicFields:
     connection = _type(
         names.connection,
         f"A page of topic {rule.name} (a Relay connection).",
-        {"edges": (list[edge], None), "page_info": (PageInfo, None)},  # type: ignore[valid-type]
+        {
+            "edges": (list[edge], None),  # type: ignore[valid-type]
+            "page_info": (PageInfo, None),
+            "gaps": (list[Gap], GAPS_DOC),
+            "resets": (list[PartitionReset], RESETS_DOC),
+        },
     )
     value_input = generated.inputs[model.root]
     message_input = _input(
@@ -140,6 +151,8 @@ def _message_type(names: TopicNames, records: TypedRecords, root: Any) -> Any:
                 + (SCHEMA_ERRORS_RULES if records.masker.has_rules else ""),
             ),
             "skipped": (int, SKIPPED_DOC),
+            "expired": (int, EXPIRED_DOC),
+            "reset": (bool, RESET_DOC),
         },
     )
 
