@@ -7,6 +7,7 @@ to resume from in the trailing metadata `kafka-gateway-cursor`."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 
 import grpc
@@ -18,6 +19,7 @@ from kafka_graphql.core.errors import (
     BadUserInput,
     Conflict,
     CostLimitExceeded,
+    CursorExpired,
     Forbidden,
     GatewayError,
     KafkaTimeout,
@@ -51,6 +53,8 @@ CODES: Mapping[type[GatewayError], grpc.StatusCode] = {
     ShuttingDown: grpc.StatusCode.UNAVAILABLE,
     SchemaRegistryUnavailable: grpc.StatusCode.UNAVAILABLE,
     Conflict: grpc.StatusCode.FAILED_PRECONDITION,
+    # Out of what the log still holds (gRPC's own words for a position beyond a valid range).
+    CursorExpired: grpc.StatusCode.OUT_OF_RANGE,
     GatewayError: grpc.StatusCode.INTERNAL,
 }
 
@@ -101,6 +105,10 @@ def trailers(error: GatewayError, cursor: str | None = None) -> tuple[grpc.Statu
         delay.FromMilliseconds(wait)
         details.append(error_details_pb2.RetryInfo(retry_delay=delay))
         metadata.append((RETRY_AFTER_KEY, str(wait)))
+    earliest = error.extensions.get("earliest")
+    if earliest is not None:
+        # [{partition, offset}] as JSON: ErrorInfo's metadata holds strings.
+        info.metadata["earliest"] = json.dumps(earliest, separators=(",", ":"))
     if cursor is not None:
         info.metadata["cursor"] = cursor
         metadata.append((CURSOR_KEY, cursor))

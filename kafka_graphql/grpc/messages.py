@@ -11,7 +11,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from kafka_graphql.core.errors import BadUserInput, GatewayError, InvalidValue
 from kafka_graphql.core.produce import NewRecord, RawValue, Written
-from kafka_graphql.core.reads import Start
+from kafka_graphql.core.reads import OnGap, Start
 from kafka_graphql.core.selection import MessageFilter
 from kafka_graphql.core.values import loads_value
 from kafka_graphql.grpc.generated import gateway_pb2 as pb
@@ -65,14 +65,16 @@ def locate(error: GatewayError, at: str) -> GatewayError:
 
 def start_of(request: pb.ReceiveMessagesRequest) -> Start:
     partitions: Sequence[int] | None = list(request.partitions) or None
+    on_gap: OnGap = "FAIL" if request.on_gap == pb.ON_GAP_FAIL else "REPORT"
     which = request.WhichOneof("start")
     if which == "cursor":
-        return Start(after=request.cursor, partitions=partitions)
+        return Start(after=request.cursor, partitions=partitions, on_gap=on_gap)
     if which == "from_offset":
-        return Start(from_offset=request.from_offset, partitions=partitions)
+        return Start(from_offset=request.from_offset, partitions=partitions, on_gap=on_gap)
     if which == "from_timestamp":
-        return Start(from_timestamp=request.from_timestamp.ToDatetime(), partitions=partitions)
-    return Start(partitions=partitions)
+        when = request.from_timestamp.ToDatetime()
+        return Start(from_timestamp=when, partitions=partitions, on_gap=on_gap)
+    return Start(partitions=partitions, on_gap=on_gap)
 
 
 OPERATORS = ("gt", "gte", "lt", "lte", "contains", "exists")

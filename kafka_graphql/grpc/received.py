@@ -21,7 +21,17 @@ from kafka_graphql.kafka import Record
 class Received:
     """One record a stream delivers; its wire message is built once it is let through."""
 
-    __slots__ = ("cursors", "errors", "full", "positions", "record", "resume_from", "skipped")
+    __slots__ = (
+        "cursors",
+        "errors",
+        "expired",
+        "full",
+        "positions",
+        "record",
+        "reset",
+        "resume_from",
+        "skipped",
+    )
 
     def __init__(
         self,
@@ -38,6 +48,9 @@ class Received:
         self.full = full
         self.errors = errors
         self.skipped = 0
+        # Set by the stream on the first message of a partition after a gap (core/streams.py).
+        self.expired = 0
+        self.reset = False
         # Set by the budget on a message it held back with others (where to resume).
         self.resume_from: Mapping[int, int] | None = None
 
@@ -54,6 +67,8 @@ class Received:
             cursor=cursor,
             skipped=self.skipped,
             value_errors=self.errors,
+            expired=self.expired,
+            reset=self.reset,
         )
         key = record.key.encode() if record.key is not None else record.binary_key
         if key is not None:

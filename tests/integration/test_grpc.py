@@ -14,6 +14,7 @@ import aiohttp
 import grpc
 import pytest
 import pytest_asyncio
+from aiokafka.admin import AIOKafkaAdminClient
 from grpc import aio
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
@@ -37,6 +38,7 @@ from tests.integration.auth import (  # noqa: F401 (a fixture)
     key_files_fixture,
 )
 from tests.integration.conftest import RunningGateway, TopicFactory, run_gateway
+from tests.integration.gaps import delete_before
 from tests.tokens import RUN_TTL_S, claims, rsa_pair
 
 RSA = rsa_pair()
@@ -208,3 +210,38 @@ async def test_reflection_and_health(replicas: tuple[RunningGateway, RunningGate
             names = {s.name for s in answer.list_services_response.service}
             break
     assert {"kafka_gateway.v1.KafkaGateway", "grpc.health.v1.Health"} <= names
+
+
+async def test_a_stream_resumed_past_deleted_records_says_how_many_expired(
+    replicas: tuple[RunningGateway, RunningGateway],
+    new_topic: TopicFactory,
+    admin: AIOKafkaAdminClient,
+) -> None:
+    """Records 0-9; the cursor after record 0; records below 5 deleted (as retention would):
+    the stream goes on at 5 and its first message says 4 were gone (docs/api.md "When records
+    are gone"); with ON_GAP_FAIL it ends OUT_OF_RANGE before sending anything."""
+    gateway = replicas[0]
+    topic = await new_topic()
+    await send(gateway, topic, 10)
+    async with stub_of(gateway) as stub:
+        first = stub.ReceiveMessages(
+            pb.ReceiveMessagesRequest(topic=topic, from_offset=0), metadata=AUTH
+        )
+        (zero,) = await received(first, 1)
+        first.cancel()
+        await delete_before(admin, topic, 5)
+        resumed = stub.ReceiveMessages(
+            pb.ReceiveMessagesRequest(topic=topic, cursor=zero.cursor), metadata=AUTH
+        )
+        got = await received(resumed, 2)
+        resumed.cancel()
+        assert [(m.offset, m.expired, m.reset) for m in got] == [(5, 4, False), (6, 0, False)]
+        failing = stub.ReceiveMessages(
+            pb.ReceiveMessagesRequest(topic=topic, cursor=zero.cursor, on_gap=pb.ON_GAP_FAIL),
+            metadata=AUTH,
+        )
+        with pytest.raises(aio.AioRpcError) as ended:
+            await failing.read()
+    found = failure(ended.value)
+    assert (found.code, found.reason) == (grpc.StatusCode.OUT_OF_RANGE, "CURSOR_EXPIRED")
+    assert json.loads(found.info["earliest"]) == [{"partition": 0, "offset": 5}]

@@ -9,6 +9,7 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -19,6 +20,25 @@ else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class _OnGap:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _OnGapEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_OnGap.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    ON_GAP_REPORT: _OnGap.ValueType  # 0
+    """go on, and say how many were gone (`expired`, `reset`)"""
+    ON_GAP_FAIL: _OnGap.ValueType  # 1
+    """end with OUT_OF_RANGE (CURSOR_EXPIRED) before anything is sent"""
+
+class OnGap(_OnGap, metaclass=_OnGapEnumTypeWrapper): ...
+
+ON_GAP_REPORT: OnGap.ValueType  # 0
+"""go on, and say how many were gone (`expired`, `reset`)"""
+ON_GAP_FAIL: OnGap.ValueType  # 1
+"""end with OUT_OF_RANGE (CURSOR_EXPIRED) before anything is sent"""
+Global___OnGap: _TypeAlias = OnGap  # noqa: Y015
 
 @_typing.final
 class Header(_message.Message):
@@ -275,12 +295,15 @@ class ReceiveMessagesRequest(_message.Message):
     FROM_END_FIELD_NUMBER: _builtins.int
     FILTER_FIELD_NUMBER: _builtins.int
     PARTITIONS_FIELD_NUMBER: _builtins.int
+    ON_GAP_FIELD_NUMBER: _builtins.int
     topic: _builtins.str
     cursor: _builtins.str
     """from a ReceivedMessage, a GraphQL page or subscription"""
     from_offset: _builtins.int
     from_end: _builtins.bool
     """live only (the default when no start is given)"""
+    on_gap: Global___OnGap.ValueType
+    """when records the start names are gone (docs/api.md)"""
     @_builtins.property
     def from_timestamp(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -297,10 +320,11 @@ class ReceiveMessagesRequest(_message.Message):
         from_end: _builtins.bool = ...,
         filter: Global___Filter | None = ...,
         partitions: _abc.Iterable[_builtins.int] | None = ...,
+        on_gap: Global___OnGap.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["cursor", b"cursor", "filter", b"filter", "from_end", b"from_end", "from_offset", b"from_offset", "from_timestamp", b"from_timestamp", "start", b"start"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cursor", b"cursor", "filter", b"filter", "from_end", b"from_end", "from_offset", b"from_offset", "from_timestamp", b"from_timestamp", "partitions", b"partitions", "start", b"start", "topic", b"topic"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cursor", b"cursor", "filter", b"filter", "from_end", b"from_end", "from_offset", b"from_offset", "from_timestamp", b"from_timestamp", "on_gap", b"on_gap", "partitions", b"partitions", "start", b"start", "topic", b"topic"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType_start: _TypeAlias = _typing.Literal["cursor", "from_offset", "from_timestamp", "from_end"]  # noqa: Y015
     _WhichOneofArgType_start: _TypeAlias = _typing.Literal["start", b"start"]  # noqa: Y015
@@ -323,6 +347,8 @@ class ReceivedMessage(_message.Message):
     CURSOR_FIELD_NUMBER: _builtins.int
     SKIPPED_FIELD_NUMBER: _builtins.int
     VALUE_ERRORS_FIELD_NUMBER: _builtins.int
+    EXPIRED_FIELD_NUMBER: _builtins.int
+    RESET_FIELD_NUMBER: _builtins.int
     topic: _builtins.str
     partition: _builtins.int
     offset: _builtins.int
@@ -335,6 +361,10 @@ class ReceivedMessage(_message.Message):
     """resume after this message"""
     skipped: _builtins.int
     """conflated away before this one (delivery budget)"""
+    expired: _builtins.int
+    """records of this partition gone before this one (retention)"""
+    reset: _builtins.bool
+    """the start was past this partition's end: resumed at its end"""
     @_builtins.property
     def timestamp(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -357,10 +387,12 @@ class ReceivedMessage(_message.Message):
         cursor: _builtins.str = ...,
         skipped: _builtins.int = ...,
         value_errors: _abc.Iterable[_builtins.str] | None = ...,
+        expired: _builtins.int = ...,
+        reset: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_json", b"_json", "_key", b"_key", "_raw", b"_raw", "json", b"json", "key", b"key", "raw", b"raw", "timestamp", b"timestamp"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_json", b"_json", "_key", b"_key", "_raw", b"_raw", "cursor", b"cursor", "headers", b"headers", "json", b"json", "key", b"key", "offset", b"offset", "partition", b"partition", "raw", b"raw", "skipped", b"skipped", "timestamp", b"timestamp", "topic", b"topic", "value_errors", b"value_errors"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_json", b"_json", "_key", b"_key", "_raw", b"_raw", "cursor", b"cursor", "expired", b"expired", "headers", b"headers", "json", b"json", "key", b"key", "offset", b"offset", "partition", b"partition", "raw", b"raw", "reset", b"reset", "skipped", b"skipped", "timestamp", b"timestamp", "topic", b"topic", "value_errors", b"value_errors"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__json: _TypeAlias = _typing.Literal["json"]  # noqa: Y015
     _WhichOneofArgType__json: _TypeAlias = _typing.Literal["_json", b"_json"]  # noqa: Y015
