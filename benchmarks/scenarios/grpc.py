@@ -14,7 +14,7 @@ from benchmarks.kafka_util import new_topic, produce_many, producer
 from benchmarks.proc import Probe
 from benchmarks.results import Row
 from benchmarks.scenarios.base import Run
-from benchmarks.scenarios.produce import Load, summarise
+from benchmarks.scenarios.produce import Load, produce_row, summarise
 
 LIVE_WITHIN_S = 120.0
 
@@ -41,24 +41,7 @@ async def g1(run: Run) -> list[Row]:
     port = servers.free_port()
     async with servers.gateway(o.bootstrap, extra=servers.grpc_table(port)) as gateway_server:
         gateway = await send_load(f"127.0.0.1:{port}", gateway_server.probe, topic, run)
-    ratio = gateway.rate / bare.rate if bare.rate else None
-    return [
-        Row(
-            "G1",
-            f"SendMessage over gRPC, {o.in_flight} in flight",
-            gateway.rate,
-            bare.rate,
-            "msg/s",
-            ratio,
-            target=">= 0.7",
-            passed=ratio is not None and ratio >= 0.7 and not gateway.errors,
-            gateway_cpu_us=gateway.server_cpu_us,
-            baseline_cpu_us=bare.server_cpu_us,
-            gateway_rss_mb=gateway.peak_rss_mb,
-            baseline_rss_mb=bare.peak_rss_mb,
-            details={"gateway": gateway.__dict__, "bare": bare.__dict__},
-        )
-    ]
+    return [produce_row("G1", f"SendMessage over gRPC, {o.in_flight} in flight", gateway, bare)]
 
 
 async def _fan_out(
