@@ -113,13 +113,17 @@ def create_app(
         app.cleanup_ctx.append(_kafka)
     else:
         app[KAFKA] = kafka
+    _add_hooks(app, tunes_collector)
+    _add_routes(app, settings, rest)
+    return app
+
+
+def _add_hooks(app: web.Application, tunes_collector: bool) -> None:
     app.on_response_prepare.append(add_request_id_header)
     app.on_startup.append(_serving)
     if tunes_collector:
         app.on_startup.append(_collector_tuned)
     app.on_shutdown.extend([_served, _complete_streams])
-    _add_routes(app, settings, rest)
-    return app
 
 
 def _add_routes(app: web.Application, settings: Settings, rest: bool) -> None:
