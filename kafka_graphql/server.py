@@ -172,9 +172,11 @@ async def _telemetry(app: web.Application) -> AsyncIterator[None]:
 # of it outlives two of them and is promoted to the oldest generation, whose growth then sets off
 # full collections: each walks every live subscription's objects (~1 s at 5,000 subscriptions on
 # this 2-core machine) and they came several times as often (benchmark P6: 700-1,000 µs of CPU
-# per record at 5,000 filtered subscribers, against 370-400 with these). A young collection of
-# 50,000 objects takes a few milliseconds.
-GC_THRESHOLDS = (50_000, 20, 10)
+# per record at 5,000 filtered subscribers under load; ~210-330 with these on a quiet machine).
+# A young collection of 50,000 objects takes a few milliseconds; the middle generation stays at
+# 10 young collections, since collecting more at once lengthened P11's longest stall (97 ms
+# with 20, 79 with 10, against its 100 ms bound).
+GC_THRESHOLDS = (50_000, 10, 10)
 GC_BEFORE = web.AppKey("gc_before", tuple[int, ...])
 
 
